@@ -1,0 +1,57 @@
+package dev.pbkv.server.replication;
+
+import dev.pbkv.store.Mutation;
+import dev.pbkv.store.WriteResult;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The only writer of the store on a node, and the owner of the node's role and state. The
+ * command layer validates a request, then hands writes here and asks here when a read may
+ * answer. A single node without a peer uses a replicator that only waits for the local log.
+ */
+public interface Replicator extends AutoCloseable {
+
+    /**
+     * Applies a client's write as primary and completes once it is committed: on disk per the
+     * fsync policy and, in SYNC, acknowledged by the backup. Completes exceptionally with
+     * {@link NotPrimaryException} when this node may not take writes now.
+     */
+    CompletableFuture<WriteResult> write(Mutation mutation);
+
+    /** Completes once everything up to offset is committed (linearizable reads wait on this). */
+    CompletableFuture<Void> awaitCommitted(long offset);
+
+    /** Whether this node may serve a read now (primary, or allowStale on a caught-up backup). */
+    boolean canServeReads(boolean allowStale);
+
+    Role role();
+
+    NodeState state();
+
+    long epoch();
+
+    long committedOffset();
+
+    long peerAckedOffset();
+
+    boolean peerConnected();
+
+    /** The primary's client-facing gRPC address as this node knows it, or null. */
+    String primaryAddress();
+
+    /** Starts the state machine (recovery done by the store): look for the peer, replicate. */
+    void start();
+
+    /** Makes this backup the primary with a new epoch; completes with that epoch. */
+    CompletableFuture<Long> promote();
+
+    /**
+     * Drains and stops replication; an in-sync primary first hands its role to the backup unless
+     * skipSwitchover. Completes with whether it handed over.
+     */
+    CompletableFuture<Boolean> shutdown(boolean skipSwitchover);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,6 @@
+package dev.pbkv.server.replication;
+
+/** The role a node plays: the primary serves writes, the backup applies the primary's stream. */
+public enum Role {
+    PRIMARY, BACKUP
+}
