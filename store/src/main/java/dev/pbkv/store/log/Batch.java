@@ -7,9 +7,9 @@ import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
- * Encoded records waiting for the log thread, with sparse index points (record offset, position
- * in the batch) every {@link SegmentedLog#INDEX_INTERVAL} bytes. Not thread-safe: the group
- * committer guards the batch being filled with its lock and hands a full one to the log thread.
+ * Encoded records waiting for the log thread, with the start position of each record (so the
+ * log thread can roll segments between records). Not thread-safe: the group committer guards
+ * the batch being filled with its lock and hands a full one to the log thread.
  */
 final class Batch {
     private static final int INITIAL_BYTES = 1 << 20;
@@ -17,12 +17,9 @@ final class Batch {
     ByteBuffer buf = ByteBuffer.allocateDirect(INITIAL_BYTES);
     long firstOffset;
     long lastOffset;
-    long lastEpoch;
     int records;
-    long[] indexOffsets = new long[64];
-    int[] indexPositions = new int[64];
-    int indexCount;
-    private int lastIndexPosition;
+    /** Start of record i (offset firstOffset + i) in buf. */
+    int[] positions = new int[1024];
     private final CRC32C crc = new CRC32C();
 
     boolean isEmpty() {
@@ -41,30 +38,30 @@ final class Batch {
             bigger.put(buf);
             buf = bigger;
         }
-        int position = buf.position();
-        if (records == 0 || position - lastIndexPosition >= SegmentedLog.INDEX_INTERVAL) {
-            if (indexCount == indexOffsets.length) {
-                indexOffsets = Arrays.copyOf(indexOffsets, indexCount * 2);
-                indexPositions = Arrays.copyOf(indexPositions, indexCount * 2);
-            }
-            indexOffsets[indexCount] = rec.offset();
-            indexPositions[indexCount] = position;
-            indexCount++;
-            lastIndexPosition = position;
+        if (records == positions.length) {
+            positions = Arrays.copyOf(positions, records * 2);
         }
+        positions[records] = buf.position();
         RecordCodec.encode(rec, buf, crc);
         if (records == 0) {
             firstOffset = rec.offset();
         }
         lastOffset = rec.offset();
-        lastEpoch = rec.epoch();
         records++;
+    }
+
+    /** End of record i in buf. */
+    int end(int i) {
+        return i + 1 < records ? positions[i + 1] : buf.position();
+    }
+
+    /** Epoch of record i, read back from its encoding. */
+    long epoch(int i) {
+        return buf.getLong(positions[i] + RecordCodec.HEADER_BYTES + 8);
     }
 
     void clear() {
         buf.clear();
         records = 0;
-        indexCount = 0;
-        lastIndexPosition = 0;
     }
 }

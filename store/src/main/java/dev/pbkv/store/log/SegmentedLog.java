@@ -343,35 +343,48 @@ public final class SegmentedLog implements AutoCloseable {
         return new Segment(path, baseOffset, baseEpoch, ch);
     }
 
-    /** Appends a batch on the log thread: rolls to a new segment first when the active one is full. */
+    /**
+     * Appends a batch on the log thread with one write per segment touched: rolls to a new segment
+     * (between records) whenever the active one reaches the segment size.
+     */
     void append(Batch batch) throws IOException {
-        Segment s = active();
-        if (s.size >= segmentBytes && s.lastOffset > s.baseOffset) {
-            Segment next = createSegment(s.lastOffset, s.lastEpoch);
-            segmentsLock.writeLock().lock();
-            try {
-                segments.add(next);
-            } finally {
-                segmentsLock.writeLock().unlock();
+        ByteBuffer buf = batch.buf.duplicate();
+        int i = 0;
+        while (i < batch.records) {
+            Segment s = active();
+            if (s.size >= segmentBytes && s.lastOffset > s.baseOffset) {
+                Segment next = createSegment(s.lastOffset, s.lastEpoch);
+                segmentsLock.writeLock().lock();
+                try {
+                    segments.add(next);
+                } finally {
+                    segmentsLock.writeLock().unlock();
+                }
+                s = next;
             }
-            s = next;
+            // Records i..j-1 go to this segment: at least one, then as many as fit.
+            long room = segmentBytes - s.size;
+            int j = i + 1;
+            while (j < batch.records && batch.end(j) - batch.positions[i] <= room) {
+                j++;
+            }
+            long start = s.size;
+            buf.limit(batch.end(j - 1)).position(batch.positions[i]);
+            long at = start;
+            while (buf.hasRemaining()) {
+                at += s.channel.write(buf, at);
+            }
+            for (int k = i; k < j; k++) {
+                s.addIndex(batch.firstOffset + k, start + batch.positions[k] - batch.positions[i]);
+            }
+            synchronized (forceLock) {
+                s.dirty = true;
+            }
+            s.lastEpoch = batch.epoch(j - 1);
+            s.lastOffset = batch.firstOffset + j - 1;
+            s.size = at; // published last: readers trust bytes below size
+            i = j;
         }
-        ByteBuffer buf = batch.buf;
-        buf.flip();
-        long start = s.size;
-        long at = start;
-        while (buf.hasRemaining()) {
-            at += s.channel.write(buf, at);
-        }
-        for (int i = 0; i < batch.indexCount; i++) {
-            s.addIndex(batch.indexOffsets[i], start + batch.indexPositions[i]);
-        }
-        synchronized (forceLock) {
-            s.dirty = true;
-        }
-        s.lastEpoch = batch.lastEpoch;
-        s.lastOffset = batch.lastOffset;
-        s.size = at; // published last: readers trust bytes below size
     }
 
     private Segment active() throws IOException {
