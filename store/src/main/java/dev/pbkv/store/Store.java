@@ -662,7 +662,9 @@ public final class Store implements AutoCloseable {
             try {
                 snapshotter.execute(() -> {
                     try {
-                        writeSnapshot();
+                        if (!closed) {
+                            writeSnapshot();
+                        }
                     } catch (Throwable t) {
                         LOG.warn("automatic snapshot of {} failed: {}", dir, t.toString());
                     } finally {
