@@ -93,6 +93,12 @@ public final class Store implements AutoCloseable {
     private volatile Consumer<LogRecord> appendListener = r -> { };
     /** Set under writeLock by close; writes after it fail. */
     private volatile boolean closed;
+    /**
+     * The highest offset whose effect the map may hold beyond lastOffset: the end offset of a
+     * fuzzy snapshot loaded at recovery or install (the map is exact once lastOffset reaches it).
+     * A snapshot written later carries it on as its own end offset. Under writeLock/maintenanceLock.
+     */
+    private volatile long fuzzyEnd;
     /** Log bytes written since the last snapshot began; past snapshotLogBytes an automatic one starts. */
     private final AtomicLong bytesSinceSnapshot = new AtomicLong();
     /** Whether an automatic snapshot is queued or running (at most one at a time). */
@@ -171,6 +177,7 @@ public final class Store implements AutoCloseable {
                 r.readAll(this::loadEntry);
                 snapOffset = r.offset();
                 snapEpoch = r.epoch();
+                fuzzyEnd = r.endOffset();
                 loaded = true;
                 break;
             } catch (IOException e) {
@@ -484,6 +491,12 @@ public final class Store implements AutoCloseable {
                     throw new IOException("cannot cut the log back to offset " + offset + ": the log starts after " + base
                             + " and no snapshot at or below it remains");
                 }
+                if (from != null) {
+                    // Read it through (CRC) before anything is cut: a damaged file must fail here, not halfway.
+                    try (SnapshotReader r = new SnapshotReader(Files.newInputStream(from.path()))) {
+                        r.readAll((k, v, o) -> { });
+                    }
+                }
                 long dropped = lastOffset - offset;
                 synchronized (retentionLock) {
                     for (SnapshotFile s : snaps) {
@@ -496,9 +509,11 @@ public final class Store implements AutoCloseable {
                 segments.truncateAfter(offset);
                 map.clear();
                 long replayFrom = 0;
+                fuzzyEnd = 0;
                 if (from != null) {
                     try (SnapshotReader r = new SnapshotReader(Files.newInputStream(from.path()))) {
                         r.readAll(this::loadEntry);
+                        fuzzyEnd = r.endOffset();
                     }
                     replayFrom = from.offset();
                 }
@@ -619,6 +634,7 @@ public final class Store implements AutoCloseable {
                 map.clear();
                 try (SnapshotReader r = new SnapshotReader(Files.newInputStream(SnapshotFiles.pathFor(dir, offset)))) {
                     r.readAll(this::loadEntry);
+                    fuzzyEnd = r.endOffset();
                 }
                 lastOffset = offset;
                 lastEpoch = snapEpoch;
@@ -715,7 +731,7 @@ public final class Store implements AutoCloseable {
                         writeLock.unlock();
                     }
                     log.forceThrough(end);
-                    w.finish(end);
+                    w.finish(Math.max(end, fuzzyEnd));
                     ch.force(true);
                 } catch (IOException | RuntimeException e) {
                     Files.deleteIfExists(tmp);
