@@ -79,6 +79,7 @@ public final class Store implements AutoCloseable {
     /** retentionLock: offsets of snapshots held open for transfer, with how many handles hold each. */
     private final TreeMap<Long, Integer> pinnedOffsets = new TreeMap<>();
 
+    // Set once in open() before the store is handed out (safely published by the return).
     private SegmentedLog segments;
     private GroupCommitLog log;
     private ExecutorService snapshotter;
@@ -133,13 +134,14 @@ public final class Store implements AutoCloseable {
             throw e;
         }
         String name = config.dataDir().getFileName() == null ? "store" : config.dataDir().getFileName().toString();
-        store.log = new GroupCommitLog(store.segments, config.fsync(), store.lastOffset, "pbkv-log-" + name,
-                store::onBytesWritten);
+        // The snapshotter exists before the log thread starts: the log thread may queue a snapshot.
         store.snapshotter = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "pbkv-snapshot-" + name);
             t.setDaemon(true);
             return t;
         });
+        store.log = new GroupCommitLog(store.segments, config.fsync(), store.lastOffset, "pbkv-log-" + name,
+                store::onBytesWritten);
         return store;
     }
 
