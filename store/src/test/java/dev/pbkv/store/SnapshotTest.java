@@ -125,6 +125,16 @@ class SnapshotTest {
             assertThat(store.readLog(990, 100)).extracting(LogRecord::offset).containsExactly(
                     991L, 992L, 993L, 994L, 995L, 996L, 997L, 998L, 999L, 1000L);
             assertThat(store.epochAt(base)).isZero();
+            // Every starting point in the retained log, across segment boundaries and index points.
+            for (long after = base; after < 1000; after++) {
+                List<LogRecord> got = store.readLog(after, 7);
+                assertThat(got).hasSize((int) Math.min(7, 1000 - after));
+                for (int i = 0; i < got.size(); i++) {
+                    long offset = after + 1 + i;
+                    assertThat(got.get(i).offset()).isEqualTo(offset);
+                    assertThat(TestStores.s(got.get(i).key())).isEqualTo("key" + ((offset - 1) % 200));
+                }
+            }
             assertThatThrownBy(() -> store.epochAt(base - 1)).isInstanceOf(TailNotRetainedException.class);
         }
         try (Store store = Store.open(cfg)) {
