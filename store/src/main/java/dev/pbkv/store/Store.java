@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -22,7 +23,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -141,7 +144,7 @@ public final class Store implements AutoCloseable {
             return t;
         });
         store.log = new GroupCommitLog(store.segments, config.fsync(), store.lastOffset, "pbkv-log-" + name,
-                store::onBytesWritten);
+                store::onBytesWritten, store::undoUnlogged);
         return store;
     }
 
@@ -266,9 +269,10 @@ public final class Store implements AutoCloseable {
      * {@link UncheckedIOException} and leaves the map unchanged.
      *
      * <p>The log is written on its own thread, so a failure is seen by the writes queued when it
-     * happens through their {@link #whenDurable} futures (those writes are in the map but never
-     * durable, and must not be acknowledged), and by every later call here, which throws before
-     * it touches the map. Throws {@link IllegalStateException} once the store is closed.
+     * happens through their {@link #whenDurable} futures, which fail; the log thread undoes those
+     * writes in the map (each key back to its value at the last offset the files hold) before
+     * failing the futures, and lastOffset goes back to that offset. Every later call here throws
+     * before it touches the map. Throws {@link IllegalStateException} once the store is closed.
      */
     public WriteResult apply(Mutation m) {
         writeLock.lock();
@@ -671,6 +675,80 @@ public final class Store implements AutoCloseable {
             done.completeExceptionally(new IOException("store " + dir + " is closed"));
         }
         return done;
+    }
+
+    /**
+     * Log thread, after a write failure: puts back, in the map, every key changed by a record
+     * the files never received (offsets above held), as it was at offset held. The map cannot
+     * undo an effect, so each key's value at held is looked up: its last record in the
+     * retained log up to held, else the newest usable snapshot, else absent. Runs under the
+     * write lock, so no write interleaves; the failed futures complete only after it.
+     */
+    private void undoUnlogged(long held) {
+        writeLock.lock();
+        try {
+            if (lastOffset <= held) {
+                return;
+            }
+            List<LogRecord> lost = log.unloggedAfter(held);
+            Map<ByteBuffer, LogRecord> lastRecord = new HashMap<>();
+            for (LogRecord rec : lost) {
+                lastRecord.put(ByteBuffer.wrap(rec.key()), null);
+            }
+            long base = segments.baseOffset();
+            segments.replay(base, held, rec -> {
+                ByteBuffer k = ByteBuffer.wrap(rec.key());
+                if (lastRecord.containsKey(k)) {
+                    lastRecord.put(k, rec);
+                }
+            });
+            Map<ByteBuffer, byte[][]> fromSnapshot = new HashMap<>();
+            if (lastRecord.containsValue(null) && base > 0) {
+                SnapshotFile snap = null;
+                for (SnapshotFile f : SnapshotFiles.list(dir)) {
+                    if (f.offset() >= base && f.offset() <= held && SnapshotReader.peek(f.path())[2] <= held) {
+                        snap = f;
+                        break;
+                    }
+                }
+                if (snap == null) {
+                    throw new IOException("no snapshot to look the keys up in");
+                }
+                try (SnapshotReader r = new SnapshotReader(Files.newInputStream(snap.path()))) {
+                    r.readAll((k, v, o) -> {
+                        ByteBuffer key = ByteBuffer.wrap(k);
+                        if (lastRecord.containsKey(key) && lastRecord.get(key) == null) {
+                            fromSnapshot.put(key, new byte[][] {v, longBytes(o)});
+                        }
+                    });
+                }
+            }
+            for (Map.Entry<ByteBuffer, LogRecord> e : lastRecord.entrySet()) {
+                byte[] key = e.getKey().array();
+                LogRecord rec = e.getValue();
+                byte[][] snapped = fromSnapshot.get(e.getKey());
+                if (rec != null && rec.effect() == Effect.PUT) {
+                    map.put(key, rec.value(), rec.offset());
+                } else if (rec == null && snapped != null) {
+                    map.put(key, snapped[0], ByteBuffer.wrap(snapped[1]).getLong());
+                } else {
+                    map.delete(key, held);
+                }
+            }
+            lastOffset = held;
+            lastEpoch = segments.lastEpoch();
+            LOG.error("the log of {} cannot be written ({}); the {} writes above offset {} were undone in the map "
+                    + "and the store refuses writes until it is reopened", dir, log.failure(), lost.size(), held);
+        } catch (IOException | TailNotRetainedException | RuntimeException e) {
+            LOG.error("the log of {} cannot be written ({}) and the writes above offset {} could not be undone in "
+                    + "the map ({}); they are not durable and their futures fail", dir, log.failure(), held, e.toString());
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private static byte[] longBytes(long v) {
+        return ByteBuffer.allocate(8).putLong(v).array();
     }
 
     /** Log thread: counts written bytes and queues an automatic snapshot past snapshotLogBytes. */

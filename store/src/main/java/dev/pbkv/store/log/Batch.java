@@ -60,6 +60,19 @@ final class Batch {
         return buf.getLong(positions[i] + RecordCodec.HEADER_BYTES + 8);
     }
 
+    /** The records of this batch, decoded back (after a failure, to undo them). */
+    java.util.List<LogRecord> decode() {
+        java.util.List<LogRecord> out = new java.util.ArrayList<>(records);
+        for (int i = 0; i < records; i++) {
+            try {
+                out.add(RecordCodec.decode(buf, positions[i], crc));
+            } catch (RecordCodec.CorruptRecordException e) {
+                throw new IllegalStateException("a queued record does not decode", e);
+            }
+        }
+        return out;
+    }
+
     void clear() {
         buf.clear();
         records = 0;

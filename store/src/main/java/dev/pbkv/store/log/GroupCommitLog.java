@@ -36,6 +36,7 @@ public final class GroupCommitLog implements AutoCloseable {
     private final SegmentedLog log;
     private final FsyncPolicy policy;
     private final LongConsumer onBytesWritten;
+    private final LongConsumer onFailure;
     private final Thread thread;
 
     /** Guards every field marked "lock" below; the two conditions hang off it. */
@@ -44,6 +45,8 @@ public final class GroupCommitLog implements AutoCloseable {
     private final Condition work = lock.newCondition();
     /** Signalled after each batch is written or the log fails; writers wait for room, flushers for progress. */
     private final Condition progress = lock.newCondition();
+    /** lock: the batch the log thread failed to write (kept so its records can be undone). */
+    private Batch failedBatch;
     /** lock: the batch writers fill. */
     private Batch filling = new Batch();
     /** lock: the other batch, null while the log thread writes it. */
@@ -68,13 +71,17 @@ public final class GroupCommitLog implements AutoCloseable {
 
     /**
      * Starts the log thread. lastOffset is the offset of the last record already in the log;
-     * onBytesWritten is called on the log thread with the size of each batch written.
+     * onBytesWritten is called on the log thread with the size of each batch written; onFailure
+     * is called on the log thread after a write failure, with the last offset the files hold,
+     * before the failed futures complete (the store undoes the unlogged writes there, see
+     * {@link #unloggedAfter}).
      */
     public GroupCommitLog(SegmentedLog log, FsyncPolicy policy, long lastOffset, String threadName,
-                          LongConsumer onBytesWritten) {
+                          LongConsumer onBytesWritten, LongConsumer onFailure) {
         this.log = log;
         this.policy = policy;
         this.onBytesWritten = onBytesWritten;
+        this.onFailure = onFailure;
         this.queuedOffset = lastOffset;
         this.writtenOffset = lastOffset;
         this.durableOffset = lastOffset;
@@ -90,7 +97,8 @@ public final class GroupCommitLog implements AutoCloseable {
     /**
      * Queues a record for the log thread. Cheap: encodes into the batch under a short lock and
      * signals the thread. Blocks only while {@link #MAX_QUEUED_BYTES} wait to be written. After
-     * a failure the record is dropped (its whenDurable future fails).
+     * a failure the record is kept in memory only, for {@link #unloggedAfter} (its whenDurable
+     * future fails).
      */
     public void enqueue(LogRecord rec) {
         lock.lock();
@@ -98,10 +106,8 @@ public final class GroupCommitLog implements AutoCloseable {
             while (filling.bytes() >= MAX_QUEUED_BYTES && failure == null && !closing) {
                 progress.awaitUninterruptibly();
             }
-            if (failure == null) {
-                filling.add(rec);
-                work.signal();
-            }
+            filling.add(rec);
+            work.signal();
             queuedOffset = rec.offset();
         } finally {
             lock.unlock();
@@ -143,6 +149,31 @@ public final class GroupCommitLog implements AutoCloseable {
 
     public long forceCount() {
         return forces.get();
+    }
+
+    /**
+     * After a failure: the queued records above offset that never reached the files, in order
+     * (from the batch that failed and the one filling). The caller holds the store's write lock,
+     * so no record is being queued meanwhile.
+     */
+    public List<LogRecord> unloggedAfter(long offset) throws IOException {
+        lock.lock();
+        try {
+            List<LogRecord> out = new ArrayList<>();
+            for (Batch b : new Batch[] {failedBatch, filling}) {
+                if (b == null) {
+                    continue;
+                }
+                for (LogRecord rec : b.decode()) {
+                    if (rec.offset() > offset) {
+                        out.add(rec);
+                    }
+                }
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Waits until every record up to offset is written to the OS. */
@@ -275,17 +306,15 @@ public final class GroupCommitLog implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 error = e instanceof IOException io ? io : new IOException(e);
             }
+            if (error != null) {
+                fail(batch, error, ready);
+                return;
+            }
             batch.clear();
             lock.lock();
             try {
                 spare = batch;
-                if (error != null) {
-                    failure = error;
-                    filling.clear();
-                    while (!waiters.isEmpty()) {
-                        ready.add(waiters.poll());
-                    }
-                } else if (gen == generation) {
+                if (gen == generation) {
                     if (written >= 0) {
                         writtenOffset = written;
                     }
@@ -302,15 +331,62 @@ public final class GroupCommitLog implements AutoCloseable {
                 lock.unlock();
             }
             for (Waiter w : ready) {
-                if (error != null) {
-                    w.future.completeExceptionally(error);
-                } else {
-                    w.future.complete(null);
-                }
+                w.future.complete(null);
             }
             ready.clear();
-            if (error != null || exiting) {
+            if (exiting) {
                 return;
+            }
+        }
+    }
+
+    /**
+     * The log thread after a write or force failure. What the files hold (up to the last whole
+     * chunk written; partial bytes are cut) is forced if possible, so those records stay
+     * durable; then the failure is published (writers now fail fast), the store undoes the
+     * records that never reached the files, and only then do the waiting futures complete:
+     * normally up to what is durable, with the error above it.
+     */
+    private void fail(Batch batch, IOException error, List<Waiter> ready) {
+        long held;
+        boolean forced;
+        try {
+            held = log.discardPartialWrite();
+            forced = true;
+            if (log.force()) {
+                forces.incrementAndGet();
+            }
+        } catch (IOException | RuntimeException e) {
+            error.addSuppressed(e);
+            held = log.lastOffset();
+            forced = false;
+        }
+        lock.lock();
+        try {
+            failure = error;
+            failedBatch = batch;
+            writtenOffset = Math.max(writtenOffset, held);
+            if (forced || policy != FsyncPolicy.ALWAYS) {
+                durableOffset = Math.max(durableOffset, held);
+            }
+            while (!waiters.isEmpty()) {
+                ready.add(waiters.poll());
+            }
+            progress.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            onFailure.accept(held);
+        } catch (RuntimeException e) {
+            error.addSuppressed(e);
+        }
+        long durable = durableOffset;
+        for (Waiter w : ready) {
+            if (w.offset <= durable) {
+                w.future.complete(null);
+            } else {
+                w.future.completeExceptionally(error);
             }
         }
     }

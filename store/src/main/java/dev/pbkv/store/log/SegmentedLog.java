@@ -399,6 +399,27 @@ public final class SegmentedLog implements AutoCloseable {
         }
     }
 
+    /**
+     * After a failed write: cuts the active segment back to its last whole chunk (a partial
+     * write may have left bytes, even whole records, past it) and returns the last offset the
+     * files hold. Cutting needs no space, so it works on a full disk.
+     */
+    long discardPartialWrite() throws IOException {
+        segmentsLock.readLock().lock();
+        try {
+            if (segments.isEmpty()) {
+                return 0;
+            }
+            Segment s = segments.get(segments.size() - 1);
+            if (s.channel.size() > s.size) {
+                s.channel.truncate(s.size);
+            }
+            return s.lastOffset;
+        } finally {
+            segmentsLock.readLock().unlock();
+        }
+    }
+
     /** Forces every segment written since its last force. Returns whether anything was forced. */
     public boolean force() throws IOException {
         segmentsLock.readLock().lock();
