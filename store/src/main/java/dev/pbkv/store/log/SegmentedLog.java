@@ -112,7 +112,6 @@ public final class SegmentedLog implements AutoCloseable {
     private final List<Segment> segments = new ArrayList<>();
     /** Serializes force() calls (log thread and snapshot barrier) and guards Segment.dirty. */
     private final Object forceLock = new Object();
-    private final CRC32C crc = new CRC32C();
 
     private SegmentedLog(Path dir, long segmentBytes, SegmentChannelFactory channels) {
         this.dir = dir;
