@@ -203,4 +203,38 @@ class RecoveryTest {
         }
         assertThat(dir.resolve("snapshot-00000000000000000099.snap.tmp")).doesNotExist();
     }
+
+    @Test
+    void damageInAMiddleSegmentCutsTheLogThereAndDropsLaterSegments() throws Exception {
+        Path dir = tmp.resolve("m");
+        StoreConfig cfg = config(dir, FsyncPolicy.NO, 1L << 30, 4096);
+        List<Map<String, String>> history;
+        try (Store store = Store.open(cfg)) {
+            history = writeHistory(store, 400);
+        }
+        List<Path> segments = TestStores.segmentFiles(dir);
+        assertThat(segments.size()).isGreaterThan(3);
+        Path second = segments.get(1);
+        long secondBase = Long.parseLong(second.getFileName().toString().substring(4, 24));
+        // Damage the third record of the second segment: records up to secondBase + 2 survive.
+        long position = SegmentedLog.SEGMENT_HEADER_BYTES;
+        for (long offset = secondBase + 1; offset < secondBase + 3; offset++) {
+            int i = (int) offset - 1;
+            String key = i % 3 == 2 ? "k" + (i - 1) : "k" + i;
+            String value = i % 3 == 2 ? "" : "value-" + i + "-" + "x".repeat(i % 7);
+            position += RecordCodec.HEADER_BYTES + RecordCodec.MIN_BODY_BYTES + key.length() + value.length();
+        }
+        TestStores.flipBit(second, position + RecordCodec.HEADER_BYTES + 20, 1);
+        long expectedDrop = Files.size(second) - position;
+        for (int i = 2; i < segments.size(); i++) {
+            expectedDrop += Files.size(segments.get(i));
+        }
+        try (TestStores.Warnings warnings = new TestStores.Warnings(SegmentedLog.class);
+             Store store = Store.open(cfg)) {
+            assertThat(store.lastOffset()).isEqualTo(secondBase + 2);
+            assertThat(contents(store.map())).isEqualTo(history.get((int) secondBase + 2));
+            assertThat(warnings.lines()).singleElement().asString().contains(expectedDrop + " bytes dropped");
+        }
+        assertThat(TestStores.segmentFiles(dir)).hasSize(2);
+    }
 }
