@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * A plain timing harness (not a test): durable writes per second for each fsync policy, with
  * writer threads that each keep a window of writes waiting for whenDurable (as a node with many
  * clients does). Run: {@code java -cp store/target/classes:store/target/test-classes:<slf4j-api>
- * dev.pbkv.store.LogThroughputHarness [seconds] [threads] [window]}.
+ * dev.pbkv.store.LogThroughputHarness [seconds] [threads] [window] [rounds]}.
  */
 public final class LogThroughputHarness {
     private LogThroughputHarness() {
@@ -32,15 +32,28 @@ public final class LogThroughputHarness {
                 KEYS[t][k] = String.format("k%02d-%012d", t, k).getBytes();
             }
         }
+        int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
         run(FsyncPolicy.NO, Math.max(1, seconds / 2), threads, window); // warm-up
-        double baseline = 0;
-        for (FsyncPolicy policy : new FsyncPolicy[] {FsyncPolicy.NO, FsyncPolicy.ALWAYS, FsyncPolicy.EVERYSEC}) {
-            double rate = run(policy, seconds, threads, window);
-            if (policy == FsyncPolicy.NO) {
-                baseline = rate;
+        FsyncPolicy[] policies = {FsyncPolicy.NO, FsyncPolicy.ALWAYS, FsyncPolicy.EVERYSEC};
+        double[][] rates = new double[policies.length][rounds];
+        // Rounds alternate the policies so a noisy neighbour hurts them alike; medians are reported.
+        for (int r = 0; r < rounds; r++) {
+            for (int p = 0; p < policies.length; p++) {
+                rates[p][r] = run(policies[p], seconds, threads, window);
             }
-            System.out.printf("fsync=%-8s %,12.0f durable writes/s  (%.2fx of fsync=no)%n", policy, rate, rate / baseline);
         }
+        double baseline = median(rates[0]);
+        for (int p = 0; p < policies.length; p++) {
+            double rate = median(rates[p]);
+            System.out.printf("fsync=%-8s median %,12.0f durable writes/s  (%.2fx of fsync=no)%n", policies[p], rate,
+                    rate / baseline);
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     private static double run(FsyncPolicy policy, int seconds, int threads, int window) throws Exception {
