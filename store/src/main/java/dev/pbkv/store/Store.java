@@ -374,6 +374,16 @@ public final class Store implements AutoCloseable {
         return lastOffset;
     }
 
+    /**
+     * The map equals the history's state at {@link #lastOffset()} once lastOffset is at least
+     * this: after loading a fuzzy snapshot (recovery, or a peer's snapshot installed) the map may
+     * already hold effects of records up to this offset. A backup is exact, and fit to serve or be
+     * promoted, only from then on; 0 when nothing fuzzy was loaded.
+     */
+    public long consistentFromOffset() {
+        return fuzzyEnd;
+    }
+
     /** Every record up to this offset is durable as the fsync policy promises (see {@link #whenDurable}). */
     public long durableOffset() {
         return log.durableOffset();

@@ -181,6 +181,7 @@ class ReplicationSupportTest {
                 assertThat(target.logBaseOffset()).isEqualTo(handle.offset());
                 assertThat(target.epoch()).isGreaterThanOrEqualTo(3);
                 assertThat(target.epochAt(handle.offset())).isEqualTo(3);
+                assertThat(target.consistentFromOffset()).isGreaterThanOrEqualTo(handle.offset());
                 for (LogRecord rec : source.readLog(handle.offset(), 1000)) {
                     target.applyReplicated(rec);
                 }

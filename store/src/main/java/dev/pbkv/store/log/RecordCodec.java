@@ -4,7 +4,6 @@ import dev.pbkv.store.Effect;
 import dev.pbkv.store.LogRecord;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
 /**
@@ -59,14 +58,19 @@ public final class RecordCodec {
         out.putInt(start + 4, checksum(out, start, end, crc));
     }
 
-    /** CRC32C of the length field and body of the record spanning [start, end) of buf. */
+    /**
+     * CRC32C of the length field and body of the record spanning [start, end) of buf. Moves buf's
+     * position and limit meanwhile and puts them back (no view object per record).
+     */
     static int checksum(ByteBuffer buf, int start, int end, CRC32C crc) {
+        int position = buf.position();
+        int limit = buf.limit();
         crc.reset();
-        ByteBuffer view = buf.duplicate().order(ByteOrder.BIG_ENDIAN);
-        view.limit(start + 4).position(start);
-        crc.update(view);
-        view.limit(end).position(start + HEADER_BYTES);
-        crc.update(view);
+        buf.limit(start + 4).position(start);
+        crc.update(buf);
+        buf.limit(end).position(start + HEADER_BYTES);
+        crc.update(buf);
+        buf.limit(limit).position(position);
         return (int) crc.getValue();
     }
 
