@@ -177,4 +177,64 @@ class SnapshotTest {
             assertThat(store.logBaseOffset()).isGreaterThan(300);
         }
     }
+
+    @Test
+    void tailReaderGetsExactlyTheAppendedRecordsWhileSegmentsRollAndSnapshotsDropThem() throws Exception {
+        // 8 KiB segments, a snapshot every 32 KiB of log, 64 KiB retained.
+        StoreConfig cfg = config(tmp, FsyncPolicy.NO, 32 << 10, 64 << 10);
+        try (Store store = Store.open(cfg)) {
+            java.util.concurrent.ConcurrentHashMap<Long, LogRecord> appended = new java.util.concurrent.ConcurrentHashMap<>();
+            store.setAppendListener(rec -> appended.put(rec.offset(), rec));
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            List<Future<?>> writers = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                int id = t;
+                writers.add(pool.submit(() -> {
+                    for (int i = 0; i < 4000; i++) {
+                        store.apply(Mutation.of(Op.PUT, b("w" + id + "-" + (i % 500)), b("value-" + i + "-" + "r".repeat(i % 50))));
+                    }
+                    return null;
+                }));
+            }
+            long after = 0;
+            long read = 0;
+            long skipped = 0;
+            while (true) {
+                boolean writersDone = writers.stream().allMatch(Future::isDone);
+                long last = store.lastOffset();
+                if (writersDone && after == last) {
+                    break;
+                }
+                List<LogRecord> batch;
+                try {
+                    batch = store.readLog(after, 500);
+                } catch (TailNotRetainedException e) {
+                    // Fell behind the retained tail (a peer would now need a snapshot): go on from the base.
+                    assertThat(store.logBaseOffset()).isGreaterThan(after);
+                    after = store.logBaseOffset();
+                    skipped++;
+                    continue;
+                }
+                for (LogRecord rec : batch) {
+                    assertThat(rec.offset()).isEqualTo(after + 1);
+                    LogRecord expected;
+                    while ((expected = appended.get(rec.offset())) == null) {
+                        Thread.onSpinWait(); // the listener runs just after the record is queued
+                    }
+                    assertThat(rec.key()).isEqualTo(expected.key());
+                    assertThat(rec.value()).isEqualTo(expected.value());
+                    assertThat(rec.epoch()).isEqualTo(expected.epoch());
+                    after = rec.offset();
+                    read++;
+                }
+            }
+            for (Future<?> f : writers) {
+                f.get();
+            }
+            pool.shutdown();
+            assertThat(read).isPositive();
+            assertThat(after).isEqualTo(8000);
+            assertThat(store.logBaseOffset()).isPositive(); // snapshots did drop segments meanwhile
+        }
+    }
 }
