@@ -234,7 +234,9 @@ class SnapshotTest {
             pool.shutdown();
             assertThat(read).isPositive();
             assertThat(after).isEqualTo(8000);
-            assertThat(store.logBaseOffset()).isPositive(); // snapshots did drop segments meanwhile
+            store.snapshotNow().get(30, TimeUnit.SECONDS);
+            assertThat(store.logBaseOffset()).isPositive();
+            assertThatThrownBy(() -> store.readLog(0, 1)).isInstanceOf(TailNotRetainedException.class);
         }
     }
 }
