@@ -402,6 +402,9 @@ public final class GroupCommitLog implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        if (Thread.currentThread() == thread) {
+            return; // closed from a whenDurable callback: the thread exits after this batch
+        }
         boolean interrupted = false;
         while (thread.isAlive()) {
             try {
