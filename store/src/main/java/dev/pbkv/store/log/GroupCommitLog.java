@@ -1,0 +1,420 @@
+package dev.pbkv.store.log;
+
+import dev.pbkv.store.FsyncPolicy;
+import dev.pbkv.store.LogRecord;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
+
+/**
+ * Group commit over a {@link SegmentedLog}. Writers {@link #enqueue} encoded records into an
+ * in-memory batch (no system call on their thread); one named log thread swaps the batch out,
+ * writes it with one system call, forces it per the policy and completes every
+ * {@link #whenDurable} future the force covers. Records queued while a force runs form the next
+ * batch, so one force covers every record queued behind it.
+ *
+ * <p>A write or force failure (a full disk) is sticky: every waiting and later future fails with
+ * that IOException, queued records are dropped, and {@link #failure()} lets the store refuse new
+ * writes before it changes anything.
+ */
+public final class GroupCommitLog implements AutoCloseable {
+    /** A writer waits (backpressure) while this many bytes are queued and not yet written. */
+    static final int MAX_QUEUED_BYTES = 16 << 20;
+    private static final long EVERYSEC_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private record Waiter(long offset, CompletableFuture<Void> future) {
+    }
+
+    private final SegmentedLog log;
+    private final FsyncPolicy policy;
+    private final LongConsumer onBytesWritten;
+    private final LongConsumer onFailure;
+    private final Thread thread;
+
+    /** Guards every field marked "lock" below; the two conditions hang off it. */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when records are queued or close begins; the log thread waits on it. */
+    private final Condition work = lock.newCondition();
+    /** Signalled after each batch is written or the log fails; writers wait for room, flushers for progress. */
+    private final Condition progress = lock.newCondition();
+    /** lock: the batch the log thread failed to write (kept so its records can be undone). */
+    private Batch failedBatch;
+    /** lock: the batch writers fill. */
+    private Batch filling = new Batch();
+    /** lock: the other batch, null while the log thread writes it. */
+    private Batch spare = new Batch();
+    /** lock: futures of whenDurable not yet covered, smallest offset first. */
+    private final PriorityQueue<Waiter> waiters = new PriorityQueue<>((a, b) -> Long.compare(a.offset, b.offset));
+    /** lock: the offset of the last record queued. */
+    private long queuedOffset;
+    /** lock: set by close; the log thread writes what is queued, forces and exits. */
+    private boolean closing;
+    /** lock: bumped by resetTo so a batch written before it cannot move the offsets after it. */
+    private long generation;
+
+    /** Last offset written to the OS. Written under lock by the log thread and resetTo; read freely. */
+    private volatile long writtenOffset;
+    /** Last offset whenDurable has promised (forced for ALWAYS, written otherwise). Same rules. */
+    private volatile long durableOffset;
+    /** The first write or force failure; sticky. Written under lock. */
+    private volatile IOException failure;
+    /** Forces done (a test checks group commit: fewer forces than records). */
+    private final AtomicLong forces = new AtomicLong();
+
+    /**
+     * Starts the log thread. lastOffset is the offset of the last record already in the log;
+     * onBytesWritten is called on the log thread with the size of each batch written; onFailure
+     * is called on the log thread after a write failure, with the last offset the files hold,
+     * before the failed futures complete (the store undoes the unlogged writes there, see
+     * {@link #unloggedAfter}).
+     */
+    public GroupCommitLog(SegmentedLog log, FsyncPolicy policy, long lastOffset, String threadName,
+                          LongConsumer onBytesWritten, LongConsumer onFailure) {
+        this.log = log;
+        this.policy = policy;
+        this.onBytesWritten = onBytesWritten;
+        this.onFailure = onFailure;
+        this.queuedOffset = lastOffset;
+        this.writtenOffset = lastOffset;
+        this.durableOffset = lastOffset;
+        this.thread = new Thread(this::run, threadName);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    public SegmentedLog segments() {
+        return log;
+    }
+
+    /**
+     * Queues a record for the log thread. Cheap: encodes into the batch under a short lock and
+     * signals the thread. Blocks only while {@link #MAX_QUEUED_BYTES} wait to be written. After
+     * a failure the record is kept in memory only, for {@link #unloggedAfter} (its whenDurable
+     * future fails).
+     */
+    public void enqueue(LogRecord rec) {
+        lock.lock();
+        try {
+            while (filling.bytes() >= MAX_QUEUED_BYTES && failure == null && !closing) {
+                progress.awaitUninterruptibly();
+            }
+            filling.add(rec);
+            work.signal();
+            queuedOffset = rec.offset();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Completes once offset is durable per the policy; fails with the log's IOException if it cannot be. */
+    public CompletableFuture<Void> whenDurable(long offset) {
+        if (offset <= durableOffset) {
+            return CompletableFuture.completedFuture(null);
+        }
+        lock.lock();
+        try {
+            if (offset <= durableOffset) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (failure != null) {
+                return CompletableFuture.failedFuture(failure);
+            }
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            waiters.add(new Waiter(offset, f));
+            return f;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public long durableOffset() {
+        return durableOffset;
+    }
+
+    public long writtenOffset() {
+        return writtenOffset;
+    }
+
+    public IOException failure() {
+        return failure;
+    }
+
+    public long forceCount() {
+        return forces.get();
+    }
+
+    /**
+     * After a failure: the queued records above offset that never reached the files, in order
+     * (from the batch that failed and the one filling). The caller holds the store's write lock,
+     * so no record is being queued meanwhile.
+     */
+    public List<LogRecord> unloggedAfter(long offset) throws IOException {
+        lock.lock();
+        try {
+            List<LogRecord> out = new ArrayList<>();
+            for (Batch b : new Batch[] {failedBatch, filling}) {
+                if (b == null) {
+                    continue;
+                }
+                for (LogRecord rec : b.decode()) {
+                    if (rec.offset() > offset) {
+                        out.add(rec);
+                    }
+                }
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits until every record up to offset is written to the OS. */
+    public void awaitWritten(long offset) throws IOException {
+        lock.lock();
+        try {
+            while (writtenOffset < offset && failure == null) {
+                if (!thread.isAlive()) {
+                    throw new IOException("log is closed");
+                }
+                progress.awaitUninterruptibly();
+            }
+            if (writtenOffset < offset) {
+                throw new IOException("log failed: " + failure.getMessage(), failure);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits until everything queued is written and durable per the policy (the log thread is then idle). */
+    public void drain() throws IOException {
+        lock.lock();
+        try {
+            while (durableOffset < queuedOffset && failure == null) {
+                if (!thread.isAlive()) {
+                    throw new IOException("log is closed");
+                }
+                progress.awaitUninterruptibly();
+            }
+            if (failure != null) {
+                throw new IOException("log failed: " + failure.getMessage(), failure);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits until offset is written, then forces the log whatever the policy (the snapshot barrier). */
+    public void forceThrough(long offset) throws IOException {
+        awaitWritten(offset);
+        if (log.force()) {
+            forces.incrementAndGet();
+        }
+    }
+
+    /**
+     * After the caller has drained the log and replaced its tail (truncation, snapshot install),
+     * restarts the offsets at offset. Waiters above it fail: their records are gone.
+     */
+    public void resetTo(long offset) {
+        List<Waiter> dropped = new ArrayList<>();
+        lock.lock();
+        try {
+            generation++;
+            queuedOffset = offset;
+            writtenOffset = offset;
+            durableOffset = offset;
+            while (!waiters.isEmpty()) {
+                dropped.add(waiters.poll());
+            }
+        } finally {
+            lock.unlock();
+        }
+        IOException gone = new IOException("record discarded: the log was cut back to offset " + offset);
+        for (Waiter w : dropped) {
+            if (w.offset <= offset) {
+                w.future.complete(null);
+            } else {
+                w.future.completeExceptionally(gone);
+            }
+        }
+    }
+
+    private void run() {
+        long lastForce = System.nanoTime();
+        boolean unforced = false;
+        List<Waiter> ready = new ArrayList<>();
+        while (true) {
+            Batch batch;
+            long gen;
+            boolean exiting;
+            lock.lock();
+            try {
+                while (filling.isEmpty() && !closing) {
+                    if (policy == FsyncPolicy.EVERYSEC && unforced) {
+                        long wait = lastForce + EVERYSEC_NANOS - System.nanoTime();
+                        if (wait <= 0) {
+                            break;
+                        }
+                        work.awaitNanos(wait);
+                    } else {
+                        work.awaitUninterruptibly();
+                    }
+                }
+                exiting = closing && filling.isEmpty();
+                batch = filling;
+                filling = spare;
+                spare = null;
+                gen = generation;
+                progress.signalAll();
+            } catch (InterruptedException e) {
+                // Only close stops this thread; an interrupt just wakes it.
+                continue;
+            } finally {
+                lock.unlock();
+            }
+            long written = -1;
+            long forcedThrough = -1;
+            IOException error = null;
+            try {
+                if (!batch.isEmpty()) {
+                    int bytes = batch.bytes();
+                    log.append(batch);
+                    written = batch.lastOffset;
+                    unforced = true;
+                    onBytesWritten.accept(bytes);
+                }
+                long now = System.nanoTime();
+                boolean force = unforced && (policy == FsyncPolicy.ALWAYS || exiting
+                        || (policy == FsyncPolicy.EVERYSEC && now - lastForce >= EVERYSEC_NANOS));
+                if (force) {
+                    if (log.force()) {
+                        forces.incrementAndGet();
+                    }
+                    lastForce = now;
+                    unforced = false;
+                    forcedThrough = Long.MAX_VALUE;
+                }
+            } catch (IOException | RuntimeException e) {
+                error = e instanceof IOException io ? io : new IOException(e);
+            }
+            if (error != null) {
+                fail(batch, error, ready);
+                return;
+            }
+            batch.clear();
+            lock.lock();
+            try {
+                spare = batch;
+                if (gen == generation) {
+                    if (written >= 0) {
+                        writtenOffset = written;
+                    }
+                    long durable = policy == FsyncPolicy.ALWAYS
+                            ? (forcedThrough >= 0 ? writtenOffset : durableOffset)
+                            : writtenOffset;
+                    durableOffset = durable;
+                    while (!waiters.isEmpty() && waiters.peek().offset <= durable) {
+                        ready.add(waiters.poll());
+                    }
+                }
+                progress.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            for (Waiter w : ready) {
+                w.future.complete(null);
+            }
+            ready.clear();
+            if (exiting) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * The log thread after a write or force failure. What the files hold (up to the last whole
+     * chunk written; partial bytes are cut) is forced if possible, so those records stay
+     * durable; then the failure is published (writers now fail fast), the store undoes the
+     * records that never reached the files, and only then do the waiting futures complete:
+     * normally up to what is durable, with the error above it.
+     */
+    private void fail(Batch batch, IOException error, List<Waiter> ready) {
+        long held;
+        boolean forced;
+        try {
+            held = log.discardPartialWrite();
+            forced = true;
+            if (log.force()) {
+                forces.incrementAndGet();
+            }
+        } catch (IOException | RuntimeException e) {
+            error.addSuppressed(e);
+            held = log.lastOffset();
+            forced = false;
+        }
+        lock.lock();
+        try {
+            failure = error;
+            failedBatch = batch;
+            writtenOffset = Math.max(writtenOffset, held);
+            if (forced || policy != FsyncPolicy.ALWAYS) {
+                durableOffset = Math.max(durableOffset, held);
+            }
+            while (!waiters.isEmpty()) {
+                ready.add(waiters.poll());
+            }
+            progress.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            onFailure.accept(held);
+        } catch (RuntimeException e) {
+            error.addSuppressed(e);
+        }
+        long durable = durableOffset;
+        for (Waiter w : ready) {
+            if (w.offset <= durable) {
+                w.future.complete(null);
+            } else {
+                w.future.completeExceptionally(error);
+            }
+        }
+    }
+
+    /** Writes what is queued, forces it whatever the policy, and stops the log thread. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closing = true;
+            work.signalAll();
+            progress.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (Thread.currentThread() == thread) {
+            return; // closed from a whenDurable callback: the thread exits after this batch
+        }
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
