@@ -58,9 +58,14 @@ public final class BucketedMap implements AutoCloseable {
 
     /** With another arena page size: tests use small pages to fill a small arena quickly. */
     BucketedMap(MapConfig config, int pageSize) {
-        arena = new SlabArena(config.memoryBytes(), pageSize);
-        buckets = new Bucket[config.buckets()];
-        for (int i = 0; i < buckets.length; i++) {
+        this(config.buckets(), config.memoryBytes(), pageSize);
+    }
+
+    /** Without MapConfig's 1 MiB floor: the lincheck test builds thousands of tiny maps. */
+    BucketedMap(int bucketCount, long memoryBytes, int pageSize) {
+        arena = new SlabArena(memoryBytes, pageSize);
+        buckets = new Bucket[bucketCount];
+        for (int i = 0; i < bucketCount; i++) {
             buckets[i] = new Bucket();
         }
     }
