@@ -106,7 +106,8 @@ public class StoreVsChmBenchmark {
         if (out == null) {
             return;
         }
-        String name = impl + "-put" + putPercent + "-t" + params.getThreads();
+        String name = impl + "-put" + putPercent + "-t" + params.getThreads()
+                + "-r" + System.getProperty("pbkv.bench.round", "1");
         String body = "impl=" + impl + "\nputPercent=" + putPercent + "\nthreads=" + params.getThreads()
                 + "\nmapBytesPerEntry=" + mapBytesPerEntry + "\nheapBytesPerEntry=" + heapBytesPerEntry
                 + "\nfullGc=" + (gcCount(true) - fullGcAtStart) + "\nyoungGc=" + (gcCount(false) - youngGcAtStart) + "\n";
