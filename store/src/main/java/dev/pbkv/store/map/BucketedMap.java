@@ -2,104 +2,222 @@ package dev.pbkv.store.map;
 
 import dev.pbkv.store.StoreResult;
 
-import java.nio.ByteBuffer;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.StampedLock;
 
 /**
- * PLACEHOLDER with the final API: a bucketed map on Java heap maps. The slab-arena
- * implementation replaces the body of this class; callers rely only on the public methods.
+ * The in-memory map: keys and values are bytes kept in a {@link SlabArena}; the map is split into
+ * buckets, each with its own {@link StampedLock} and its own open-addressing index.
+ *
+ * <p>A key's 64-bit {@link KeyHash} chooses its bucket (high bits) and its home slot in the
+ * bucket's table (low bits). A table is a {@code long[]} with linear probing and no tombstones
+ * (deletes shift the following entries back); an entry packs 24 bits of the hash (a filter that
+ * saves most key comparisons, and the home slot while a table has at most 2^24 slots) and the
+ * item's arena address / 8 + 1 in the low 40 bits (0 means empty). Tables double when 3/4 full.
+ *
+ * <p>Readers ({@link #lookup}, {@link #get}, {@link #exists}) first read optimistically and
+ * validate the stamp, so they never block each other and never block writers; when a writer got in
+ * between, they retry once under the read lock. Writers take their bucket's write lock; the arena's
+ * own short lock is taken inside it when a slot is allocated or freed, never the other way round.
+ * See docs/store.md.
  */
 public final class BucketedMap implements AutoCloseable {
-    private record Item(byte[] value, long offset) {
-    }
+    private static final int INITIAL_TABLE = 16;
+    private static final int HASH_BITS = 24;
+    private static final long HASH_MASK = (1L << HASH_BITS) - 1;
+    private static final long HANDLE_MASK = (1L << 40) - 1;
+    private static final int NO_SLOT = Integer.MIN_VALUE;
 
     private final Bucket[] buckets;
-    private final long capacity;
+    private final SlabArena arena;
+    /**
+     * Live entries in the whole map. Changed only by a writer holding the write lock of the bucket
+     * it changes, in the same critical section as the change, so {@link #count} is linearizable
+     * (a per-bucket sum read bucket by bucket would not be).
+     */
+    private final AtomicLong entries = new AtomicLong();
 
     private static final class Bucket {
-        final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-        final Map<ByteBuffer, Item> items = new HashMap<>();
+        /**
+         * Guards table, size and lastDeleteOffset, and the bytes of every arena item the table
+         * points at. Write lock: any change of those. Optimistic read (validated) or read lock:
+         * lookups and iteration.
+         */
+        final StampedLock lock = new StampedLock();
+        long[] table = new long[INITIAL_TABLE];
+        int size;
         long lastDeleteOffset;
     }
 
     public BucketedMap(MapConfig config) {
-        buckets = new Bucket[config.buckets()];
-        for (int i = 0; i < buckets.length; i++) {
+        this(config, SlabArena.DEFAULT_PAGE_SIZE);
+    }
+
+    /** With another arena page size: tests use small pages to fill a small arena quickly. */
+    BucketedMap(MapConfig config, int pageSize) {
+        this(config.buckets(), config.memoryBytes(), pageSize);
+    }
+
+    /** Without MapConfig's 1 MiB floor: the lincheck test builds thousands of tiny maps. */
+    BucketedMap(int bucketCount, long memoryBytes, int pageSize) {
+        arena = new SlabArena(memoryBytes, pageSize);
+        buckets = new Bucket[bucketCount];
+        for (int i = 0; i < bucketCount; i++) {
             buckets[i] = new Bucket();
         }
-        capacity = config.memoryBytes();
     }
 
     public int bucketCount() {
         return buckets.length;
     }
 
+    /** The bucket that holds key; stable for the life of the map. */
     public int bucketOf(byte[] key) {
-        return Math.floorMod(java.util.Arrays.hashCode(key), buckets.length);
+        return bucketIndex(KeyHash.of(key));
     }
 
+    /** The largest key length + value length one entry may have in this map. */
+    public int maxEntryBytes() {
+        return arena.maxItemSize() - SlabArena.HEADER;
+    }
+
+    private int bucketIndex(long hash) {
+        return (int) (((hash >>> 32) * buckets.length) >>> 32);
+    }
+
+    /** Stores key -> value only if key is absent: HT_INSERT_OK or HT_INSERT_FAILED. */
     public StoreResult insert(byte[] key, byte[] value, long offset) {
         return write(key, value, offset, true, false);
     }
 
+    /** Replaces the value only if key is present: HT_FOUND or HT_NOTFOUND. */
     public StoreResult update(byte[] key, byte[] value, long offset) {
         return write(key, value, offset, false, true);
     }
 
+    /** Stores key -> value either way: HT_INSERT_OK (was absent) or HT_FOUND (replaced). */
     public StoreResult put(byte[] key, byte[] value, long offset) {
         return write(key, value, offset, true, true);
     }
 
     private StoreResult write(byte[] key, byte[] value, long offset, boolean mayCreate, boolean mayReplace) {
-        if (key == null || key.length == 0 || value == null) {
+        if (key == null || key.length == 0 || value == null
+                || SlabArena.HEADER + (long) key.length + value.length > arena.maxItemSize()) {
             return StoreResult.HT_INVALID_ARGUMENT;
         }
-        Bucket b = buckets[bucketOf(key)];
-        b.lock.writeLock().lock();
+        int itemSize = SlabArena.HEADER + key.length + value.length;
+        long hash = KeyHash.of(key);
+        Bucket b = buckets[bucketIndex(hash)];
+        long stamp = b.lock.writeLock();
         try {
-            ByteBuffer k = ByteBuffer.wrap(key.clone());
-            boolean present = b.items.containsKey(k);
-            if (present && !mayReplace) {
-                return StoreResult.HT_INSERT_FAILED;
+            long[] table = b.table;
+            int slot = probe(table, hash, key);
+            if (slot >= 0) {
+                if (!mayReplace) {
+                    return StoreResult.HT_INSERT_FAILED;
+                }
+                long old = addressOf(table[slot]);
+                if (arena.classOf(itemSize) == arena.classOf(arena.slotSizeOf(old))) {
+                    arena.overwriteValue(old, value, offset);
+                    return StoreResult.HT_FOUND;
+                }
+                long fresh = arena.allocate(itemSize);
+                if (fresh < 0) {
+                    return StoreResult.HT_OUT_OF_MEMORY;
+                }
+                arena.writeItem(fresh, key, value, offset);
+                table[slot] = entry(hash, fresh);
+                arena.free(old);
+                return StoreResult.HT_FOUND;
             }
-            if (!present && !mayCreate) {
+            if (!mayCreate) {
                 return StoreResult.HT_NOTFOUND;
             }
-            b.items.put(k, new Item(value.clone(), offset));
-            return present ? StoreResult.HT_FOUND : StoreResult.HT_INSERT_OK;
+            long address = arena.allocate(itemSize);
+            if (address < 0) {
+                return StoreResult.HT_OUT_OF_MEMORY;
+            }
+            arena.writeItem(address, key, value, offset);
+            if ((b.size + 1) * 4L > table.length * 3L) {
+                table = grow(b);
+                slot = probe(table, hash, key);
+            }
+            table[~slot] = entry(hash, address);
+            b.size++;
+            entries.incrementAndGet();
+            return StoreResult.HT_INSERT_OK;
         } finally {
-            b.lock.writeLock().unlock();
+            b.lock.unlockWrite(stamp);
         }
     }
 
+    /** Removes key: HT_DELETE_OK, or HT_DELETE_FAILED when absent. */
     public StoreResult delete(byte[] key, long offset) {
         if (key == null || key.length == 0) {
             return StoreResult.HT_INVALID_ARGUMENT;
         }
-        Bucket b = buckets[bucketOf(key)];
-        b.lock.writeLock().lock();
+        long hash = KeyHash.of(key);
+        Bucket b = buckets[bucketIndex(hash)];
+        long stamp = b.lock.writeLock();
         try {
-            if (b.items.remove(ByteBuffer.wrap(key)) == null) {
+            long[] table = b.table;
+            int slot = probe(table, hash, key);
+            if (slot < 0) {
                 return StoreResult.HT_DELETE_FAILED;
             }
+            long address = addressOf(table[slot]);
+            removeAt(table, slot);
+            b.size--;
+            entries.decrementAndGet();
             b.lastDeleteOffset = Math.max(b.lastDeleteOffset, offset);
+            arena.free(address);
             return StoreResult.HT_DELETE_OK;
         } finally {
-            b.lock.writeLock().unlock();
+            b.lock.unlockWrite(stamp);
         }
     }
 
+    /**
+     * The value and the offset of its last write; for an absent key, null and the offset of the
+     * newest delete in its bucket (see {@link Lookup}).
+     */
     public Lookup lookup(byte[] key) {
-        Bucket b = buckets[bucketOf(key)];
-        b.lock.readLock().lock();
-        try {
-            Item item = b.items.get(ByteBuffer.wrap(key));
-            return item == null ? new Lookup(null, b.lastDeleteOffset) : new Lookup(item.value.clone(), item.offset);
-        } finally {
-            b.lock.readLock().unlock();
+        if (key == null || key.length == 0) {
+            return new Lookup(null, 0);
         }
+        long hash = KeyHash.of(key);
+        Bucket b = buckets[bucketIndex(hash)];
+        long stamp = b.lock.tryOptimisticRead();
+        if (stamp != 0) {
+            Lookup seen = read(b, hash, key);
+            if (seen != null && b.lock.validate(stamp)) {
+                return seen;
+            }
+        }
+        stamp = b.lock.readLock();
+        try {
+            return read(b, hash, key);
+        } finally {
+            b.lock.unlockRead(stamp);
+        }
+    }
+
+    /** Reads key in b; null when what it saw cannot be right (only possible without the lock). */
+    private Lookup read(Bucket b, long hash, byte[] key) {
+        long[] table = b.table;
+        int slot = probe(table, hash, key);
+        if (slot == NO_SLOT) {
+            return null;
+        }
+        if (slot < 0) {
+            return new Lookup(null, b.lastDeleteOffset);
+        }
+        long address = addressOf(table[slot]);
+        byte[] value = arena.safeValue(address, key.length);
+        return value == null ? null : new Lookup(value, arena.safeWriteOffset(address));
     }
 
     public byte[] get(byte[] key) {
@@ -107,51 +225,190 @@ public final class BucketedMap implements AutoCloseable {
     }
 
     public boolean exists(byte[] key) {
-        return lookup(key).found();
-    }
-
-    public long count() {
-        long n = 0;
-        for (Bucket b : buckets) {
-            b.lock.readLock().lock();
-            try {
-                n += b.items.size();
-            } finally {
-                b.lock.readLock().unlock();
+        if (key == null || key.length == 0) {
+            return false;
+        }
+        long hash = KeyHash.of(key);
+        Bucket b = buckets[bucketIndex(hash)];
+        long stamp = b.lock.tryOptimisticRead();
+        if (stamp != 0) {
+            int slot = probe(b.table, hash, key);
+            if (slot != NO_SLOT && b.lock.validate(stamp)) {
+                return slot >= 0;
             }
         }
-        return n;
+        stamp = b.lock.readLock();
+        try {
+            return probe(b.table, hash, key) >= 0;
+        } finally {
+            b.lock.unlockRead(stamp);
+        }
     }
 
+    /** Live entries; linearizable with the writes. */
+    public long count() {
+        return entries.get();
+    }
+
+    /**
+     * Visits every entry of one bucket as it was at one instant: the entries are copied out under
+     * the bucket's read lock, then visited without any lock (so a slow visitor, or one that writes
+     * to this map, blocks nobody). Costs a copy of the bucket's data.
+     */
     public void forEachInBucket(int bucket, EntryVisitor visitor) {
         Bucket b = buckets[bucket];
-        b.lock.readLock().lock();
+        List<byte[]> keys;
+        List<byte[]> values;
+        long[] offsets;
+        long stamp = b.lock.readLock();
         try {
-            for (Map.Entry<ByteBuffer, Item> e : b.items.entrySet()) {
-                visitor.visit(e.getKey().array().clone(), e.getValue().value.clone(), e.getValue().offset);
+            keys = new ArrayList<>(b.size);
+            values = new ArrayList<>(b.size);
+            offsets = new long[b.size];
+            for (long e : b.table) {
+                if (e != 0) {
+                    long address = addressOf(e);
+                    offsets[keys.size()] = arena.writeOffset(address);
+                    keys.add(arena.key(address));
+                    values.add(arena.value(address));
+                }
             }
         } finally {
-            b.lock.readLock().unlock();
+            b.lock.unlockRead(stamp);
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            visitor.visit(keys.get(i), values.get(i), offsets[i]);
         }
     }
 
+    /** Removes every entry and frees the whole arena; bucket delete offsets are kept. */
     public void clear() {
-        for (Bucket b : buckets) {
-            b.lock.writeLock().lock();
-            try {
-                b.items.clear();
-            } finally {
-                b.lock.writeLock().unlock();
+        long[] stamps = new long[buckets.length];
+        // Ascending bucket order: the only place holding more than one bucket lock.
+        for (int i = 0; i < buckets.length; i++) {
+            stamps[i] = buckets[i].lock.writeLock();
+        }
+        try {
+            for (Bucket b : buckets) {
+                b.table = new long[INITIAL_TABLE];
+                b.size = 0;
+            }
+            entries.set(0);
+            arena.reset();
+        } finally {
+            for (int i = buckets.length - 1; i >= 0; i--) {
+                buckets[i].lock.unlockWrite(stamps[i]);
             }
         }
     }
 
+    /** Arena capacity and use (slot sizes of live items), bytes of the bucket tables, entries. */
     public MemoryStats memoryStats() {
-        return new MemoryStats(capacity, 0, 0, count());
+        long indexBytes = 0;
+        for (Bucket b : buckets) {
+            long stamp = b.lock.readLock();
+            try {
+                indexBytes += 16 + 8L * b.table.length;
+            } finally {
+                b.lock.unlockRead(stamp);
+            }
+        }
+        return new MemoryStats(arena.capacityBytes(), arena.usedBytes(), indexBytes, entries.get());
+    }
+
+    /** The slot sizes of the arena's size classes, smallest first (for docs and tests). */
+    public int[] slotSizes() {
+        return arena.classSizes();
     }
 
     @Override
     public void close() {
         clear();
+    }
+
+    // ---- the per-bucket table ----
+
+    private static long entry(long hash, long address) {
+        return ((hash & HASH_MASK) << 40) | ((address >>> 3) + 1);
+    }
+
+    private static long addressOf(long entry) {
+        return ((entry & HANDLE_MASK) - 1) << 3;
+    }
+
+    /**
+     * The slot holding key, or ~slot of the empty slot where it would go; NO_SLOT when the table
+     * has no empty slot, which only a reader racing a writer can see. Bounded and never throws, so
+     * it is safe on a table read optimistically.
+     */
+    private int probe(long[] table, long hash, byte[] key) {
+        int mask = table.length - 1;
+        long tag = hash & HASH_MASK;
+        int i = (int) hash & mask;
+        for (int n = 0; n <= mask; n++) {
+            long e = table[i];
+            if (e == 0) {
+                return ~i;
+            }
+            if ((e >>> 40) == tag && arena.safeKeyEquals(addressOf(e), key)) {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
+        return NO_SLOT;
+    }
+
+    /** The home slot of a stored entry: from its hash bits, or from its key for huge tables. */
+    private int homeOf(long entry, int mask) {
+        if (mask <= HASH_MASK) {
+            return (int) (entry >>> 40) & mask;
+        }
+        return (int) arena.keyHash(addressOf(entry)) & mask;
+    }
+
+    /** Doubles b's table. Caller holds b's write lock. */
+    private long[] grow(Bucket b) {
+        long[] old = b.table;
+        long[] table = new long[old.length * 2];
+        int mask = table.length - 1;
+        for (long e : old) {
+            if (e != 0) {
+                int i = homeOf(e, mask);
+                while (table[i] != 0) {
+                    i = (i + 1) & mask;
+                }
+                table[i] = e;
+            }
+        }
+        b.table = table;
+        return table;
+    }
+
+    /** Empties slot hole and shifts back the entries after it that would no longer be found. */
+    private void removeAt(long[] table, int hole) {
+        int mask = table.length - 1;
+        int j = hole;
+        while (true) {
+            j = (j + 1) & mask;
+            long e = table[j];
+            if (e == 0) {
+                break;
+            }
+            int home = homeOf(e, mask);
+            // e may move to hole unless its home lies cyclically in (hole, j].
+            boolean stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
+            if (!stays) {
+                table[hole] = e;
+                hole = j;
+            }
+        }
+        table[hole] = 0;
+    }
+
+    @Override
+    public String toString() {
+        MemoryStats s = memoryStats();
+        return "BucketedMap[buckets=" + buckets.length + ", entries=" + s.entries() + ", used=" + s.usedBytes()
+                + "/" + s.capacityBytes() + ", slots=" + Arrays.toString(arena.classSizes()) + "]";
     }
 }
