@@ -26,6 +26,8 @@ class GroupCommitTest {
         int threads = 8;
         int perThread = 400;
         try (Store store = Store.open(config(tmp, FsyncPolicy.ALWAYS))) {
+            List<LogRecord> heard = new ArrayList<>(); // the listener runs under the write lock
+            store.setAppendListener(heard::add);
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             List<Future<?>> done = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
@@ -47,6 +49,14 @@ class GroupCommitTest {
             assertThat(store.lastOffset()).isEqualTo(records);
             assertThat(store.durableOffset()).isEqualTo(records);
             assertThat(store.logForceCount()).isPositive().isLessThan(records);
+            // The listener heard every record once, in offset order, and the log holds them in that order.
+            assertThat(heard).extracting(LogRecord::offset)
+                    .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, records).boxed().toList());
+            List<LogRecord> logged = store.readLog(0, (int) records);
+            assertThat(logged).hasSize((int) records);
+            for (int i = 0; i < records; i++) {
+                assertThat(logged.get(i).key()).isEqualTo(heard.get(i).key());
+            }
         }
     }
 

@@ -33,8 +33,12 @@ public final class LogThroughputHarness {
             }
         }
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
-        run(FsyncPolicy.NO, Math.max(1, seconds / 2), threads, window); // warm-up
         FsyncPolicy[] policies = {FsyncPolicy.NO, FsyncPolicy.ALWAYS, FsyncPolicy.EVERYSEC};
+        System.out.println("warm-up (not counted):");
+        for (FsyncPolicy p : policies) {
+            run(p, seconds, threads, window);
+        }
+        System.out.println("measured:");
         double[][] rates = new double[policies.length][rounds];
         // Rounds alternate the policies so a noisy neighbour hurts them alike; medians are reported.
         for (int r = 0; r < rounds; r++) {
