@@ -394,6 +394,9 @@ public final class CommandLayer implements Commands, AutoCloseable {
         if (c instanceof NotPrimaryException np) {
             return new Reply.Failure<>(ErrorCode.UNAVAILABLE, np.getMessage(), np.primaryAddress());
         }
+        if (c instanceof java.util.concurrent.CancellationException) {
+            return Reply.failure(ErrorCode.UNAVAILABLE, "cancelled: " + c.getMessage());
+        }
         if (c instanceof UncheckedIOException || c instanceof IOException) {
             log.error("storage failure", c);
             return Reply.failure(ErrorCode.INTERNAL, "storage failure: " + c.getMessage());
