@@ -109,6 +109,7 @@ public final class NodeProcess implements AutoCloseable {
         private Readiness readiness = Readiness.SERVING;
         private int grpcPort;
         private String peer;
+        private String memory = "32m";
 
         private Builder(String role, Path dataDir) {
             this.role = role;
@@ -118,6 +119,12 @@ public final class NodeProcess implements AutoCloseable {
         /** A fixed gRPC port instead of a free one picked by the node. */
         public Builder grpcPort(int port) {
             this.grpcPort = port;
+            return this;
+        }
+
+        /** store.memory (default here 32m, to keep many test nodes small). */
+        public Builder memory(String size) {
+            this.memory = size;
             return this;
         }
 
@@ -154,7 +161,7 @@ public final class NodeProcess implements AutoCloseable {
         public NodeProcess build() {
             List<String> all = new ArrayList<>(List.of("--role", role, "--data-dir", dataDir.toString(),
                     "--grpc-port", Integer.toString(grpcPort), "--resp-port", "0", "--http-port", "0",
-                    "--memory", "32m"));
+                    "--memory", memory));
             if (peer != null) {
                 all.add("--peer");
                 all.add(peer);
