@@ -94,7 +94,7 @@ public final class Node {
             }
             commands.setDoorAddresses(new DoorAddresses(grpcAddress(), addressOf("resp"), addressOf("http")));
             replicator.start();
-            new NodeInfoFile(ProcessHandle.current().pid(), settings.nodeId(), portOf("grpc"), portOf("resp"),
+            new NodeInfoFile(ProcessHandle.current().pid(), settings.nodeId(), settings.self().host(), portOf("grpc"), portOf("resp"),
                     portOf("http")).writeTo(dataDir);
             log.info("node {} up: grpc={} resp={} http={} state={}", settings.nodeId(), grpcAddress(),
                     addressOf("resp"), addressOf("http"), replicator.state());

@@ -14,10 +14,10 @@ import java.util.Optional;
 
 /**
  * {@code <data-dir>/node.json}: written atomically by a serving node, removed at exit, read by the
- * scripts and tests to learn the bound ports. Shape: {"pid":123,"role":"primary","grpc":7001,"resp":7379,"http":8001};
+ * scripts and tests to learn the bound ports. Shape: {"pid":123,"role":"primary","host":"127.0.0.1","grpc":7001,"resp":7379,"http":8001};
  * a door that is not running has no key.
  */
-public record NodeInfoFile(long pid, String role, Integer grpc, Integer resp, Integer http) {
+public record NodeInfoFile(long pid, String role, String host, Integer grpc, Integer resp, Integer http) {
     public static final String NAME = "node.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -30,6 +30,7 @@ public record NodeInfoFile(long pid, String role, Integer grpc, Integer resp, In
         ObjectNode n = JSON.createObjectNode();
         n.put("pid", pid);
         n.put("role", role);
+        n.put("host", host);
         if (grpc != null) {
             n.put("grpc", grpc);
         }
@@ -54,6 +55,7 @@ public record NodeInfoFile(long pid, String role, Integer grpc, Integer resp, In
         try {
             JsonNode n = JSON.readTree(Files.readString(in(dataDir)));
             return Optional.of(new NodeInfoFile(n.path("pid").asLong(), n.path("role").asText(),
+                    n.path("host").asText("127.0.0.1"),
                     n.has("grpc") ? n.get("grpc").asInt() : null,
                     n.has("resp") ? n.get("resp").asInt() : null,
                     n.has("http") ? n.get("http").asInt() : null));

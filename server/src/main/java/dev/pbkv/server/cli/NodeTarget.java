@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Which running node a helper command talks to: --port, or the port in a data directory's node.json. */
 final class NodeTarget {
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "The node's host (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", description = "The node's host (default: the host in node.json, else 127.0.0.1).")
     String host;
 
     @Option(names = "--port", paramLabel = "PORT", description = "The node's gRPC port.")
@@ -20,6 +20,18 @@ final class NodeTarget {
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Read the gRPC port from DIR/node.json.")
     Path dataDir;
+
+    /** The host to dial: --host, else node.json's, else loopback. A wildcard bind is dialled on loopback. */
+    String host() {
+        String h = host;
+        if (h == null && dataDir != null) {
+            h = NodeInfoFile.read(dataDir).map(NodeInfoFile::host).orElse(null);
+        }
+        if (h == null || h.equals("0.0.0.0") || h.equals("::") || h.isEmpty()) {
+            return "127.0.0.1";
+        }
+        return h;
+    }
 
     /** The gRPC port now, if known (node.json may not exist yet). */
     Optional<Integer> port() {

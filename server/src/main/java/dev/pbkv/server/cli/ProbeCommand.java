@@ -58,7 +58,7 @@ public final class ProbeCommand implements Callable<Integer> {
     }
 
     private String check(int port) {
-        ManagedChannel channel = NodeTarget.channel(target.host, port);
+        ManagedChannel channel = NodeTarget.channel(target.host(), port);
         try {
             HealthCheckResponse r = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
                     .check(HealthCheckRequest.newBuilder().setService(service).build());

@@ -34,7 +34,7 @@ public final class ShutdownCommand implements Callable<Integer> {
             System.out.println("no node.json in " + target.dataDir + ": the node is not serving");
             return 1;
         }
-        ManagedChannel channel = NodeTarget.channel(target.host, port.get());
+        ManagedChannel channel = NodeTarget.channel(target.host(), port.get());
         try {
             ShutdownResponse r = AdminGrpc.newBlockingStub(channel)
                     .withDeadlineAfter((long) (timeoutSeconds * 1000), TimeUnit.MILLISECONDS)

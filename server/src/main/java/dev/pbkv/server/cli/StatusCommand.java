@@ -26,7 +26,7 @@ public final class StatusCommand implements Callable<Integer> {
             System.out.println("no node.json in " + target.dataDir + ": the node is not serving");
             return 1;
         }
-        ManagedChannel channel = NodeTarget.channel(target.host, port.get());
+        ManagedChannel channel = NodeTarget.channel(target.host(), port.get());
         try {
             var r = AdminGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
                     .status(StatusRequest.getDefaultInstance());
