@@ -56,6 +56,10 @@ public final class Node {
     private final List<DoorFactory> doorFactories;
     private final List<Door> doors = new ArrayList<>();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    /** Completes when start() returns or throws: a shutdown (SIGTERM) waits for it, never racing the start. */
+    private final CompletableFuture<Void> startFinished = new CompletableFuture<>();
+    /** Whether closeEverything ran; guarded by this. */
+    private boolean closed;
     /** Set once by {@link #shutdown}; every later call returns it. Guarded by this. */
     private CompletableFuture<Boolean> shutdown;
     private Store store;
@@ -103,6 +107,8 @@ public final class Node {
             closeEverything();
             terminated.complete(null);
             throw e;
+        } finally {
+            startFinished.complete(null);
         }
     }
 
@@ -158,6 +164,7 @@ public final class Node {
     }
 
     private void runShutdown(boolean skipSwitchover) {
+        startFinished.join();
         log.info("state -> SHUTTING_DOWN: shutdown requested (skip switchover: {})", skipSwitchover);
         boolean switched = false;
         try {
@@ -187,6 +194,12 @@ public final class Node {
 
     /** Closes doors (reverse start order), replicator, command layer and store, and removes node.json. */
     private void closeEverything() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
         for (int i = doors.size() - 1; i >= 0; i--) {
             try {
                 doors.get(i).close();
