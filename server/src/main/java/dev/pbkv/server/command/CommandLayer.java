@@ -382,8 +382,12 @@ public final class CommandLayer implements Commands, AutoCloseable {
         return new Reply.Failure<>(ErrorCode.UNAVAILABLE, why, replicator.primaryAddress());
     }
 
+    /** UNAVAILABLE, pointing at the primary when that is another node (after a switchover). */
     private <T> Reply<T> shuttingDown() {
-        return new Reply.Failure<>(ErrorCode.UNAVAILABLE, "this node is shutting down", null);
+        String primary = replicator.primaryAddress();
+        String self = doorAddresses.grpc();
+        return new Reply.Failure<>(ErrorCode.UNAVAILABLE, "this node is shutting down",
+                primary != null && !primary.equals(self) ? primary : null);
     }
 
     /** Admits the call through the gate, runs it, and turns any exception into a failure reply. */
