@@ -148,8 +148,12 @@ public final class SettingsLoader {
             problems.add("nodes.primary.data-dir and nodes.backup.data-dir must differ (both are "
                     + primary.dataDir() + ")");
         }
-        if (replication.peerTimeoutMs() <= replication.heartbeatMs()) {
-            problems.add("replication.peer-timeout-ms must be > replication.heartbeat-ms");
+        if (replication.peerTimeoutMs() < 2 * replication.heartbeatMs()) {
+            problems.add("replication.peer-timeout-ms must be at least twice replication.heartbeat-ms, was "
+                    + replication.peerTimeoutMs());
+        }
+        if (replication.snapshotChunkBytes() < 1024 || replication.snapshotChunkBytes() > 16 << 20) {
+            problems.add("replication.snapshot-chunk-bytes must be within 1k..16m, was " + replication.snapshotChunkBytes());
         }
         String peer = peerAddress;
         if (peer == null && primary != null && backup != null) {

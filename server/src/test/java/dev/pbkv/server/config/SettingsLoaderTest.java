@@ -61,13 +61,15 @@ class SettingsLoaderTest {
                 .set("limits.max-key-bytes", "0")
                 .set("store.memory", "lots")
                 .set("store.fsync", "sometimes")
-                .set("nodes.backup.grpc-port", "70000");
+                .set("nodes.backup.grpc-port", "70000")
+                .set("replication.peer-timeout-ms", "150");
         assertThatThrownBy(() -> loader.build(Role.PRIMARY))
                 .isInstanceOf(SettingsException.class)
                 .hasMessageContaining("limits.max-key-bytes must be >= 1")
                 .hasMessageContaining("store.memory: 'lots' is not a size")
                 .hasMessageContaining("store.fsync must be one of always, everysec, no")
-                .hasMessageContaining("nodes.backup.grpc-port must be between 0 and 65535");
+                .hasMessageContaining("nodes.backup.grpc-port must be between 0 and 65535")
+                .hasMessageContaining("replication.peer-timeout-ms must be at least twice replication.heartbeat-ms");
     }
 
     @Test
