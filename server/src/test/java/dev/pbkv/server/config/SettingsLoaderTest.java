@@ -29,11 +29,26 @@ class SettingsLoaderTest {
     }
 
     @Test
-    void theRepositorySettingsFileHasTheDefaultsShape() {
+    void theRepositorySettingsFileHasTheDefaultsShape() throws IOException {
         Path conf = Path.of("..", "conf", "settings.conf");
         Settings s = SettingsLoader.withDefaults().file(conf).build(Role.BACKUP);
         assertThat(s.nodeId()).isEqualTo("backup");
         assertThat(s.peerAddress()).isEqualTo(s.primary().grpcAddress());
+        // Same keys as the built-in defaults: a key added to one must be added to the other.
+        assertThat(keysOf(new com.fasterxml.jackson.databind.ObjectMapper().readTree(conf.toFile()), ""))
+                .containsExactlyInAnyOrderElementsOf(keysOf(SettingsLoader.defaults(), ""));
+    }
+
+    private static java.util.List<String> keysOf(com.fasterxml.jackson.databind.JsonNode node, String prefix) {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        node.fields().forEachRemaining(e -> {
+            if (e.getValue().isObject()) {
+                keys.addAll(keysOf(e.getValue(), prefix + e.getKey() + "."));
+            } else {
+                keys.add(prefix + e.getKey());
+            }
+        });
+        return keys;
     }
 
     @Test
