@@ -1,0 +1,243 @@
+package dev.pbkv.server;
+
+import dev.pbkv.server.command.CommandLayer;
+import dev.pbkv.server.command.Commands;
+import dev.pbkv.server.command.DoorAddresses;
+import dev.pbkv.server.config.Settings;
+import dev.pbkv.server.grpc.GrpcDoor;
+import dev.pbkv.server.replication.Replicator;
+import dev.pbkv.store.Store;
+import dev.pbkv.store.StoreConfig;
+import dev.pbkv.store.map.MapConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One pbkv node: wires settings, store, replicator, command layer and doors, and owns their
+ * lifecycle.
+ *
+ * <p>Start: open the store (recovery), make the replicator, start the doors (gRPC first, with
+ * the replicator's services), start the replicator, then write {@code <data-dir>/node.json}.
+ * Shutdown (Admin.Shutdown, SHUTDOWN on RESP or HTTP, SIGTERM): the command layer stops admitting
+ * requests (status SHUTTING_DOWN), those in flight finish, the replicator drains and may hand
+ * the primary role over, the caller is answered, the doors close, the store flushes its log and
+ * closes, node.json is removed. Runs once, on the "pbkv-shutdown" thread.
+ */
+public final class Node {
+    private static final Logger log = LoggerFactory.getLogger(Node.class);
+    private static final long DRAIN_TIMEOUT_MILLIS = 10_000;
+    private static final long REPLICATOR_SHUTDOWN_TIMEOUT_MILLIS = 30_000;
+
+    /** Builds a client-facing door on the command layer. */
+    @FunctionalInterface
+    public interface DoorFactory {
+        Door create(Commands commands, Settings settings);
+    }
+
+    /**
+     * The client-facing doors beside gRPC, in start order. The RESP and HTTP doors go here:
+     * {@code List.of(dev.pbkv.server.resp.RespDoor::new, dev.pbkv.server.http.HttpDoor::new)}.
+     */
+    public static List<DoorFactory> extraDoors() {
+        return List.of();
+    }
+
+    private final Settings settings;
+    private final ReplicatorFactory replicatorFactory;
+    private final List<DoorFactory> doorFactories;
+    private final List<Door> doors = new ArrayList<>();
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    /** Completes when start() returns or throws: a shutdown (SIGTERM) waits for it, never racing the start. */
+    private final CompletableFuture<Void> startFinished = new CompletableFuture<>();
+    /** Whether closeEverything ran; guarded by this. */
+    private boolean closed;
+    /** Set once by {@link #shutdown}; every later call returns it. Guarded by this. */
+    private CompletableFuture<Boolean> shutdown;
+    private Store store;
+    private Replicator replicator;
+    private CommandLayer commands;
+    private GrpcDoor grpcDoor;
+
+    public Node(Settings settings, ReplicatorFactory replicatorFactory, List<DoorFactory> doorFactories) {
+        this.settings = settings;
+        this.replicatorFactory = replicatorFactory;
+        this.doorFactories = List.copyOf(doorFactories);
+    }
+
+    public Node(Settings settings) {
+        this(settings, ReplicatorFactory.DEFAULT, extraDoors());
+    }
+
+    public void start() throws IOException {
+        log.info("starting pbkv node: {}", settings.describe());
+        Path dataDir = settings.self().dataDir();
+        Files.createDirectories(dataDir);
+        try {
+            store = Store.open(storeConfig(settings));
+            log.info("store open at {}: {} keys, last offset {}, epoch {}", storeDir(settings),
+                    store.map().count(), store.lastOffset(), store.epoch());
+            ReplicatorFactory.Replication replication = replicatorFactory.create(settings, store, this::grpcAddress);
+            replicator = replication.replicator();
+            commands = new CommandLayer(store, replicator, settings, this::shutdown);
+            grpcDoor = new GrpcDoor(commands, settings, replication.services());
+            grpcDoor.start();
+            doors.add(grpcDoor);
+            for (DoorFactory factory : doorFactories) {
+                Door door = factory.create(commands, settings);
+                door.start();
+                doors.add(door);
+            }
+            commands.setDoorAddresses(new DoorAddresses(grpcAddress(), addressOf("resp"), addressOf("http")));
+            replicator.start();
+            new NodeInfoFile(ProcessHandle.current().pid(), settings.nodeId(), settings.self().host(), portOf("grpc"), portOf("resp"),
+                    portOf("http")).writeTo(dataDir);
+            log.info("node {} up: grpc={} resp={} http={} state={}", settings.nodeId(), grpcAddress(),
+                    addressOf("resp"), addressOf("http"), replicator.state());
+        } catch (IOException | RuntimeException e) {
+            log.error("start failed: {}", e.toString());
+            closeEverything();
+            terminated.complete(null);
+            throw e;
+        } finally {
+            startFinished.complete(null);
+        }
+    }
+
+    static Path storeDir(Settings settings) {
+        return settings.self().dataDir().resolve("store");
+    }
+
+    static StoreConfig storeConfig(Settings settings) {
+        return new StoreConfig(storeDir(settings),
+                new MapConfig(settings.store().buckets(), settings.store().memoryBytes()),
+                settings.store().fsync(), settings.store().snapshotLogBytes(), settings.store().retainedLogBytes());
+    }
+
+    /** The command layer (for in-process tests). */
+    public Commands commands() {
+        return commands;
+    }
+
+    /** This node's bound gRPC address, host:port, or null before the door started. */
+    public String grpcAddress() {
+        GrpcDoor door = grpcDoor;
+        return door == null ? null : settings.self().host() + ":" + safePort(door);
+    }
+
+    private static int safePort(Door door) {
+        try {
+            return door.port();
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private Integer portOf(String name) {
+        return doors.stream().filter(d -> d.name().equals(name)).findFirst().map(Door::port).orElse(null);
+    }
+
+    private String addressOf(String name) {
+        Integer port = portOf(name);
+        return port == null ? null : settings.self().host() + ":" + port;
+    }
+
+    /**
+     * Starts the graceful shutdown once; completes, before the doors close, with whether the
+     * primary role was handed over. {@link #awaitTermination} returns when everything is closed.
+     */
+    public synchronized CompletableFuture<Boolean> shutdown(boolean skipSwitchover) {
+        if (shutdown == null) {
+            shutdown = new CompletableFuture<>();
+            Thread t = new Thread(() -> runShutdown(skipSwitchover), "pbkv-shutdown");
+            t.start();
+        }
+        return shutdown;
+    }
+
+    private void runShutdown(boolean skipSwitchover) {
+        startFinished.join();
+        log.info("state -> SHUTTING_DOWN: shutdown requested (skip switchover: {})", skipSwitchover);
+        boolean switched = false;
+        try {
+            if (commands != null) {
+                try {
+                    commands.closeAndDrain().get(DRAIN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    log.warn("{} requests still in flight after {} ms; going on", commands.inFlight(), DRAIN_TIMEOUT_MILLIS);
+                }
+            }
+            if (replicator != null) {
+                try {
+                    switched = replicator.shutdown(skipSwitchover).get(REPLICATOR_SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    log.warn("replication did not stop within {} ms; going on", REPLICATOR_SHUTDOWN_TIMEOUT_MILLIS);
+                }
+            }
+        } catch (Exception e) {
+            log.error("error while draining", e);
+        } finally {
+            shutdown.complete(switched);
+            closeEverything();
+            log.info("node {} stopped", settings.nodeId());
+            terminated.complete(null);
+        }
+    }
+
+    /** Closes doors (reverse start order), replicator, command layer and store, and removes node.json. */
+    private void closeEverything() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        for (int i = doors.size() - 1; i >= 0; i--) {
+            try {
+                doors.get(i).close();
+            } catch (RuntimeException e) {
+                log.warn("closing door {} failed", doors.get(i).name(), e);
+            }
+        }
+        if (replicator != null) {
+            try {
+                replicator.close();
+            } catch (RuntimeException e) {
+                log.warn("closing the replicator failed", e);
+            }
+        }
+        if (commands != null) {
+            commands.close();
+        }
+        if (store != null) {
+            try {
+                store.close();
+                log.info("store closed at offset {}", store.lastOffset());
+            } catch (IOException | RuntimeException e) {
+                log.error("closing the store failed", e);
+            }
+        }
+        try {
+            NodeInfoFile.delete(settings.self().dataDir());
+        } catch (IOException e) {
+            log.warn("could not remove {}", NodeInfoFile.in(settings.self().dataDir()), e);
+        }
+    }
+
+    /** Blocks until the node has stopped. */
+    public void awaitTermination() {
+        terminated.join();
+    }
+
+    public boolean isTerminated() {
+        return terminated.isDone();
+    }
+}

@@ -1,0 +1,41 @@
+package dev.pbkv.server;
+
+import dev.pbkv.server.config.Settings;
+import dev.pbkv.server.replication.Replicator;
+import dev.pbkv.server.replication.Role;
+import dev.pbkv.server.replication.SoloReplicator;
+import dev.pbkv.store.Store;
+import io.grpc.BindableService;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Makes the node's {@link Replicator} once the store is recovered, with the gRPC services it
+ * needs on the node's gRPC port (node-to-node replication). {@link Node} takes one; swapping
+ * the replication implementation means changing {@link #DEFAULT} only.
+ */
+@FunctionalInterface
+public interface ReplicatorFactory {
+
+    /**
+     * @param settings       the node's settings (role, peer address, replication section)
+     * @param store          the recovered store; the replicator becomes its only writer
+     * @param ownGrpcAddress this node's bound gRPC address host:port (valid once the doors started)
+     */
+    Replication create(Settings settings, Store store, Supplier<String> ownGrpcAddress);
+
+    /** A replicator and the gRPC services to serve beside the client API. */
+    record Replication(Replicator replicator, List<BindableService> services) {
+        public static Replication of(Replicator replicator) {
+            return new Replication(replicator, List.of());
+        }
+    }
+
+    /** A node without replication: a primary serves alone, a backup stays read-only (stale reads). */
+    ReplicatorFactory SOLO = (settings, store, own) -> Replication.of(new SoloReplicator(store, settings.role(),
+            settings.role() == Role.PRIMARY ? own : settings::peerAddress));
+
+    /** The replication the node runs with. The pair replication replaces SOLO here. */
+    ReplicatorFactory DEFAULT = SOLO;
+}

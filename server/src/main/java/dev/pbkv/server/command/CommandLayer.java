@@ -1,0 +1,431 @@
+package dev.pbkv.server.command;
+
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import dev.pbkv.server.config.LimitSettings;
+import dev.pbkv.server.config.Settings;
+import dev.pbkv.server.replication.NotPrimaryException;
+import dev.pbkv.server.replication.Replicator;
+import dev.pbkv.server.replication.Role;
+import dev.pbkv.server.replication.NodeState;
+import dev.pbkv.store.Mutation;
+import dev.pbkv.store.Op;
+import dev.pbkv.store.Store;
+import dev.pbkv.store.StoreResult;
+import dev.pbkv.store.WriteResult;
+import dev.pbkv.store.map.Lookup;
+import dev.pbkv.store.map.MemoryStats;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The command layer: checks each request against the limits and the node's role and state,
+ * hands writes to the {@link Replicator}, answers reads from the store once what they saw is
+ * committed, and turns store results and failures into {@link Reply} values. Doors call only this.
+ *
+ * <p>Threads: every call runs on the caller's thread up to the first wait (a write's commit, a
+ * read's commit wait); the future then completes on the thread that made the log durable or the
+ * backup's acknowledgement arrive. Dumps run on this layer's own "pbkv-dump" threads because they
+ * hand pages to a sink that may block for flow control.
+ */
+public final class CommandLayer implements Commands, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CommandLayer.class);
+    /** A dump page holds at most this many entries... */
+    static final int PAGE_MAX_ENTRIES = 1000;
+    /** ...and about this many key and value bytes (one entry may overshoot it). */
+    static final int PAGE_MAX_BYTES = 1 << 20;
+    private static final Comparator<KeyValue> BY_KEY = (a, b) -> Arrays.compareUnsigned(a.key(), b.key());
+    private static final byte[] EMPTY = new byte[0];
+
+    private final Store store;
+    private final Replicator replicator;
+    private final Settings settings;
+    private final LimitSettings limits;
+    private final NodeShutdown nodeShutdown;
+    private final RequestGate gate = new RequestGate();
+    private final ExecutorService dumpExecutor;
+    private final long startedNanos = System.nanoTime();
+    /** The doors' bound addresses; set by the node once they are listening, read by status(). */
+    private volatile DoorAddresses doorAddresses = DoorAddresses.NONE;
+
+    public CommandLayer(Store store, Replicator replicator, Settings settings, NodeShutdown nodeShutdown) {
+        this.store = store;
+        this.replicator = replicator;
+        this.settings = settings;
+        this.limits = settings.limits();
+        this.nodeShutdown = nodeShutdown;
+        this.dumpExecutor = Executors.newCachedThreadPool(
+                new ThreadFactoryBuilder().setNameFormat("pbkv-dump-%d").setDaemon(true).build());
+    }
+
+    public void setDoorAddresses(DoorAddresses addresses) {
+        this.doorAddresses = addresses;
+    }
+
+    // ---- writes ------------------------------------------------------------------------------
+
+    @Override
+    public CompletableFuture<Reply<WriteAck>> insert(byte[] key, byte[] value, WriteTag tag) {
+        return write(Op.INSERT, key, value, tag);
+    }
+
+    @Override
+    public CompletableFuture<Reply<WriteAck>> update(byte[] key, byte[] value, WriteTag tag) {
+        return write(Op.UPDATE, key, value, tag);
+    }
+
+    @Override
+    public CompletableFuture<Reply<WriteAck>> put(byte[] key, byte[] value, WriteTag tag) {
+        return write(Op.PUT, key, value, tag);
+    }
+
+    @Override
+    public CompletableFuture<Reply<WriteAck>> delete(byte[] key, WriteTag tag) {
+        return write(Op.DELETE, key, EMPTY, tag);
+    }
+
+    private CompletableFuture<Reply<WriteAck>> write(Op op, byte[] key, byte[] value, WriteTag tag) {
+        byte[] v = value == null ? EMPTY : value;
+        Reply<WriteAck> invalid = checkKey(key);
+        if (invalid == null && v.length > limits.maxValueBytes()) {
+            invalid = Reply.failure(ErrorCode.INVALID_ARGUMENT, "value is " + v.length
+                    + " bytes; the limit is limits.max-value-bytes = " + limits.maxValueBytes());
+        }
+        if (invalid != null) {
+            return CompletableFuture.completedFuture(invalid);
+        }
+        WriteTag t = tag == null ? WriteTag.NONE : tag;
+        Mutation m = new Mutation(op, key, v, t.clientId(), t.sequence());
+        return admitted(() -> replicator.write(m).thenCompose(this::unchangedAfterCommit).thenApply(r -> toAck(op, r)));
+    }
+
+    /**
+     * A write that changed nothing (insert of a present key, update or delete of an absent one)
+     * is an answer about what the store holds, so on the primary it is linearizable like a read:
+     * it waits until everything the store held when it ran is committed.
+     */
+    private CompletableFuture<WriteResult> unchangedAfterCommit(WriteResult r) {
+        if (r.changed() || replicator.role() != Role.PRIMARY) {
+            return CompletableFuture.completedFuture(r);
+        }
+        return replicator.awaitCommitted(store.lastOffset()).thenApply(v -> r);
+    }
+
+    private static Reply<WriteAck> toAck(Op op, WriteResult r) {
+        StoreResult s = r.result();
+        return switch (s) {
+            case HT_INSERT_OK -> Reply.success(new WriteAck(r.offset(), true));
+            case HT_FOUND -> op == Op.UPDATE || op == Op.PUT
+                    ? Reply.success(new WriteAck(r.offset(), false))
+                    : unexpected(op, s);
+            case HT_DELETE_OK -> Reply.success(new WriteAck(r.offset(), false));
+            case HT_INSERT_FAILED -> Reply.failure(ErrorCode.ALREADY_EXISTS, "key already exists");
+            case HT_NOTFOUND, HT_DELETE_FAILED -> Reply.failure(ErrorCode.NOT_FOUND, "key not found");
+            case HT_OUT_OF_MEMORY -> Reply.failure(ErrorCode.RESOURCE_EXHAUSTED,
+                    "the store's memory (store.memory) is full; delete keys to make room");
+            case HT_INVALID_ARGUMENT -> Reply.failure(ErrorCode.INVALID_ARGUMENT,
+                    "the store refused the entry (key or value too large for its arena)");
+        };
+    }
+
+    private static Reply<WriteAck> unexpected(Op op, StoreResult s) {
+        log.error("store answered {} to {}", s, op);
+        return Reply.failure(ErrorCode.INTERNAL, "store answered " + s + " to " + op);
+    }
+
+    // ---- reads -------------------------------------------------------------------------------
+
+    @Override
+    public CompletableFuture<Reply<byte[]>> get(byte[] key, boolean allowStale) {
+        Reply<byte[]> invalid = checkKey(key);
+        if (invalid != null) {
+            return CompletableFuture.completedFuture(invalid);
+        }
+        return read(allowStale, () -> {
+            Lookup l = store.map().lookup(key);
+            Reply<byte[]> reply = l.found() ? Reply.success(l.value()) : Reply.failure(ErrorCode.NOT_FOUND, "key not found");
+            return afterCommit(l.offset(), reply);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Reply<Boolean>> exists(byte[] key, boolean allowStale) {
+        Reply<Boolean> invalid = checkKey(key);
+        if (invalid != null) {
+            return CompletableFuture.completedFuture(invalid);
+        }
+        return read(allowStale, () -> {
+            Lookup l = store.map().lookup(key);
+            return afterCommit(l.offset(), Reply.success(l.found()));
+        });
+    }
+
+    @Override
+    public CompletableFuture<Reply<Long>> count(boolean allowStale) {
+        return read(allowStale, () -> {
+            long n = store.map().count();
+            // Every write the count reflects has an offset at or below lastOffset read after it.
+            return afterCommit(store.lastOffset(), Reply.success(n));
+        });
+    }
+
+    @Override
+    public CompletableFuture<Reply<List<KeyValue>>> scan(byte[] prefix, byte[] startAfter, int limit, boolean allowStale) {
+        if (limit < 0 || limit > limits.maxScanLimit()) {
+            return CompletableFuture.completedFuture(Reply.failure(ErrorCode.INVALID_ARGUMENT, "scan limit "
+                    + Integer.toUnsignedString(limit) + " is above limits.max-scan-limit = " + limits.maxScanLimit()));
+        }
+        int max = limit == 0 ? Math.min(LimitSettings.DEFAULT_SCAN_LIMIT, limits.maxScanLimit()) : limit;
+        byte[] p = prefix == null ? EMPTY : prefix;
+        byte[] after = startAfter == null ? EMPTY : startAfter;
+        return read(allowStale, () -> {
+            List<KeyValue> page = scanSorted(p, after, max);
+            return afterCommit(store.lastOffset(), Reply.success(page));
+        });
+    }
+
+    /** The first max entries in key order with the prefix and after startAfter: a bounded max-heap per pass. */
+    private List<KeyValue> scanSorted(byte[] prefix, byte[] startAfter, int max) {
+        PriorityQueue<KeyValue> largestOnTop = new PriorityQueue<>(Math.min(max, 1024) + 1, BY_KEY.reversed());
+        for (int b = 0; b < store.map().bucketCount(); b++) {
+            store.map().forEachInBucket(b, (k, v, offset) -> {
+                if (!hasPrefix(k, prefix) || (startAfter.length > 0 && Arrays.compareUnsigned(k, startAfter) <= 0)) {
+                    return;
+                }
+                if (largestOnTop.size() == max) {
+                    if (Arrays.compareUnsigned(k, largestOnTop.peek().key()) >= 0) {
+                        return;
+                    }
+                    largestOnTop.poll();
+                }
+                largestOnTop.add(new KeyValue(k, v));
+            });
+        }
+        List<KeyValue> out = new ArrayList<>(largestOnTop);
+        out.sort(BY_KEY);
+        return out;
+    }
+
+    private static boolean hasPrefix(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    @Override
+    public CompletableFuture<Reply<Void>> dump(boolean allowStale, Consumer<List<KeyValue>> pageSink) {
+        if (!gate.tryEnter()) {
+            return CompletableFuture.completedFuture(shuttingDown());
+        }
+        if (!replicator.canServeReads(allowStale)) {
+            gate.exit();
+            return CompletableFuture.completedFuture(cannotRead(allowStale));
+        }
+        CompletableFuture<Reply<Void>> done = CompletableFuture.supplyAsync(() -> dumpPages(pageSink), dumpExecutor)
+                .exceptionally(CommandLayer::failureOf);
+        done.whenComplete((r, t) -> gate.exit());
+        return done;
+    }
+
+    private Reply<Void> dumpPages(Consumer<List<KeyValue>> pageSink) {
+        boolean waitForCommit = replicator.role() == Role.PRIMARY;
+        for (int b = 0; b < store.map().bucketCount(); b++) {
+            // Copy the bucket under its lock, then hand pages out without holding it: the sink may block.
+            List<KeyValue> bucket = new ArrayList<>();
+            store.map().forEachInBucket(b, (k, v, offset) -> bucket.add(new KeyValue(k, v)));
+            if (bucket.isEmpty()) {
+                continue;
+            }
+            if (waitForCommit) {
+                joinUninterruptibly(replicator.awaitCommitted(store.lastOffset()));
+            }
+            List<KeyValue> page = new ArrayList<>();
+            long bytes = 0;
+            for (KeyValue kv : bucket) {
+                page.add(kv);
+                bytes += kv.key().length + kv.value().length;
+                if (page.size() >= PAGE_MAX_ENTRIES || bytes >= PAGE_MAX_BYTES) {
+                    pageSink.accept(page);
+                    page = new ArrayList<>();
+                    bytes = 0;
+                }
+            }
+            if (!page.isEmpty()) {
+                pageSink.accept(page);
+            }
+        }
+        return Reply.success(null);
+    }
+
+    private static void joinUninterruptibly(CompletableFuture<Void> f) {
+        try {
+            com.google.common.util.concurrent.Uninterruptibles.getUninterruptibly(f);
+        } catch (ExecutionException e) {
+            throw new CompletionException(e.getCause());
+        }
+    }
+
+    // ---- admin -------------------------------------------------------------------------------
+
+    @Override
+    public NodeStatus status() {
+        MemoryStats mem = store.map().memoryStats();
+        DoorAddresses doors = doorAddresses;
+        NodeState state = gate.isClosed() ? NodeState.SHUTTING_DOWN : replicator.state();
+        return new NodeStatus(
+                settings.nodeId(),
+                settings.role(),
+                replicator.role(),
+                state,
+                replicator.epoch(),
+                store.lastOffset(),
+                store.durableOffset(),
+                replicator.committedOffset(),
+                replicator.peerAckedOffset(),
+                settings.peerAddress(),
+                replicator.peerConnected(),
+                store.map().count(),
+                mem.usedBytes(),
+                mem.capacityBytes(),
+                doors.grpc(),
+                doors.resp(),
+                doors.http(),
+                replicator.primaryAddress(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
+    }
+
+    @Override
+    public CompletableFuture<Reply<Long>> promote() {
+        return admitted(() -> replicator.promote().handle((epoch, t) -> {
+            if (t == null) {
+                return Reply.success(epoch);
+            }
+            Throwable c = unwrap(t);
+            if (c instanceof IllegalStateException) {
+                return Reply.failure(ErrorCode.FAILED_PRECONDITION, c.getMessage());
+            }
+            return failureOf(c);
+        }));
+    }
+
+    @Override
+    public CompletableFuture<Reply<Boolean>> shutdown(boolean skipSwitchover) {
+        return nodeShutdown.begin(skipSwitchover).handle((switched, t) ->
+                t == null ? Reply.success(switched) : failureOf(t));
+    }
+
+    /**
+     * Stops admitting requests (they get UNAVAILABLE) and completes once those in flight have
+     * finished. Status shows SHUTTING_DOWN from here on.
+     */
+    public CompletableFuture<Void> closeAndDrain() {
+        gate.close();
+        return gate.drained();
+    }
+
+    /** Requests admitted and not yet answered. */
+    public long inFlight() {
+        return gate.inFlight();
+    }
+
+    @Override
+    public void close() {
+        dumpExecutor.shutdownNow();
+    }
+
+    // ---- shared checks -----------------------------------------------------------------------
+
+    private <T> Reply<T> checkKey(byte[] key) {
+        if (key == null || key.length == 0) {
+            return Reply.failure(ErrorCode.INVALID_ARGUMENT, "key is empty");
+        }
+        if (key.length > limits.maxKeyBytes()) {
+            return Reply.failure(ErrorCode.INVALID_ARGUMENT, "key is " + key.length
+                    + " bytes; the limit is limits.max-key-bytes = " + limits.maxKeyBytes());
+        }
+        return null;
+    }
+
+    /** Runs a read if this node may serve it; on the primary the reply waits until what it saw is committed. */
+    private <T> CompletableFuture<Reply<T>> read(boolean allowStale, Supplier<CompletableFuture<Reply<T>>> body) {
+        return admitted(() -> replicator.canServeReads(allowStale)
+                ? body.get()
+                : CompletableFuture.completedFuture(cannotRead(allowStale)));
+    }
+
+    /** The reply, once every write up to offset is committed (primary); at once on a backup. */
+    private <T> CompletableFuture<Reply<T>> afterCommit(long offset, Reply<T> reply) {
+        if (replicator.role() != Role.PRIMARY || offset <= 0) {
+            return CompletableFuture.completedFuture(reply);
+        }
+        return replicator.awaitCommitted(offset).thenApply(v -> reply);
+    }
+
+    private <T> Reply<T> cannotRead(boolean allowStale) {
+        String why = replicator.role() == Role.PRIMARY
+                ? "this node is in state " + replicator.state() + " and serves no reads"
+                : allowStale ? "this backup is in state " + replicator.state() + " and serves no reads"
+                : "this node is a backup; read from the primary or allow stale reads";
+        return new Reply.Failure<>(ErrorCode.UNAVAILABLE, why, replicator.primaryAddress());
+    }
+
+    /** UNAVAILABLE, pointing at the primary when that is another node (after a switchover). */
+    private <T> Reply<T> shuttingDown() {
+        String primary = replicator.primaryAddress();
+        String self = doorAddresses.grpc();
+        return new Reply.Failure<>(ErrorCode.UNAVAILABLE, "this node is shutting down",
+                primary != null && !primary.equals(self) ? primary : null);
+    }
+
+    /** Admits the call through the gate, runs it, and turns any exception into a failure reply. */
+    private <T> CompletableFuture<Reply<T>> admitted(Supplier<CompletableFuture<Reply<T>>> call) {
+        if (!gate.tryEnter()) {
+            return CompletableFuture.completedFuture(shuttingDown());
+        }
+        CompletableFuture<Reply<T>> f;
+        try {
+            f = call.get().exceptionally(CommandLayer::failureOf);
+        } catch (RuntimeException e) {
+            f = CompletableFuture.completedFuture(failureOf(e));
+        }
+        f.whenComplete((r, t) -> gate.exit());
+        return f;
+    }
+
+    private static <T> Reply<T> failureOf(Throwable t) {
+        Throwable c = unwrap(t);
+        if (c instanceof NotPrimaryException np) {
+            return new Reply.Failure<>(ErrorCode.UNAVAILABLE, np.getMessage(), np.primaryAddress());
+        }
+        if (c instanceof java.util.concurrent.CancellationException) {
+            return Reply.failure(ErrorCode.UNAVAILABLE, "cancelled: " + c.getMessage());
+        }
+        if (c instanceof UncheckedIOException || c instanceof IOException) {
+            log.error("storage failure", c);
+            return Reply.failure(ErrorCode.INTERNAL, "storage failure: " + c.getMessage());
+        }
+        log.error("unexpected failure in the command layer", c);
+        return Reply.failure(ErrorCode.INTERNAL, "internal error: " + c);
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        Throwable c = t;
+        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c;
+    }
+}

@@ -1,0 +1,15 @@
+package dev.pbkv.server.config;
+
+/**
+ * The {@code replication} section.
+ *
+ * @param requireBackup           writes fail while the backup is not in sync (course contract; default false)
+ * @param heartbeatMs             heartbeat period on the replication stream (default 100)
+ * @param peerTimeoutMs           the peer counts as gone after this long without a message (default 1000)
+ * @param batchMaxRecords         most log records in one replication message (default 1024)
+ * @param snapshotChunkBytes      size of one snapshot chunk sent to a warming peer (default 1 MiB)
+ * @param snapshotRateBytesPerSec snapshot transfer rate cap; 0 is unlimited (default 0)
+ */
+public record ReplicationSettings(boolean requireBackup, long heartbeatMs, long peerTimeoutMs, int batchMaxRecords,
+                                  long snapshotChunkBytes, long snapshotRateBytesPerSec) {
+}

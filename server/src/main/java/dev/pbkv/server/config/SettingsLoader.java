@@ -1,0 +1,307 @@
+package dev.pbkv.server.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.pbkv.server.replication.Role;
+import dev.pbkv.store.FsyncPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Builds {@link Settings}: the documented defaults (the resource defaults.json, the same shape as
+ * conf/settings.conf), overlaid by the settings file, overlaid by overrides from the command line
+ * ({@code key=value} with dotted keys such as {@code limits.max-key-bytes}). Every value is then
+ * checked once; all problems are reported together, each naming its key.
+ *
+ * <p>Relative data directories resolve against the working directory (the scripts run from the
+ * repository root).
+ */
+public final class SettingsLoader {
+    private static final Logger log = LoggerFactory.getLogger(SettingsLoader.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String DEFAULTS_RESOURCE = "defaults.json";
+
+    private final ObjectNode defaults;
+    private final ObjectNode merged;
+    private final Map<String, String> overrides = new LinkedHashMap<>();
+    private String peerAddress;
+
+    private SettingsLoader(ObjectNode defaults) {
+        this.defaults = defaults;
+        this.merged = defaults.deepCopy();
+    }
+
+    /** Starts from the documented defaults. */
+    public static SettingsLoader withDefaults() {
+        try (InputStream in = SettingsLoader.class.getResourceAsStream(DEFAULTS_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + DEFAULTS_RESOURCE);
+            }
+            return new SettingsLoader((ObjectNode) JSON.readTree(in));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The documented defaults as a JSON tree (a copy). */
+    public static ObjectNode defaults() {
+        return withDefaults().defaults.deepCopy();
+    }
+
+    /**
+     * Overlays a settings file. Keys the node does not know are logged and ignored, so a newer
+     * file still starts an older node; a malformed file is an error naming the file.
+     */
+    public SettingsLoader file(Path file) {
+        JsonNode tree;
+        try {
+            tree = JSON.readTree(Files.readString(file));
+        } catch (JsonProcessingException e) {
+            throw new SettingsException(file + " is not valid JSON: " + e.getOriginalMessage()
+                    + " (line " + e.getLocation().getLineNr() + ")");
+        } catch (IOException e) {
+            throw new SettingsException("cannot read settings file " + file + ": " + e);
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new SettingsException(file + " must hold one JSON object");
+        }
+        overlay(merged, (ObjectNode) tree, "", file.toString());
+        return this;
+    }
+
+    /**
+     * Sets one key, as {@code --set key=value} does. The value is read as JSON when it is a
+     * number, true or false, else as a string. An unknown key is an error: a typo must not pass silently.
+     */
+    public SettingsLoader set(String key, String value) {
+        JsonNode known = at(defaults, key);
+        if (known == null || known.isObject()) {
+            throw new SettingsException("unknown setting '" + key + "' (see docs/configuration.md)");
+        }
+        JsonNode parsed = TextNode.valueOf(value);
+        String trimmed = value.trim();
+        if (trimmed.equals("true") || trimmed.equals("false") || trimmed.matches("-?\\d+")) {
+            try {
+                parsed = JSON.readTree(trimmed);
+            } catch (JsonProcessingException e) {
+                parsed = TextNode.valueOf(value);
+            }
+        }
+        String[] parts = key.split("\\.");
+        ObjectNode parent = merged;
+        for (int i = 0; i < parts.length - 1; i++) {
+            parent = (ObjectNode) parent.get(parts[i]);
+        }
+        parent.set(parts[parts.length - 1], parsed);
+        overrides.put(key, value);
+        return this;
+    }
+
+    /** Sets the peer's gRPC address (--peer host:port) instead of the other node's entry. */
+    public SettingsLoader peer(String hostPort) {
+        this.peerAddress = hostPort;
+        return this;
+    }
+
+    /** Checks every value and builds the settings for a node in the given role. */
+    public Settings build(Role role) {
+        List<String> problems = new ArrayList<>();
+        Reader r = new Reader(merged, problems);
+        NodeSettings primary = r.node("primary");
+        NodeSettings backup = r.node("backup");
+        StoreSettings store = new StoreSettings(
+                r.size("store.memory", 1L << 20),
+                (int) r.integer("store.buckets", 1, 1 << 20),
+                r.fsync("store.fsync"),
+                r.size("store.snapshot-log-bytes", 1),
+                r.size("store.retained-log-bytes", 0));
+        LimitSettings limits = new LimitSettings(
+                (int) r.integer("limits.max-key-bytes", 1, Integer.MAX_VALUE),
+                (int) r.integer("limits.max-value-bytes", 1, Integer.MAX_VALUE),
+                (int) r.integer("limits.max-scan-limit", 1, Integer.MAX_VALUE),
+                r.size("limits.resp-max-bulk-bytes", 1),
+                (int) r.integer("limits.resp-max-args", 1, Integer.MAX_VALUE),
+                (int) r.integer("limits.resp-max-inline-bytes", 1, Integer.MAX_VALUE));
+        ReplicationSettings replication = new ReplicationSettings(
+                r.bool("replication.require-backup"),
+                r.integer("replication.heartbeat-ms", 1, Long.MAX_VALUE),
+                r.integer("replication.peer-timeout-ms", 1, Long.MAX_VALUE),
+                (int) r.integer("replication.batch-max-records", 1, Integer.MAX_VALUE),
+                r.size("replication.snapshot-chunk-bytes", 1),
+                r.size("replication.snapshot-rate-bytes-per-sec", 0));
+        if (primary != null && backup != null && primary.dataDir().equals(backup.dataDir())) {
+            problems.add("nodes.primary.data-dir and nodes.backup.data-dir must differ (both are "
+                    + primary.dataDir() + ")");
+        }
+        if (replication.peerTimeoutMs() < 2 * replication.heartbeatMs()) {
+            problems.add("replication.peer-timeout-ms must be at least twice replication.heartbeat-ms, was "
+                    + replication.peerTimeoutMs());
+        }
+        if (replication.snapshotChunkBytes() < 1024 || replication.snapshotChunkBytes() > 16 << 20) {
+            problems.add("replication.snapshot-chunk-bytes must be within 1k..16m, was " + replication.snapshotChunkBytes());
+        }
+        String peer = peerAddress;
+        if (peer == null && primary != null && backup != null) {
+            peer = (role == Role.PRIMARY ? backup : primary).grpcAddress();
+        } else if (peer != null && !peer.matches("[^\\s:]+:\\d{1,5}|\\[[0-9a-fA-F:]+\\]:\\d{1,5}")) {
+            problems.add("--peer must be host:port, was '" + peer + "'");
+        }
+        if (!problems.isEmpty()) {
+            throw new SettingsException(problems);
+        }
+        ObjectNode effective = merged.deepCopy();
+        for (String which : List.of("primary", "backup")) {
+            NodeSettings n = which.equals("primary") ? primary : backup;
+            ((ObjectNode) effective.get("nodes").get(which)).put("data-dir", n.dataDir().toString());
+        }
+        return new Settings(role, primary, backup, peer, store, limits, replication, effective);
+    }
+
+    private void overlay(ObjectNode target, ObjectNode source, String prefix, String origin) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = source.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = prefix + e.getKey();
+            JsonNode known = target.get(e.getKey());
+            if (known == null) {
+                log.warn("{}: ignoring unknown setting '{}'", origin, key);
+            } else if (known.isObject() != e.getValue().isObject()) {
+                target.set(e.getKey(), e.getValue()); // a type mismatch is reported by the reader, naming the key
+            } else if (known.isObject()) {
+                overlay((ObjectNode) known, (ObjectNode) e.getValue(), key + ".", origin);
+            } else {
+                target.set(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    private static JsonNode at(JsonNode root, String dotted) {
+        JsonNode n = root;
+        for (String part : dotted.split("\\.")) {
+            if (n == null || !n.isObject()) {
+                return null;
+            }
+            n = n.get(part);
+        }
+        return n;
+    }
+
+    /** Reads typed values from the merged tree, collecting one problem per bad key. */
+    private static final class Reader {
+        private final JsonNode root;
+        private final List<String> problems;
+
+        Reader(JsonNode root, List<String> problems) {
+            this.root = root;
+            this.problems = problems;
+        }
+
+        NodeSettings node(String which) {
+            String p = "nodes." + which + ".";
+            String host = text(p + "host");
+            int grpc = (int) integer(p + "grpc-port", 0, 65535);
+            int resp = (int) integer(p + "resp-port", 0, 65535);
+            int http = (int) integer(p + "http-port", 0, 65535);
+            String dir = text(p + "data-dir");
+            if (host == null || dir == null) {
+                return null;
+            }
+            return new NodeSettings(host, grpc, resp, http, Path.of(dir).toAbsolutePath().normalize());
+        }
+
+        String text(String key) {
+            JsonNode n = at(root, key);
+            if (n == null || !n.isTextual() || n.asText().isBlank()) {
+                problems.add(key + " must be a non-empty string");
+                return null;
+            }
+            return n.asText();
+        }
+
+        long integer(String key, long min, long max) {
+            JsonNode n = at(root, key);
+            long v;
+            if (n != null && n.isIntegralNumber() && n.canConvertToLong()) {
+                v = n.asLong();
+            } else if (n != null && n.isTextual() && n.asText().trim().matches("-?\\d{1,18}")) {
+                v = Long.parseLong(n.asText().trim());
+            } else {
+                problems.add(key + " must be an integer, was " + n);
+                return min;
+            }
+            if (v < min || v > max) {
+                problems.add(key + (max == Long.MAX_VALUE || max == Integer.MAX_VALUE
+                        ? " must be >= " + min : " must be between " + min + " and " + max) + ", was " + v);
+                return min;
+            }
+            return v;
+        }
+
+        long size(String key, long min) {
+            JsonNode n = at(root, key);
+            long v;
+            if (n != null && n.isIntegralNumber() && n.canConvertToLong()) {
+                v = n.asLong();
+            } else if (n != null && n.isTextual()) {
+                try {
+                    v = ByteSize.parse(n.asText());
+                } catch (IllegalArgumentException e) {
+                    problems.add(key + ": " + e.getMessage());
+                    return min;
+                }
+            } else {
+                problems.add(key + " must be a size such as 1048576 or \"256m\", was " + n);
+                return min;
+            }
+            if (v < min) {
+                problems.add(key + " must be >= " + min + " bytes, was " + v);
+                return min;
+            }
+            return v;
+        }
+
+        boolean bool(String key) {
+            JsonNode n = at(root, key);
+            if (n != null && n.isBoolean()) {
+                return n.asBoolean();
+            }
+            if (n != null && n.isTextual() && (n.asText().equals("true") || n.asText().equals("false"))) {
+                return Boolean.parseBoolean(n.asText());
+            }
+            problems.add(key + " must be true or false, was " + n);
+            return false;
+        }
+
+        FsyncPolicy fsync(String key) {
+            JsonNode n = at(root, key);
+            if (n != null && n.isTextual()) {
+                switch (n.asText().toLowerCase(Locale.ROOT)) {
+                    case "always":
+                        return FsyncPolicy.ALWAYS;
+                    case "everysec":
+                        return FsyncPolicy.EVERYSEC;
+                    case "no":
+                        return FsyncPolicy.NO;
+                    default:
+                        break;
+                }
+            }
+            problems.add(key + " must be one of always, everysec, no; was " + n);
+            return FsyncPolicy.ALWAYS;
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package dev.pbkv.server.grpc;
+
+import com.google.protobuf.ByteString;
+import dev.pbkv.proto.CountRequest;
+import dev.pbkv.proto.CountResponse;
+import dev.pbkv.proto.DeleteRequest;
+import dev.pbkv.proto.Entry;
+import dev.pbkv.proto.ExistsRequest;
+import dev.pbkv.proto.ExistsResponse;
+import dev.pbkv.proto.GetRequest;
+import dev.pbkv.proto.GetResponse;
+import dev.pbkv.proto.KeyValueGrpc;
+import dev.pbkv.proto.ScanRequest;
+import dev.pbkv.proto.ScanResponse;
+import dev.pbkv.proto.WriteRequest;
+import dev.pbkv.proto.WriteResponse;
+import dev.pbkv.server.command.Commands;
+import dev.pbkv.server.command.KeyValue;
+import dev.pbkv.server.command.Reply;
+import dev.pbkv.server.command.WriteAck;
+import dev.pbkv.server.command.WriteTag;
+import io.grpc.stub.StreamObserver;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/** The KeyValue service: each RPC is one command-layer call, translated both ways. */
+final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
+    /** A Scan message carries about this many key and value bytes at most (one entry may overshoot). */
+    static final int SCAN_PAGE_BYTES = 1 << 20;
+
+    private final Commands commands;
+
+    KeyValueService(Commands commands) {
+        this.commands = commands;
+    }
+
+    @Override
+    public void get(GetRequest request, StreamObserver<GetResponse> observer) {
+        ReplyResponder.respond(commands.get(request.getKey().toByteArray(), request.getAllowStale()), observer,
+                v -> GetResponse.newBuilder().setValue(ByteString.copyFrom(v)).build());
+    }
+
+    @Override
+    public void insert(WriteRequest request, StreamObserver<WriteResponse> observer) {
+        ReplyResponder.respond(commands.insert(request.getKey().toByteArray(), request.getValue().toByteArray(),
+                tagOf(request.hasTag(), request.getTag())), observer, KeyValueService::ack);
+    }
+
+    @Override
+    public void update(WriteRequest request, StreamObserver<WriteResponse> observer) {
+        ReplyResponder.respond(commands.update(request.getKey().toByteArray(), request.getValue().toByteArray(),
+                tagOf(request.hasTag(), request.getTag())), observer, KeyValueService::ack);
+    }
+
+    @Override
+    public void put(WriteRequest request, StreamObserver<WriteResponse> observer) {
+        ReplyResponder.respond(commands.put(request.getKey().toByteArray(), request.getValue().toByteArray(),
+                tagOf(request.hasTag(), request.getTag())), observer, KeyValueService::ack);
+    }
+
+    @Override
+    public void delete(DeleteRequest request, StreamObserver<WriteResponse> observer) {
+        ReplyResponder.respond(commands.delete(request.getKey().toByteArray(),
+                tagOf(request.hasTag(), request.getTag())), observer, KeyValueService::ack);
+    }
+
+    @Override
+    public void exists(ExistsRequest request, StreamObserver<ExistsResponse> observer) {
+        ReplyResponder.respond(commands.exists(request.getKey().toByteArray(), request.getAllowStale()), observer,
+                v -> ExistsResponse.newBuilder().setExists(v).build());
+    }
+
+    @Override
+    public void count(CountRequest request, StreamObserver<CountResponse> observer) {
+        ReplyResponder.respond(commands.count(request.getAllowStale()), observer,
+                n -> CountResponse.newBuilder().setCount(n).build());
+    }
+
+    @Override
+    public void scan(ScanRequest request, StreamObserver<ScanResponse> observer) {
+        commands.scan(request.getPrefix().toByteArray(), request.getStartAfter().toByteArray(), request.getLimit(),
+                request.getAllowStale()).whenComplete((r, t) -> {
+                    if (t == null && r instanceof Reply.Success<List<KeyValue>> s) {
+                        sendPages(s.value(), observer);
+                    } else {
+                        ReplyResponder.respond(t == null ? CompletableFuture.completedFuture(r)
+                                : CompletableFuture.failedFuture(t), observer, v -> ScanResponse.getDefaultInstance());
+                    }
+                });
+    }
+
+    /** Sends entries as ScanResponse pages of about {@link #SCAN_PAGE_BYTES}; an empty result is one empty page. */
+    private static void sendPages(List<KeyValue> entries, StreamObserver<ScanResponse> observer) {
+        try {
+            ScanResponse.Builder page = ScanResponse.newBuilder();
+            long bytes = 0;
+            for (KeyValue kv : entries) {
+                page.addEntries(entryOf(kv));
+                bytes += kv.key().length + kv.value().length;
+                if (bytes >= SCAN_PAGE_BYTES) {
+                    observer.onNext(page.build());
+                    page = ScanResponse.newBuilder();
+                    bytes = 0;
+                }
+            }
+            if (page.getEntriesCount() > 0 || entries.isEmpty()) {
+                observer.onNext(page.build());
+            }
+            observer.onCompleted();
+        } catch (IllegalStateException | io.grpc.StatusRuntimeException e) {
+            // cancelled by the client: nothing more to send
+        }
+    }
+
+    static Entry entryOf(KeyValue kv) {
+        return Entry.newBuilder().setKey(ByteString.copyFrom(kv.key())).setValue(ByteString.copyFrom(kv.value())).build();
+    }
+
+    private static WriteTag tagOf(boolean present, dev.pbkv.proto.WriteTag tag) {
+        return present ? new WriteTag(tag.getClientId(), tag.getSequence()) : WriteTag.NONE;
+    }
+
+    private static WriteResponse ack(WriteAck a) {
+        return WriteResponse.newBuilder().setOffset(a.offset()).setCreated(a.created()).build();
+    }
+}

@@ -1,0 +1,119 @@
+package dev.pbkv.server.config;
+
+import dev.pbkv.server.replication.Role;
+import dev.pbkv.store.FsyncPolicy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SettingsLoaderTest {
+
+    @Test
+    void defaultsMatchTheDocumentedValues() {
+        Settings s = SettingsLoader.withDefaults().build(Role.PRIMARY);
+        assertThat(s.limits().maxKeyBytes()).isEqualTo(1024);
+        assertThat(s.limits().maxValueBytes()).isEqualTo(1 << 20);
+        assertThat(s.limits().maxScanLimit()).isEqualTo(10000);
+        assertThat(s.store().memoryBytes()).isEqualTo(256L << 20);
+        assertThat(s.store().fsync()).isEqualTo(FsyncPolicy.ALWAYS);
+        assertThat(s.self().grpcPort()).isEqualTo(7001);
+        assertThat(s.peerAddress()).isEqualTo("127.0.0.1:7002");
+        assertThat(s.self().dataDir().isAbsolute()).isTrue();
+        assertThat(s.self().dataDir().endsWith(Path.of("data", "primary"))).isTrue();
+    }
+
+    @Test
+    void theRepositorySettingsFileHasTheDefaultsShape() throws IOException {
+        Path conf = Path.of("..", "conf", "settings.conf");
+        Settings s = SettingsLoader.withDefaults().file(conf).build(Role.BACKUP);
+        assertThat(s.nodeId()).isEqualTo("backup");
+        assertThat(s.peerAddress()).isEqualTo(s.primary().grpcAddress());
+        // Same keys as the built-in defaults: a key added to one must be added to the other.
+        assertThat(keysOf(new com.fasterxml.jackson.databind.ObjectMapper().readTree(conf.toFile()), ""))
+                .containsExactlyInAnyOrderElementsOf(keysOf(SettingsLoader.defaults(), ""));
+    }
+
+    private static java.util.List<String> keysOf(com.fasterxml.jackson.databind.JsonNode node, String prefix) {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        node.fields().forEachRemaining(e -> {
+            if (e.getValue().isObject()) {
+                keys.addAll(keysOf(e.getValue(), prefix + e.getKey() + "."));
+            } else {
+                keys.add(prefix + e.getKey());
+            }
+        });
+        return keys;
+    }
+
+    @Test
+    void fileThenSetOverridesAndSizesParse(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("s.conf");
+        Files.writeString(file, "{\"store\":{\"memory\":\"64m\"},\"limits\":{\"max-key-bytes\":16},\"extra\":1}");
+        Settings s = SettingsLoader.withDefaults().file(file)
+                .set("limits.max-key-bytes", "32")
+                .set("replication.require-backup", "true")
+                .set("store.fsync", "everysec")
+                .set("nodes.primary.grpc-port", "0")
+                .peer("10.0.0.2:9000")
+                .build(Role.PRIMARY);
+        assertThat(s.store().memoryBytes()).isEqualTo(64L << 20);
+        assertThat(s.limits().maxKeyBytes()).isEqualTo(32);
+        assertThat(s.replication().requireBackup()).isTrue();
+        assertThat(s.store().fsync()).isEqualTo(FsyncPolicy.EVERYSEC);
+        assertThat(s.self().grpcPort()).isZero();
+        assertThat(s.peerAddress()).isEqualTo("10.0.0.2:9000");
+    }
+
+    @Test
+    void badValuesAreReportedTogetherNamingTheirKeys() {
+        SettingsLoader loader = SettingsLoader.withDefaults()
+                .set("limits.max-key-bytes", "0")
+                .set("store.memory", "lots")
+                .set("store.fsync", "sometimes")
+                .set("nodes.backup.grpc-port", "70000")
+                .set("replication.peer-timeout-ms", "150");
+        assertThatThrownBy(() -> loader.build(Role.PRIMARY))
+                .isInstanceOf(SettingsException.class)
+                .hasMessageContaining("limits.max-key-bytes must be >= 1")
+                .hasMessageContaining("store.memory: 'lots' is not a size")
+                .hasMessageContaining("store.fsync must be one of always, everysec, no")
+                .hasMessageContaining("nodes.backup.grpc-port must be between 0 and 65535")
+                .hasMessageContaining("replication.peer-timeout-ms must be at least twice replication.heartbeat-ms");
+    }
+
+    @Test
+    void unknownSetKeyIsRefused() {
+        assertThatThrownBy(() -> SettingsLoader.withDefaults().set("limits.max-kee-bytes", "1"))
+                .isInstanceOf(SettingsException.class).hasMessageContaining("unknown setting 'limits.max-kee-bytes'");
+    }
+
+    @Test
+    void malformedFileNamesTheFile(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("broken.conf");
+        Files.writeString(file, "{\"store\": ");
+        assertThatThrownBy(() -> SettingsLoader.withDefaults().file(file))
+                .isInstanceOf(SettingsException.class).hasMessageContaining("broken.conf is not valid JSON");
+    }
+
+    @Test
+    void bothNodesMayNotShareADataDir() {
+        assertThatThrownBy(() -> SettingsLoader.withDefaults().set("nodes.backup.data-dir", "data/primary").build(Role.PRIMARY))
+                .hasMessageContaining("must differ");
+    }
+
+    @Test
+    void byteSizesUseBinaryUnits() {
+        assertThat(ByteSize.parse("0")).isZero();
+        assertThat(ByteSize.parse("512k")).isEqualTo(512L << 10);
+        assertThat(ByteSize.parse("1G")).isEqualTo(1L << 30);
+        assertThat(ByteSize.parse("3mb")).isEqualTo(3L << 20);
+        assertThatThrownBy(() -> ByteSize.parse("-1m")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ByteSize.parse("99999999999999999999")).isInstanceOf(IllegalArgumentException.class);
+    }
+}

@@ -1,0 +1,438 @@
+package dev.pbkv.server.testkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The one way tests start real pbkv nodes: a separate JVM running {@code dev.pbkv.server.Main}
+ * on free ports with its own data directory, stdout and stderr in {@code <data-dir>/node.log}.
+ * It waits (Awaitility) until the node serves, kills it ({@code kill -9}) or stops it
+ * (SIGTERM, then SIGKILL) by PID, restarts it on the same directory, and always stops it in
+ * {@link #close()}; a JVM shutdown hook kills any node a crashed test left behind.
+ *
+ * <pre>{@code
+ * try (NodeProcess node = NodeProcess.primary(tempDir).start()) {
+ *     KeyValueGrpc.newBlockingStub(node.channel()).put(...);
+ * }
+ * try (NodeProcess.Pair pair = NodeProcess.pair(tempDir).start()) { ... }
+ * }</pre>
+ *
+ * <p>The classpath is this JVM's own (test classes, the server, its dependencies), or the system
+ * property {@code pbkv.node.classpath} (e.g. server/target/pbkv-server.jar) when set.
+ */
+public final class NodeProcess implements AutoCloseable {
+    /** How long a node may take to start or stop on a busy machine. */
+    public static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Every node process still running, for the last-resort shutdown hook. */
+    private static final Set<ProcessHandle> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(ProcessHandle::destroyForcibly),
+                "pbkv-testkit-reaper"));
+    }
+
+    /** What "started" means: the primary serves (health SERVING), or the node is up (Admin health SERVING). */
+    public enum Readiness {
+        SERVING(""), UP("pbkv.v1.Admin");
+
+        final String healthService;
+
+        Readiness(String healthService) {
+            this.healthService = healthService;
+        }
+    }
+
+    private final String role;
+    private final Path dataDir;
+    private final List<String> args;
+    private final List<String> jvmArgs;
+    private final Readiness readiness;
+    private Process process;
+    private ManagedChannel channel;
+    private int grpcPort;
+
+    private NodeProcess(String role, Path dataDir, List<String> args, List<String> jvmArgs, Readiness readiness) {
+        this.role = role;
+        this.dataDir = dataDir;
+        this.args = List.copyOf(args);
+        this.jvmArgs = List.copyOf(jvmArgs);
+        this.readiness = readiness;
+    }
+
+    /** A primary without a peer in {@code dir/primary}, every port free (0). */
+    public static Builder primary(Path dir) {
+        return new Builder("primary", dir.resolve("primary"));
+    }
+
+    /** A backup in {@code dir/backup}; without a running primary it only comes UP, never SERVING. */
+    public static Builder backup(Path dir) {
+        return new Builder("backup", dir.resolve("backup")).readiness(Readiness.UP);
+    }
+
+    /** Two nodes that know each other's gRPC address (fixed free ports, so restarts keep them). */
+    public static PairBuilder pair(Path dir) {
+        return new PairBuilder(dir);
+    }
+
+    public static final class Builder {
+        private final String role;
+        private final Path dataDir;
+        private final List<String> args = new ArrayList<>();
+        private final List<String> jvmArgs = new ArrayList<>(List.of("-Xmx256m", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
+        private Readiness readiness = Readiness.SERVING;
+        private int grpcPort;
+        private String peer;
+        private String memory = "32m";
+
+        private Builder(String role, Path dataDir) {
+            this.role = role;
+            this.dataDir = dataDir;
+        }
+
+        /** A fixed gRPC port instead of a free one picked by the node. */
+        public Builder grpcPort(int port) {
+            this.grpcPort = port;
+            return this;
+        }
+
+        /** store.memory (default here 32m, to keep many test nodes small). */
+        public Builder memory(String size) {
+            this.memory = size;
+            return this;
+        }
+
+        public Builder peer(String hostPort) {
+            this.peer = hostPort;
+            return this;
+        }
+
+        /** {@code --set key=value} on the node's command line. */
+        public Builder set(String key, String value) {
+            args.add("--set");
+            args.add(key + "=" + value);
+            return this;
+        }
+
+        /** Any other flag of the node, e.g. "--fsync", "always". */
+        public Builder args(String... more) {
+            args.addAll(Arrays.asList(more));
+            return this;
+        }
+
+        /** Replaces the default JVM flags (small heap, fast start). */
+        public Builder jvmArgs(String... flags) {
+            jvmArgs.clear();
+            jvmArgs.addAll(Arrays.asList(flags));
+            return this;
+        }
+
+        public Builder readiness(Readiness r) {
+            this.readiness = r;
+            return this;
+        }
+
+        public NodeProcess build() {
+            List<String> all = new ArrayList<>(List.of("--role", role, "--data-dir", dataDir.toString(),
+                    "--grpc-port", Integer.toString(grpcPort), "--resp-port", "0", "--http-port", "0",
+                    "--memory", memory));
+            if (peer != null) {
+                all.add("--peer");
+                all.add(peer);
+            }
+            all.addAll(args);
+            return new NodeProcess(role, dataDir, all, jvmArgs, readiness);
+        }
+
+        /** Builds, starts and waits until ready. */
+        public NodeProcess start() {
+            return build().start();
+        }
+    }
+
+    /** Launches the node and waits until it is ready; on failure the exception carries its log tail. */
+    public NodeProcess start() {
+        startNoWait();
+        awaitReady();
+        return this;
+    }
+
+    /** Launches the node without waiting (see {@link #awaitReady()}). */
+    public NodeProcess startNoWait() {
+        if (isAlive()) {
+            throw new IllegalStateException(role + " is already running (pid " + process.pid() + ")");
+        }
+        try {
+            Files.createDirectories(dataDir);
+            Files.deleteIfExists(dataDir.resolve("node.json")); // left by a killed run
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.addAll(jvmArgs);
+            cmd.add("-Dlogback.configurationFile=logback.xml"); // not the tests' logback-test.xml
+            cmd.add("-cp");
+            cmd.add(System.getProperty("pbkv.node.classpath", System.getProperty("java.class.path")));
+            cmd.add("dev.pbkv.server.Main");
+            cmd.addAll(args);
+            Files.writeString(logFile(), "### " + String.join(" ", args) + "\n",
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            process = new ProcessBuilder(cmd)
+                    .directory(dataDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
+                    .start();
+            LIVE.add(process.toHandle());
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start " + role, e);
+        }
+        return this;
+    }
+
+    /** Waits until node.json names the gRPC port and health says the node is ready. */
+    public NodeProcess awaitReady() {
+        await("pbkv " + role + " ready").atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    if (!isAlive()) {
+                        throw new IllegalStateException(role + " exited with " + process.exitValue()
+                                + " while starting; log tail:\n" + logTail(40));
+                    }
+                    return nodeInfo().map(n -> n.path("grpc").asInt(0)).filter(p -> p > 0)
+                            .map(p -> {
+                                usePort(p);
+                                return isServing(readiness);
+                            }).orElse(false);
+                });
+        return this;
+    }
+
+    private void usePort(int port) {
+        if (port != grpcPort || channel == null) {
+            closeChannel();
+            grpcPort = port;
+            channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
+        }
+    }
+
+    /** Whether health answers SERVING for the given readiness. */
+    public boolean isServing(Readiness r) {
+        try {
+            return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.newBuilder().setService(r.healthService).build())
+                    .getStatus() == HealthCheckResponse.ServingStatus.SERVING;
+        } catch (StatusRuntimeException e) {
+            return false;
+        }
+    }
+
+    /** {@code <data-dir>/node.json} as the node wrote it, if present. */
+    public Optional<JsonNode> nodeInfo() {
+        Path f = dataDir.resolve("node.json");
+        try {
+            return Files.exists(f) ? Optional.of(JSON.readTree(Files.readString(f))) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A channel to the node's gRPC port (owned by this object; valid until the next restart). */
+    public ManagedChannel channel() {
+        if (channel == null) {
+            throw new IllegalStateException(role + " has not been started");
+        }
+        return channel;
+    }
+
+    public int grpcPort() {
+        return grpcPort;
+    }
+
+    public String grpcAddress() {
+        return "127.0.0.1:" + grpcPort;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public Path logFile() {
+        return dataDir.resolve("node.log");
+    }
+
+    public String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(logFile());
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** kill -9, then waits until the process is gone. */
+    public void kill() {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        waitForExit(STOP_TIMEOUT);
+    }
+
+    /** SIGTERM (a graceful shutdown), then SIGKILL if it takes longer than {@link #STOP_TIMEOUT}; returns the exit code. */
+    public int stop() {
+        if (!isAlive()) {
+            return process == null ? 0 : process.exitValue();
+        }
+        process.destroy();
+        if (!waitForExit(STOP_TIMEOUT)) {
+            process.destroyForcibly();
+            waitForExit(STOP_TIMEOUT);
+        }
+        return process.exitValue();
+    }
+
+    /** Waits for the process to exit (after a shutdown it asked for itself); true if it did in time. */
+    public boolean waitForExit(Duration timeout) {
+        try {
+            boolean exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (exited) {
+                LIVE.remove(process.toHandle());
+                closeChannel();
+            }
+            return exited;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    public int exitValue() {
+        return process.exitValue();
+    }
+
+    /** Starts again on the same data directory and flags (after a stop or a kill). */
+    public NodeProcess restart() {
+        if (isAlive()) {
+            stop();
+        }
+        return start();
+    }
+
+    private void closeChannel() {
+        if (channel != null) {
+            channel.shutdownNow();
+            channel = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            stop();
+        } finally {
+            closeChannel();
+            if (process != null) {
+                LIVE.remove(process.toHandle());
+            }
+        }
+    }
+
+    /** A free TCP port on the loopback interface (for nodes that must know each other's port up front). */
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static final class PairBuilder {
+        private final Builder primary;
+        private final Builder backup;
+
+        private PairBuilder(Path dir) {
+            int p = freePort();
+            int b = freePort();
+            primary = NodeProcess.primary(dir).grpcPort(p).peer("127.0.0.1:" + b);
+            backup = NodeProcess.backup(dir).grpcPort(b).peer("127.0.0.1:" + p);
+        }
+
+        /** {@code --set key=value} on both nodes. */
+        public PairBuilder set(String key, String value) {
+            primary.set(key, value);
+            backup.set(key, value);
+            return this;
+        }
+
+        public Builder primary() {
+            return primary;
+        }
+
+        public Builder backup() {
+            return backup;
+        }
+
+        public Pair build() {
+            return new Pair(primary.build(), backup.build());
+        }
+
+        /** Starts both nodes at once and waits until each is ready. */
+        public Pair start() {
+            Pair pair = build();
+            try {
+                pair.primary().startNoWait();
+                pair.backup().startNoWait();
+                pair.primary().awaitReady();
+                pair.backup().awaitReady();
+            } catch (RuntimeException e) {
+                pair.close();
+                throw e;
+            }
+            return pair;
+        }
+    }
+
+    /** A primary and a backup that know each other; closing it stops both. */
+    public record Pair(NodeProcess primary, NodeProcess backup) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                backup.close();
+            } finally {
+                primary.close();
+            }
+        }
+    }
+}
