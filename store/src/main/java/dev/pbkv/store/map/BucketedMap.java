@@ -220,8 +220,31 @@ public final class BucketedMap implements AutoCloseable {
         return value == null ? null : new Lookup(value, arena.safeWriteOffset(address));
     }
 
+    /** The value of key, or null when absent. Like {@link #lookup} without the offset. */
     public byte[] get(byte[] key) {
-        return lookup(key).value();
+        if (key == null || key.length == 0) {
+            return null;
+        }
+        long hash = KeyHash.of(key);
+        Bucket b = buckets[bucketIndex(hash)];
+        long stamp = b.lock.tryOptimisticRead();
+        if (stamp != 0) {
+            long[] table = b.table;
+            int slot = probe(table, hash, key);
+            if (slot != NO_SLOT) {
+                byte[] value = slot < 0 ? null : arena.safeValue(addressOf(table[slot]), key.length);
+                if ((slot < 0 || value != null) && b.lock.validate(stamp)) {
+                    return value;
+                }
+            }
+        }
+        stamp = b.lock.readLock();
+        try {
+            int slot = probe(b.table, hash, key);
+            return slot < 0 ? null : arena.value(addressOf(b.table[slot]));
+        } finally {
+            b.lock.unlockRead(stamp);
+        }
     }
 
     public boolean exists(byte[] key) {

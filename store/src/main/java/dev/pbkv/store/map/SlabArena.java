@@ -88,8 +88,13 @@ final class SlabArena {
         long total = (long) pageCount * pageSize;
         int slabCount = (int) ((total + slabBytes - 1) / slabBytes);
         this.slabs = new byte[slabCount][];
-        for (int i = 0; i < slabCount; i++) {
-            slabs[i] = new byte[(int) Math.min(slabBytes, total - (long) i * slabBytes)];
+        try {
+            for (int i = 0; i < slabCount; i++) {
+                slabs[i] = new byte[(int) Math.min(slabBytes, total - (long) i * slabBytes)];
+            }
+        } catch (OutOfMemoryError e) {
+            throw new IllegalStateException("store.memory = " + memoryBytes + " bytes does not fit in the Java heap (max "
+                    + Runtime.getRuntime().maxMemory() + " bytes): raise -Xmx or lower store.memory", e);
         }
 
         int[] sizes = new int[64];

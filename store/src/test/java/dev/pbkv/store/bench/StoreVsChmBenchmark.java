@@ -14,6 +14,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -62,6 +64,10 @@ public class StoreVsChmBenchmark {
     private long youngGcAtStart;
     private double heapBytesPerEntry;
     private double mapBytesPerEntry;
+    private long iterationCpuStart;
+    private long iterationWallStart;
+    private long measuredCpuNanos;
+    private long measuredWallNanos;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -100,6 +106,29 @@ public class StoreVsChmBenchmark {
         youngGcAtStart = gcCount(false);
     }
 
+    /**
+     * Process CPU time (all threads: benchmark, GC, JIT) over the measurement iterations, so the
+     * report can give operations per CPU-second, which a loaded machine disturbs far less than
+     * operations per wall-clock second.
+     */
+    @Setup(Level.Iteration)
+    public void iterationStart() {
+        iterationCpuStart = processCpuNanos();
+        iterationWallStart = System.nanoTime();
+    }
+
+    @TearDown(Level.Iteration)
+    public void iterationEnd(IterationParams iteration) {
+        if (iteration.getType() == IterationType.MEASUREMENT) {
+            measuredCpuNanos += processCpuNanos() - iterationCpuStart;
+            measuredWallNanos += System.nanoTime() - iterationWallStart;
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
     @TearDown(Level.Trial)
     public void report(BenchmarkParams params) throws IOException {
         String out = System.getProperty("pbkv.bench.out");
@@ -110,6 +139,7 @@ public class StoreVsChmBenchmark {
                 + "-r" + System.getProperty("pbkv.bench.round", "1");
         String body = "impl=" + impl + "\nputPercent=" + putPercent + "\nthreads=" + params.getThreads()
                 + "\nmapBytesPerEntry=" + mapBytesPerEntry + "\nheapBytesPerEntry=" + heapBytesPerEntry
+                + "\ncpuPerWall=" + (measuredCpuNanos / (double) measuredWallNanos)
                 + "\nfullGc=" + (gcCount(true) - fullGcAtStart) + "\nyoungGc=" + (gcCount(false) - youngGcAtStart) + "\n";
         Files.createDirectories(Path.of(out));
         Files.writeString(Path.of(out, name + ".properties"), body);

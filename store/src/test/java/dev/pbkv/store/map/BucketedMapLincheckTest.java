@@ -8,6 +8,7 @@ import org.jetbrains.kotlinx.lincheck.paramgen.IntGen;
 import org.jetbrains.kotlinx.lincheck.strategy.managed.modelchecking.ModelCheckingOptions;
 import org.jetbrains.kotlinx.lincheck.strategy.stress.StressOptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.nio.ByteBuffer;
 import java.util.HashMap;
@@ -120,7 +121,13 @@ public class BucketedMapLincheckTest {
                 .sequentialSpecification(SequentialMap.class));
     }
 
+    /**
+     * Off by default: lincheck's model checking costs ~25 s of fixed set-up on the loaded build
+     * machine, which the module's test budget cannot afford. Run it with
+     * {@code mvn -pl store test -Dtest=BucketedMapLincheckTest -Dpbkv.lincheck.model=true}.
+     */
     @Test
+    @EnabledIfSystemProperty(named = "pbkv.lincheck.model", matches = "true")
     void modelCheckingTestIsLinearizable() {
         LinChecker.check(BucketedMapLincheckTest.class, new ModelCheckingOptions()
                 .iterations(3)

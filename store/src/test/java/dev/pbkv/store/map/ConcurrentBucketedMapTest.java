@@ -224,4 +224,65 @@ class ConcurrentBucketedMapTest {
             }
         }
     }
+
+    /** Two keys of one bucket are never present together; a consistent bucket iteration never sees both. */
+    @Test
+    void bucketIterationSeesOneInstantOfItsBucket() throws Exception {
+        try (BucketedMap map = new BucketedMap(new MapConfig(4, 8L << 20), 64 << 10)) {
+            byte[] a = key("pair", 0);
+            byte[] b = null;
+            for (int i = 1; b == null; i++) {
+                if (map.bucketOf(key("pair", i)) == map.bucketOf(a)) {
+                    b = key("pair", i);
+                }
+            }
+            byte[] other = b;
+            for (int i = 0; i < 200; i++) {
+                map.put(key("filler", i), new byte[20], 0);
+            }
+            AtomicBoolean running = new AtomicBoolean(true);
+            Callable<Integer> flipper = () -> {
+                int flips = 0;
+                while (running.get()) {
+                    map.insert(a, new byte[] {1}, flips);
+                    map.delete(a, flips);
+                    map.insert(other, new byte[] {2}, flips);
+                    map.delete(other, flips);
+                    flips++;
+                }
+                return flips;
+            };
+            Callable<Integer> iterator = () -> {
+                int both = 0;
+                for (int round = 0; round < 3000; round++) {
+                    int[] seen = {0};
+                    map.forEachInBucket(map.bucketOf(a), (k, v, off) -> {
+                        if (java.util.Arrays.equals(k, a) || java.util.Arrays.equals(k, other)) {
+                            seen[0]++;
+                        }
+                    });
+                    if (seen[0] > 1) {
+                        both++;
+                    }
+                }
+                running.set(false);
+                return both;
+            };
+            List<Integer> results = runAll(List.of(flipper, iterator));
+            assertThat(results.get(0)).isPositive();
+            assertThat(results.get(1)).isZero();
+        }
+    }
+
+    @Test
+    void keysSpreadEvenlyOverBuckets() {
+        try (BucketedMap map = new BucketedMap(new MapConfig(32, 1L << 20), 64 << 10)) {
+            int[] perBucket = new int[32];
+            for (int i = 0; i < 32_000; i++) {
+                perBucket[map.bucketOf(key("spread", i))]++;
+            }
+            assertThat(java.util.Arrays.stream(perBucket).min().orElseThrow()).isGreaterThanOrEqualTo(800);
+            assertThat(java.util.Arrays.stream(perBucket).max().orElseThrow()).isLessThanOrEqualTo(1200);
+        }
+    }
 }
