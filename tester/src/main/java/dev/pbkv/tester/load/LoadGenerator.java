@@ -48,9 +48,15 @@ public final class LoadGenerator implements Callable<Integer> {
   /** Blocking: N threads, one call each. Pipelined: the async client with N calls in flight. */
   enum Mode { blocking, pipelined }
 
-  @Option(names = "--server", paramLabel = "HOST:PORT", required = true,
-      description = "A node's gRPC address; repeat for both nodes of a pair.")
+  @Option(names = "--server", paramLabel = "HOST:PORT",
+      description = "A node's gRPC address; repeat for both nodes of a pair."
+          + " Default: the pair in --config.")
   List<String> servers = new ArrayList<>();
+
+  @Option(names = "--config", paramLabel = "FILE", defaultValue = "conf/settings.conf",
+      description = "The settings file naming the pair, used without --server"
+          + " (default ${DEFAULT-VALUE}).")
+  Path config;
 
   @Option(names = "--concurrency", paramLabel = "N", defaultValue = "16",
       description = "Requests in flight (default ${DEFAULT-VALUE}).")
@@ -118,10 +124,12 @@ public final class LoadGenerator implements Callable<Integer> {
 
   static CommandLine commandLine(LoadGenerator gen) {
     CommandLine cmd = new CommandLine(gen);
+    // bin/bench grpc passes defaults (--config, --out-dir) ahead of the user's: the last wins.
+    cmd.setOverwrittenOptionsAllowed(true);
     cmd.setOut(new java.io.PrintWriter(gen.out, true));
     cmd.setErr(new java.io.PrintWriter(gen.err, true));
     cmd.setExecutionExceptionHandler((e, line, parsed) -> {
-      if (e instanceof IllegalArgumentException) {
+      if (e instanceof IllegalArgumentException || e instanceof java.io.UncheckedIOException) {
         gen.err.println("bench-grpc: " + e.getMessage());
         return 2;
       }
@@ -146,6 +154,9 @@ public final class LoadGenerator implements Callable<Integer> {
     Workload workload = new Workload(keys, valueSize, readRatio);
     PbkvClientBuilder builder = PbkvClient.builder()
         .retryDeadline(Duration.ofMillis((long) (retryDeadlineSeconds * 1000)));
+    if (servers.isEmpty()) {
+      builder.settings(config);
+    }
     for (String s : servers) {
       builder.endpoint(Endpoint.parse(s));
     }
@@ -188,7 +199,7 @@ public final class LoadGenerator implements Callable<Integer> {
         if (terminal) {
           err.println();
         }
-        result = report(stats, (measureEnd - measureStart) / 1e9);
+        result = report(stats, (measureEnd - measureStart) / 1e9, async.endpoints());
       } finally {
         ticker.shutdownNow();
         handOff.shutdownNow();
@@ -241,7 +252,8 @@ public final class LoadGenerator implements Callable<Integer> {
     err.flush();
   }
 
-  private Map<String, Object> report(LatencyStats stats, double elapsedSeconds) {
+  private Map<String, Object> report(LatencyStats stats, double elapsedSeconds,
+      List<Endpoint> endpoints) {
     Histogram all = stats.totalAll();
     Histogram reads = stats.totalReads();
     Histogram writes = stats.totalWrites();
@@ -249,7 +261,7 @@ public final class LoadGenerator implements Callable<Integer> {
     r.put("benchmark", "grpc");
     r.put("timestamp", Instant.now().toString());
     r.put("label", label);
-    r.put("servers", servers);
+    r.put("servers", endpoints.stream().map(Endpoint::toString).toList());
     r.put("mode", mode.name());
     r.put("concurrency", concurrency);
     r.put("keys", keys);
