@@ -94,6 +94,10 @@ public final class LoadGenerator implements Callable<Integer> {
       description = "How long one call retries an unavailable node (default ${DEFAULT-VALUE}).")
   double retryDeadlineSeconds;
 
+  @Option(names = "--call-timeout", paramLabel = "SECONDS", defaultValue = "5",
+      description = "The deadline of one attempt of one call (default ${DEFAULT-VALUE}).")
+  double callTimeoutSeconds;
+
   @Option(names = "--out-dir", paramLabel = "DIR", defaultValue = "target/bench",
       description = "Where the JSON result goes (default ${DEFAULT-VALUE}).")
   Path outDir;
@@ -114,6 +118,11 @@ public final class LoadGenerator implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // Library debug logging (a line per Netty frame) would cost more than the load itself.
+    if (System.getProperty("logback.configurationFile") == null
+        && LoadGenerator.class.getResource("/logback.xml") == null) {
+      System.setProperty("logback.configurationFile", "pbkv-cli-logback.xml");
+    }
     System.exit(run(System.out, System.err, System.console() != null, args));
   }
 
@@ -153,7 +162,8 @@ public final class LoadGenerator implements Callable<Integer> {
     }
     Workload workload = new Workload(keys, valueSize, readRatio);
     PbkvClientBuilder builder = PbkvClient.builder()
-        .retryDeadline(Duration.ofMillis((long) (retryDeadlineSeconds * 1000)));
+        .retryDeadline(Duration.ofMillis((long) (retryDeadlineSeconds * 1000)))
+        .callTimeout(Duration.ofMillis((long) (callTimeoutSeconds * 1000)));
     if (servers.isEmpty()) {
       builder.settings(config);
     }
@@ -228,7 +238,8 @@ public final class LoadGenerator implements Callable<Integer> {
     }
     inFlight.acquire(256);
     if (failure.get() != null) {
-      Throwable e = failure.get().getCause() != null ? failure.get().getCause() : failure.get();
+      Throwable e = failure.get() instanceof java.util.concurrent.CompletionException
+          && failure.get().getCause() != null ? failure.get().getCause() : failure.get();
       err.println("bench-grpc: preload failed: "
           + (e instanceof PbkvException ? e.getMessage() : e.toString()));
       return false;
