@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  *       node, at once the first time, with backoff if the hints keep bouncing.
  *   <li>Without a hint, the next attempt goes to the next node: at once while not every node has
  *       been tried, then after an exponential backoff with jitter.
- *   <li>The node that answers becomes the client's primary guess for the next calls.
+ *   <li>The node that answers becomes the client's primary guess for the next calls (unless
+ *       the call was a stale read, which a backup answers too).
  * </ul>
  */
 final class Failover {
@@ -43,6 +44,7 @@ final class Failover {
   /** The retry state of one logical call. Confined to one call; not shared between threads. */
   final class Attempts {
     private final long deadlineNanos;
+    private final boolean answerNamesPrimary;
     private final Set<Endpoint> tried = new LinkedHashSet<>();
     private NodeChannels.Node node;
     private int failures;
@@ -50,8 +52,9 @@ final class Failover {
     private boolean lastHopFollowedHint;
     private String lastError = "";
 
-    private Attempts(NodeChannels.Node start) {
+    private Attempts(NodeChannels.Node start, boolean answerNamesPrimary) {
       this.deadlineNanos = System.nanoTime() + options.retryDeadline().toNanos();
+      this.answerNamesPrimary = answerNamesPrimary;
       this.node = start;
     }
 
@@ -71,9 +74,12 @@ final class Failover {
       return failures > 0;
     }
 
-    /** Records that the current node answered: it is the one to try first next time. */
+    /**
+     * Records that the current node answered: it is the one to try first next time, unless the
+     * answer was a stale read, which a backup gives too.
+     */
     void succeeded() {
-      if (nodes.primaryGuess() != node) {
+      if (answerNamesPrimary && nodes.primaryGuess() != node) {
         nodes.guessPrimary(node);
       }
     }
@@ -109,7 +115,9 @@ final class Failover {
         lastHopFollowedHint = false;
         delay = failures < nodes.size() && hinted == null ? 0 : nextBackoffNanos();
       }
-      nodes.guessPrimary(node);
+      if (answerNamesPrimary || hinted != null) {
+        nodes.guessPrimary(node);
+      }
       if (System.nanoTime() + delay >= deadlineNanos) {
         throw new PbkvUnavailableException("no pbkv node served the call within "
             + human(options.retryDeadline()) + " (tried " + tried + "); last: " + lastError, sre);
@@ -133,8 +141,14 @@ final class Failover {
     }
   }
 
+  /** A call that only the primary answers (writes, and reads without allow_stale). */
   Attempts begin() {
-    return new Attempts(nodes.primaryGuess());
+    return new Attempts(nodes.primaryGuess(), true);
+  }
+
+  /** A call that a backup may answer too: its success says nothing about who is primary. */
+  Attempts beginStaleRead() {
+    return new Attempts(nodes.primaryGuess(), false);
   }
 
   private NodeChannels.Node hintedNode(Metadata trailers) {

@@ -64,7 +64,7 @@ public final class PbkvAsyncClient implements AutoCloseable {
   public CompletableFuture<Optional<byte[]>> get(byte[] key) {
     GetRequest req = GetRequest.newBuilder()
         .setKey(ByteString.copyFrom(key)).setAllowStale(options.allowStale()).build();
-    return call((n, t, o) -> n.kv().withDeadlineAfter(t, TimeUnit.NANOSECONDS).get(req, o),
+    return read((n, t, o) -> n.kv().withDeadlineAfter(t, TimeUnit.NANOSECONDS).get(req, o),
         (GetResponse r) -> Optional.of(r.getValue().toByteArray()),
         code -> code == Status.Code.NOT_FOUND ? Optional.empty() : null);
   }
@@ -77,7 +77,7 @@ public final class PbkvAsyncClient implements AutoCloseable {
   public CompletableFuture<Boolean> exists(byte[] key) {
     ExistsRequest req = ExistsRequest.newBuilder()
         .setKey(ByteString.copyFrom(key)).setAllowStale(options.allowStale()).build();
-    return call((n, t, o) -> n.kv().withDeadlineAfter(t, TimeUnit.NANOSECONDS).exists(req, o),
+    return read((n, t, o) -> n.kv().withDeadlineAfter(t, TimeUnit.NANOSECONDS).exists(req, o),
         (ExistsResponse r) -> r.getExists(), code -> null);
   }
 
@@ -87,7 +87,7 @@ public final class PbkvAsyncClient implements AutoCloseable {
 
   public CompletableFuture<Long> count() {
     CountRequest req = CountRequest.newBuilder().setAllowStale(options.allowStale()).build();
-    return call((n, t, o) -> n.kv().withDeadlineAfter(t, TimeUnit.NANOSECONDS).count(req, o),
+    return read((n, t, o) -> n.kv().withDeadlineAfter(t, TimeUnit.NANOSECONDS).count(req, o),
         (CountResponse r) -> r.getCount(), code -> null);
   }
 
@@ -100,7 +100,7 @@ public final class PbkvAsyncClient implements AutoCloseable {
     ScanRequest req = ScanRequest.newBuilder()
         .setPrefix(ByteString.copyFrom(prefix)).setStartAfter(ByteString.copyFrom(startAfter))
         .setLimit(limit).setAllowStale(options.allowStale()).build();
-    return this.<ScanResponse, List<KvEntry>>call(
+    return this.<ScanResponse, List<KvEntry>>read(
         (n, t, o) -> n.kv().withDeadlineAfter(t, TimeUnit.NANOSECONDS).scan(req, o),
         r -> {
           List<KvEntry> out = new ArrayList<>(r.getEntriesCount());
@@ -234,13 +234,25 @@ public final class PbkvAsyncClient implements AutoCloseable {
 
   private <R, T> CompletableFuture<T> call(AsyncRpc<R> rpc, Function<R, T> onOk,
       Function<Status.Code, T> answer) {
-    return call(rpc, onOk, answer, null, null);
+    return start(failover.begin(), rpc, onOk, answer, null, null);
   }
 
-  private <R, T> CompletableFuture<T> call(AsyncRpc<R> rpc, Function<R, T> onOk,
+  /** Like {@link #call}, for a read, which a backup may answer when stale reads are allowed. */
+  private <R, T> CompletableFuture<T> read(AsyncRpc<R> rpc, Function<R, T> onOk,
+      Function<Status.Code, T> answer) {
+    return read(rpc, onOk, answer, null, null);
+  }
+
+  private <R, T> CompletableFuture<T> read(AsyncRpc<R> rpc, Function<R, T> onOk,
       Function<Status.Code, T> answer, Merge<R> merge, R empty) {
+    return start(options.allowStale() ? failover.beginStaleRead() : failover.begin(),
+        rpc, onOk, answer, merge, empty);
+  }
+
+  private <R, T> CompletableFuture<T> start(Failover.Attempts attempts, AsyncRpc<R> rpc,
+      Function<R, T> onOk, Function<Status.Code, T> answer, Merge<R> merge, R empty) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    new Call<>(failover.begin(), rpc, onOk, answer, merge, empty, result).attempt();
+    new Call<>(attempts, rpc, onOk, answer, merge, empty, result).attempt();
     return result;
   }
 

@@ -76,7 +76,7 @@ public final class PbkvClient implements AutoCloseable {
   public Optional<byte[]> get(byte[] key) {
     GetRequest req = GetRequest.newBuilder()
         .setKey(ByteString.copyFrom(key)).setAllowStale(options.allowStale()).build();
-    return call((n, t) -> n.kvBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS).get(req),
+    return read((n, t) -> n.kvBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS).get(req),
         r -> Optional.of(r.getValue().toByteArray()),
         code -> code == Status.Code.NOT_FOUND ? Optional.empty() : null);
   }
@@ -90,7 +90,7 @@ public final class PbkvClient implements AutoCloseable {
   public boolean exists(byte[] key) {
     ExistsRequest req = ExistsRequest.newBuilder()
         .setKey(ByteString.copyFrom(key)).setAllowStale(options.allowStale()).build();
-    return call((n, t) -> n.kvBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS).exists(req),
+    return read((n, t) -> n.kvBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS).exists(req),
         r -> r.getExists(), code -> null);
   }
 
@@ -101,7 +101,7 @@ public final class PbkvClient implements AutoCloseable {
   /** The number of keys stored. */
   public long count() {
     CountRequest req = CountRequest.newBuilder().setAllowStale(options.allowStale()).build();
-    return call((n, t) -> n.kvBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS).count(req),
+    return read((n, t) -> n.kvBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS).count(req),
         r -> r.getCount(), code -> null);
   }
 
@@ -139,7 +139,7 @@ public final class PbkvClient implements AutoCloseable {
     DumpRequest req = DumpRequest.newBuilder().setAllowStale(options.allowStale()).build();
     Context.CancellableContext context = Context.current().withCancellation();
     long streamNanos = options.streamTimeout().toNanos();
-    Iterator<DumpResponse> responses = call((n, t) -> {
+    Iterator<DumpResponse> responses = read((n, t) -> {
       Iterator<DumpResponse> it;
       Context previous = context.attach();
       try {
@@ -311,7 +311,18 @@ public final class PbkvClient implements AutoCloseable {
    */
   private <R, T> T call(BiFunction<NodeChannels.Node, Long, R> rpc, Function<R, T> onOk,
       Function<Status.Code, T> answer) {
-    Failover.Attempts attempts = failover.begin();
+    return run(failover.begin(), rpc, onOk, answer);
+  }
+
+  /** Like {@link #call}, for a read, which a backup may answer when stale reads are allowed. */
+  private <R, T> T read(BiFunction<NodeChannels.Node, Long, R> rpc, Function<R, T> onOk,
+      Function<Status.Code, T> answer) {
+    return run(options.allowStale() ? failover.beginStaleRead() : failover.begin(),
+        rpc, onOk, answer);
+  }
+
+  private <R, T> T run(Failover.Attempts attempts, BiFunction<NodeChannels.Node, Long, R> rpc,
+      Function<R, T> onOk, Function<Status.Code, T> answer) {
     while (true) {
       NodeChannels.Node node = attempts.node();
       if (attempts.isRetry()) {
@@ -405,7 +416,7 @@ public final class PbkvClient implements AutoCloseable {
       ScanRequest req = ScanRequest.newBuilder()
           .setPrefix(prefix).setStartAfter(startAfter).setLimit(want)
           .setAllowStale(options.allowStale()).build();
-      List<KvEntry> entries = call((n, t) -> {
+      List<KvEntry> entries = read((n, t) -> {
         List<KvEntry> got = new ArrayList<>(want);
         Iterator<ScanResponse> it =
             n.kvBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS).scan(req);

@@ -208,6 +208,19 @@ class PbkvClientTest {
   }
 
   @Test
+  void aStaleReadServedByTheBackupDoesNotMoveWritesAwayFromThePrimary() throws Exception {
+    FakeNode p = node("primary", true);
+    FakeNode b = node("backup", false).backupOf(null);
+    b.put("k", "old");
+    PbkvClient kv = client(quick(p, b).allowStale(true));
+    p.refuseNext.set(1);
+    assertThat(kv.get("k")).contains("old");
+    int backupCalls = b.calls.get();
+    assertThat(kv.put("w", "1").isOk()).isTrue();
+    assertThat(b.calls.get()).as("the write went straight to the primary").isEqualTo(backupCalls);
+  }
+
+  @Test
   void scanReadsEveryPageInKeyOrderUsingStartAfter() throws Exception {
     FakeNode p = node("primary", true);
     for (int i = 0; i < 2500; i++) {
