@@ -66,6 +66,11 @@ public final class LoadGenerator implements Callable<Integer> {
       description = "blocking or pipelined (default ${DEFAULT-VALUE}).")
   Mode mode;
 
+  @Option(names = "--callbacks", paramLabel = "network|pool", defaultValue = "network",
+      description = "Pipelined mode: complete calls and issue the next one on the network thread,"
+          + " or on gRPC's executor pool (default ${DEFAULT-VALUE}).")
+  String callbacks;
+
   @Option(names = "--keys", paramLabel = "N", defaultValue = "100000",
       description = "Size of the key space (default ${DEFAULT-VALUE}).")
   int keys;
@@ -170,7 +175,10 @@ public final class LoadGenerator implements Callable<Integer> {
     for (String s : servers) {
       builder.endpoint(Endpoint.parse(s));
     }
-    if (mode == Mode.pipelined) {
+    if (!callbacks.equals("network") && !callbacks.equals("pool")) {
+      throw new IllegalArgumentException("--callbacks must be network or pool, got " + callbacks);
+    }
+    if (mode == Mode.pipelined && callbacks.equals("network")) {
       // Completions issue the next request right on the network thread: no hand-off per call.
       builder.callbackExecutor(Runnable::run);
     }
@@ -275,6 +283,7 @@ public final class LoadGenerator implements Callable<Integer> {
     r.put("servers", endpoints.stream().map(Endpoint::toString).toList());
     r.put("mode", mode.name());
     r.put("concurrency", concurrency);
+    r.put("callbacks", mode == Mode.pipelined ? callbacks : "caller");
     r.put("keys", keys);
     r.put("valueSize", valueSize);
     r.put("readRatio", readRatio);
