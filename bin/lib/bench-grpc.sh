@@ -32,7 +32,7 @@ done
 # classes and their dependencies as Maven resolves them.
 tester_jar="$root/tester/target/pbkv-tester.jar"
 cp_file="$root/tester/target/bench-classpath.txt"
-if [ -f "$tester_jar" ] && unzip -l "$tester_jar" 'dev/pbkv/tester/load/LoadGenerator.class' >/dev/null 2>&1; then
+if [ -f "$tester_jar" ] && grep -aq 'dev/pbkv/tester/load/LoadGenerator.class' "$tester_jar"; then
   classpath="$tester_jar"
 else
   if [ ! -f "$cp_file" ] || [ ! -f "$root/tester/target/classes/dev/pbkv/tester/load/LoadGenerator.class" ]; then
