@@ -200,14 +200,21 @@ public final class PbkvAsyncClient implements AutoCloseable {
     return nodes.isTerminated() && retryTimer.isTerminated();
   }
 
-  /** Closes every channel and the retry timer; pending retries fail. */
+  /**
+   * Closes every channel, then the retry timer. Calls waiting to retry still run their next
+   * attempt, which fails at once on the closed channel, so every future completes: a call in
+   * flight with its answer, a call between attempts with "the pbkv client is closed".
+   */
   @Override
   public void close() {
-    retryTimer.shutdownNow();
     nodes.close();
+    retryTimer.shutdown(); // delayed retries still run (the executor's default policy)
     try {
-      retryTimer.awaitTermination(5, TimeUnit.SECONDS);
+      if (!retryTimer.awaitTermination(5, TimeUnit.SECONDS)) {
+        retryTimer.shutdownNow();
+      }
     } catch (InterruptedException e) {
+      retryTimer.shutdownNow();
       Thread.currentThread().interrupt();
     }
   }

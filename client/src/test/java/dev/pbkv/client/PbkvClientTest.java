@@ -45,8 +45,10 @@ class PbkvClientTest {
   }
 
   private static PbkvClientBuilder quick(FakeNode... nodes) {
+    // Generous deadlines: a busy CI machine must not turn a slow reply into a retry.
     PbkvClientBuilder b = PbkvClient.builder()
-        .retryDeadline(Duration.ofSeconds(5))
+        .callTimeout(Duration.ofSeconds(10))
+        .retryDeadline(Duration.ofSeconds(10))
         .backoff(Duration.ofMillis(5), Duration.ofMillis(50));
     for (FakeNode n : nodes) {
       b.endpoint(n.endpoint());

@@ -54,7 +54,7 @@ class PbkvCliTest {
   /** A run against the pair (primary first), with a short timeout. */
   private Run pbkv(String... args) {
     List<String> all = new ArrayList<>(List.of(
-        "--server", backup.address(), "--server", primary.address(), "--timeout", "2s"));
+        "--server", backup.address(), "--server", primary.address(), "--timeout", "10s"));
     all.addAll(List.of(args));
     return runWith(Map.of(), new byte[0], all.toArray(new String[0]));
   }
