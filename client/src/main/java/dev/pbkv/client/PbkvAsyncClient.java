@@ -25,7 +25,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -35,11 +34,9 @@ import java.util.function.Function;
  * {@link PbkvUnavailableException}. Thread-safe.
  *
  * <p>Futures complete on the builder's callback executor (gRPC's pool by default); retries wait
- * on this client's one timer thread, "pbkv-client-retry-N".
+ * on this client's one timer thread, "pbkv-client-retry-<client id in hex>".
  */
 public final class PbkvAsyncClient implements AutoCloseable {
-
-  private static final AtomicInteger TIMER_NUMBER = new AtomicInteger();
 
   private final ClientOptions options;
   private final NodeChannels nodes;
@@ -51,7 +48,7 @@ public final class PbkvAsyncClient implements AutoCloseable {
     this.options = options;
     this.nodes = new NodeChannels(options);
     this.failover = new Failover(nodes, options);
-    String name = "pbkv-client-retry-" + TIMER_NUMBER.incrementAndGet();
+    String name = "pbkv-client-retry-" + Long.toHexString(tags.clientId());
     this.retryTimer = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, name);
       t.setDaemon(true);

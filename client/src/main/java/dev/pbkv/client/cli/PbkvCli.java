@@ -37,7 +37,7 @@ import picocli.CommandLine.ScopeType;
  * {@code bin/pbkv}: the command-line client. Output is meant for shells: {@code get} prints the
  * value and a newline, {@code exists} prints true or false, {@code status} one
  * {@code field: value} per line; errors are one line on stderr, {@code pbkv: <message>}; the exit
- * code says how it went (see {@link #EXIT_CODES}).
+ * code says how it went (0 ok, 1 the operation's "no", 2 usage, 3 unavailable, 4 other).
  */
 @Command(
     name = "pbkv",
@@ -61,7 +61,6 @@ public final class PbkvCli implements Callable<Integer> {
   public static final int USAGE = 2;
   public static final int UNAVAILABLE = 3;
   public static final int OTHER = 4;
-  static final String EXIT_CODES = "0 ok, 1 no, 2 usage, 3 unavailable, 4 other";
 
   @Option(names = "--server", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,
       description = "A node's gRPC address; repeat for both nodes."
