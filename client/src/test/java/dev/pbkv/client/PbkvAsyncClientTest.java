@@ -24,7 +24,7 @@ class PbkvAsyncClientTest {
       for (int i = 0; i < 500; i++) {
         writes.add(kv.put("k" + i, "v" + i));
       }
-      CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).join();
+      CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0])).join();
       assertThat(writes).allMatch(f -> f.join().isOk());
       assertThat(p.data).hasSize(500);
       assertThat(kv.get("k42").join()).contains("v42");

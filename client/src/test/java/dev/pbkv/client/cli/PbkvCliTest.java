@@ -36,7 +36,7 @@ class PbkvCliTest {
   }
 
   @AfterEach
-  void stop() throws InterruptedException {
+  void stop() {
     primary.close();
     backup.close();
   }

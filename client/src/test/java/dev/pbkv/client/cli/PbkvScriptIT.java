@@ -34,7 +34,7 @@ class PbkvScriptIT {
   }
 
   @AfterEach
-  void stop() throws InterruptedException {
+  void stop() {
     node.close();
   }
 
