@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpVersion;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * GET /kvman/dump: one JSON object of every pair, streamed as chunks while the command layer
@@ -31,9 +32,9 @@ final class DumpStream {
 
     private final ChannelHandlerContext ctx;
     private final boolean keepAlive;
-    /** Guards started, anyEntry and the order of chunk writes: pages may arrive on any thread. */
-    private final Object lock = new Object();
+    /** Whether the status line is out; event loop only. */
     private boolean started;
+    /** Whether an entry was written (the next one needs a comma); event loop only. */
     private boolean anyEntry;
 
     DumpStream(ChannelHandlerContext ctx, boolean keepAlive) {
@@ -54,47 +55,68 @@ final class DumpStream {
         return done;
     }
 
+    /**
+     * Any thread. Every write goes through the event loop's task queue, pages and the end alike,
+     * even when called on the loop: a write made directly on the loop would overtake pages still
+     * queued from the dump's thread, and the body would end before its last entries.
+     */
     private void page(List<KeyValue> page) {
-        synchronized (lock) {
-            startIfNeeded();
-            ByteBuf chunk = ctx.alloc().buffer(64 * page.size() + 16);
-            JsonStringEncoder encoder = JsonStringEncoder.getInstance();
-            for (KeyValue entry : page) {
-                if (anyEntry) {
-                    chunk.writeByte(',');
-                }
-                anyEntry = true;
-                chunk.writeByte('"').writeBytes(encoder.quoteAsUTF8(HttpAnswers.text(entry.key()))).writeByte('"');
-                chunk.writeByte(':');
-                chunk.writeByte('"').writeBytes(encoder.quoteAsUTF8(HttpAnswers.text(entry.value()))).writeByte('"');
+        onLoop(() -> writePage(page));
+    }
+
+    private void writePage(List<KeyValue> page) {
+        startIfNeeded();
+        ByteBuf chunk = ctx.alloc().buffer(64 * page.size() + 16);
+        JsonStringEncoder encoder = JsonStringEncoder.getInstance();
+        for (KeyValue entry : page) {
+            if (anyEntry) {
+                chunk.writeByte(',');
             }
-            ctx.writeAndFlush(new DefaultHttpContent(chunk), ctx.voidPromise());
+            anyEntry = true;
+            chunk.writeByte('"').writeBytes(encoder.quoteAsUTF8(HttpAnswers.text(entry.key()))).writeByte('"');
+            chunk.writeByte(':');
+            chunk.writeByte('"').writeBytes(encoder.quoteAsUTF8(HttpAnswers.text(entry.value()))).writeByte('"');
         }
+        ctx.writeAndFlush(new DefaultHttpContent(chunk), ctx.voidPromise());
     }
 
     private void finish(Reply<Void> reply, Throwable error, CompletableFuture<Boolean> done) {
-        synchronized (lock) {
-            boolean whole = error == null && reply instanceof Reply.Success;
-            if (!whole && !started) {
-                var response = error != null
-                        ? HttpAnswers.refusal(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "dump failed: " + error)
-                        : HttpAnswers.failure(ctx.alloc(), (Reply.Failure<?>) reply);
-                HttpRoutes.write(ctx, response, keepAlive).whenComplete((v, e) -> done.complete(false));
-                return;
-            }
-            if (!whole) {
-                // No last chunk: the client sees the body end early, not a complete answer.
-                ctx.close().addListener(f -> done.complete(false));
-                return;
-            }
-            startIfNeeded();
-            ChannelFuture written = ctx.writeAndFlush(new DefaultLastHttpContent(
-                    ctx.alloc().buffer(1).writeByte('}')));
-            if (!keepAlive) {
-                written.addListener(ChannelFutureListener.CLOSE);
-            }
-            written.addListener(f -> done.complete(true));
+        if (!onLoop(() -> writeEnd(reply, error, done))) {
+            done.complete(false);
         }
+    }
+
+    /** Queues a write task; false when the door is closing and its loop takes no more tasks. */
+    private boolean onLoop(Runnable task) {
+        try {
+            ctx.executor().execute(task);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    private void writeEnd(Reply<Void> reply, Throwable error, CompletableFuture<Boolean> done) {
+        boolean whole = error == null && reply instanceof Reply.Success;
+        if (!whole && !started) {
+            var response = error != null
+                    ? HttpAnswers.refusal(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "dump failed: " + error)
+                    : HttpAnswers.failure(ctx.alloc(), (Reply.Failure<?>) reply);
+            HttpRoutes.write(ctx, response, keepAlive).whenComplete((v, e) -> done.complete(false));
+            return;
+        }
+        if (!whole) {
+            // No last chunk: the client sees the body end early, not a complete answer.
+            ctx.close().addListener(f -> done.complete(false));
+            return;
+        }
+        startIfNeeded();
+        ChannelFuture written = ctx.writeAndFlush(new DefaultLastHttpContent(
+                ctx.alloc().buffer(1).writeByte('}')));
+        if (!keepAlive) {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
+        written.addListener(f -> done.complete(true));
     }
 
     private void startIfNeeded() {

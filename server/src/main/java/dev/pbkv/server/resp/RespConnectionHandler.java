@@ -198,8 +198,12 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
                 return true;
             });
             case INFO -> immediate(command, false, (v, o) -> {
-                RespWriter.bulk(o, RespInfo.render(door, commands.status(),
-                        args.length > 1 ? ascii(args[1]) : "default"));
+                var status = commands.status();
+                StringBuilder text = new StringBuilder(args.length > 1 ? "" : RespInfo.render(door, status, "default"));
+                for (int i = 1; i < args.length; i++) {
+                    text.append(RespInfo.render(door, status, ascii(args[i])));
+                }
+                RespWriter.bulk(o, text.toString());
                 return true;
             });
             case COMMAND -> immediate(command, false, (v, o) -> RespIntrospection.command(args, o));

@@ -127,6 +127,8 @@ class RespDoorTest {
         String replication = jedis.info("replication");
         assertThat(replication).startsWith("# Replication").doesNotContain("# Server");
         assertThat(jedis.info("nonsense")).isEmpty();
+        assertThat((String) SafeEncoder.encode((byte[]) jedis.sendCommand(Protocol.Command.INFO, "keyspace", "memory")))
+                .startsWith("# Keyspace").contains("# Memory").doesNotContain("# Replication");
     }
 
     @Test
