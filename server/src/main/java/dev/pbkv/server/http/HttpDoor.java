@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The HTTP door: the cross-team contract (/kv/..., /kvman/...), /health and /metrics, on Netty's
@@ -51,6 +52,8 @@ public final class HttpDoor implements Door {
     private final NodeMetrics metrics;
     private final boolean ownsMetrics;
     private final ChannelGroup channels = new DefaultChannelGroup("pbkv-http", GlobalEventExecutor.INSTANCE);
+    /** Requests read and not yet answered, over all connections; close() waits a grace for zero. */
+    private final AtomicInteger inFlight = new AtomicInteger();
 
     /** Set by start(), cleared by close(); guarded by this. */
     private EventLoopGroup acceptGroup;
@@ -104,7 +107,7 @@ public final class HttpDoor implements Door {
                         ch.pipeline().addLast("http-codec", new HttpServerCodec(settings.maxUriBytes(),
                                 MAX_HEADER_BYTES, 64 * 1024));
                         ch.pipeline().addLast("http-aggregator", new JsonRefusingAggregator(settings.maxBodyBytes()));
-                        ch.pipeline().addLast("http-handler", new HttpRequestHandler(routes));
+                        ch.pipeline().addLast("http-handler", new HttpRequestHandler(routes, inFlight));
                     }
                 });
         try {
@@ -137,6 +140,16 @@ public final class HttpDoor implements Door {
         boolean ownLoop = false;
         for (EventExecutor executor : ioGroup) {
             ownLoop |= executor.inEventLoop();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (!ownLoop && inFlight.get() > 0 && System.nanoTime() < deadline) {
+            // Answers in flight (a /kvman/shutdown among them) get a moment to be written.
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         if (ownLoop) {
             channels.close();

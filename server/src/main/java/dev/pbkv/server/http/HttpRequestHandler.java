@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One HTTP connection: serves its requests one after another, each once the previous answer is
@@ -23,8 +24,12 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     /** Completes when the last request read so far has been answered; event loop only. */
     private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
 
-    HttpRequestHandler(HttpRoutes routes) {
+    /** The door's count of unanswered requests. */
+    private final AtomicInteger inFlight;
+
+    HttpRequestHandler(HttpRoutes routes, AtomicInteger inFlight) {
         this.routes = routes;
+        this.inFlight = inFlight;
     }
 
     @Override
@@ -33,10 +38,12 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        inFlight.incrementAndGet();
         previous = previous
                 .handle((v, e) -> null)
                 .thenCompose(v -> routes.serve(ctx, request))
                 .whenComplete((v, e) -> {
+                    inFlight.decrementAndGet();
                     request.release();
                     if (e != null) {
                         LOG.warn("http request {} {} failed unexpectedly; closing the connection", request.method(),
