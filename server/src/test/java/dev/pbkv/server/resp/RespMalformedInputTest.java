@@ -88,9 +88,13 @@ class RespMalformedInputTest {
                 garbage[0] = '*';
             }
             try (RawRespClient client = new RawRespClient(door.port())) {
-                client.send(garbage).send("\r\n");
-                // A broken frame is an error then a close; garbage read as inline lines is one
-                // error per line (unknown command, unbalanced quotes, line too long).
+                byte[] withEnd = java.util.Arrays.copyOf(garbage, garbage.length + 2);
+                withEnd[garbage.length] = '\r';
+                withEnd[garbage.length + 1] = '\n';
+                // A broken frame is an error then a close (the close may even cut our write short);
+                // garbage read as inline lines is one error per line (unknown command, unbalanced
+                // quotes, line too long).
+                client.send(withEnd);
                 String first = client.readLineOrNull();
                 assertThat(first == null || first.startsWith("-ERR")).as("first reply %s", first).isTrue();
             }
