@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# summary: redis-benchmark SET/GET at -P 1 and -P 16: redis-server vs one pbkv node, and a Redis replica pair vs the pbkv pair
+#
+# Usage: bin/bench redis [--requests N] [--rounds R] [--only a,b,c,d] [--jar PATH] [--out DIR] [--keep-logs]
+#
+#   (a) redis-server, no persistence            (b) one pbkv node (fsync per --node-fsync, default no)
+#   (c) redis-server + replica, appendfsync always (d) the pbkv pair in SYNC, fsync always
+#
+# Every figure comes from `redis-benchmark -c 50 -d 100 -t set,get -P {1,16} --csv` against the
+# primary of each setup, in this one run, after a short warm-up pass (the JVM compiles its hot
+# paths; Redis is unaffected). Setups compared run side by side and alternate for R rounds
+# (default 1; use 3 on a busy machine): each figure is the best of its rounds. It prints every figure and the ratios (b)/(a) and (d)/(c), writes
+# target/bench/redis.md (Markdown table), redis.csv and redis.png (gnuplot). It installs
+# redis-server, redis-tools and gnuplot-nox from Debian when they are missing (needs root).
+# Everything it starts listens on 127.0.0.1 only, on free ports, and is stopped by PID on exit.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")/../.." && pwd)"
+requests=200000
+rounds=1
+warmup=50000
+only="a,b,c,d"
+jar="$here/server/target/pbkv-server.jar"
+out="$here/target/bench"
+node_fsync="no"
+keep_logs=0
+clients=50
+data_size=100
+
+usage() { sed -n '4,18s/^# \{0,1\}//p' "$0"; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --requests|-n) requests="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --only) only="$2"; shift 2 ;;
+    --jar) jar="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    --node-fsync) node_fsync="$2"; shift 2 ;;
+    --keep-logs) keep_logs=1; shift ;;
+    -h|--help) usage; echo "  --node-fsync always|everysec|no   fsync policy of (b); (d) always uses always"; exit 0 ;;
+    *) echo "bench redis: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+want() { case ",$only," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+
+log() { printf '[bench redis] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ---- tools -------------------------------------------------------------------------------------
+ensure_tools() {
+  local missing=()
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v redis-benchmark >/dev/null || missing+=(redis-tools)
+  command -v redis-cli >/dev/null || missing+=(redis-tools)
+  command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local pkgs; pkgs="$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')"
+  if [ "$(id -u)" -ne 0 ]; then
+    die "missing $pkgs; install them (as root: apt-get update && apt-get install -y $pkgs)"
+  fi
+  log "installing $pkgs from Debian"
+  apt-get update -qq >/dev/null
+  # The postinst of redis-server may try to start the service; we never rely on it.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs >/dev/null
+}
+
+# ---- processes ---------------------------------------------------------------------------------
+work="$(mktemp -d "${TMPDIR:-/tmp}/pbkv-bench-redis.XXXXXX")"
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  pids=()
+  if [ "$keep_logs" -eq 1 ]; then log "logs kept in $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stop_pid() {
+  local pid="$1" rest=() p
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${pids[@]}"; do [ "$p" = "$pid" ] || rest+=("$p"); done
+  pids=("${rest[@]}")
+}
+
+free_port() {
+  if command -v python3 >/dev/null; then
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+    return
+  fi
+  local p
+  while :; do
+    p=$(( 20000 + RANDOM % 40000 ))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+
+# wait_for DESCRIPTION SECONDS COMMAND...: retries COMMAND until it succeeds.
+wait_for() {
+  local what="$1" seconds="$2"; shift 2
+  local deadline=$(( $(date +%s) + seconds ))
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$deadline" ] || die "timed out after ${seconds}s waiting for $what"
+    sleep 0.2
+  done
+}
+pong() { [ "$(redis-cli -h 127.0.0.1 -p "$1" PING 2>/dev/null)" = "PONG" ]; }
+info_has() { redis-cli -h 127.0.0.1 -p "$1" INFO replication 2>/dev/null | tr -d '\r' | grep -qx "$2"; }
+
+start_redis() { # name port [extra redis-server args...]
+  local name="$1" port="$2"; shift 2
+  mkdir -p "$work/$name"
+  redis-server --bind 127.0.0.1 --port "$port" --dir "$work/$name" --daemonize no --protected-mode no \
+    --logfile "$work/$name/redis.log" "$@" &
+  pids+=($!)
+  wait_for "redis-server $name on port $port" 20 pong "$port"
+}
+
+# The pair's settings, as conf/settings.conf has them, with this run's ports, dirs and fsync.
+write_pbkv_settings() { # file fsync pgrpc presp phttp bgrpc bresp bhttp
+  cat > "$1" <<JSON
+{
+  "nodes": {
+    "primary": { "host": "127.0.0.1", "grpc-port": $3, "resp-port": $4, "http-port": $5, "data-dir": "$work/pbkv-primary" },
+    "backup":  { "host": "127.0.0.1", "grpc-port": $6, "resp-port": $7, "http-port": $8, "data-dir": "$work/pbkv-backup" }
+  },
+  "store": { "memory": "256m", "buckets": 32, "fsync": "$2", "snapshot-log-bytes": "64m", "retained-log-bytes": "64m" },
+  "limits": { "max-key-bytes": 1024, "max-value-bytes": 1048576, "max-scan-limit": 10000,
+              "resp-max-bulk-bytes": 2097152, "resp-max-args": 1024, "resp-max-inline-bytes": 65536 },
+  "replication": { "require-backup": false, "heartbeat-ms": 100, "peer-timeout-ms": 1000, "batch-max-records": 1024,
+                   "snapshot-chunk-bytes": 1048576, "snapshot-rate-bytes-per-sec": "0" }
+}
+JSON
+}
+
+start_pbkv() { # role(-p|-b) settings grpc resp http datadir
+  local role="$1" conf="$2" grpc="$3" resp="$4" http="$5" dir="$6"
+  mkdir -p "$dir"
+  # shellcheck disable=SC2086
+  java ${PBKV_JAVA_OPTS:-} -jar "$jar" "$role" --config "$conf" --data-dir "$dir" \
+    --grpc-port "$grpc" --resp-port "$resp" --http-port "$http" > "$dir.log" 2>&1 &
+  pids+=($!)
+  wait_for "pbkv node $role (log: $dir.log)" 60 pong "$resp"
+}
+
+# ---- measuring ---------------------------------------------------------------------------------
+declare -A rps=()
+measure() { # setup port round
+  local setup="$1" port="$2" round="$3" p csv test value
+  if [ "$round" -eq 1 ] && [ "$warmup" -gt 0 ]; then
+    redis-benchmark -h 127.0.0.1 -p "$port" -c "$clients" -d "$data_size" -t set,get -P 16 -n "$warmup" --csv \
+      > /dev/null 2>&1 || true
+  fi
+  for p in 1 16; do
+    csv="$(redis-benchmark -h 127.0.0.1 -p "$port" -c "$clients" -d "$data_size" -t set,get -P "$p" \
+      -n "$requests" --csv 2>"$work/benchmark-$setup-$p.err")" || die "redis-benchmark failed on ($setup): $(cat "$work/benchmark-$setup-$p.err")"
+    for test in SET GET; do
+      value="$(printf '%s\n' "$csv" | tr -d '"' | awk -F, -v t="$test" '$1 == t { printf "%d", $2 }')"
+      [ -n "$value" ] || die "no $test figure from redis-benchmark on ($setup) at -P $p: $csv"
+      log "($setup) round $round -P $p $test: $value requests/s"
+      if [ -z "${rps[$setup,$p,$test]:-}" ] || [ "$value" -gt "${rps[$setup,$p,$test]}" ]; then
+        rps["$setup,$p,$test"]="$value"
+      fi
+    done
+  done
+}
+
+ensure_tools
+[ -f "$jar" ] || { if want b || want d; then
+  log "no $jar: (b) and (d) skipped; build it with mvn -B -q -pl server -am -DskipTests package"
+  only="$(printf '%s' "$only" | tr ',' '\n' | grep -v -e '^b$' -e '^d$' | paste -sd, -)"; fi; }
+command -v java >/dev/null || { only="$(printf '%s' "$only" | tr ',' '\n' | grep -v -e '^b$' -e '^d$' | paste -sd, -)"; }
+
+log "redis-benchmark -c $clients -d $data_size -t set,get -n $requests at -P 1 and -P 16; setups: $only"
+log "$(redis-server --version)"
+
+# Each pair of setups to compare runs side by side, and the rounds alternate between them, so
+# both see the same machine (other load on a shared machine moves every figure); each figure is
+# the best of its rounds.
+declare -A port_of=()
+if want a; then
+  port_of[a]="$(free_port)"
+  start_redis redis-alone "${port_of[a]}" --save '' --appendonly no
+fi
+if want b; then
+  ports=(); for _ in 1 2 3 4 5 6; do ports+=("$(free_port)"); done
+  write_pbkv_settings "$work/single.conf" "$node_fsync" "${ports[@]}"
+  start_pbkv -p "$work/single.conf" "${ports[0]}" "${ports[1]}" "${ports[2]}" "$work/pbkv-primary"
+  port_of[b]="${ports[1]}"
+fi
+for round in $(seq "$rounds"); do
+  for s in a b; do if want "$s"; then measure "$s" "${port_of[$s]}" "$round"; fi; done
+done
+for pid in "${pids[@]}"; do stop_pid "$pid"; done
+rm -rf "$work/pbkv-primary"
+
+if want c; then
+  port_of[c]="$(free_port)"; replica="$(free_port)"
+  start_redis redis-primary "${port_of[c]}" --save '' --appendonly yes --appendfsync always
+  start_redis redis-replica "$replica" --save '' --appendonly yes --appendfsync always \
+    --replicaof 127.0.0.1 "${port_of[c]}"
+  wait_for "the Redis replica's link" 30 info_has "$replica" "master_link_status:up"
+fi
+if want d; then
+  ports=(); for _ in 1 2 3 4 5 6; do ports+=("$(free_port)"); done
+  write_pbkv_settings "$work/pair.conf" always "${ports[@]}"
+  start_pbkv -p "$work/pair.conf" "${ports[0]}" "${ports[1]}" "${ports[2]}" "$work/pbkv-primary"
+  start_pbkv -b "$work/pair.conf" "${ports[3]}" "${ports[4]}" "${ports[5]}" "$work/pbkv-backup"
+  wait_for "the pbkv pair to reach SYNC" 60 info_has "${ports[1]}" "pbkv_state:SYNC"
+  port_of[d]="${ports[1]}"
+fi
+for round in $(seq "$rounds"); do
+  for s in c d; do if want "$s"; then measure "$s" "${port_of[$s]}" "$round"; fi; done
+done
+for pid in "${pids[@]}"; do stop_pid "$pid"; done
+
+# ---- report ------------------------------------------------------------------------------------
+mkdir -p "$out"
+label() {
+  case "$1" in
+    a) echo "(a) redis-server, no persistence" ;;
+    b) echo "(b) pbkv, one node (fsync $node_fsync)" ;;
+    c) echo "(c) redis-server + replica, appendfsync always" ;;
+    d) echo "(d) pbkv pair in SYNC, fsync always" ;;
+  esac
+}
+fig() { echo "${rps[$1]:-}"; }
+ratio() { # numerator-key denominator-key
+  local n="${rps[$1]:-}" d="${rps[$2]:-}"
+  if [ -n "$n" ] && [ -n "$d" ] && [ "$d" -gt 0 ]; then awk -v n="$n" -v d="$d" 'BEGIN { printf "%.2f", n / d }'; else echo "-"; fi
+}
+
+{
+  echo "# redis-benchmark: pbkv vs Redis"
+  echo
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(redis-server --version | awk '{print $3}'), "\
+"\`redis-benchmark -c $clients -d $data_size -t set,get -n $requests --csv\`, after a $warmup-request warm-up, "\
+"best of $rounds alternating round(s); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo
+  echo "| setup | SET -P 1 | GET -P 1 | SET -P 16 | GET -P 16 |"
+  echo "| --- | ---: | ---: | ---: | ---: |"
+  for s in a b c d; do
+    want "$s" || continue
+    echo "| $(label "$s") | $(fig "$s,1,SET") | $(fig "$s,1,GET") | $(fig "$s,16,SET") | $(fig "$s,16,GET") |"
+  done
+  echo
+  echo "| ratio | SET -P 1 | GET -P 1 | SET -P 16 | GET -P 16 | target |"
+  echo "| --- | ---: | ---: | ---: | ---: | --- |"
+  if want a && want b; then
+    echo "| (b)/(a) one node vs Redis | $(ratio b,1,SET a,1,SET) | $(ratio b,1,GET a,1,GET) | $(ratio b,16,SET a,16,SET) | $(ratio b,16,GET a,16,GET) | >= 1.0 at -P 1, >= 0.6 at -P 16 |"
+  fi
+  if ! { want a && want b; } && ! { want c && want d; }; then
+    echo "| (no pbkv/Redis pair of setups measured in this run) | - | - | - | - | |"
+  fi
+  if want c && want d; then
+    echo "| (d)/(c) pair vs Redis + replica | $(ratio d,1,SET c,1,SET) | $(ratio d,1,GET c,1,GET) | $(ratio d,16,SET c,16,SET) | $(ratio d,16,GET c,16,GET) | >= 1.0 |"
+  fi
+  echo
+  echo "Figures are requests per second. Reproduce with \`bin/bench redis\`."
+} > "$out/redis.md"
+
+{
+  echo "setup,pipeline,test,requests_per_second"
+  for key in "${!rps[@]}"; do echo "$key,${rps[$key]}"; done | sort
+} > "$out/redis.csv"
+
+if command -v gnuplot >/dev/null; then
+  {
+    echo "setup SET-P1 GET-P1 SET-P16 GET-P16"
+    for s in a b c d; do
+      want "$s" || continue
+      echo "\"$(label "$s" | sed 's/^(\(.\)) /(\1)\\n/; s/, /\\n/')\" $(fig "$s,1,SET") $(fig "$s,1,GET") $(fig "$s,16,SET") $(fig "$s,16,GET")"
+    done
+  } > "$work/redis.dat"
+  gnuplot <<GP || log "gnuplot failed; the table is still in $out/redis.md"
+set terminal pngcairo size 1100,600 noenhanced font ",10"
+set output "$out/redis.png"
+set title "redis-benchmark -c $clients -d $data_size (requests/s, higher is better)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set key top left
+set bmargin 5
+set ylabel "requests/s"
+set grid ytics
+set format y "%.0s%c"
+set yrange [0:*]
+plot "$work/redis.dat" using 2:xtic(1) title columnheader, '' using 3 title columnheader, \
+     '' using 4 title columnheader, '' using 5 title columnheader
+GP
+fi
+
+cat "$out/redis.md"
+log "wrote $out/redis.md, $out/redis.csv$( [ -f "$out/redis.png" ] && echo ", $out/redis.png")"

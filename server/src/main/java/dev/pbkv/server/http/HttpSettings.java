@@ -1,0 +1,43 @@
+package dev.pbkv.server.http;
+
+/**
+ * The HTTP door's settings, validated once here.
+ *
+ * @param host          address to bind, e.g. 127.0.0.1
+ * @param port          port to bind; 0 picks a free one
+ * @param maxBodyBytes  largest request body (a form with key and value); larger answers 413
+ * @param maxUriBytes   longest request line (method, path and query string); longer answers 414
+ * @param ioThreads     Netty event-loop threads; 0 means one
+ */
+public record HttpSettings(String host, int port, int maxBodyBytes, int maxUriBytes, int ioThreads) {
+
+    /** A form carrying a 1 MiB value, percent-encoded (up to 3 bytes per byte), with room to spare. */
+    public static final int DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+    public static final int DEFAULT_MAX_URI_BYTES = 64 * 1024;
+
+    public HttpSettings {
+        if (host == null || host.isBlank()) {
+            throw new IllegalArgumentException("http host must not be empty");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("http-port must be 0..65535, got " + port);
+        }
+        if (maxBodyBytes < 1024) {
+            throw new IllegalArgumentException("http max body bytes must be >= 1024, got " + maxBodyBytes);
+        }
+        if (maxUriBytes < 256) {
+            throw new IllegalArgumentException("http max uri bytes must be >= 256, got " + maxUriBytes);
+        }
+        if (ioThreads < 0) {
+            throw new IllegalArgumentException("http io threads must be >= 0, got " + ioThreads);
+        }
+    }
+
+    public HttpSettings(String host, int port) {
+        this(host, port, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_URI_BYTES, 0);
+    }
+
+    int effectiveIoThreads() {
+        return ioThreads > 0 ? ioThreads : 1;
+    }
+}

@@ -1,0 +1,142 @@
+package dev.pbkv.server.http;
+
+import dev.pbkv.server.command.NodeStatus;
+import dev.pbkv.server.replication.NodeState;
+import dev.pbkv.server.replication.Role;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * A node's metrics, in one Micrometer registry that GET /metrics renders in the Prometheus text
+ * format: request counts and latencies per door and command (every door records through
+ * {@link #requestMeter}), and gauges read from the command layer's {@link NodeStatus}: keys,
+ * memory, role, state, epoch, offsets and replication lag. One instance per node; close it with
+ * the node.
+ */
+public final class NodeMetrics implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeMetrics.class);
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Supplier<NodeStatus> statusSource;
+    private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+    /** Meters by "door/command"; created once, then only read. */
+    private final ConcurrentHashMap<String, RequestMeter> meters = new ConcurrentHashMap<>();
+    /** The status the gauges show: refreshed once per scrape, so one scrape is one consistent view. */
+    private volatile NodeStatus lastStatus;
+
+    public NodeMetrics(Supplier<NodeStatus> statusSource) {
+        this.statusSource = statusSource;
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        gcMetrics.bindTo(registry);
+        statusGauge("pbkv.keys", "keys in the store", null, s -> s.keyCount());
+        statusGauge("pbkv.memory.used", "bytes of the store's arena in use", "bytes", s -> s.memoryUsedBytes());
+        statusGauge("pbkv.memory.capacity", "bytes of the store's arena", "bytes", s -> s.memoryCapacityBytes());
+        statusGauge("pbkv.epoch", "the node's epoch, raised on every promotion", null, s -> s.epoch());
+        offsetGauge("last", s -> s.lastOffset());
+        offsetGauge("durable", s -> s.durableOffset());
+        offsetGauge("committed", s -> s.committedOffset());
+        offsetGauge("peer_acked", s -> s.peerAckedOffset());
+        statusGauge("pbkv.replication.lag", "log offsets the peer has not acknowledged (last - peer acked)",
+                null, s -> Math.max(0, s.lastOffset() - s.peerAckedOffset()));
+        statusGauge("pbkv.peer.connected", "1 when the replication stream to the peer is up", null,
+                s -> s.peerConnected() ? 1 : 0);
+        statusGauge("pbkv.uptime", "seconds since the node started", "seconds", s -> s.uptimeMillis() / 1000.0);
+        for (NodeState state : NodeState.values()) {
+            Gauge.builder("pbkv.state", this, m -> m.status(s -> s.state() == state ? 1 : 0))
+                    .description("1 for the node's current replication state").tag("state", state.name())
+                    .register(registry);
+        }
+        for (Role role : Role.values()) {
+            Gauge.builder("pbkv.role", this, m -> m.status(s -> s.role() == role ? 1 : 0))
+                    .description("1 for the role the node plays now").tag("role", role.name())
+                    .register(registry);
+        }
+    }
+
+    /** The meter for one command on one door ("resp", "http", "grpc"); the same instance each time. */
+    public RequestMeter requestMeter(String door, String command) {
+        return meters.computeIfAbsent(door + '/' + command, k -> new RequestMeter(
+                timer(door, command, "success"), timer(door, command, "failure")));
+    }
+
+    /** The Prometheus text exposition of every meter. */
+    public String scrape() {
+        refreshStatus();
+        return registry.scrape();
+    }
+
+    /** The content type of {@link #scrape()}. */
+    public static String contentType() {
+        return "text/plain; version=0.0.4; charset=utf-8";
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void close() {
+        gcMetrics.close();
+        registry.close();
+    }
+
+    private Timer timer(String door, String command, String outcome) {
+        return Timer.builder("pbkv.requests")
+                .description("requests answered, by door, command and outcome, with their latency")
+                .tag("door", door).tag("command", command).tag("outcome", outcome)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+    }
+
+    private void statusGauge(String name, String description, String unit, ToDoubleFunction<NodeStatus> value) {
+        Gauge.Builder<NodeMetrics> builder = Gauge.builder(name, this, m -> m.status(value)).description(description);
+        if (unit != null) {
+            builder.baseUnit(unit);
+        }
+        builder.register(registry);
+    }
+
+    private void offsetGauge(String kind, ToDoubleFunction<NodeStatus> value) {
+        Gauge.builder("pbkv.offset", this, m -> m.status(value))
+                .description("log offsets: last written, durable on disk, committed, acknowledged by the peer")
+                .tag("kind", kind).register(registry);
+    }
+
+    private double status(ToDoubleFunction<NodeStatus> value) {
+        NodeStatus status = lastStatus;
+        if (status == null) {
+            status = refreshStatus();
+        }
+        return status == null ? Double.NaN : value.applyAsDouble(status);
+    }
+
+    private NodeStatus refreshStatus() {
+        try {
+            NodeStatus status = statusSource.get();
+            lastStatus = status;
+            return status;
+        } catch (RuntimeException e) {
+            LOG.warn("node status unavailable for metrics: {}", e.toString());
+            return lastStatus;
+        }
+    }
+}

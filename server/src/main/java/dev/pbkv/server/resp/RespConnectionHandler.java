@@ -1,0 +1,622 @@
+package dev.pbkv.server.resp;
+
+import dev.pbkv.server.command.Commands;
+import dev.pbkv.server.command.ErrorCode;
+import dev.pbkv.server.command.Reply;
+import dev.pbkv.server.command.WriteAck;
+import dev.pbkv.server.command.WriteTag;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One connection's requests: dispatches each to the command layer and writes the answers back
+ * in request order.
+ *
+ * <p>Order: the command layer answers with futures that may complete out of order (a GET before
+ * a slow SET). A reply whose future is done and has nothing queued before it is written at once;
+ * otherwise it joins {@link #pending}, and whenever a future completes, the done replies at the
+ * head of the queue are written. So replies leave in request order whatever the completion order.
+ *
+ * <p>Batching: replies are gathered into one buffer and flushed once per read burst
+ * (channelReadComplete), or once per burst of completions arriving from other threads (one drain
+ * task queued at a time), which is what lets pipelined clients go fast.
+ *
+ * <p>Threads: everything here runs on the connection's event loop except {@link #onCompleted},
+ * which only schedules a drain there.
+ */
+final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RespConnectionHandler.class);
+
+    /** Above this many queued replies the connection stops reading until it drains to half. */
+    private static final int MAX_PENDING = 4096;
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    /** Writes one reply for a completed result; answers whether it was a success (for metrics). */
+    @FunctionalInterface
+    interface ReplyEncoder<T> {
+        boolean encode(T result, ByteBuf out);
+    }
+
+    /** A reply waiting for its future, in request order. */
+    private record Pending(CompletableFuture<Object> future, ReplyEncoder<Object> encoder, RespCommand command,
+                           long startNanos, boolean closeAfter) {
+    }
+
+    private final RespDoor door;
+    private final Commands commands;
+    private final long clientId;
+    private final Runnable drainTask = this::drainFromTask;
+
+    private ChannelHandlerContext ctx;
+    /** Replies gathered for the next flush, or null; event loop only. */
+    private ByteBuf out;
+    /** Replies whose futures were not done (or had others before them), in request order; event loop only. */
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    /** pending.size() for other threads (the door's close grace); written on the event loop only. */
+    private volatile int pendingCount;
+    /** Inside channelRead..channelReadComplete: the flush waits for the end of the burst. Event loop only. */
+    private boolean reading;
+    /** A reply that ends the connection (QUIT, a protocol error) was written; ignore what follows. Event loop only. */
+    private boolean closing;
+    /** The channel is gone; late completions are dropped. Event loop only. */
+    private boolean inactive;
+    /** Whether a drain task is queued on the event loop; set by completing threads, cleared by the task. */
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    /** READONLY was sent: reads may be served from a backup's own copy. Event loop only. */
+    private boolean allowStale;
+    /** CLIENT SETNAME's name, or null; event loop only. */
+    private String clientName;
+
+    RespConnectionHandler(RespDoor door) {
+        this.door = door;
+        this.commands = door.commands();
+        this.clientId = door.clientIds.incrementAndGet();
+    }
+
+    boolean hasRepliesPending() {
+        return pendingCount > 0;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reading = true;
+        try {
+            if (closing) {
+                return;
+            }
+            if (msg instanceof RespRequest request) {
+                door.commandsProcessed.increment();
+                dispatch(request.args(), request.inline());
+            } else if (msg instanceof RespProtocolError error) {
+                immediate(null, error.close(), (v, o) -> {
+                    RespWriter.error(o, error.message());
+                    return false;
+                });
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
+        flushOut();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateAutoRead();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        inactive = true;
+        pending.clear();
+        pendingCount = 0;
+        if (out != null) {
+            out.release();
+            out = null;
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            LOG.debug("resp connection {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            LOG.warn("resp connection {} failed; closing it", ctx.channel().remoteAddress(), cause);
+        }
+        ctx.close();
+    }
+
+    // ---- dispatch -------------------------------------------------------------------------------
+
+    private void dispatch(byte[][] args, boolean inline) {
+        RespCommand command = RespCommand.lookup(args[0]);
+        if (command == null) {
+            String name = new String(args[0], StandardCharsets.UTF_8);
+            immediate(null, false, (v, o) -> {
+                RespWriter.error(o, unknownCommand(name, args));
+                return false;
+            });
+            return;
+        }
+        if (!command.arityAccepts(args.length)) {
+            immediate(command, false, (v, o) -> {
+                RespWriter.error(o, RespErrors.wrongArity(command.lowerName));
+                return false;
+            });
+            return;
+        }
+        long start = System.nanoTime();
+        switch (command) {
+            case GET -> reply(commands.get(args[1], allowStale), command, start, false, RespConnectionHandler::encodeGet);
+            case SET -> set(args, start);
+            case PUT -> reply(commands.put(args[1], args[2], WriteTag.NONE), command, start, false,
+                    RespConnectionHandler::encodeWriteOk);
+            case DEL, DELETE -> delete(args, command, start);
+            case EXISTS -> exists(args, start);
+            case DBSIZE, COUNT -> reply(commands.count(allowStale), command, start, false,
+                    RespConnectionHandler::encodeInteger);
+            case MGET -> mget(args, start);
+            case MSET -> mset(args, start);
+            case PING -> immediate(command, false, (v, o) -> {
+                if (args.length > 2) {
+                    RespWriter.error(o, RespErrors.wrongArity("ping"));
+                    return false;
+                }
+                if (args.length == 2) {
+                    RespWriter.bulk(o, args[1]);
+                } else {
+                    RespWriter.simple(o, "PONG");
+                }
+                return true;
+            });
+            case ECHO -> immediate(command, false, (v, o) -> {
+                RespWriter.bulk(o, args[1]);
+                return true;
+            });
+            case INFO -> immediate(command, false, (v, o) -> {
+                var status = commands.status();
+                StringBuilder text = new StringBuilder(args.length > 1 ? "" : RespInfo.render(door, status, "default"));
+                for (int i = 1; i < args.length; i++) {
+                    text.append(RespInfo.render(door, status, ascii(args[i])));
+                }
+                RespWriter.bulk(o, text.toString());
+                return true;
+            });
+            case COMMAND -> immediate(command, false, (v, o) -> RespIntrospection.command(args, o));
+            case CONFIG -> immediate(command, false, (v, o) -> RespIntrospection.config(args, o));
+            case HELLO -> immediate(command, false, (v, o) -> RespIntrospection.hello(args, o, clientId,
+                    commands.status()));
+            case CLIENT -> immediate(command, false, (v, o) -> client(args, o));
+            case SELECT -> immediate(command, false, (v, o) -> {
+                if (ascii(args[1]).equals("0")) {
+                    RespWriter.ok(o);
+                    return true;
+                }
+                RespWriter.error(o, "ERR DB index is out of range (pbkv has only database 0)");
+                return false;
+            });
+            case READONLY, READWRITE -> immediate(command, false, (v, o) -> {
+                allowStale = command == RespCommand.READONLY;
+                RespWriter.ok(o);
+                return true;
+            });
+            case QUIT, END -> immediate(command, true, (v, o) -> {
+                RespWriter.ok(o);
+                return true;
+            });
+            case SHUTDOWN -> shutdown(args, start);
+            default -> throw new IllegalStateException("no dispatch for " + command);
+        }
+    }
+
+    private void set(byte[][] args, long start) {
+        boolean nx = false;
+        boolean xx = false;
+        for (int i = 3; i < args.length; i++) {
+            byte[] option = args[i];
+            if (RespCommand.is(option, "NX")) {
+                nx = true;
+            } else if (RespCommand.is(option, "XX")) {
+                xx = true;
+            } else if (RespCommand.is(option, "EX") || RespCommand.is(option, "PX")
+                    || RespCommand.is(option, "EXAT") || RespCommand.is(option, "PXAT")
+                    || RespCommand.is(option, "KEEPTTL")) {
+                String name = ascii(option).toUpperCase(java.util.Locale.ROOT);
+                immediate(RespCommand.SET, false, (v, o) -> {
+                    RespWriter.error(o, "ERR SET " + name + ": expiry is not supported by pbkv (keys do not expire)");
+                    return false;
+                });
+                return;
+            } else if (RespCommand.is(option, "GET")) {
+                immediate(RespCommand.SET, false, (v, o) -> {
+                    RespWriter.error(o, "ERR SET ... GET is not supported by pbkv; use GET then SET");
+                    return false;
+                });
+                return;
+            } else {
+                immediate(RespCommand.SET, false, (v, o) -> {
+                    RespWriter.error(o, RespErrors.SYNTAX);
+                    return false;
+                });
+                return;
+            }
+        }
+        if (nx && xx) {
+            immediate(RespCommand.SET, false, (v, o) -> {
+                RespWriter.error(o, RespErrors.SYNTAX);
+                return false;
+            });
+        } else if (nx) {
+            reply(commands.insert(args[1], args[2], WriteTag.NONE), RespCommand.SET, start, false,
+                    (r, o) -> encodeConditionalWrite(r, o, ErrorCode.ALREADY_EXISTS));
+        } else if (xx) {
+            reply(commands.update(args[1], args[2], WriteTag.NONE), RespCommand.SET, start, false,
+                    (r, o) -> encodeConditionalWrite(r, o, ErrorCode.NOT_FOUND));
+        } else {
+            reply(commands.put(args[1], args[2], WriteTag.NONE), RespCommand.SET, start, false,
+                    RespConnectionHandler::encodeWriteOk);
+        }
+    }
+
+    private void delete(byte[][] args, RespCommand command, long start) {
+        if (args.length == 2) {
+            reply(commands.delete(args[1], WriteTag.NONE), command, start, false, RespConnectionHandler::encodeDeleted);
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Reply<WriteAck>>[] parts = new CompletableFuture[args.length - 1];
+        for (int i = 1; i < args.length; i++) {
+            parts[i - 1] = commands.delete(args[i], WriteTag.NONE);
+        }
+        reply(CompletableFuture.allOf(parts), command, start, false, (v, o) -> {
+            long deleted = 0;
+            for (CompletableFuture<Reply<WriteAck>> part : parts) {
+                Reply<WriteAck> r = part.join();
+                if (r instanceof Reply.Success) {
+                    deleted++;
+                } else if (r instanceof Reply.Failure<WriteAck> f && f.code() != ErrorCode.NOT_FOUND) {
+                    RespWriter.error(o, RespErrors.toErrorLine(f, true));
+                    return false;
+                }
+            }
+            RespWriter.integer(o, deleted);
+            return true;
+        });
+    }
+
+    private void exists(byte[][] args, long start) {
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Reply<Boolean>>[] parts = new CompletableFuture[args.length - 1];
+        for (int i = 1; i < args.length; i++) {
+            parts[i - 1] = commands.exists(args[i], allowStale);
+        }
+        reply(parts.length == 1 ? parts[0].thenApply(r -> (Void) null) : CompletableFuture.allOf(parts), RespCommand.EXISTS, start, false,
+                (v, o) -> {
+                    long present = 0;
+                    for (CompletableFuture<Reply<Boolean>> part : parts) {
+                        Reply<Boolean> r = part.join();
+                        if (r instanceof Reply.Success<Boolean> s) {
+                            present += Boolean.TRUE.equals(s.value()) ? 1 : 0;
+                        } else if (r instanceof Reply.Failure<Boolean> f && f.code() != ErrorCode.NOT_FOUND) {
+                            RespWriter.error(o, RespErrors.toErrorLine(f, false));
+                            return false;
+                        }
+                    }
+                    RespWriter.integer(o, present);
+                    return true;
+                });
+    }
+
+    private void mget(byte[][] args, long start) {
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Reply<byte[]>>[] parts = new CompletableFuture[args.length - 1];
+        for (int i = 1; i < args.length; i++) {
+            parts[i - 1] = commands.get(args[i], allowStale);
+        }
+        reply(CompletableFuture.allOf(parts), RespCommand.MGET, start, false, (v, o) -> {
+            for (CompletableFuture<Reply<byte[]>> part : parts) {
+                if (part.join() instanceof Reply.Failure<byte[]> f && f.code() != ErrorCode.NOT_FOUND) {
+                    RespWriter.error(o, RespErrors.toErrorLine(f, false));
+                    return false;
+                }
+            }
+            RespWriter.arrayHeader(o, parts.length);
+            for (CompletableFuture<Reply<byte[]>> part : parts) {
+                RespWriter.bulk(o, part.join() instanceof Reply.Success<byte[]> s ? s.value() : null);
+            }
+            return true;
+        });
+    }
+
+    private void mset(byte[][] args, long start) {
+        if ((args.length - 1) % 2 != 0) {
+            immediate(RespCommand.MSET, false, (v, o) -> {
+                RespWriter.error(o, RespErrors.wrongArity("mset"));
+                return false;
+            });
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Reply<WriteAck>>[] parts = new CompletableFuture[(args.length - 1) / 2];
+        for (int i = 1, p = 0; i < args.length; i += 2, p++) {
+            parts[p] = commands.put(args[i], args[i + 1], WriteTag.NONE);
+        }
+        reply(CompletableFuture.allOf(parts), RespCommand.MSET, start, false, (v, o) -> {
+            for (CompletableFuture<Reply<WriteAck>> part : parts) {
+                if (part.join() instanceof Reply.Failure<WriteAck> f) {
+                    RespWriter.error(o, RespErrors.toErrorLine(f, true));
+                    return false;
+                }
+            }
+            RespWriter.ok(o);
+            return true;
+        });
+    }
+
+    private void shutdown(byte[][] args, long start) {
+        for (int i = 1; i < args.length; i++) {
+            if (RespCommand.is(args[i], "ABORT")) {
+                immediate(RespCommand.SHUTDOWN, false, (v, o) -> {
+                    RespWriter.error(o, "ERR SHUTDOWN ABORT is not supported by pbkv");
+                    return false;
+                });
+                return;
+            }
+            // NOSAVE, SAVE, NOW and FORCE change nothing: pbkv always flushes its log on the way down.
+        }
+        LOG.info("SHUTDOWN requested over RESP by {}", ctx.channel().remoteAddress());
+        // As Redis does, a successful SHUTDOWN answers nothing: the connection just closes.
+        reply(commands.shutdown(false), RespCommand.SHUTDOWN, start, false, (r, o) -> {
+            if (r instanceof Reply.Failure<Boolean> f) {
+                RespWriter.error(o, RespErrors.toErrorLine(f, false));
+                return false;
+            }
+            closing = true;
+            return true;
+        });
+    }
+
+    private boolean client(byte[][] args, ByteBuf o) {
+        String sub = ascii(args[1]).toUpperCase(java.util.Locale.ROOT);
+        switch (sub) {
+            case "SETNAME" -> {
+                if (args.length != 3) {
+                    RespWriter.error(o, RespErrors.wrongArity("client|setname"));
+                    return false;
+                }
+                String name = new String(args[2], StandardCharsets.UTF_8);
+                if (name.chars().anyMatch(c -> c <= ' ' || c > '~')) {
+                    RespWriter.error(o, "ERR Client names cannot contain spaces, newlines or special characters.");
+                    return false;
+                }
+                clientName = name.isEmpty() ? null : name;
+                RespWriter.ok(o);
+            }
+            case "GETNAME" -> RespWriter.bulk(o, clientName);
+            case "ID" -> RespWriter.integer(o, clientId);
+            case "SETINFO", "NO-EVICT", "NO-TOUCH", "REPLY" -> RespWriter.ok(o);
+            case "INFO", "LIST" -> {
+                String line = "id=" + clientId + " addr=" + ctx.channel().remoteAddress() + " laddr="
+                        + ctx.channel().localAddress() + " name=" + (clientName == null ? "" : clientName)
+                        + " db=0 resp=2\n";
+                RespWriter.bulk(o, line);
+            }
+            default -> {
+                RespWriter.error(o, "ERR unknown subcommand '" + sub + "'. Try CLIENT SETNAME, GETNAME, ID, INFO, LIST, SETINFO.");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ---- reply encoders -------------------------------------------------------------------------
+
+    private static boolean encodeGet(Reply<byte[]> r, ByteBuf o) {
+        if (r instanceof Reply.Success<byte[]> s) {
+            RespWriter.bulk(o, s.value());
+            return true;
+        }
+        Reply.Failure<byte[]> f = (Reply.Failure<byte[]>) r;
+        if (f.code() == ErrorCode.NOT_FOUND) {
+            RespWriter.nil(o);
+            return true;
+        }
+        RespWriter.error(o, RespErrors.toErrorLine(f, false));
+        return false;
+    }
+
+    private static boolean encodeWriteOk(Reply<WriteAck> r, ByteBuf o) {
+        if (r instanceof Reply.Failure<WriteAck> f) {
+            RespWriter.error(o, RespErrors.toErrorLine(f, true));
+            return false;
+        }
+        RespWriter.ok(o);
+        return true;
+    }
+
+    /** SET NX / XX: the condition not holding is a nil reply, not an error. */
+    private static boolean encodeConditionalWrite(Reply<WriteAck> r, ByteBuf o, ErrorCode conditionFailed) {
+        if (r instanceof Reply.Failure<WriteAck> f) {
+            if (f.code() == conditionFailed) {
+                RespWriter.nil(o);
+                return true;
+            }
+            RespWriter.error(o, RespErrors.toErrorLine(f, true));
+            return false;
+        }
+        RespWriter.ok(o);
+        return true;
+    }
+
+    private static boolean encodeDeleted(Reply<WriteAck> r, ByteBuf o) {
+        if (r instanceof Reply.Success) {
+            RespWriter.integer(o, 1);
+            return true;
+        }
+        Reply.Failure<WriteAck> f = (Reply.Failure<WriteAck>) r;
+        if (f.code() == ErrorCode.NOT_FOUND) {
+            RespWriter.integer(o, 0);
+            return true;
+        }
+        RespWriter.error(o, RespErrors.toErrorLine(f, true));
+        return false;
+    }
+
+    private static boolean encodeInteger(Reply<Long> r, ByteBuf o) {
+        if (r instanceof Reply.Success<Long> s) {
+            RespWriter.integer(o, s.value());
+            return true;
+        }
+        RespWriter.error(o, RespErrors.toErrorLine((Reply.Failure<Long>) r, false));
+        return false;
+    }
+
+    // ---- ordering and flushing ------------------------------------------------------------------
+
+    private void immediate(RespCommand command, boolean closeAfter, ReplyEncoder<Void> encoder) {
+        reply(DONE, command, System.nanoTime(), closeAfter, encoder);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> void reply(CompletableFuture<T> future, RespCommand command, long start, boolean closeAfter,
+                           ReplyEncoder<? super T> encoder) {
+        if (pending.isEmpty() && future.isDone()) {
+            write((CompletableFuture<Object>) (CompletableFuture<?>) future, (ReplyEncoder<Object>) encoder, command,
+                    start, closeAfter);
+            return;
+        }
+        pending.add(new Pending((CompletableFuture<Object>) (CompletableFuture<?>) future, (ReplyEncoder<Object>) encoder, command, start,
+                closeAfter));
+        pendingCount = pending.size();
+        if (!future.isDone()) {
+            future.whenComplete((r, e) -> onCompleted());
+        }
+        updateAutoRead();
+    }
+
+    /** Any thread: a queued future completed; make the event loop write what is ready. */
+    private void onCompleted() {
+        if (ctx.executor().inEventLoop()) {
+            drain();
+        } else if (drainScheduled.compareAndSet(false, true)) {
+            ctx.executor().execute(drainTask);
+        }
+    }
+
+    private void drainFromTask() {
+        drainScheduled.set(false);
+        drain();
+    }
+
+    private void drain() {
+        if (inactive) {
+            return;
+        }
+        Pending head;
+        while ((head = pending.peek()) != null && head.future().isDone()) {
+            pending.poll();
+            if (!closing) {
+                write(head.future(), head.encoder(), head.command(), head.startNanos(), head.closeAfter());
+            }
+        }
+        pendingCount = pending.size();
+        updateAutoRead();
+        if (!reading) {
+            flushOut();
+        }
+    }
+
+    private void write(CompletableFuture<Object> future, ReplyEncoder<Object> encoder, RespCommand command,
+                       long start, boolean closeAfter) {
+        if (closing) {
+            return;
+        }
+        if (out == null) {
+            out = ctx.alloc().ioBuffer(256);
+        }
+        boolean success;
+        try {
+            success = encoder.encode(future.join(), out);
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            LOG.warn("command {} failed unexpectedly", command, e);
+            RespWriter.error(out, RespErrors.internal(e));
+            success = false;
+        }
+        if (command != null) {
+            door.meter(command).record(start, success);
+        }
+        if (closeAfter) {
+            closing = true;
+        }
+        if (closing) {
+            flushOut();
+        }
+    }
+
+    private void flushOut() {
+        if (inactive) {
+            return;
+        }
+        ByteBuf batch = out;
+        out = null;
+        if (batch != null && batch.isReadable()) {
+            if (closing) {
+                ctx.writeAndFlush(batch).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                ctx.writeAndFlush(batch, ctx.voidPromise());
+            }
+        } else {
+            if (batch != null) {
+                batch.release();
+            }
+            if (closing) {
+                ctx.close();
+            }
+        }
+    }
+
+    private void updateAutoRead() {
+        boolean shouldRead = pending.size() < (ctx.channel().config().isAutoRead() ? MAX_PENDING : MAX_PENDING / 2)
+                && ctx.channel().isWritable();
+        if (ctx.channel().config().isAutoRead() != shouldRead) {
+            ctx.channel().config().setAutoRead(shouldRead);
+        }
+    }
+
+    private static String unknownCommand(String name, byte[][] args) {
+        StringBuilder preview = new StringBuilder();
+        for (int i = 1; i < args.length && preview.length() < 128; i++) {
+            preview.append('\'').append(new String(args[i], StandardCharsets.UTF_8)).append("' ");
+        }
+        String shown = name.length() > 128 ? name.substring(0, 128) + "..." : name;
+        return "ERR unknown command '" + shown + "', with args beginning with: " + preview;
+    }
+
+    private static String ascii(byte[] bytes) {
+        return new String(bytes, StandardCharsets.US_ASCII);
+    }
+}

@@ -1,0 +1,56 @@
+package dev.pbkv.server.resp;
+
+/**
+ * The Redis-protocol door's settings, validated once here.
+ *
+ * @param host           address to bind, e.g. 127.0.0.1
+ * @param port           port to bind; 0 picks a free one
+ * @param maxBulkBytes   largest bulk string (one argument) a request may carry
+ *                       (limits.resp-max-bulk-bytes)
+ * @param maxArgs        most arguments in one request, command name included
+ *                       (limits.resp-max-args)
+ * @param maxInlineBytes longest inline (telnet) line, and longest RESP header line
+ *                       (limits.resp-max-inline-bytes)
+ * @param ioThreads      Netty event-loop threads serving connections; 0 means one per core
+ */
+public record RespSettings(String host, int port, int maxBulkBytes, int maxArgs, int maxInlineBytes,
+                           int ioThreads) {
+
+    public static final int DEFAULT_MAX_BULK_BYTES = 2 * 1024 * 1024;
+    public static final int DEFAULT_MAX_ARGS = 1024;
+    public static final int DEFAULT_MAX_INLINE_BYTES = 64 * 1024;
+
+    public RespSettings {
+        if (host == null || host.isBlank()) {
+            throw new IllegalArgumentException("resp host must not be empty");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("resp-port must be 0..65535, got " + port);
+        }
+        if (maxBulkBytes < 1) {
+            throw new IllegalArgumentException("limits.resp-max-bulk-bytes must be >= 1, got " + maxBulkBytes);
+        }
+        if (maxArgs < 2) {
+            throw new IllegalArgumentException("limits.resp-max-args must be >= 2, got " + maxArgs);
+        }
+        if (maxInlineBytes < 64) {
+            throw new IllegalArgumentException("limits.resp-max-inline-bytes must be >= 64, got " + maxInlineBytes);
+        }
+        if (ioThreads < 0) {
+            throw new IllegalArgumentException("resp io threads must be >= 0, got " + ioThreads);
+        }
+    }
+
+    public RespSettings(String host, int port, int maxBulkBytes, int maxArgs, int maxInlineBytes) {
+        this(host, port, maxBulkBytes, maxArgs, maxInlineBytes, 0);
+    }
+
+    /** The limits of conf/settings.conf's defaults. */
+    public static RespSettings defaults(String host, int port) {
+        return new RespSettings(host, port, DEFAULT_MAX_BULK_BYTES, DEFAULT_MAX_ARGS, DEFAULT_MAX_INLINE_BYTES, 0);
+    }
+
+    int effectiveIoThreads() {
+        return ioThreads > 0 ? ioThreads : Runtime.getRuntime().availableProcessors();
+    }
+}
