@@ -103,11 +103,19 @@ public final class HttpDriver implements Driver {
 
   @Override
   public OpResult count() {
-    Answer a = send(HttpRequest.newBuilder(uri("/kvman/countkey")).GET());
-    if (a.failure != null) {
-      return a.failure;
+    // The contract answers {"result": N}, without "success".
+    Raw raw = exchange(HttpRequest.newBuilder(uri("/kvman/countkey")).GET());
+    if (raw.failure != null) {
+      return raw.failure;
     }
-    JsonNode n = a.json.get("result");
+    JsonNode json = parseObject(raw.body);
+    JsonNode n = json == null ? null : json.get("result");
+    if (raw.status / 100 != 2 || n == null) {
+      JsonNode success = json == null ? null : json.get("success");
+      if (raw.status / 100 != 2 || (success != null && "false".equalsIgnoreCase(success.asText()))) {
+        return failureOf(raw.status, json, raw.body);
+      }
+    }
     if (n != null && n.isIntegralNumber()) {
       return new OpResult.Count(n.longValue());
     }
@@ -118,7 +126,7 @@ public final class HttpDriver implements Driver {
         // falls through to the bad answer below
       }
     }
-    return bad("a countkey answer without a numeric \"result\"", a.body);
+    return bad("a countkey answer with a numeric \"result\"", raw.body);
   }
 
   @Override
@@ -214,7 +222,7 @@ public final class HttpDriver implements Driver {
       if (raw.status / 100 != 2) {
         return new Answer(null, failureOf(raw.status, json, raw.body), raw.body);
       }
-      return new Answer(null, bad("an answer without \"success\"", raw.body), raw.body);
+      return new Answer(null, bad("an answer with \"success\"", raw.body), raw.body);
     }
     boolean ok = success.isBoolean() ? success.booleanValue() : "true".equalsIgnoreCase(success.asText());
     if (ok && raw.status / 100 == 2) {
