@@ -28,7 +28,7 @@ public record TestConfig(DriverKind driver, boolean withErrMsg, int concurNum, P
   private static final Set<String> TIMEOUT_KEYS =
       Set.of("request_ms", "start_ms", "stop_ms", "wait_ms", "command_ms");
   private static final Set<String> SERVER_KEYS =
-      Set.of("grpc", "http", "start", "stop", "kill", "clean");
+      Set.of("grpc", "http", "start", "stop", "kill", "clean", "pause", "resume");
 
   public TestConfig {
     servers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(servers));
@@ -139,6 +139,8 @@ public record TestConfig(DriverKind driver, boolean withErrMsg, int concurNum, P
     String stop = optionalText(source, n, where, "stop", flag == null ? null : "bin/stop_server " + flag);
     String kill = optionalText(source, n, where, "kill", "kill -9 $(cat data/" + name + "/pbkv.pid)");
     String clean = optionalText(source, n, where, "clean", "rm -rf data/" + name);
+    String pause = optionalText(source, n, where, "pause", "kill -STOP $(cat data/" + name + "/pbkv.pid)");
+    String resume = optionalText(source, n, where, "resume", "kill -CONT $(cat data/" + name + "/pbkv.pid)");
     String grpc = optionalText(source, n, where, "grpc", null);
     String http = optionalText(source, n, where, "http", null);
     if (grpc == null && http == null) {
@@ -152,7 +154,7 @@ public record TestConfig(DriverKind driver, boolean withErrMsg, int concurNum, P
     if (http != null && http.endsWith("/")) {
       http = http.substring(0, http.length() - 1);
     }
-    return new ServerConfig(name, grpc, http, start, stop, kill, clean);
+    return new ServerConfig(name, grpc, http, start, stop, kill, clean, pause, resume);
   }
 
   private static void unknownKeys(String source, String prefix, JsonNode n, Set<String> known)

@@ -6,6 +6,7 @@ import dev.pbkv.tester.driver.Driver;
 import dev.pbkv.tester.driver.FailureCode;
 import dev.pbkv.tester.driver.OpResult;
 import dev.pbkv.tester.script.OpKind;
+import dev.pbkv.tester.script.Parser;
 import dev.pbkv.tester.script.Script;
 import dev.pbkv.tester.script.Statement;
 import dev.pbkv.tester.script.Template;
@@ -28,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.regex.Matcher;
 
 /**
  * Replays one parsed {@code .test} file against the configured nodes. A failed operation is
@@ -137,6 +139,9 @@ public final class CaseRunner {
               start(st, b, s);
             }
           }
+          case PAUSE -> command(st, b, s, NodeControl.Command.PAUSE, "pause");
+          case RESUME -> command(st, b, s, NodeControl.Command.RESUME, "resume");
+          case CLEAN -> command(st, b, s, NodeControl.Command.CLEAN, "clean");
         }
       } else if (st instanceof Statement.Wait w) {
         server(w.node());
@@ -274,6 +279,14 @@ public final class CaseRunner {
       defaultNode.set(initialNode());
     }
 
+    /** Runs a command that has nothing to wait for afterwards. */
+    private void command(Statement st, Bindings b, ServerConfig s, NodeControl.Command c, String verb) {
+      CommandOutcome o = control.run(s, c);
+      if (!o.succeeded()) {
+        fatal(st, b, "the " + verb + " command of " + s.name() + " to succeed", o.describe());
+      }
+    }
+
     private boolean start(Statement st, Bindings b, ServerConfig s) {
       startedNodes.add(s.name());
       CommandOutcome o = control.run(s, NodeControl.Command.START);
@@ -330,7 +343,8 @@ public final class CaseRunner {
       return switch (target.kind()) {
         case REACHABILITY -> true;
         // A protocol that cannot tell the state (HTTP without it in /health) counts "answers".
-        case STATE -> s.state() == null || s.state().equals(target.name());
+        case STATE -> s.state() == null || s.state().equals(target.name())
+            || (target == WaitTarget.SERVING && (s.state().equals("BOOTSTRAP") || s.state().equals("SYNC")));
         case ROLE -> s.role() == null || s.role().equals(target.name());
       };
     }
@@ -474,6 +488,10 @@ public final class CaseRunner {
         String v = b.values().get(name);
         if (v != null) {
           return v;
+        }
+        Matcher fill = Parser.FILL_VARIABLE.matcher(name);
+        if (fill.matches()) {
+          return "x".repeat(Integer.parseInt(fill.group(1)));
         }
         int dot = name.lastIndexOf('.');
         ServerConfig s = server(name.substring(0, dot));

@@ -10,7 +10,9 @@ public interface NodeControl {
     START,
     STOP,
     KILL,
-    CLEAN
+    CLEAN,
+    PAUSE,
+    RESUME
   }
 
   CommandOutcome run(ServerConfig server, Command command);

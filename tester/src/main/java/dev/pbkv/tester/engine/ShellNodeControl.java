@@ -20,6 +20,8 @@ public final class ShellNodeControl implements NodeControl {
       case STOP -> server.stop();
       case KILL -> server.kill();
       case CLEAN -> server.clean();
+      case PAUSE -> server.pause();
+      case RESUME -> server.resume();
     };
     return runner.shell(line, timeout);
   }

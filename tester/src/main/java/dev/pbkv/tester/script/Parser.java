@@ -23,11 +23,13 @@ public final class Parser {
   private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
   private static final Pattern ADDRESS_VARIABLE =
       Pattern.compile("[A-Za-z][A-Za-z0-9_-]*\\.(grpc|http)");
+  /** {@code ${fill:N}}: N 'x' characters, for values too long to write out (up to 64 MiB). */
+  public static final Pattern FILL_VARIABLE = Pattern.compile("fill:(\\d{1,8})");
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m)");
   private static final Pattern INTEGER = Pattern.compile("\\d{1,18}");
   private static final int MAX_WORKERS = 1024;
   private static final String STATEMENTS =
-      "a statement (reset, start, stop, kill, restart, wait, use, insert, update, put, get, delete,"
+      "a statement (reset, start, stop, kill, restart, pause, resume, clean, wait, use, insert, update, put, get, delete,"
           + " exists, countkey, dump, promote, shutdown, concurrent, repeat, sleep, run, consistent,"
           + " verify)";
 
@@ -96,6 +98,9 @@ public final class Parser {
       case "stop" -> new Statement.NodeAction(pos, Statement.Action.STOP, node());
       case "kill" -> new Statement.NodeAction(pos, Statement.Action.KILL, node());
       case "restart" -> new Statement.NodeAction(pos, Statement.Action.RESTART, node());
+      case "pause" -> new Statement.NodeAction(pos, Statement.Action.PAUSE, node());
+      case "resume" -> new Statement.NodeAction(pos, Statement.Action.RESUME, node());
+      case "clean" -> new Statement.NodeAction(pos, Statement.Action.CLEAN, node());
       case "wait" -> waitStatement(pos);
       case "use" -> new Statement.Use(pos, node());
       case "concurrent" -> concurrent(pos);
@@ -120,7 +125,7 @@ public final class Parser {
       }
     }
     if (target == null) {
-      throw error(t, "a state (COLD_START, WARM_START, BOOTSTRAP, SYNC, SHUTTING_DOWN),"
+      throw error(t, "a state (COLD_START, WARM_START, BOOTSTRAP, SYNC, SHUTTING_DOWN, SERVING),"
           + " a role (PRIMARY, BACKUP), UP or DOWN");
     }
     return new Statement.Wait(pos, node, target, optionalDuration());
@@ -329,7 +334,7 @@ public final class Parser {
       if (p instanceof Template.Variable v && !bound(v.name())) {
         String hint = (v.name().equals("i") || v.name().equals("worker"))
             ? "${" + v.name() + "} exists only inside " + (v.name().equals("i") ? "repeat or concurrent" : "concurrent")
-            : "expected i, worker, <node>.grpc or <node>.http";
+            : "expected i, worker, <node>.grpc, <node>.http or fill:N (N up to 67108864)";
         throw new ParseException(v.position(), "unknown variable ${" + v.name() + "}: " + hint);
       }
     }
@@ -339,6 +344,10 @@ public final class Parser {
   private boolean bound(String name) {
     if (ADDRESS_VARIABLE.matcher(name).matches()) {
       return true;
+    }
+    Matcher fill = FILL_VARIABLE.matcher(name);
+    if (fill.matches()) {
+      return Long.parseLong(fill.group(1)) <= 64L * 1024 * 1024;
     }
     Set<String> all = new HashSet<>();
     scopes.forEach(all::addAll);

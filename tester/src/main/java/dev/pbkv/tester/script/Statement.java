@@ -17,10 +17,16 @@ public sealed interface Statement {
     START,
     STOP,
     KILL,
-    RESTART
+    RESTART,
+    /** Freezes the node's process (SIGSTOP): it accepts connections but answers nothing. */
+    PAUSE,
+    /** Lets a paused node go on (SIGCONT). */
+    RESUME,
+    /** Wipes the node's data (the node should be stopped). */
+    CLEAN
   }
 
-  /** {@code start|stop|kill|restart <node>}: runs the node's commands from the test config. */
+  /** {@code start|stop|kill|restart|pause|resume|clean <node>}: runs the node's commands from the test config. */
   record NodeAction(Position pos, Action action, String node) implements Statement {}
 
   /** {@code wait <node> <TARGET> [timeout]}. */

@@ -145,7 +145,7 @@ public final class Tokenizer {
     int from = index;
     while (index < text.length() && text.charAt(index) != '}') {
       char c = text.charAt(index);
-      if (!(Character.isLetterOrDigit(c) || c == '_' || c == '.' || c == '-')) {
+      if (!(Character.isLetterOrDigit(c) || c == '_' || c == '.' || c == '-' || c == ':')) {
         throw new ParseException(position(),
             "unexpected '" + printable(c) + "' in ${...} (expected a name such as i, worker or primary.grpc, then '}')");
       }

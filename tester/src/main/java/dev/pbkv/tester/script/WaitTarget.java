@@ -10,6 +10,8 @@ public enum WaitTarget {
   BOOTSTRAP(Kind.STATE),
   SYNC(Kind.STATE),
   SHUTTING_DOWN(Kind.STATE),
+  /** BOOTSTRAP or SYNC: a primary serves reads and writes, a backup follows its primary. */
+  SERVING(Kind.STATE),
   PRIMARY(Kind.ROLE),
   BACKUP(Kind.ROLE),
   /** The node answers a status request, in any state. */

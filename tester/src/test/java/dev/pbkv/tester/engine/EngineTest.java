@@ -69,7 +69,8 @@ class EngineTest {
       FakeGrpcNode n = nodes.get(server.name());
       switch (command) {
         case START -> n.setUp(true);
-        case STOP, KILL -> n.setUp(false);
+        case STOP, KILL, PAUSE -> n.setUp(false);
+        case RESUME -> n.setUp(true);
         case CLEAN -> n.data().clear();
       }
       return new CommandOutcome(0, "", false);
@@ -147,12 +148,21 @@ class EngineTest {
         wait backup DOWN
         start backup
         restart primary
+        pause backup
+        get k1 on backup expect fail
+        resume backup
+        wait primary SERVING
+        insert big ${fill:100000}
+        get big expect ${fill:100000}
+        stop backup
+        clean backup
         """);
     assertThat(o.output()).contains("0.test").contains(" pass ");
     assertThat(lastLine(o.output())).isEqualTo("1 passed, 0 failed");
     assertThat(o.summary().failed()).isZero();
     assertThat(control.log).containsSubsequence("STOP primary", "STOP backup", "CLEAN primary", "CLEAN backup");
-    assertThat(control.log).contains("START primary", "START backup");
+    assertThat(control.log).contains("START primary", "START backup", "PAUSE backup", "RESUME backup");
+    assertThat(control.log.get(control.log.size() - 3)).isEqualTo("CLEAN backup");
   }
 
   @Test

@@ -51,6 +51,20 @@ class ParserTest {
   }
 
   @Test
+  void pauseResumeAndClean() throws ParseException {
+    assertThat(parse("pause primary\nresume primary\nclean backup\n")).extracting(s -> ((Statement.NodeAction) s).action())
+        .containsExactly(Statement.Action.PAUSE, Statement.Action.RESUME, Statement.Action.CLEAN);
+  }
+
+  @Test
+  void fillMakesLongValues() throws ParseException {
+    Statement.Operation op = (Statement.Operation) one("insert k ${fill:3}y");
+    assertThat(op.args().get(1).render(n -> n.equals("fill:3") ? "xxx" : "?")).isEqualTo("xxxy");
+    assertThat(error("insert k ${fill:99999999}").getMessage()).contains("unknown variable ${fill:99999999}");
+    assertThat(((Statement.Wait) one("wait primary SERVING")).target()).isEqualTo(WaitTarget.SERVING);
+  }
+
+  @Test
   void waitWithAndWithoutTimeout() throws ParseException {
     Statement.Wait w = (Statement.Wait) one("wait primary SYNC 10s");
     assertThat(w.node()).isEqualTo("primary");
@@ -199,7 +213,7 @@ class ParserTest {
       "get a\"b\"|1|6|unexpected '\"' inside a word",
       "get k${i}|1|6|unknown variable ${i}: ${i} exists only inside repeat or concurrent",
       "repeat 2 { get k${worker} }|1|17|unknown variable ${worker}",
-      "get k${nope}|1|6|unknown variable ${nope}: expected i, worker, <node>.grpc or <node>.http",
+      "get k${nope}|1|6|unknown variable ${nope}: expected i, worker, <node>.grpc, <node>.http or fill:N",
       "get k${|1|6|unterminated ${",
       "get k${}|1|6|empty ${}",
       "get k${a b}|1|9|unexpected ' ' in ${...}",
