@@ -225,7 +225,10 @@ public final class CaseRunner {
     private void reset(Statement st, Bindings b) {
       List<ServerConfig> all = List.copyOf(config.servers().values());
       for (ServerConfig s : all) {
-        control.run(s, NodeControl.Command.STOP); // may fail: the node may not be running
+        // A case that failed between pause and resume leaves a frozen node; both may fail
+        // harmlessly when the node is not running.
+        control.run(s, NodeControl.Command.RESUME);
+        control.run(s, NodeControl.Command.STOP);
         if (awaitTarget(s.name(), WaitTarget.DOWN, config.timeouts().stop()) != null) {
           control.run(s, NodeControl.Command.KILL);
           String last = awaitTarget(s.name(), WaitTarget.DOWN, config.timeouts().stop());

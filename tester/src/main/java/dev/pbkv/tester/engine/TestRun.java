@@ -139,6 +139,7 @@ public final class TestRun {
       if (!started.contains(s.name())) {
         continue;
       }
+      control.run(s, NodeControl.Command.RESUME); // in case a failed case left it paused
       control.run(s, NodeControl.Command.STOP);
       Driver d = drivers.get(s.name());
       if (d != null && !goesDown(d)) {

@@ -160,9 +160,10 @@ class EngineTest {
     assertThat(o.output()).contains("0.test").contains(" pass ");
     assertThat(lastLine(o.output())).isEqualTo("1 passed, 0 failed");
     assertThat(o.summary().failed()).isZero();
-    assertThat(control.log).containsSubsequence("STOP primary", "STOP backup", "CLEAN primary", "CLEAN backup");
+    assertThat(control.log).containsSubsequence("RESUME primary", "STOP primary", "RESUME backup", "STOP backup",
+        "CLEAN primary", "CLEAN backup");
     assertThat(control.log).contains("START primary", "START backup", "PAUSE backup", "RESUME backup");
-    assertThat(control.log.get(control.log.size() - 3)).isEqualTo("CLEAN backup");
+    assertThat(control.log.get(control.log.size() - 5)).isEqualTo("CLEAN backup");
   }
 
   @Test
@@ -324,8 +325,8 @@ class EngineTest {
     run("e.test", "reset\n");
     assertThat(primary.isUp()).isFalse();
     assertThat(backup.isUp()).isFalse();
-    assertThat(control.log.subList(control.log.size() - 2, control.log.size()))
-        .containsExactly("STOP primary", "STOP backup");
+    assertThat(control.log.subList(control.log.size() - 4, control.log.size()))
+        .containsExactly("RESUME primary", "STOP primary", "RESUME backup", "STOP backup");
   }
 
   @Test
