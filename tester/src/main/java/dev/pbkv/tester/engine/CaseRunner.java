@@ -14,6 +14,7 @@ import dev.pbkv.tester.script.WaitTarget;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -224,7 +225,10 @@ public final class CaseRunner {
 
     private void reset(Statement st, Bindings b) {
       List<ServerConfig> all = List.copyOf(config.servers().values());
-      for (ServerConfig s : all) {
+      // Backup first: a primary whose backup is gone stops at once, without handing over its role.
+      List<ServerConfig> stopOrder = new ArrayList<>(all);
+      Collections.reverse(stopOrder);
+      for (ServerConfig s : stopOrder) {
         // A case that failed between pause and resume leaves a frozen node; both may fail
         // harmlessly when the node is not running.
         control.run(s, NodeControl.Command.RESUME);

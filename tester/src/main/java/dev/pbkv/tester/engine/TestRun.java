@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,7 +136,10 @@ public final class TestRun {
 
   /** Stops the nodes this run started: stop command, then kill if it still answers. */
   private void stopStarted(Set<String> started, Map<String, Driver> drivers) {
-    for (ServerConfig s : config.servers().values()) {
+    // Backup first, as in reset: the primary then stops without a switchover.
+    List<ServerConfig> stopOrder = new ArrayList<>(config.servers().values());
+    Collections.reverse(stopOrder);
+    for (ServerConfig s : stopOrder) {
       if (!started.contains(s.name())) {
         continue;
       }

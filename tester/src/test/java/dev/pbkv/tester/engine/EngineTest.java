@@ -160,7 +160,7 @@ class EngineTest {
     assertThat(o.output()).contains("0.test").contains(" pass ");
     assertThat(lastLine(o.output())).isEqualTo("1 passed, 0 failed");
     assertThat(o.summary().failed()).isZero();
-    assertThat(control.log).containsSubsequence("RESUME primary", "STOP primary", "RESUME backup", "STOP backup",
+    assertThat(control.log).containsSubsequence("RESUME backup", "STOP backup", "RESUME primary", "STOP primary",
         "CLEAN primary", "CLEAN backup");
     assertThat(control.log).contains("START primary", "START backup", "PAUSE backup", "RESUME backup");
     assertThat(control.log.get(control.log.size() - 5)).isEqualTo("CLEAN backup");
@@ -326,7 +326,7 @@ class EngineTest {
     assertThat(primary.isUp()).isFalse();
     assertThat(backup.isUp()).isFalse();
     assertThat(control.log.subList(control.log.size() - 4, control.log.size()))
-        .containsExactly("RESUME primary", "STOP primary", "RESUME backup", "STOP backup");
+        .containsExactly("RESUME backup", "STOP backup", "RESUME primary", "STOP primary");
   }
 
   @Test
