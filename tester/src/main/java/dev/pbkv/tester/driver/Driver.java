@@ -1,0 +1,48 @@
+package dev.pbkv.tester.driver;
+
+/**
+ * One connection to one node, speaking one protocol. Every method returns what the node answered
+ * as an {@link OpResult}, and never throws for a dead node, a refused connection, a timeout or an
+ * answer it cannot read: those are {@link OpResult.Failed} results.
+ */
+public interface Driver extends AutoCloseable {
+
+  /** Stores a key only if absent: Done, or Failed(ALREADY_EXISTS). */
+  OpResult insert(String key, String value);
+
+  /** Replaces the value of a present key: Done, or Failed(NOT_FOUND). */
+  OpResult update(String key, String value);
+
+  /** Stores a key whether present or not: Done. */
+  OpResult put(String key, String value);
+
+  /** Value, or Missing. */
+  OpResult get(String key);
+
+  /** Done, or Failed(NOT_FOUND). */
+  OpResult delete(String key);
+
+  /** Flag. */
+  OpResult exists(String key);
+
+  /** Count. */
+  OpResult count();
+
+  /** Dump of every pair; {@code allowStale} lets a backup answer from its own copy. */
+  OpResult dump(boolean allowStale);
+
+  /** Status: the node's state and role when the protocol can tell them. */
+  OpResult status();
+
+  /** Makes a backup whose primary is gone the primary: Done. */
+  OpResult promote();
+
+  /** Asks the node to stop gracefully: Done. */
+  OpResult shutdown();
+
+  /** Called when the node was (re)started, so a reconnect is tried at once rather than after a backoff. */
+  default void reconnectNow() {}
+
+  @Override
+  void close();
+}
