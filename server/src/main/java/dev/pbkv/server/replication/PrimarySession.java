@@ -1,0 +1,388 @@
+package dev.pbkv.server.replication;
+
+import dev.pbkv.proto.replication.BackupMessage;
+import dev.pbkv.proto.replication.DigestCheck;
+import dev.pbkv.proto.replication.Handover;
+import dev.pbkv.proto.replication.Heartbeat;
+import dev.pbkv.proto.replication.PeerInfo;
+import dev.pbkv.proto.replication.PrimaryMessage;
+import dev.pbkv.proto.replication.RecordBatch;
+import dev.pbkv.proto.replication.Refusal;
+import dev.pbkv.proto.replication.Welcome;
+import dev.pbkv.store.LogRecord;
+import dev.pbkv.store.Store;
+import dev.pbkv.store.TailNotRetainedException;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The primary's end of one Replicate stream: receives the backup's subscription, acks and
+ * replies, and runs the sender thread that ships the log to it.
+ *
+ * <p>Batching: the store's append listener puts every new record on an in-memory queue (in
+ * offset order, under the store's write lock); the sender thread drains whatever accumulated
+ * since its last send into one batch, so writes in flight share a message and a round trip. The
+ * queue is bounded: when it is full the listener drops records, and the sender fills any gap
+ * between its position and the queue's head from the log ({@link Store#readLog}). The same path
+ * serves a catching-up backup: it starts from the backup's offset and reads the log until it
+ * reaches the queue. Flow control: the sender waits while the stream is not ready.
+ */
+final class PrimarySession implements StreamObserver<BackupMessage> {
+    private static final Logger log = LoggerFactory.getLogger(PrimarySession.class);
+    /** Most records held in the queue; beyond it the sender reads the log instead. */
+    private static final int QUEUE_MAX_RECORDS = 1 << 16;
+
+    private final PairReplicator owner;
+    private final Store store;
+    private final PairSettings settings;
+    private final Clock clock;
+    private final ServerCallStreamObserver<PrimaryMessage> out;
+    /** Guards every call on out: a StreamObserver is not thread-safe. */
+    private final Object sendLock = new Object();
+    /** Records appended since the session started, offset order, possibly with gaps. */
+    private final ConcurrentLinkedQueue<LogRecord> queue = new ConcurrentLinkedQueue<>();
+    /** Size of queue (ConcurrentLinkedQueue.size is linear). */
+    private final AtomicInteger queued = new AtomicInteger();
+    /** Completes with the new primary's epoch when the backup answers a Handover. */
+    private final CompletableFuture<Long> handoverDone = new CompletableFuture<>();
+
+    /** The subscribed backup; set once by the control thread before the sender starts. */
+    private volatile PeerInfo backup;
+    /** Next offset to send; written by the sender thread only once it runs. */
+    private volatile long nextToSend;
+    /** Highest offset the backup acknowledged as applied and durable. */
+    private volatile long acked;
+    /** clock.millis() of the backup's last message (acks double as heartbeats). */
+    private volatile long lastHeardMillis;
+    /** Once true the session sends nothing more and the sender exits. */
+    private volatile boolean closed;
+    /** The sender thread, once started; the listener and onReady unpark it. */
+    private volatile Thread sender;
+    /** Offset of the DigestCheck sent, or -1 before it. */
+    private volatile long digestOffset = -1;
+    /** A Handover to send once every record up to its offset went out; null if none. */
+    private volatile Handover pendingHandover;
+    /** clock.millis() of the last message sent; decides when a heartbeat is due. */
+    private volatile long lastSentMillis;
+
+    PrimarySession(PairReplicator owner, Store store, PairSettings settings, Clock clock,
+                   ServerCallStreamObserver<PrimaryMessage> out) {
+        this.owner = owner;
+        this.store = store;
+        this.settings = settings;
+        this.clock = clock;
+        this.out = out;
+        this.lastHeardMillis = clock.millis();
+        out.setOnReadyHandler(this::wake);
+        out.setOnCancelHandler(() -> {
+            closed = true;
+            wake();
+            owner.onSessionEnded(this, "stream cancelled by the backup");
+        });
+    }
+
+    // ---- from the backup ---------------------------------------------------------------------
+
+    @Override
+    public void onNext(BackupMessage m) {
+        lastHeardMillis = clock.millis();
+        switch (m.getKindCase()) {
+            case SUBSCRIBE -> owner.onSubscribe(this, m.getSubscribe().getBackup());
+            case ACK -> {
+                long o = m.getAck().getDurableOffset();
+                if (o > acked) {
+                    acked = o;
+                    owner.onSessionAck(this, o);
+                }
+            }
+            case DIGEST_REPLY -> owner.onDigestReply(this, m.getDigestReply());
+            case HANDOVER_DONE -> handoverDone.complete(m.getHandoverDone().getNewEpoch());
+            default -> log.warn("ignoring an unknown message from the backup: {}", m.getKindCase());
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        closed = true;
+        wake();
+        owner.onSessionEnded(this, "stream failed: " + Status.fromThrowable(t));
+    }
+
+    @Override
+    public void onCompleted() {
+        closed = true;
+        wake();
+        owner.onSessionEnded(this, "the backup closed the stream");
+        synchronized (sendLock) {
+            try {
+                out.onCompleted();
+            } catch (RuntimeException ignored) {
+                // already closed
+            }
+        }
+    }
+
+    // ---- driven by the replicator's control thread -------------------------------------------
+
+    /** Accepts the subscription: the stream starts after startAfter. */
+    void accept(PeerInfo backup, long startAfter, Welcome welcome) {
+        this.backup = backup;
+        this.nextToSend = startAfter + 1;
+        this.acked = startAfter;
+        send(PrimaryMessage.newBuilder().setWelcome(welcome).build());
+        Thread t = new Thread(this::runSender, "pbkv-repl-sender-" + backup.getNodeId());
+        t.setDaemon(true);
+        sender = t;
+        t.start();
+    }
+
+    /** Refuses the subscription and ends the call. */
+    void refuse(Refusal refusal) {
+        closed = true;
+        synchronized (sendLock) {
+            try {
+                out.onNext(PrimaryMessage.newBuilder().setRefusal(refusal).build());
+                out.onCompleted();
+            } catch (RuntimeException e) {
+                log.debug("refusal not delivered", e);
+            }
+        }
+    }
+
+    /** Asks the sender to hand over once everything up to lastOffset went out; completes with the new epoch. */
+    CompletableFuture<Long> requestHandover(long lastOffset, long epoch) {
+        pendingHandover = Handover.newBuilder().setLastOffset(lastOffset).setEpoch(epoch).build();
+        wake();
+        return handoverDone;
+    }
+
+    /** Ends the session: the sender stops and the call completes. */
+    void close() {
+        if (closed && sender == null) {
+            return;
+        }
+        closed = true;
+        wake();
+        synchronized (sendLock) {
+            try {
+                out.onCompleted();
+            } catch (RuntimeException ignored) {
+                // the call is already over
+            }
+        }
+    }
+
+    /** Called by the store's append listener, under the store's write lock: keep it short. */
+    void offer(LogRecord rec) {
+        if (closed) {
+            return;
+        }
+        if (queued.get() < QUEUE_MAX_RECORDS) {
+            queue.add(rec);
+            queued.incrementAndGet();
+        }
+        Thread t = sender;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    PeerInfo backup() {
+        return backup;
+    }
+
+    long acked() {
+        return acked;
+    }
+
+    long lastHeardMillis() {
+        return lastHeardMillis;
+    }
+
+    long digestOffset() {
+        return digestOffset;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    // ---- the sender thread -------------------------------------------------------------------
+
+    private void runSender() {
+        long heartbeatNanos = settings.heartbeat().toNanos();
+        lastSentMillis = clock.millis();
+        try {
+            while (!closed) {
+                if (!out.isReady()) {
+                    LockSupport.parkNanos(this, heartbeatNanos);
+                    continue;
+                }
+                List<LogRecord> batch = collect(Long.MAX_VALUE);
+                if (batch == null) {
+                    return; // refused with SNAPSHOT_NEEDED
+                }
+                if (!batch.isEmpty()) {
+                    sendBatch(batch);
+                    if (digestOffset < 0 && store.lastOffset() - (nextToSend - 1) <= settings.batchMaxRecords()) {
+                        if (!checkDigest()) {
+                            return;
+                        }
+                    }
+                    continue;
+                }
+                if (digestOffset < 0 && !checkDigest()) {
+                    return;
+                }
+                Handover h = pendingHandover;
+                if (h != null && nextToSend > h.getLastOffset()) {
+                    pendingHandover = null;
+                    send(PrimaryMessage.newBuilder().setHandover(h).build());
+                    log.info("sent handover at offset {} to {}", h.getLastOffset(), backup.getNodeId());
+                }
+                if (clock.millis() - lastSentMillis >= settings.heartbeat().toMillis()) {
+                    send(PrimaryMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+                            .setCommitOffset(owner.committedOffset()).setLastOffset(store.lastOffset())).build());
+                }
+                LockSupport.parkNanos(this, heartbeatNanos);
+            }
+        } catch (RuntimeException | IOException e) {
+            if (!closed) {
+                log.warn("replication sender for {} failed", backup.getNodeId(), e);
+                owner.onSessionEnded(this, "sender failed: " + e);
+            }
+        } finally {
+            sender = null;
+            queue.clear();
+        }
+    }
+
+    /**
+     * Sends everything up to the current last offset with writes fenced, then the primary's
+     * digest at exactly that offset: the backup compares when it reaches it in the stream.
+     * Returns false when the session ended meanwhile.
+     */
+    private boolean checkDigest() throws IOException {
+        Lock fence = owner.writeFence();
+        long started = System.nanoTime();
+        fence.lock();
+        try {
+            long at = store.lastOffset();
+            while (nextToSend <= at) {
+                List<LogRecord> batch = collect(at);
+                if (batch == null) {
+                    return false;
+                }
+                sendBatch(batch);
+            }
+            ContentDigest d = ContentDigest.of(store.map());
+            DigestCheck.Builder check = DigestCheck.newBuilder().setOffset(at).setEntries(d.entries());
+            for (long b : d.buckets()) {
+                check.addBucketDigests(b);
+            }
+            send(PrimaryMessage.newBuilder().setDigestCheck(check).build());
+            digestOffset = at;
+            log.info("sent content digest at offset {} ({} entries) to {}; writes paused {} ms", at, d.entries(),
+                    backup.getNodeId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            return true;
+        } finally {
+            fence.unlock();
+        }
+    }
+
+    /**
+     * Up to batch-max-records records from nextToSend on, none above upTo: from the queue when
+     * its head is the next record, else from the log up to the queue's head. Null when the log
+     * no longer holds them: the backup was told to fetch a snapshot and the session ended.
+     */
+    private List<LogRecord> collect(long upTo) throws IOException {
+        long last = Math.min(store.lastOffset(), upTo);
+        if (nextToSend > last) {
+            return List.of();
+        }
+        LogRecord head;
+        while ((head = queue.peek()) != null && head.offset() < nextToSend) {
+            queue.poll();
+            queued.decrementAndGet();
+        }
+        int maxRecords = settings.batchMaxRecords();
+        long maxBytes = settings.batchMaxBytes();
+        List<LogRecord> batch = new ArrayList<>(Math.min(maxRecords, 256));
+        long bytes = 0;
+        if (head != null && head.offset() == nextToSend) {
+            while (batch.size() < maxRecords && bytes < maxBytes && (head = queue.peek()) != null
+                    && head.offset() == nextToSend + batch.size() && head.offset() <= last) {
+                queue.poll();
+                queued.decrementAndGet();
+                batch.add(head);
+                bytes += RecordCodec.weight(head);
+            }
+            return batch;
+        }
+        long gapEnd = head == null ? last : Math.min(last, head.offset() - 1);
+        int want = (int) Math.min(maxRecords, gapEnd - nextToSend + 1);
+        try {
+            if (nextToSend - 1 < owner.retainedFloor()) {
+                throw new TailNotRetainedException(nextToSend - 1, owner.retainedFloor());
+            }
+            for (LogRecord r : store.readLog(nextToSend - 1, want)) {
+                if (r.offset() != nextToSend + batch.size()) {
+                    throw new IOException("log read after " + (nextToSend - 1) + " returned offset " + r.offset());
+                }
+                batch.add(r);
+                bytes += RecordCodec.weight(r);
+                if (bytes >= maxBytes) {
+                    break;
+                }
+            }
+            return batch;
+        } catch (TailNotRetainedException e) {
+            log.info("backup {} needs records after offset {}, which the log no longer holds: {}; "
+                    + "asking it to fetch a snapshot", backup.getNodeId(), nextToSend - 1, e.getMessage());
+            refuse(Refusal.newBuilder().setReason(Refusal.Reason.SNAPSHOT_NEEDED).setDetail(e.getMessage())
+                    .setPrimary(owner.selfInfo()).build());
+            owner.onSessionEnded(this, "the backup needs a snapshot");
+            return null;
+        }
+    }
+
+    private void sendBatch(List<LogRecord> batch) {
+        RecordBatch.Builder b = RecordBatch.newBuilder().setCommitOffset(owner.committedOffset());
+        for (LogRecord r : batch) {
+            b.addRecords(RecordCodec.toWire(r));
+        }
+        send(PrimaryMessage.newBuilder().setBatch(b).build());
+        nextToSend = batch.get(batch.size() - 1).offset() + 1;
+    }
+
+    private void send(PrimaryMessage m) {
+        synchronized (sendLock) {
+            if (closed && !m.hasRefusal()) {
+                return;
+            }
+            out.onNext(m);
+        }
+        lastSentMillis = clock.millis();
+    }
+
+    private void wake() {
+        Thread t = sender;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+}
