@@ -128,6 +128,9 @@ public final class PairReplicator implements Replicator {
     /** Set by close(); nothing new starts after it. */
     private volatile boolean closed;
     private ManagedChannel channel;
+    /** Snapshots installed here and sent from here (Status and tests: one snapshot per catch-up, never a loop). */
+    private final AtomicInteger snapshotsInstalled = new AtomicInteger();
+    private final AtomicInteger snapshotsSent = new AtomicInteger();
     /** Test seam: pretend the log holds only records above this offset (forces snapshot catch-up). */
     private volatile LongSupplier retainedFloor = () -> 0;
 
@@ -744,6 +747,14 @@ public final class PairReplicator implements Replicator {
         return retainedFloor.getAsLong();
     }
 
+    int snapshotsInstalled() {
+        return snapshotsInstalled.get();
+    }
+
+    int snapshotsSent() {
+        return snapshotsSent.get();
+    }
+
     /** Test seam: the primary behaves as if its log held only the records above floor. */
     void setRetainedFloorForTests(LongSupplier floor) {
         this.retainedFloor = floor;
@@ -823,6 +834,7 @@ public final class PairReplicator implements Replicator {
                     }
                 }
                 out.onCompleted();
+                snapshotsSent.incrementAndGet();
                 log.info("{}: sent a snapshot at offset {} ({} bytes) to {} in {} ms", nodeId, h.offset(), sent, to,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             } catch (InterruptedException e) {
@@ -1096,6 +1108,7 @@ public final class PairReplicator implements Replicator {
             store.installSnapshot(in);
             installedEpoch = first.getEpoch();
             installedOffset = first.getOffset();
+            snapshotsInstalled.incrementAndGet();
             atMostOnce.clear();
             log.info("{}: installed the snapshot at offset {} ({} bytes) in {} ms", nodeId, first.getOffset(),
                     in.received(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
