@@ -49,6 +49,9 @@ final class BackupLink implements ClientResponseObserver<BackupMessage, PrimaryM
     private volatile long lastHeardMillis;
     /** Set once the primary accepted the subscription. */
     private volatile boolean welcomed;
+    /** The running digest round: buckets that differed and entries seen; gRPC delivery thread only. */
+    private int differingBuckets;
+    private long digestEntries;
     /** Once true nothing more is sent or applied. */
     private volatile boolean closed;
 
@@ -141,16 +144,26 @@ final class BackupLink implements ClientResponseObserver<BackupMessage, PrimaryM
     }
 
     private void compareDigest(DigestCheck check) {
-        ContentDigest mine = ContentDigest.of(store.map());
-        ContentDigest theirs = ContentDigest.of(check.getBucketDigestsList(), check.getEntries());
-        boolean match = lastApplied == check.getOffset() && mine.matches(theirs);
-        DigestReply.Builder reply = DigestReply.newBuilder().setOffset(check.getOffset()).setMatch(match)
-                .setEntries(mine.entries());
-        for (long b : mine.buckets()) {
-            reply.addBucketDigests(b);
+        ContentDigest mine = check.getWholeMap() ? ContentDigest.ofMap(store.map())
+                : check.getBucketCount() == store.map().bucketCount()
+                ? ContentDigest.ofBucket(store.map(), check.getBucket()) : null;
+        boolean same = mine != null && lastApplied == check.getOffset() && mine.sum() == check.getDigest()
+                && mine.entries() == check.getEntries();
+        if (!same) {
+            differingBuckets++;
+            log.warn("bucket {} differs from the primary's at offset {} (applied {}): {} entries here, {} there",
+                    check.getWholeMap() ? "(whole map)" : check.getBucket(), check.getOffset(), lastApplied,
+                    mine == null ? "?" : mine.entries(), check.getEntries());
         }
-        send(BackupMessage.newBuilder().setDigestReply(reply).build());
-        owner.onDigestCompared(this, check.getOffset(), match, mine, theirs, lastApplied);
+        digestEntries += mine == null ? 0 : mine.entries();
+        if (check.getWholeMap() || check.getBucket() == check.getBucketCount() - 1) {
+            boolean match = differingBuckets == 0;
+            send(BackupMessage.newBuilder().setDigestReply(DigestReply.newBuilder().setOffset(check.getOffset())
+                    .setMatch(match).setDifferingBuckets(differingBuckets).setEntries(digestEntries)).build());
+            owner.onDigestCompared(this, check.getOffset(), match, differingBuckets, digestEntries);
+            differingBuckets = 0;
+            digestEntries = 0;
+        }
     }
 
     /** Acknowledges offset as applied and durable (if it is news). */

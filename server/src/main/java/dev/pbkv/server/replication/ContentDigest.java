@@ -4,81 +4,55 @@ import com.google.common.hash.HashFunction;
 import com.google.common.hash.Hashing;
 import dev.pbkv.store.map.BucketedMap;
 
-import java.util.Arrays;
-import java.util.List;
-
 /**
- * A digest of a map's contents: per bucket, the sum (mod 2^64) of a 64-bit hash of every
- * entry's key and value. The sum does not depend on iteration order, so two nodes that hold the
- * same entries agree whatever their map's layout. Callers make sure no write runs meanwhile
- * (the primary fences its writes; the backup computes it between two stream messages).
+ * A digest of (part of) a map's contents: the sum (mod 2^64) of a 64-bit hash of every entry's
+ * key and value, and the number of entries. The sum does not depend on iteration order or on how
+ * the map is laid out, so two nodes holding the same entries agree. Callers make sure the part
+ * digested does not change meanwhile (the primary fences writes to the bucket; the backup
+ * computes it between two stream messages).
  *
- * @param buckets per-bucket sums
+ * @param sum     sum of the entry hashes
  * @param entries number of entries
  */
-record ContentDigest(long[] buckets, long entries) {
-    private static final HashFunction HASH = Hashing.murmur3_128(0x5eed_b00c);
+record ContentDigest(long sum, long entries) {
+    private static final HashFunction HASH = Hashing.murmur3_128(0x5eedb00c);
 
-    static ContentDigest of(BucketedMap map) {
-        long[] sums = new long[map.bucketCount()];
-        long[] count = new long[1];
-        for (int b = 0; b < sums.length; b++) {
-            int bucket = b;
-            map.forEachInBucket(b, (k, v, offset) -> {
-                sums[bucket] += HASH.newHasher(k.length + v.length + 8)
-                        .putInt(k.length).putBytes(k).putBytes(v).hash().asLong();
-                count[0]++;
-            });
+    /** One bucket. */
+    static ContentDigest ofBucket(BucketedMap map, int bucket) {
+        long[] acc = new long[2];
+        map.forEachInBucket(bucket, (k, v, offset) -> {
+            acc[0] += entryHash(k, v);
+            acc[1]++;
+        });
+        return new ContentDigest(acc[0], acc[1]);
+    }
+
+    /** The whole map: the same whatever the number of buckets. */
+    static ContentDigest ofMap(BucketedMap map) {
+        ContentDigest total = new ContentDigest(0, 0);
+        for (int b = 0; b < map.bucketCount(); b++) {
+            total = total.plus(ofBucket(map, b));
         }
-        return new ContentDigest(sums, count[0]);
+        return total;
     }
 
-    static ContentDigest of(List<Long> buckets, long entries) {
-        return new ContentDigest(buckets.stream().mapToLong(Long::longValue).toArray(), entries);
+    ContentDigest plus(ContentDigest other) {
+        return new ContentDigest(sum + other.sum, entries + other.entries);
     }
 
-    long total() {
-        long t = 0;
-        for (long s : buckets) {
-            t += s;
-        }
-        return t;
-    }
-
-    /** Equal contents: per bucket when both maps have the same number of buckets, else in total. */
-    boolean matches(ContentDigest other) {
-        if (entries != other.entries) {
-            return false;
-        }
-        return buckets.length == other.buckets.length ? Arrays.equals(buckets, other.buckets) : total() == other.total();
-    }
-
-    /** How many buckets differ (for the log line of a mismatch). */
-    int differingBuckets(ContentDigest other) {
-        if (buckets.length != other.buckets.length) {
-            return total() == other.total() ? 0 : Math.max(buckets.length, other.buckets.length);
-        }
-        int n = 0;
-        for (int i = 0; i < buckets.length; i++) {
-            if (buckets[i] != other.buckets[i]) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof ContentDigest d && entries == d.entries && Arrays.equals(buckets, d.buckets);
-    }
-
-    @Override
-    public int hashCode() {
-        return Arrays.hashCode(buckets) * 31 + Long.hashCode(entries);
+    private static long entryHash(byte[] key, byte[] value) {
+        long k = HASH.hashBytes(key).asLong();
+        long v = HASH.hashBytes(value).asLong();
+        // Mix so that swapping key and value, or moving bytes between them, changes the hash.
+        long h = k * 0x9E3779B97F4A7C15L + Long.rotateLeft(v, 31) + key.length;
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        return h;
     }
 
     @Override
     public String toString() {
-        return "ContentDigest[entries=" + entries + ", total=" + Long.toHexString(total()) + "]";
+        return "ContentDigest[entries=" + entries + ", sum=" + Long.toHexString(sum) + "]";
     }
 }

@@ -85,12 +85,14 @@ public final class PairReplicator implements Replicator {
     private final AtMostOnceTable atMostOnce;
     private final ReplicationService service = new ReplicationService(this);
     /**
-     * Client writes hold the read side while they check that this node takes writes, apply, and
-     * register their commit wait; the digest fence, step-down and shutdown take the write side.
-     * So no write is half-way while the primary computes its digest, and no write slips in after
-     * this node stopped taking writes (its future would otherwise wait on a commit rule it left).
+     * The write gate, one stripe per map bucket. A client write holds the read side of its key's
+     * stripe while it checks that this node takes writes, applies, and registers its commit wait.
+     * The digest check takes one stripe's write side (no write to that bucket is half-way, and the
+     * store's last offset is a cut for the bucket); step-down and shutdown take every stripe, so
+     * no write slips in after this node stopped taking writes (its future would otherwise wait on
+     * a commit rule the node left).
      */
-    private final ReentrantReadWriteLock writeGate = new ReentrantReadWriteLock();
+    private final ReentrantReadWriteLock[] writeStripes;
     /** The control thread: runs every state change and the periodic tick. */
     private final ScheduledExecutorService control;
     /** Blocking transfers: serving snapshots (primary), installing them and searching divergence (backup). */
@@ -154,6 +156,10 @@ public final class PairReplicator implements Replicator {
         this.clock = clock;
         this.role = configuredRole;
         this.atMostOnce = new AtMostOnceTable(settings.dedupMaxClients(), settings.dedupPerClient());
+        this.writeStripes = new ReentrantReadWriteLock[store.map().bucketCount()];
+        for (int i = 0; i < writeStripes.length; i++) {
+            writeStripes[i] = new ReentrantReadWriteLock();
+        }
         this.control = Executors.newSingleThreadScheduledExecutor(named("pbkv-repl-control-" + nodeId));
         this.transfers = Executors.newCachedThreadPool(named("pbkv-repl-transfer-" + nodeId));
         store.setAppendListener(rec -> {
@@ -210,7 +216,7 @@ public final class PairReplicator implements Replicator {
     }
 
     private CompletableFuture<WriteResult> applyAndCommit(Mutation m, CompletableFuture<WriteResult> claim) {
-        Lock gate = writeGate.readLock();
+        Lock gate = writeStripes[m.key() == null ? 0 : store.map().bucketOf(m.key())].readLock();
         gate.lock();
         WriteResult wr;
         CompletableFuture<Void> committed;
@@ -418,6 +424,8 @@ public final class PairReplicator implements Replicator {
             PrimarySession s = session;
             if (s != null && now - s.lastHeardMillis() > timeout) {
                 onSessionEnded(s, "no message from the backup for " + (now - s.lastHeardMillis()) + " ms");
+            } else if (s != null) {
+                s.maybeHeartbeat();
             }
             BackupLink l = link;
             if (l != null) {
@@ -581,13 +589,12 @@ public final class PairReplicator implements Replicator {
 
     /** Stops taking writes at once: a node with a higher epoch exists. */
     private void stepDown(long higherEpoch, String cause) {
-        Lock gate = writeGate.writeLock();
-        gate.lock();
+        Runnable unfence = fenceAll();
         try {
             acceptingWrites = false;
             role = Role.BACKUP;
         } finally {
-            gate.unlock();
+            unfence.run();
         }
         PrimarySession s = session;
         session = null;
@@ -709,8 +716,9 @@ public final class PairReplicator implements Replicator {
                 transition(NodeState.SYNC, "backup " + s.backup().getNodeId() + " holds the same contents at offset "
                         + reply.getOffset() + " (" + reply.getEntries() + " entries)");
             } else {
-                log.warn("{}: backup {} differs at offset {} ({} entries there); it starts over from a snapshot",
-                        nodeId, s.backup().getNodeId(), reply.getOffset(), reply.getEntries());
+                log.warn("{}: backup {} differs in {} buckets up to offset {} ({} entries there); it starts over "
+                        + "from a snapshot", nodeId, s.backup().getNodeId(), reply.getDifferingBuckets(),
+                        reply.getOffset(), reply.getEntries());
             }
         });
     }
@@ -738,9 +746,23 @@ public final class PairReplicator implements Replicator {
         });
     }
 
-    /** The write fence for the digest check. */
-    Lock writeFence() {
-        return writeGate.writeLock();
+    /** Waits until no write to the bucket is in progress and holds off new ones; returns the release. */
+    Runnable fenceBucket(int bucket) {
+        Lock l = writeStripes[bucket].writeLock();
+        l.lock();
+        return l::unlock;
+    }
+
+    /** Holds off every write (stripes taken in order, so two fences never deadlock); returns the release. */
+    Runnable fenceAll() {
+        for (ReentrantReadWriteLock stripe : writeStripes) {
+            stripe.writeLock().lock();
+        }
+        return () -> {
+            for (int i = writeStripes.length - 1; i >= 0; i--) {
+                writeStripes[i].writeLock().unlock();
+            }
+        };
     }
 
     long retainedFloor() {
@@ -972,21 +994,19 @@ public final class PairReplicator implements Replicator {
         });
     }
 
-    void onDigestCompared(BackupLink l, long offset, boolean match, ContentDigest mine, ContentDigest theirs,
-                          long applied) {
+    void onDigestCompared(BackupLink l, long offset, boolean match, int differing, long entries) {
         runGuarded(() -> {
             if (l != link) {
                 return;
             }
             if (match) {
                 failedAttempts = 0;
-                transition(NodeState.SYNC, "contents equal the primary's at offset " + offset + " ("
-                        + mine.entries() + " entries)");
+                transition(NodeState.SYNC, "contents equal the primary's, bucket by bucket, up to offset "
+                        + offset + " (" + entries + " entries)");
             } else {
                 failedAttempts++;
-                log.error("{}: contents differ from the primary's at offset {} (applied {}): {} buckets differ, "
-                                + "{} entries here, {} there; starting over from a snapshot", nodeId, offset, applied,
-                        mine.differingBuckets(theirs), mine.entries(), theirs.entries());
+                log.error("{}: contents differ from the primary's up to offset {}: {} buckets differ ({} entries "
+                        + "here); starting over from a snapshot", nodeId, offset, differing, entries);
                 link = null;
                 l.cancel("digest mismatch");
                 transfers.execute(this::fetchSnapshot);
@@ -1082,7 +1102,13 @@ public final class PairReplicator implements Replicator {
                 }
                 throw new TailNotRetainedException(o, o);
             }
-            long mine = o == 0 ? 0 : o == installedOffset ? installedEpoch : store.epochAt(o);
+            long mine;
+            try {
+                mine = o == 0 ? 0 : o == installedOffset ? installedEpoch : store.epochAt(o);
+            } catch (RuntimeException e) {
+                // The store cannot tell (for instance before its retained log): catch up by snapshot.
+                throw new TailNotRetainedException(o, o);
+            }
             if (mine != r.getEpochs(i)) {
                 break;
             }
@@ -1149,15 +1175,14 @@ public final class PairReplicator implements Replicator {
         PrimarySession s = session;
         boolean handover = !skipSwitchover && isActingPrimary() && state == NodeState.SYNC && s != null;
         CompletableFuture<String> sw = new CompletableFuture<>();
-        Lock gate = writeGate.writeLock();
-        gate.lock();
+        Runnable unfence = fenceAll();
         long last;
         try {
             acceptingWrites = false;
             switchover = sw;
             last = store.lastOffset();
         } finally {
-            gate.unlock();
+            unfence.run();
         }
         transition(NodeState.SHUTTING_DOWN, handover ? "switchover to " + s.backup().getNodeId() + " requested"
                 : "shutdown requested");
@@ -1242,6 +1267,7 @@ public final class PairReplicator implements Replicator {
                 .setLastOffset(store.lastOffset())
                 .setLastRecordEpoch(lastRecordEpoch())
                 .setClientAddress(clientAddress == null ? "" : clientAddress)
+                .setBuckets(store.map().bucketCount())
                 .build();
     }
 

@@ -26,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -45,6 +44,16 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     private static final Logger log = LoggerFactory.getLogger(PrimarySession.class);
     /** Most records held in the queue; beyond it the sender reads the log instead. */
     private static final int QUEUE_MAX_RECORDS = 1 << 16;
+    /**
+     * Most batches sent and not yet acknowledged. Waiting for an ack before sending more lets the
+     * writes that arrive meanwhile gather into the next batch: under load, fewer and larger
+     * messages (group replication) instead of one message per write.
+     */
+    static final int MAX_BATCHES_IN_FLIGHT = 2;
+    /** While the backup catches up, throughput matters more than batch size: only gRPC flow control limits it. */
+    static final int MAX_BATCHES_IN_FLIGHT_CATCHING_UP = 64;
+    /** The digest check starts once the backup is at most this many batches behind. */
+    static final int DIGEST_LAG_BATCHES = 4;
 
     private final PairReplicator owner;
     private final Store store;
@@ -66,6 +75,8 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     private volatile long nextToSend;
     /** Highest offset the backup acknowledged as applied and durable. */
     private volatile long acked;
+    /** Last offsets of the batches sent and not yet acknowledged, oldest first; sender thread only. */
+    private final java.util.ArrayDeque<Long> unackedBatchEnds = new java.util.ArrayDeque<>();
     /** clock.millis() of the backup's last message (acks double as heartbeats). */
     private volatile long lastHeardMillis;
     /** Once true the session sends nothing more and the sender exits. */
@@ -107,6 +118,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                 if (o > acked) {
                     acked = o;
                     owner.onSessionAck(this, o);
+                    wake();
                 }
             }
             case DIGEST_REPLY -> owner.onDigestReply(this, m.getDigestReply());
@@ -228,8 +240,10 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
         lastSentMillis = clock.millis();
         try {
             while (!closed) {
-                if (!out.isReady()) {
+                int maxInFlight = digestOffset < 0 ? MAX_BATCHES_IN_FLIGHT_CATCHING_UP : MAX_BATCHES_IN_FLIGHT;
+                if (!out.isReady() || batchesInFlight() >= maxInFlight) {
                     LockSupport.parkNanos(this, heartbeatNanos);
+                    maybeHeartbeat();
                     continue;
                 }
                 List<LogRecord> batch = collect(Long.MAX_VALUE);
@@ -238,7 +252,8 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                 }
                 if (!batch.isEmpty()) {
                     sendBatch(batch);
-                    if (digestOffset < 0 && store.lastOffset() - (nextToSend - 1) <= settings.batchMaxRecords()) {
+                    if (digestOffset < 0
+                            && store.lastOffset() - (nextToSend - 1) <= (long) DIGEST_LAG_BATCHES * settings.batchMaxRecords()) {
                         if (!checkDigest()) {
                             return;
                         }
@@ -254,10 +269,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                     send(PrimaryMessage.newBuilder().setHandover(h).build());
                     log.info("sent handover at offset {} to {}", h.getLastOffset(), backup.getNodeId());
                 }
-                if (clock.millis() - lastSentMillis >= settings.heartbeat().toMillis()) {
-                    send(PrimaryMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
-                            .setCommitOffset(owner.committedOffset()).setLastOffset(store.lastOffset())).build());
-                }
+                maybeHeartbeat();
                 LockSupport.parkNanos(this, heartbeatNanos);
             }
         } catch (RuntimeException | IOException e) {
@@ -272,36 +284,51 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     }
 
     /**
-     * Sends everything up to the current last offset with writes fenced, then the primary's
-     * digest at exactly that offset: the backup compares when it reaches it in the stream.
+     * The digest check, bucket by bucket: with writes to one bucket fenced, send every record up
+     * to the current last offset, then that bucket's digest at exactly that offset; the backup
+     * compares when it reaches it in the stream. Writes to the other buckets go on meanwhile. When
+     * the maps have different bucket counts, the whole map is fenced and digested at once.
      * Returns false when the session ended meanwhile.
      */
     private boolean checkDigest() throws IOException {
-        Lock fence = owner.writeFence();
+        int buckets = store.map().bucketCount();
+        boolean perBucket = backup.getBuckets() == buckets;
         long started = System.nanoTime();
-        fence.lock();
-        try {
-            long at = store.lastOffset();
-            while (nextToSend <= at) {
-                List<LogRecord> batch = collect(at);
-                if (batch == null) {
-                    return false;
+        long longestPauseNanos = 0;
+        long at = 0;
+        long entries = 0;
+        for (int b = 0; b < (perBucket ? buckets : 1); b++) {
+            if (closed) {
+                return false;
+            }
+            long pauseStart = System.nanoTime();
+            Runnable unfence = perBucket ? owner.fenceBucket(b) : owner.fenceAll();
+            try {
+                at = store.lastOffset();
+                while (nextToSend <= at) {
+                    List<LogRecord> batch = collect(at);
+                    if (batch == null) {
+                        return false;
+                    }
+                    sendBatch(batch);
                 }
-                sendBatch(batch);
+                ContentDigest d = perBucket ? ContentDigest.ofBucket(store.map(), b) : ContentDigest.ofMap(store.map());
+                entries += d.entries();
+                send(PrimaryMessage.newBuilder().setDigestCheck(DigestCheck.newBuilder()
+                        .setOffset(at).setBucket(b).setBucketCount(perBucket ? buckets : 1).setWholeMap(!perBucket)
+                        .setDigest(d.sum()).setEntries(d.entries())).build());
+            } finally {
+                unfence.run();
             }
-            ContentDigest d = ContentDigest.of(store.map());
-            DigestCheck.Builder check = DigestCheck.newBuilder().setOffset(at).setEntries(d.entries());
-            for (long b : d.buckets()) {
-                check.addBucketDigests(b);
-            }
-            send(PrimaryMessage.newBuilder().setDigestCheck(check).build());
-            digestOffset = at;
-            log.info("sent content digest at offset {} ({} entries) to {}; writes paused {} ms", at, d.entries(),
-                    backup.getNodeId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-            return true;
-        } finally {
-            fence.unlock();
+            longestPauseNanos = Math.max(longestPauseNanos, System.nanoTime() - pauseStart);
+            maybeHeartbeat();
         }
+        digestOffset = at;
+        log.info("sent content digests of {} to {} up to offset {} ({} entries) in {} ms; writes to a bucket "
+                        + "paused at most {} ms", perBucket ? buckets + " buckets" : "the whole map", backup.getNodeId(),
+                at, entries, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                TimeUnit.NANOSECONDS.toMillis(longestPauseNanos));
+        return true;
     }
 
     /**
@@ -360,13 +387,31 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
         }
     }
 
+    private int batchesInFlight() {
+        long a = acked;
+        while (!unackedBatchEnds.isEmpty() && unackedBatchEnds.peekFirst() <= a) {
+            unackedBatchEnds.pollFirst();
+        }
+        return unackedBatchEnds.size();
+    }
+
+    /** Sends a heartbeat if nothing went out for heartbeat-ms (the sender, or the control tick while the sender is busy). */
+    void maybeHeartbeat() {
+        if (clock.millis() - lastSentMillis >= settings.heartbeat().toMillis()) {
+            send(PrimaryMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+                    .setCommitOffset(owner.committedOffset()).setLastOffset(store.lastOffset())).build());
+        }
+    }
+
     private void sendBatch(List<LogRecord> batch) {
         RecordBatch.Builder b = RecordBatch.newBuilder().setCommitOffset(owner.committedOffset());
         for (LogRecord r : batch) {
             b.addRecords(RecordCodec.toWire(r));
         }
         send(PrimaryMessage.newBuilder().setBatch(b).build());
-        nextToSend = batch.get(batch.size() - 1).offset() + 1;
+        long end = batch.get(batch.size() - 1).offset();
+        unackedBatchEnds.addLast(end);
+        nextToSend = end + 1;
     }
 
     private void send(PrimaryMessage m) {

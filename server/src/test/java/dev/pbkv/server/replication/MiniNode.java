@@ -45,7 +45,7 @@ final class MiniNode implements AutoCloseable {
     }
 
     static PairSettings testSettings() {
-        return new PairSettings(false, java.time.Duration.ofMillis(50), java.time.Duration.ofMillis(500), 256,
+        return new PairSettings(false, java.time.Duration.ofMillis(50), java.time.Duration.ofMillis(2000), 1024,
                 1 << 20, 64 << 10, 0, 1024, 64);
     }
 
@@ -143,7 +143,7 @@ final class MiniNode implements AutoCloseable {
     }
 
     ContentDigest digest() {
-        return ContentDigest.of(store.map());
+        return ContentDigest.ofMap(store.map());
     }
 
     NodeState state() {
