@@ -281,7 +281,7 @@ public final class PairReplicator implements Replicator {
         if (isActingPrimary()) {
             return true;
         }
-        return allowStale && !installing && state != NodeState.SHUTTING_DOWN && role == Role.BACKUP;
+        return allowStale && !installing && state != NodeState.SHUTTING_DOWN;
     }
 
     @Override
