@@ -97,6 +97,9 @@ final class BackupLink implements ClientResponseObserver<BackupMessage, PrimaryM
             case HANDOVER -> owner.onHandover(this, m.getHandover());
             default -> log.warn("ignoring an unknown message from the primary: {}", m.getKindCase());
         }
+        // Time spent applying or digesting here is not the primary's silence: messages may have
+        // queued behind this one meanwhile.
+        lastHeardMillis = clock.millis();
     }
 
     @Override

@@ -1,7 +1,5 @@
 package dev.pbkv.server.replication;
 
-import com.google.common.hash.HashFunction;
-import com.google.common.hash.Hashing;
 import dev.pbkv.store.map.BucketedMap;
 
 /**
@@ -15,8 +13,6 @@ import dev.pbkv.store.map.BucketedMap;
  * @param entries number of entries
  */
 record ContentDigest(long sum, long entries) {
-    private static final HashFunction HASH = Hashing.murmur3_128(0x5eedb00c);
-
     /** One bucket. */
     static ContentDigest ofBucket(BucketedMap map, int bucket) {
         long[] acc = new long[2];
@@ -40,13 +36,24 @@ record ContentDigest(long sum, long entries) {
         return new ContentDigest(sum + other.sum, entries + other.entries);
     }
 
-    private static long entryHash(byte[] key, byte[] value) {
-        long k = HASH.hashBytes(key).asLong();
-        long v = HASH.hashBytes(value).asLong();
-        // Mix so that swapping key and value, or moving bytes between them, changes the hash.
-        long h = k * 0x9E3779B97F4A7C15L + Long.rotateLeft(v, 31) + key.length;
+    /**
+     * A 64-bit hash of one entry: FNV-1a over the key's length, the key and the value, then a
+     * murmur3 finalizer. Not cryptographic; it only has to make an accidental difference visible.
+     * Allocation-free, because a digest round hashes every entry of the map.
+     */
+    static long entryHash(byte[] key, byte[] value) {
+        long h = 0xcbf29ce484222325L ^ key.length;
+        for (byte b : key) {
+            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        h = (h ^ 0xff) * 0x100000001b3L;
+        for (byte b : value) {
+            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        }
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
         h ^= h >>> 33;
         return h;
     }

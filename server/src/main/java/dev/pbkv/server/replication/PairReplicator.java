@@ -424,6 +424,8 @@ public final class PairReplicator implements Replicator {
             PrimarySession s = session;
             if (s != null && now - s.lastHeardMillis() > timeout) {
                 onSessionEnded(s, "no message from the backup for " + (now - s.lastHeardMillis()) + " ms");
+            } else if (s != null && state == NodeState.SYNC && s.stalledMillis(now) > timeout) {
+                onSessionEnded(s, "the backup acknowledged nothing for " + s.stalledMillis(now) + " ms");
             } else if (s != null) {
                 s.maybeHeartbeat();
             }

@@ -79,6 +79,8 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     private final java.util.ArrayDeque<Long> unackedBatchEnds = new java.util.ArrayDeque<>();
     /** clock.millis() of the backup's last message (acks double as heartbeats). */
     private volatile long lastHeardMillis;
+    /** clock.millis() when the backup last made progress: an ack that moved, or a send with nothing outstanding. */
+    private volatile long lastProgressMillis;
     /** Once true the session sends nothing more and the sender exits. */
     private volatile boolean closed;
     /** The sender thread, once started; the listener and onReady unpark it. */
@@ -117,6 +119,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                 long o = m.getAck().getDurableOffset();
                 if (o > acked) {
                     acked = o;
+                    lastProgressMillis = lastHeardMillis;
                     owner.onSessionAck(this, o);
                     wake();
                 }
@@ -223,6 +226,15 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
 
     long lastHeardMillis() {
         return lastHeardMillis;
+    }
+
+    /**
+     * How long records sent have been waiting for the backup's ack without any progress (0 when
+     * nothing is outstanding). A backup that still sends heartbeats but stopped acknowledging (a
+     * stuck disk) would otherwise hold every write in SYNC forever.
+     */
+    long stalledMillis(long now) {
+        return acked >= nextToSend - 1 ? 0 : now - lastProgressMillis;
     }
 
     long digestOffset() {
@@ -404,6 +416,9 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     }
 
     private void sendBatch(List<LogRecord> batch) {
+        if (acked >= nextToSend - 1) {
+            lastProgressMillis = clock.millis(); // nothing was outstanding: the wait for an ack starts now
+        }
         RecordBatch.Builder b = RecordBatch.newBuilder().setCommitOffset(owner.committedOffset());
         for (LogRecord r : batch) {
             b.addRecords(RecordCodec.toWire(r));
