@@ -52,8 +52,14 @@ final class MiniNode implements AutoCloseable {
     /** A node, not started: the store is open, nothing listens yet. */
     static MiniNode create(String id, Role role, int port, int peerPort, Path dir, PairSettings settings)
             throws IOException {
+        return create(id, role, port, peerPort, dir, settings, 64L << 20);
+    }
+
+    /** With retainedLogBytes: how much log the store keeps after a snapshot (tiny: catch-up needs a snapshot). */
+    static MiniNode create(String id, Role role, int port, int peerPort, Path dir, PairSettings settings,
+                           long retainedLogBytes) throws IOException {
         StoreConfig cfg = new StoreConfig(dir.resolve(id), new MapConfig(8, 32L << 20),
-                dev.pbkv.store.FsyncPolicy.NO, 64L << 20, 64L << 20);
+                dev.pbkv.store.FsyncPolicy.NO, 64L << 20, retainedLogBytes);
         java.nio.file.Files.createDirectories(cfg.dataDir());
         return new MiniNode(id, role, port, peerPort, Store.open(cfg), settings);
     }

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.awaitility.Awaitility.await;
 
 /** Two mini nodes on loopback: the guarantees of DESIGN.md "The pair", one test each. */
@@ -76,6 +77,11 @@ class PairReplicatorTest {
         assertThat(b.get("k")).isEqualTo("v");
         assertThat(b.replicator.epoch()).isEqualTo(a.replicator.epoch()).isEqualTo(1);
         assertThat(b.replicator.primaryAddress()).isEqualTo(a.address());
+        // The backup refuses writes and says where the primary is.
+        assertThatThrownBy(() -> b.put("k", "other")).isInstanceOf(NotPrimaryException.class)
+                .satisfies(e -> assertThat(((NotPrimaryException) e).primaryAddress()).isEqualTo(a.address()));
+        assertThat(b.replicator.canServeReads(false)).isFalse();
+        assertThat(b.replicator.canServeReads(true)).isTrue();
     }
 
     @Test
@@ -201,6 +207,32 @@ class PairReplicatorTest {
         assertThat(a.replicator.snapshotsSent()).isEqualTo(1);
         assertThat(b.get("bulk1999")).endsWith("1999");
         assertThat(b.get("during" + (written.get() - 1))).isEqualTo("w");
+    }
+
+    @Test
+    void backupBehindAReallyTruncatedLogGetsOneSnapshotThenTheTail() throws Exception {
+        int[] ports = MiniNode.freePorts(2);
+        closeNodes();
+        a = MiniNode.create("primary", Role.PRIMARY, ports[0], ports[1], dir.resolve("t"), MiniNode.testSettings(), 1);
+        b = MiniNode.create("backup", Role.BACKUP, ports[1], ports[0], dir.resolve("t"), MiniNode.testSettings(), 1);
+        a.start();
+        b.start();
+        awaitSync();
+        a.put("early", "1");
+        b.crash();
+        await().atMost(WAIT).until(() -> a.state() == NodeState.BOOTSTRAP);
+        for (int i = 0; i < 3000; i++) {
+            a.put("bulk" + i, "v".repeat(100) + i);
+        }
+        a.store.snapshotNow().get(30, TimeUnit.SECONDS);
+        // The placeholder store keeps its whole log; the real one drops what the snapshot covers.
+        assumeTrue(a.store.logBaseOffset() > b.store.lastOffset(), "this store retains its whole log");
+        b.start();
+        awaitSync();
+        a.put("after", "2");
+        awaitSameContents(a, b);
+        assertThat(b.replicator.snapshotsInstalled()).isEqualTo(1);
+        assertThat(b.get("after")).isEqualTo("2");
     }
 
     @Test
