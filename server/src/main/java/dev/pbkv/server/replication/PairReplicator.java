@@ -771,6 +771,12 @@ public final class PairReplicator implements Replicator {
         return retainedFloor.getAsLong();
     }
 
+    /** Records per batch sent to the attached backup so far (0 without one). */
+    double recordsPerBatch() {
+        PrimarySession s = session;
+        return s == null || s.batchesSent() == 0 ? 0 : (double) s.recordsSent() / s.batchesSent();
+    }
+
     int snapshotsInstalled() {
         return snapshotsInstalled.get();
     }
@@ -1316,6 +1322,7 @@ public final class PairReplicator implements Replicator {
         if (channel == null) {
             channel = NettyChannelBuilder.forTarget(peerAddress)
                     .usePlaintext()
+                    .directExecutor()
                     .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                     .build();
         }

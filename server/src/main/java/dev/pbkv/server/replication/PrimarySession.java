@@ -79,6 +79,9 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     private final java.util.ArrayDeque<Long> unackedBatchEnds = new java.util.ArrayDeque<>();
     /** clock.millis() of the backup's last message (acks double as heartbeats). */
     private volatile long lastHeardMillis;
+    /** Batches and records sent (batching shows as records per batch). */
+    private final java.util.concurrent.atomic.LongAdder batchesSent = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder recordsSent = new java.util.concurrent.atomic.LongAdder();
     /** clock.millis() when the backup last made progress: an ack that moved, or a send with nothing outstanding. */
     private volatile long lastProgressMillis;
     /** Once true the session sends nothing more and the sender exits. */
@@ -226,6 +229,14 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
 
     long lastHeardMillis() {
         return lastHeardMillis;
+    }
+
+    long batchesSent() {
+        return batchesSent.sum();
+    }
+
+    long recordsSent() {
+        return recordsSent.sum();
     }
 
     /**
@@ -426,6 +437,8 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
         send(PrimaryMessage.newBuilder().setBatch(b).build());
         long end = batch.get(batch.size() - 1).offset();
         unackedBatchEnds.addLast(end);
+        batchesSent.increment();
+        recordsSent.add(batch.size());
         nextToSend = end + 1;
     }
 
