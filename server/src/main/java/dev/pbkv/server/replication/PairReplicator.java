@@ -39,6 +39,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -78,7 +79,8 @@ public final class PairReplicator implements Replicator {
     private final String nodeId;
     private final Role configuredRole;
     private final String peerAddress;
-    private final String clientAddress;
+    /** This node's client-facing address; a supplier because the node knows its bound port only once its doors started. */
+    private final java.util.function.Supplier<String> clientAddress;
     private final PairSettings settings;
     private final Clock clock;
     private final CommitTracker commits = new CommitTracker();
@@ -147,6 +149,12 @@ public final class PairReplicator implements Replicator {
      */
     public PairReplicator(Store store, String nodeId, Role configuredRole, String peerAddress, String clientAddress,
                           PairSettings settings, Clock clock) {
+        this(store, nodeId, configuredRole, peerAddress, () -> clientAddress, settings, clock);
+    }
+
+    /** As above, with this node's client address read when first needed (after the doors bound their ports). */
+    public PairReplicator(Store store, String nodeId, Role configuredRole, String peerAddress,
+                          java.util.function.Supplier<String> clientAddress, PairSettings settings, Clock clock) {
         this.store = store;
         this.nodeId = nodeId;
         this.configuredRole = configuredRole;
@@ -327,7 +335,7 @@ public final class PairReplicator implements Replicator {
 
     @Override
     public String primaryAddress() {
-        return isActingPrimary() ? clientAddress : primaryClientAddress;
+        return isActingPrimary() ? clientAddress.get() : primaryClientAddress;
     }
 
     @Override
@@ -582,7 +590,7 @@ public final class PairReplicator implements Replicator {
 
     private void becomePrimaryAt(String cause) {
         role = Role.PRIMARY;
-        primaryClientAddress = clientAddress;
+        primaryClientAddress = clientAddress.get();
         commits.requirePeer(false, 0);
         commits.localDurable(store.durableOffset());
         transition(NodeState.BOOTSTRAP, cause + "; epoch " + store.epoch());
@@ -1274,7 +1282,7 @@ public final class PairReplicator implements Replicator {
                 .setEpoch(store.epoch())
                 .setLastOffset(store.lastOffset())
                 .setLastRecordEpoch(lastRecordEpoch())
-                .setClientAddress(clientAddress == null ? "" : clientAddress)
+                .setClientAddress(Objects.requireNonNullElse(clientAddress.get(), ""))
                 .setBuckets(store.map().bucketCount())
                 .build();
     }
