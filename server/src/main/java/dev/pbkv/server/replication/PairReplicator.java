@@ -211,6 +211,12 @@ public final class PairReplicator implements Replicator {
             return CompletableFuture.failedFuture(new NotPrimaryException(
                     "the backup is not connected and replication.require-backup is set", null));
         }
+        PrimarySession s = session;
+        CompletableFuture<Void> admission = s == null ? null : s.admission();
+        if (admission != null) {
+            // A catching-up backup fell too far behind: this write goes ahead once it is closer.
+            return admission.thenComposeAsync(v -> write(m));
+        }
         if (m.clientId() == 0) {
             return applyAndCommit(m, null);
         }
@@ -593,8 +599,8 @@ public final class PairReplicator implements Replicator {
         primaryClientAddress = clientAddress.get();
         commits.requirePeer(false, 0);
         commits.localDurable(store.durableOffset());
-        transition(NodeState.BOOTSTRAP, cause + "; epoch " + store.epoch());
         acceptingWrites = true;
+        transition(NodeState.BOOTSTRAP, cause + "; epoch " + store.epoch());
     }
 
     /** Stops taking writes at once: a node with a higher epoch exists. */
@@ -1048,10 +1054,11 @@ public final class PairReplicator implements Replicator {
                 return;
             }
             link = null;
-            l.sendHandoverDone(newEpoch);
-            l.finish();
+            // Take writes before the old primary hears HandoverDone and sends its clients here.
             becomePrimaryAt("switchover: " + (peerInfo == null ? "the primary" : peerInfo.getNodeId())
                     + " handed over at offset " + h.getLastOffset());
+            l.sendHandoverDone(newEpoch);
+            l.finish();
         }, this::runGuarded);
     }
 

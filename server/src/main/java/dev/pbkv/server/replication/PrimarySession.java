@@ -54,6 +54,14 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     static final int MAX_BATCHES_IN_FLIGHT_CATCHING_UP = 64;
     /** The digest check starts once the backup is at most this many batches behind. */
     static final int DIGEST_LAG_BATCHES = 4;
+    /**
+     * Catch-up backpressure: once the backup has received everything the primary held when it
+     * subscribed, and is still more than this many batches behind, new writes wait until it is
+     * within DIGEST_LAG_BATCHES again. Without it a primary that takes writes faster than the
+     * backup applies them would keep the backup out of SYNC forever. Writes keep flowing, at the
+     * backup's pace.
+     */
+    static final int THROTTLE_LAG_BATCHES = 16;
 
     private final PairReplicator owner;
     private final Store store;
@@ -82,6 +90,11 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     /** Batches and records sent (batching shows as records per batch). */
     private final java.util.concurrent.atomic.LongAdder batchesSent = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder recordsSent = new java.util.concurrent.atomic.LongAdder();
+    /** The primary's last offset when the subscription was accepted: the initial backlog ends there. */
+    private volatile long initialTarget;
+    /** Set while new writes must wait for the backup (see THROTTLE_LAG_BATCHES); the waiters below. */
+    private volatile boolean throttling;
+    private final ConcurrentLinkedQueue<CompletableFuture<Void>> throttled = new ConcurrentLinkedQueue<>();
     /** clock.millis() when the backup last made progress: an ack that moved, or a send with nothing outstanding. */
     private volatile long lastProgressMillis;
     /** Once true the session sends nothing more and the sender exits. */
@@ -161,6 +174,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
         this.backup = backup;
         this.nextToSend = startAfter + 1;
         this.acked = startAfter;
+        this.initialTarget = store.lastOffset();
         send(PrimaryMessage.newBuilder().setWelcome(welcome).build());
         Thread t = new Thread(this::runSender, "pbkv-repl-sender-" + backup.getNodeId());
         t.setDaemon(true);
@@ -190,6 +204,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
 
     /** Ends the session: the sender stops and the call completes. */
     void close() {
+        releaseThrottled();
         if (closed && sender == null) {
             return;
         }
@@ -275,6 +290,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                 }
                 if (!batch.isEmpty()) {
                     sendBatch(batch);
+                    updateThrottle();
                     if (digestOffset < 0
                             && store.lastOffset() - (nextToSend - 1) <= (long) DIGEST_LAG_BATCHES * settings.batchMaxRecords()) {
                         if (!checkDigest()) {
@@ -283,6 +299,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                     }
                     continue;
                 }
+                updateThrottle();
                 if (digestOffset < 0 && !checkDigest()) {
                     return;
                 }
@@ -303,6 +320,47 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
         } finally {
             sender = null;
             queue.clear();
+            releaseThrottled();
+        }
+    }
+
+    /** Null when a write may go ahead now; else a future completed once it may (catch-up backpressure). */
+    CompletableFuture<Void> admission() {
+        if (!throttling) {
+            return null;
+        }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        throttled.add(f);
+        if (!throttling) {
+            releaseThrottled(); // released between the check and the add
+        }
+        return f;
+    }
+
+    /** Sender thread: starts or ends the catch-up backpressure from the current lag. */
+    private void updateThrottle() {
+        if (digestOffset >= 0 || nextToSend <= initialTarget) {
+            if (throttling) {
+                releaseThrottled();
+            }
+            return;
+        }
+        long lag = store.lastOffset() - (nextToSend - 1);
+        long batch = settings.batchMaxRecords();
+        if (!throttling && lag > THROTTLE_LAG_BATCHES * batch) {
+            throttling = true;
+            log.info("backup {} is {} records behind after its initial catch-up; writes now wait for it",
+                    backup.getNodeId(), lag);
+        } else if (throttling && lag <= DIGEST_LAG_BATCHES * batch) {
+            releaseThrottled();
+        }
+    }
+
+    private void releaseThrottled() {
+        throttling = false;
+        CompletableFuture<Void> f;
+        while ((f = throttled.poll()) != null) {
+            f.complete(null);
         }
     }
 

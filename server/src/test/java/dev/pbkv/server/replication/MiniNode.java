@@ -117,13 +117,16 @@ final class MiniNode implements AutoCloseable {
         }
     }
 
-    /** As if the process died: connections drop, the replicator stops; the store stays as recovered. */
+    /**
+     * As if the process died: the replicator stops first (a dead process acknowledges nothing
+     * more), then connections drop; the store stays as a restart would recover it.
+     */
     void crash() {
-        stopServer();
         PairReplicator r = replicator;
         if (r != null) {
             r.close();
         }
+        stopServer();
     }
 
     WriteResult put(String key, String value) throws Exception {

@@ -355,6 +355,43 @@ class PairReplicatorTest {
     }
 
     @Test
+    void noWriteAcknowledgedInSyncIsLostWhenThePrimaryDiesUnderLoad() throws Exception {
+        a.start();
+        b.start();
+        awaitSync();
+        List<String> acknowledged = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicBoolean writing = new AtomicBoolean(true);
+        List<Thread> writers = new ArrayList<>();
+        for (int w = 0; w < 8; w++) {
+            int id = w;
+            Thread t = new Thread(() -> {
+                for (int i = 0; writing.get(); i++) {
+                    String key = "w" + id + "-" + i;
+                    try {
+                        a.put(key, "v" + i);
+                        acknowledged.add(key);
+                    } catch (Exception e) {
+                        return; // the primary died: this write's outcome is unknown, and not counted
+                    }
+                }
+            }, "test-writer-" + w);
+            t.start();
+            writers.add(t);
+        }
+        await().atMost(WAIT).until(() -> acknowledged.size() > 2000);
+        a.crash();
+        writing.set(false);
+        for (Thread t : writers) {
+            t.join(10_000);
+        }
+        await().atMost(WAIT).until(() -> b.state() == NodeState.COLD_START);
+        b.replicator.promote().get(5, TimeUnit.SECONDS);
+        for (String key : acknowledged) {
+            assertThat(b.get(key)).as(key).isNotNull();
+        }
+    }
+
+    @Test
     void retriedTaggedWriteIsAppliedOnceAlsoAfterSwitchover() throws Exception {
         a.start();
         b.start();
