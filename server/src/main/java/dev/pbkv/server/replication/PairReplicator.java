@@ -117,20 +117,28 @@ public final class PairReplicator implements Replicator {
     private volatile String primaryClientAddress;
     /** Backup: a snapshot is being installed; the map is incomplete and serves no reads. */
     private volatile boolean installing;
-    /** The last snapshot installed here (offset, epoch of its last record), for lastRecordEpoch. */
+    /**
+     * The last snapshot installed here (offset, epoch of its last record), for lastRecordEpoch.
+     * Written by the transfer thread, epoch first, so a reader that sees the offset sees its epoch.
+     */
     private volatile long installedOffset = -1;
     private volatile long installedEpoch;
+
+    // Control thread only (close() reads them after the control thread stopped).
     /** Primary: the last snapshot sent, kept open so the log after it stays until the backup resubscribes. */
     private SnapshotHandle pinnedSnapshot;
     private long pinnedSinceMillis;
     /** clock.millis() when this node last entered COLD_START. */
     private long coldStartSinceMillis;
+    /** A probe is out; the tick sends no other. */
     private boolean probeInFlight;
+    /** When the primary alone last probed its peer (to find a newer primary after a partition). */
     private long lastAloneProbeMillis;
     /** Consecutive DIVERGED refusals or digest mismatches; beyond a few the backup fetches a snapshot. */
     private int failedAttempts;
     /** Set by close(); nothing new starts after it. */
     private volatile boolean closed;
+    /** The channel to the peer, made on first use; guarded by this. */
     private ManagedChannel channel;
     /** Snapshots installed here and sent from here (Status and tests: one snapshot per catch-up, never a loop). */
     private final AtomicInteger snapshotsInstalled = new AtomicInteger();
