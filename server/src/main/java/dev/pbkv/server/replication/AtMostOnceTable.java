@@ -1,0 +1,111 @@
+package dev.pbkv.server.replication;
+
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+import dev.pbkv.store.Effect;
+import dev.pbkv.store.LogRecord;
+import dev.pbkv.store.StoreResult;
+import dev.pbkv.store.WriteResult;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Recent write results per client id, so a write retried with the same (client id, sequence) is
+ * answered with its first result and not applied again. The primary fills it as it applies
+ * writes; the backup fills it from the client id and sequence carried in each replicated record,
+ * so the table survives a switchover or promotion. Bounded: the least recently used clients are
+ * dropped beyond maxClients, and each client keeps its last perClient results; a retry older than
+ * that is applied again.
+ */
+final class AtMostOnceTable {
+    private static final byte[] EMPTY = new byte[0];
+
+    private final Cache<Long, ClientWindow> clients;
+    private final int perClient;
+
+    AtMostOnceTable(int maxClients, int perClient) {
+        this.clients = CacheBuilder.newBuilder().maximumSize(maxClients).build();
+        this.perClient = perClient;
+    }
+
+    /** The last results of one client, oldest first; guarded by its own monitor. */
+    private static final class ClientWindow {
+        private final LinkedHashMap<Long, CompletableFuture<WriteResult>> results;
+
+        ClientWindow(int capacity) {
+            results = new LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Long, CompletableFuture<WriteResult>> eldest) {
+                    return size() > capacity;
+                }
+            };
+        }
+    }
+
+    /**
+     * Registers fresh as the result of (clientId, sequence) and returns null, or returns the
+     * result registered earlier (possibly still in flight) and leaves the table alone.
+     */
+    CompletableFuture<WriteResult> claim(long clientId, long sequence, CompletableFuture<WriteResult> fresh) {
+        ClientWindow w = window(clientId);
+        synchronized (w) {
+            CompletableFuture<WriteResult> earlier = w.results.putIfAbsent(sequence, fresh);
+            return earlier;
+        }
+    }
+
+    /** Forgets a claim whose write was not applied (refused), so a retry may apply it. */
+    void release(long clientId, long sequence, CompletableFuture<WriteResult> claimed) {
+        ClientWindow w = clients.getIfPresent(clientId);
+        if (w != null) {
+            synchronized (w) {
+                w.results.remove(sequence, claimed);
+            }
+        }
+    }
+
+    /** Records a write applied from the log (backup, or rebuilt at start); existedBefore tells insert from replace. */
+    void recordReplayed(LogRecord rec, boolean existedBefore) {
+        if (rec.clientId() == 0) {
+            return;
+        }
+        StoreResult result = rec.effect() == Effect.DELETE ? StoreResult.HT_DELETE_OK
+                : existedBefore ? StoreResult.HT_FOUND : StoreResult.HT_INSERT_OK;
+        LogRecord slim = new LogRecord(rec.offset(), rec.epoch(), rec.effect(), EMPTY, EMPTY, rec.clientId(),
+                rec.sequence());
+        ClientWindow w = window(rec.clientId());
+        synchronized (w) {
+            w.results.put(rec.sequence(), CompletableFuture.completedFuture(new WriteResult(result, slim)));
+        }
+    }
+
+    /** The result without the key and value bytes, to keep in the table. */
+    static WriteResult slim(WriteResult r) {
+        LogRecord rec = r.record();
+        if (rec == null) {
+            return r;
+        }
+        return new WriteResult(r.result(), new LogRecord(rec.offset(), rec.epoch(), rec.effect(), EMPTY, EMPTY,
+                rec.clientId(), rec.sequence()));
+    }
+
+    /** Forgets everything (after a snapshot install or a truncation, whose results it may no longer match). */
+    void clear() {
+        clients.invalidateAll();
+    }
+
+    long clientCount() {
+        return clients.size();
+    }
+
+    private ClientWindow window(long clientId) {
+        try {
+            return clients.get(clientId, () -> new ClientWindow(perClient));
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+}

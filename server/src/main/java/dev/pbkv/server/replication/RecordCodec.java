@@ -1,0 +1,36 @@
+package dev.pbkv.server.replication;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.pbkv.proto.replication.ReplRecord;
+import dev.pbkv.store.Effect;
+import dev.pbkv.store.LogRecord;
+
+/** Log records to and from their wire form on the replication stream. */
+final class RecordCodec {
+    private RecordCodec() {
+    }
+
+    static ReplRecord toWire(LogRecord r) {
+        // The store never mutates a record's arrays after appending it, so they are wrapped, not copied.
+        return ReplRecord.newBuilder()
+                .setOffset(r.offset())
+                .setEpoch(r.epoch())
+                .setDelete(r.effect() == Effect.DELETE)
+                .setKey(UnsafeByteOperations.unsafeWrap(r.key()))
+                .setValue(r.value() == null ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(r.value()))
+                .setClientId(r.clientId())
+                .setSequence(r.sequence())
+                .build();
+    }
+
+    static LogRecord fromWire(ReplRecord r) {
+        return new LogRecord(r.getOffset(), r.getEpoch(), r.getDelete() ? Effect.DELETE : Effect.PUT,
+                r.getKey().toByteArray(), r.getValue().toByteArray(), r.getClientId(), r.getSequence());
+    }
+
+    /** Bytes a record adds to a batch message, roughly. */
+    static int weight(LogRecord r) {
+        return r.key().length + (r.value() == null ? 0 : r.value().length) + 40;
+    }
+}

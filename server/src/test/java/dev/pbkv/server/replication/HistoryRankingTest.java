@@ -1,0 +1,35 @@
+package dev.pbkv.server.replication;
+
+import dev.pbkv.proto.replication.PeerInfo;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class HistoryRankingTest {
+
+    private static PeerInfo node(String id, boolean configuredPrimary, long epoch, long lastRecordEpoch, long last) {
+        return PeerInfo.newBuilder().setNodeId(id)
+                .setConfiguredRole(configuredPrimary ? dev.pbkv.proto.Role.PRIMARY : dev.pbkv.proto.Role.BACKUP)
+                .setEpoch(epoch).setLastRecordEpoch(lastRecordEpoch).setLastOffset(last).build();
+    }
+
+    @Test
+    void aNewerEpochOutranksALongerLog() {
+        assertThat(PairReplicator.compareHistories(node("b", false, 2, 1, 100), node("a", true, 1, 1, 105)))
+                .isPositive();
+    }
+
+    @Test
+    void inTheSameEpochTheLongerLogLeadsSoNoAcknowledgedWriteIsDropped() {
+        assertThat(PairReplicator.compareHistories(node("b", false, 3, 3, 90), node("a", true, 3, 3, 80)))
+                .isPositive();
+    }
+
+    @Test
+    void equalHistoriesPreferTheConfiguredPrimaryAndTheRankingIsAntisymmetric() {
+        PeerInfo a = node("primary", true, 1, 1, 10);
+        PeerInfo b = node("backup", false, 1, 1, 10);
+        assertThat(PairReplicator.compareHistories(a, b)).isPositive();
+        assertThat(PairReplicator.compareHistories(b, a)).isNegative();
+    }
+}

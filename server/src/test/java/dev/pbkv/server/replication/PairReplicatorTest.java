@@ -1,0 +1,418 @@
+package dev.pbkv.server.replication;
+
+import dev.pbkv.store.Mutation;
+import dev.pbkv.store.Op;
+import dev.pbkv.store.StoreResult;
+import dev.pbkv.store.WriteResult;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.awaitility.Awaitility.await;
+
+/** Two mini nodes on loopback: the guarantees of DESIGN.md "The pair", one test each. */
+class PairReplicatorTest {
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
+    @TempDir
+    Path dir;
+    private MiniNode a;
+    private MiniNode b;
+
+    @BeforeEach
+    void create() throws Exception {
+        create(MiniNode.testSettings());
+    }
+
+    private void create(PairSettings settings) throws Exception {
+        closeNodes();
+        int[] ports = MiniNode.freePorts(2);
+        a = MiniNode.create("primary", Role.PRIMARY, ports[0], ports[1], dir, settings);
+        b = MiniNode.create("backup", Role.BACKUP, ports[1], ports[0], dir, settings);
+    }
+
+    @AfterEach
+    void closeNodes() {
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    private void awaitSync() {
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(a.state()).isEqualTo(NodeState.SYNC);
+            assertThat(b.state()).isEqualTo(NodeState.SYNC);
+        });
+    }
+
+    private void awaitSameContents(MiniNode x, MiniNode y) {
+        await().atMost(WAIT).untilAsserted(() -> assertThat(x.digest()).isEqualTo(y.digest()));
+    }
+
+    @Test
+    void pairReachesSyncWhenPrimaryStartsFirst() throws Exception {
+        a.start();
+        await().atMost(WAIT).until(() -> a.state() == NodeState.BOOTSTRAP);
+        a.put("k", "v");
+        b.start();
+        awaitSync();
+        assertThat(a.replicator.role()).isEqualTo(Role.PRIMARY);
+        assertThat(b.replicator.role()).isEqualTo(Role.BACKUP);
+        assertThat(b.get("k")).isEqualTo("v");
+        assertThat(b.replicator.epoch()).isEqualTo(a.replicator.epoch()).isEqualTo(1);
+        assertThat(b.replicator.primaryAddress()).isEqualTo(a.address());
+        // The backup refuses writes and says where the primary is.
+        assertThatThrownBy(() -> b.put("k", "other")).isInstanceOf(NotPrimaryException.class)
+                .satisfies(e -> assertThat(((NotPrimaryException) e).primaryAddress()).isEqualTo(a.address()));
+        assertThat(b.replicator.canServeReads(false)).isFalse();
+        assertThat(b.replicator.canServeReads(true)).isTrue();
+    }
+
+    @Test
+    void pairReachesSyncWhenBackupStartsFirst() throws Exception {
+        b.start();
+        await().atMost(Duration.ofSeconds(2)).until(() -> b.replicator != null);
+        // A backup alone never makes itself primary.
+        await().during(Duration.ofMillis(800)).atMost(WAIT).until(() -> b.state() == NodeState.COLD_START);
+        assertThatThrownBy(() -> b.put("k", "v")).isInstanceOf(NotPrimaryException.class);
+        a.start();
+        awaitSync();
+        assertThat(a.replicator.role()).isEqualTo(Role.PRIMARY);
+    }
+
+    @Test
+    void writeAcknowledgedInSyncIsOnBoth() throws Exception {
+        a.start();
+        b.start();
+        awaitSync();
+        for (int i = 0; i < 200; i++) {
+            WriteResult r = a.put("key" + i, "value" + i);
+            // The acknowledgement itself implies the backup holds it: no waiting here.
+            assertThat(b.get("key" + i)).isEqualTo("value" + i);
+            assertThat(a.replicator.committedOffset()).isGreaterThanOrEqualTo(r.offset());
+            assertThat(a.replicator.peerAckedOffset()).isGreaterThanOrEqualTo(r.offset());
+        }
+        assertThat(a.digest()).isEqualTo(b.digest());
+    }
+
+    @Test
+    void concurrentWritesShareBatchesAndAllReachTheBackup() throws Exception {
+        a.start();
+        b.start();
+        awaitSync();
+        List<java.util.concurrent.CompletableFuture<WriteResult>> inFlight = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            inFlight.add(a.replicator.write(Mutation.of(Op.PUT, MiniNode.bytes("c" + i), MiniNode.bytes("v" + i))));
+        }
+        for (var f : inFlight) {
+            WriteResult r = f.get(10, TimeUnit.SECONDS);
+            assertThat(b.store.lastOffset()).isGreaterThanOrEqualTo(r.offset());
+        }
+        assertThat(a.digest()).isEqualTo(b.digest());
+        assertThat(a.state()).isEqualTo(NodeState.SYNC);
+    }
+
+    @Test
+    void primaryGoesOnAloneWhenBackupIsLostAndBackupCatchesUpByTail() throws Exception {
+        a.start();
+        b.start();
+        awaitSync();
+        a.put("before", "1");
+        b.crash();
+        await().atMost(WAIT).until(() -> a.state() == NodeState.BOOTSTRAP);
+        for (int i = 0; i < 300; i++) {
+            a.put("alone" + i, "x" + i);
+        }
+        assertThat(b.get("alone0")).isNull();
+        b.start();
+        awaitSync();
+        awaitSameContents(a, b);
+        assertThat(b.get("alone299")).isEqualTo("x299");
+        assertThat(b.replicator.snapshotsInstalled()).isZero();
+    }
+
+    @Test
+    void requireBackupRefusesWritesWhileBackupIsGone() throws Exception {
+        create(MiniNode.testSettings().withRequireBackup(true));
+        a.start();
+        await().atMost(WAIT).until(() -> a.state() == NodeState.BOOTSTRAP);
+        assertThatThrownBy(() -> a.put("k", "v")).isInstanceOf(NotPrimaryException.class)
+                .hasMessageContaining("require-backup");
+        b.start();
+        awaitSync();
+        a.put("k", "v");
+        assertThat(b.get("k")).isEqualTo("v");
+        b.crash();
+        await().atMost(WAIT).until(() -> a.state() == NodeState.BOOTSTRAP);
+        assertThatThrownBy(() -> a.put("k2", "v")).isInstanceOf(NotPrimaryException.class);
+        b.start();
+        awaitSync();
+        a.put("k2", "v2");
+        assertThat(b.get("k2")).isEqualTo("v2");
+    }
+
+    @Test
+    void backupBehindTheRetainedLogGetsOneSnapshotThenTheTail() throws Exception {
+        a.start();
+        b.start();
+        awaitSync();
+        a.put("early", "1");
+        b.crash();
+        await().atMost(WAIT).until(() -> a.state() == NodeState.BOOTSTRAP);
+        for (int i = 0; i < 2000; i++) {
+            a.put("bulk" + i, "v".repeat(100) + i);
+        }
+        long floor = a.store.lastOffset() - 50;
+        a.replicator.setRetainedFloorForTests(() -> floor);
+        // Writes keep flowing during the catch-up.
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicInteger written = new AtomicInteger();
+        Thread writer = new Thread(() -> {
+            while (writing.get()) {
+                try {
+                    a.put("during" + written.get(), "w");
+                    written.incrementAndGet();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }
+        }, "test-writer");
+        writer.start();
+        try {
+            b.start();
+            awaitSync();
+            await().atMost(WAIT).until(() -> written.get() > 200);
+        } finally {
+            writing.set(false);
+            writer.join(10_000);
+        }
+        awaitSameContents(a, b);
+        assertThat(b.replicator.snapshotsInstalled()).isEqualTo(1);
+        assertThat(a.replicator.snapshotsSent()).isEqualTo(1);
+        assertThat(b.get("bulk1999")).endsWith("1999");
+        assertThat(b.get("during" + (written.get() - 1))).isEqualTo("w");
+    }
+
+    @Test
+    void backupBehindAReallyTruncatedLogGetsOneSnapshotThenTheTail() throws Exception {
+        int[] ports = MiniNode.freePorts(2);
+        closeNodes();
+        a = MiniNode.create("primary", Role.PRIMARY, ports[0], ports[1], dir.resolve("t"), MiniNode.testSettings(), 1);
+        b = MiniNode.create("backup", Role.BACKUP, ports[1], ports[0], dir.resolve("t"), MiniNode.testSettings(), 1);
+        a.start();
+        b.start();
+        awaitSync();
+        a.put("early", "1");
+        b.crash();
+        await().atMost(WAIT).until(() -> a.state() == NodeState.BOOTSTRAP);
+        for (int i = 0; i < 3000; i++) {
+            a.put("bulk" + i, "v".repeat(100) + i);
+        }
+        a.store.snapshotNow().get(30, TimeUnit.SECONDS);
+        // The placeholder store keeps its whole log; the real one drops what the snapshot covers.
+        assumeTrue(a.store.logBaseOffset() > b.store.lastOffset(), "this store retains its whole log");
+        b.start();
+        awaitSync();
+        a.put("after", "2");
+        awaitSameContents(a, b);
+        assertThat(b.replicator.snapshotsInstalled()).isEqualTo(1);
+        assertThat(b.get("after")).isEqualTo("2");
+    }
+
+    @Test
+    void staleEpochPrimaryStepsDownAndDropsItsDivergentTail() throws Exception {
+        a.start();
+        b.start();
+        awaitSync();
+        for (int i = 0; i < 10; i++) {
+            a.put("common" + i, "c");
+        }
+        long common = a.store.lastOffset();
+        b.crash();
+        await().atMost(WAIT).until(() -> a.state() == NodeState.BOOTSTRAP);
+        for (int i = 0; i < 5; i++) {
+            a.put("divergent" + i, "d"); // acknowledged by a primary alone: lost once the backup is promoted
+        }
+        a.stopServer(); // a partition: a still believes it is primary, b cannot reach it
+        b.start();
+        await().during(Duration.ofMillis(700)).atMost(WAIT).until(() -> b.state() == NodeState.COLD_START);
+        long epoch = b.replicator.promote().get(5, TimeUnit.SECONDS);
+        assertThat(epoch).isEqualTo(2);
+        for (int i = 0; i < 3; i++) {
+            b.put("new" + i, "n");
+        }
+        a.startServer(); // the partition heals
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(a.replicator.role()).isEqualTo(Role.BACKUP);
+            assertThat(a.state()).isEqualTo(NodeState.SYNC);
+            assertThat(b.state()).isEqualTo(NodeState.SYNC);
+        });
+        assertThatThrownBy(() -> a.put("x", "y")).isInstanceOf(NotPrimaryException.class);
+        awaitSameContents(a, b);
+        assertThat(a.get("divergent0")).isNull();
+        assertThat(a.get("new2")).isEqualTo("n");
+        assertThat(a.get("common9")).isEqualTo("c");
+        assertThat(a.replicator.epoch()).isEqualTo(2);
+        assertThat(a.store.lastOffset()).isEqualTo(common + 3);
+    }
+
+    @Test
+    void switchoverHandsThePrimaryRoleToTheBackupWithoutLosingWrites() throws Exception {
+        a.start();
+        b.start();
+        awaitSync();
+        // A client that writes continuously and follows the primary's address on UNAVAILABLE.
+        AtomicBoolean writing = new AtomicBoolean(true);
+        List<String> acknowledged = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger errors = new AtomicInteger();
+        Thread client = new Thread(() -> {
+            MiniNode target = a;
+            int i = 0;
+            while (writing.get()) {
+                String key = "sw" + i;
+                try {
+                    target.put(key, "v");
+                    acknowledged.add(key);
+                    i++;
+                } catch (NotPrimaryException e) {
+                    if (e.primaryAddress() != null && e.primaryAddress().equals(b.address())) {
+                        target = b;
+                    }
+                } catch (Exception e) {
+                    errors.incrementAndGet();
+                }
+            }
+        }, "test-client");
+        client.start();
+        try {
+            await().atMost(WAIT).until(() -> acknowledged.size() > 100);
+            boolean handedOver = a.replicator.shutdown(false).get(10, TimeUnit.SECONDS);
+            assertThat(handedOver).isTrue();
+            assertThat(b.replicator.role()).isEqualTo(Role.PRIMARY);
+            assertThat(b.state()).isEqualTo(NodeState.BOOTSTRAP);
+            assertThat(b.replicator.epoch()).isEqualTo(2);
+            int before = acknowledged.size();
+            await().atMost(WAIT).until(() -> acknowledged.size() > before + 100);
+        } finally {
+            writing.set(false);
+            client.join(10_000);
+        }
+        assertThat(errors.get()).isZero();
+        for (String key : acknowledged) {
+            assertThat(b.get(key)).as(key).isEqualTo("v");
+        }
+        assertThatThrownBy(() -> a.put("late", "v")).isInstanceOf(NotPrimaryException.class)
+                .satisfies(e -> assertThat(((NotPrimaryException) e).primaryAddress()).isEqualTo(b.address()));
+        // The old primary comes back as the backup of the new one.
+        a.crash();
+        a.start();
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(a.replicator.role()).isEqualTo(Role.BACKUP);
+            assertThat(a.state()).isEqualTo(NodeState.SYNC);
+            assertThat(b.state()).isEqualTo(NodeState.SYNC);
+        });
+        awaitSameContents(a, b);
+    }
+
+    @Test
+    void promotionIsRefusedWhileThePrimaryIsAliveAndAcceptedAfterItIsGone() throws Exception {
+        a.start();
+        b.start();
+        awaitSync();
+        a.put("k", "v");
+        assertThatThrownBy(() -> b.replicator.promote().get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(PromotionRefusedException.class);
+        assertThat(b.replicator.role()).isEqualTo(Role.BACKUP);
+        a.crash();
+        await().atMost(WAIT).until(() -> b.state() == NodeState.COLD_START);
+        // Stale reads still come from the backup's copy.
+        assertThat(b.replicator.canServeReads(true)).isTrue();
+        assertThat(b.replicator.canServeReads(false)).isFalse();
+        long epoch = b.replicator.promote().get(5, TimeUnit.SECONDS);
+        assertThat(epoch).isGreaterThan(1);
+        assertThat(b.state()).isEqualTo(NodeState.BOOTSTRAP);
+        b.put("k2", "v2");
+        assertThat(b.get("k")).isEqualTo("v");
+        assertThatThrownBy(() -> b.replicator.promote().get(5, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(PromotionRefusedException.class);
+    }
+
+    @Test
+    void noWriteAcknowledgedInSyncIsLostWhenThePrimaryDiesUnderLoad() throws Exception {
+        a.start();
+        b.start();
+        awaitSync();
+        List<String> acknowledged = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicBoolean writing = new AtomicBoolean(true);
+        List<Thread> writers = new ArrayList<>();
+        for (int w = 0; w < 8; w++) {
+            int id = w;
+            Thread t = new Thread(() -> {
+                for (int i = 0; writing.get(); i++) {
+                    String key = "w" + id + "-" + i;
+                    try {
+                        a.put(key, "v" + i);
+                        acknowledged.add(key);
+                    } catch (Exception e) {
+                        return; // the primary died: this write's outcome is unknown, and not counted
+                    }
+                }
+            }, "test-writer-" + w);
+            t.start();
+            writers.add(t);
+        }
+        await().atMost(WAIT).until(() -> acknowledged.size() > 2000);
+        a.crash();
+        writing.set(false);
+        for (Thread t : writers) {
+            t.join(10_000);
+        }
+        await().atMost(WAIT).until(() -> b.state() == NodeState.COLD_START);
+        b.replicator.promote().get(5, TimeUnit.SECONDS);
+        for (String key : acknowledged) {
+            assertThat(b.get(key)).as(key).isNotNull();
+        }
+    }
+
+    @Test
+    void retriedTaggedWriteIsAppliedOnceAlsoAfterSwitchover() throws Exception {
+        a.start();
+        b.start();
+        awaitSync();
+        Mutation insert = new Mutation(Op.INSERT, MiniNode.bytes("once"), MiniNode.bytes("1"), 77, 1);
+        WriteResult first = a.write(insert);
+        assertThat(first.result()).isEqualTo(StoreResult.HT_INSERT_OK);
+        long last = a.store.lastOffset();
+        WriteResult retry = a.write(insert);
+        assertThat(retry.result()).isEqualTo(StoreResult.HT_INSERT_OK);
+        assertThat(retry.offset()).isEqualTo(first.offset());
+        assertThat(a.store.lastOffset()).isEqualTo(last);
+        // A new sequence is a new write: the insert now finds the key.
+        Mutation again = new Mutation(Op.INSERT, MiniNode.bytes("once"), MiniNode.bytes("2"), 77, 2);
+        assertThat(a.write(again).result()).isEqualTo(StoreResult.HT_INSERT_FAILED);
+
+        assertThat(a.replicator.shutdown(false).get(10, TimeUnit.SECONDS)).isTrue();
+        WriteResult afterSwitch = b.write(insert);
+        assertThat(afterSwitch.result()).isEqualTo(StoreResult.HT_INSERT_OK);
+        assertThat(afterSwitch.offset()).isEqualTo(first.offset());
+        assertThat(b.get("once")).isEqualTo("1");
+        assertThat(b.store.lastOffset()).isEqualTo(last);
+    }
+}
