@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# summary: store engine (BucketedMap) vs ConcurrentHashMap, JMH; --quick (<1 min) or --full
+# summary: store engine (BucketedMap) vs ConcurrentHashMap, JMH; --quick (smoke run, about a minute on an idle machine) or --full (~8 min)
 # Usage: bin/bench store [--quick|--full]
 # Builds the store module's test classes (no install), then runs dev.pbkv.store.bench.StoreBenchmarkMain,
 # which runs JMH at 1 and 2 threads and prints throughput, bytes per entry, their ratios and full GCs.

@@ -87,6 +87,10 @@ final class SlabArena {
         this.slabMask = slabBytes - 1L;
         long total = (long) pageCount * pageSize;
         int slabCount = (int) ((total + slabBytes - 1) / slabBytes);
+        if (total > Runtime.getRuntime().maxMemory()) {
+            throw new IllegalStateException("store.memory = " + memoryBytes + " bytes is more than the whole Java heap (max "
+                    + Runtime.getRuntime().maxMemory() + " bytes): raise -Xmx or lower store.memory");
+        }
         this.slabs = new byte[slabCount][];
         try {
             for (int i = 0; i < slabCount; i++) {
@@ -321,11 +325,10 @@ final class SlabArena {
 
     /** True when the item at address holds exactly key. Never throws, whatever the slot holds. */
     boolean safeKeyEquals(long address, byte[] key) {
-        int s = slabOf(address);
-        if (address < 0 || s >= slabs.length) {
+        if (address < 0 || (address >>> slabShift) >= slabs.length) {
             return false;
         }
-        byte[] slab = slabs[s];
+        byte[] slab = slabs[slabOf(address)];
         int off = offsetIn(address);
         if (off > slab.length - HEADER - key.length) {
             return false;
@@ -342,11 +345,10 @@ final class SlabArena {
      * a page.
      */
     byte[] safeValue(long address, int keyLength) {
-        int s = slabOf(address);
-        if (address < 0 || s >= slabs.length) {
+        if (address < 0 || (address >>> slabShift) >= slabs.length) {
             return null;
         }
-        byte[] slab = slabs[s];
+        byte[] slab = slabs[slabOf(address)];
         int off = offsetIn(address);
         int from = off + HEADER + keyLength;
         if (off > slab.length - HEADER || keyLength > slab.length - off - HEADER) {
@@ -361,11 +363,10 @@ final class SlabArena {
 
     /** The write offset at address, or 0 for an impossible address. Never throws. */
     long safeWriteOffset(long address) {
-        int s = slabOf(address);
-        if (address < 0 || s >= slabs.length) {
+        if (address < 0 || (address >>> slabShift) >= slabs.length) {
             return 0;
         }
-        byte[] slab = slabs[s];
+        byte[] slab = slabs[slabOf(address)];
         int off = offsetIn(address);
         return off > slab.length - 8 ? 0 : (long) LONG_LE.get(slab, off);
     }

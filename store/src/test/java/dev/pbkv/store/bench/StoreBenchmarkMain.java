@@ -73,7 +73,7 @@ public final class StoreBenchmarkMain {
                             .verbosity(VerboseMode.SILENT);
                     if (quick) {
                         opts.warmupIterations(1).warmupTime(TimeValue.seconds(1))
-                                .measurementIterations(1).measurementTime(TimeValue.seconds(2));
+                                .measurementIterations(1).measurementTime(TimeValue.seconds(1));
                     } else {
                         opts.warmupIterations(2).warmupTime(TimeValue.seconds(2))
                                 .measurementIterations(3).measurementTime(TimeValue.seconds(2));
