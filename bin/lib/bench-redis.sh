@@ -111,7 +111,7 @@ wait_for() {
   local what="$1" seconds="$2"; shift 2
   local deadline=$(( $(date +%s) + seconds ))
   until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$deadline" ] || die "timed out after ${seconds}s waiting for $what"
+    if [ "$(date +%s)" -ge "$deadline" ]; then log "timed out after ${seconds}s waiting for $what"; return 1; fi
     sleep 0.2
   done
 }
@@ -124,7 +124,7 @@ start_redis() { # name port [extra redis-server args...]
   redis-server --bind 127.0.0.1 --port "$port" --dir "$work/$name" --daemonize no --protected-mode no \
     --logfile "$work/$name/redis.log" "$@" &
   pids+=($!)
-  wait_for "redis-server $name on port $port" 20 pong "$port"
+  wait_for "redis-server $name on port $port" 20 pong "$port" || die "redis-server $name did not start (log: $work/$name/redis.log)"
 }
 
 # The pair's settings, as conf/settings.conf has them, with this run's ports, dirs and fsync.
@@ -153,6 +153,14 @@ start_pbkv() { # role(-p|-b) settings grpc resp http datadir
   pids+=($!)
   wait_for "pbkv node $role (log: $dir.log)" 60 pong "$resp"
 }
+
+# A setup that cannot be brought up is reported as skipped; the others are still measured.
+skip_setup() { # setup reason
+  log "($1) skipped: $2"
+  skipped+=("($1) $2")
+  only="$(printf '%s' "$only" | tr ',' '\n' | grep -vx "$1" | paste -sd, -)"
+}
+skipped=()
 
 # ---- measuring ---------------------------------------------------------------------------------
 declare -A rps=()
@@ -196,8 +204,11 @@ fi
 if want b; then
   ports=(); for _ in 1 2 3 4 5 6; do ports+=("$(free_port)"); done
   write_pbkv_settings "$work/single.conf" "$node_fsync" "${ports[@]}"
-  start_pbkv -p "$work/single.conf" "${ports[0]}" "${ports[1]}" "${ports[2]}" "$work/pbkv-primary"
-  port_of[b]="${ports[1]}"
+  if start_pbkv -p "$work/single.conf" "${ports[0]}" "${ports[1]}" "${ports[2]}" "$work/pbkv-primary"; then
+    port_of[b]="${ports[1]}"
+  else
+    skip_setup b "the node did not start (see --keep-logs)"
+  fi
 fi
 for round in $(seq "$rounds"); do
   for s in a b; do if want "$s"; then measure "$s" "${port_of[$s]}" "$round"; fi; done
@@ -210,15 +221,19 @@ if want c; then
   start_redis redis-primary "${port_of[c]}" --save '' --appendonly yes --appendfsync always
   start_redis redis-replica "$replica" --save '' --appendonly yes --appendfsync always \
     --replicaof 127.0.0.1 "${port_of[c]}"
-  wait_for "the Redis replica's link" 30 info_has "$replica" "master_link_status:up"
+  wait_for "the Redis replica's link" 30 info_has "$replica" "master_link_status:up" \
+    || skip_setup c "the Redis replica did not link"
 fi
 if want d; then
   ports=(); for _ in 1 2 3 4 5 6; do ports+=("$(free_port)"); done
   write_pbkv_settings "$work/pair.conf" always "${ports[@]}"
-  start_pbkv -p "$work/pair.conf" "${ports[0]}" "${ports[1]}" "${ports[2]}" "$work/pbkv-primary"
-  start_pbkv -b "$work/pair.conf" "${ports[3]}" "${ports[4]}" "${ports[5]}" "$work/pbkv-backup"
-  wait_for "the pbkv pair to reach SYNC" 60 info_has "${ports[1]}" "pbkv_state:SYNC"
-  port_of[d]="${ports[1]}"
+  if start_pbkv -p "$work/pair.conf" "${ports[0]}" "${ports[1]}" "${ports[2]}" "$work/pbkv-primary" \
+    && start_pbkv -b "$work/pair.conf" "${ports[3]}" "${ports[4]}" "${ports[5]}" "$work/pbkv-backup" \
+    && wait_for "the pbkv pair to reach SYNC" 60 info_has "${ports[1]}" "pbkv_state:SYNC"; then
+    port_of[d]="${ports[1]}"
+  else
+    skip_setup d "the pair did not reach SYNC within 60 s (see --keep-logs)"
+  fi
 fi
 for round in $(seq "$rounds"); do
   for s in c d; do if want "$s"; then measure "$s" "${port_of[$s]}" "$round"; fi; done
@@ -268,6 +283,7 @@ ratio() { # numerator-key denominator-key
   fi
   echo
   echo "Figures are requests per second. Reproduce with \`bin/bench redis\`."
+  for note in "${skipped[@]}"; do echo; echo "Not measured: $note."; done
 } > "$out/redis.md"
 
 {

@@ -3,6 +3,7 @@ package dev.pbkv.server.resp;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.ByteProcessor;
 
 import java.util.List;
 
@@ -32,6 +33,9 @@ final class RespRequestDecoder extends ByteToMessageDecoder {
     private final int maxArgs;
     private final int maxInlineBytes;
 
+    private static final short CRLF = ('\r' << 8) | '\n';
+
+    private final HeaderLine header = new HeaderLine();
     /** Argument start offsets and lengths of the request being parsed; reused, event loop only. */
     private int[] argStarts = new int[16];
     private int[] argLengths = new int[16];
@@ -60,14 +64,14 @@ final class RespRequestDecoder extends ByteToMessageDecoder {
     private void decodeMultiBulk(ByteBuf in, List<Object> out) {
         int start = in.readerIndex();
         int end = in.writerIndex();
-        int lf = findLf(in, start + 1, end);
+        int lf = header.parse(in, start + 1, end);
         if (lf < 0) {
             if (end - start > MAX_HEADER_LINE) {
                 fail(in, out, "ERR Protocol error: invalid multibulk length");
             }
             return;
         }
-        long count = parseHeaderNumber(in, start + 1, lf);
+        long count = header.value();
         if (count == Long.MIN_VALUE) {
             fail(in, out, "ERR Protocol error: invalid multibulk length");
             return;
@@ -94,14 +98,14 @@ final class RespRequestDecoder extends ByteToMessageDecoder {
                 fail(in, out, "ERR Protocol error: expected '$', got '" + printable(type) + "'");
                 return;
             }
-            int bulkLf = findLf(in, pos + 1, end);
+            int bulkLf = header.parse(in, pos + 1, end);
             if (bulkLf < 0) {
                 if (end - pos > MAX_HEADER_LINE) {
                     fail(in, out, "ERR Protocol error: invalid bulk length");
                 }
                 return;
             }
-            long length = parseHeaderNumber(in, pos + 1, bulkLf);
+            long length = header.value();
             if (length == Long.MIN_VALUE || length < 0) {
                 fail(in, out, "ERR Protocol error: invalid bulk length");
                 return;
@@ -116,7 +120,7 @@ final class RespRequestDecoder extends ByteToMessageDecoder {
             if (dataEnd + 2 > end) {
                 return;
             }
-            if (in.getByte((int) dataEnd) != '\r' || in.getByte((int) dataEnd + 1) != '\n') {
+            if (in.getShort((int) dataEnd) != CRLF) {
                 fail(in, out, "ERR Protocol error: bulk string not terminated by CRLF");
                 return;
             }
@@ -191,26 +195,53 @@ final class RespRequestDecoder extends ByteToMessageDecoder {
         return in.indexOf(from, to, (byte) '\n');
     }
 
-    /** The number on a header line [from, lf), which must end in CR; Long.MIN_VALUE if malformed. */
-    private static long parseHeaderNumber(ByteBuf in, int from, int lf) {
-        int end = lf - 1;
-        if (end <= from || in.getByte(end) != '\r' || end - from > 19) {
-            return Long.MIN_VALUE;
+    /**
+     * Reads a "*N" / "$N" header line in one pass over the buffer (a ByteProcessor, so no bounds
+     * check per byte): the number, 1-18 digits (so it cannot overflow) with an optional '-', then CR LF.
+     * Reused for every header; event loop only.
+     */
+    private static final class HeaderLine implements ByteProcessor {
+        private long value;
+        private int digits;
+        private boolean negative;
+        private boolean afterCr;
+        private boolean malformed;
+
+        /** The index of the line's LF, or -1 if it is not within [from, end) and the header limit. */
+        int parse(ByteBuf in, int from, int end) {
+            value = 0;
+            digits = 0;
+            negative = false;
+            afterCr = false;
+            malformed = false;
+            int length = Math.min(end - from, MAX_HEADER_LINE);
+            return length <= 0 ? -1 : in.forEachByte(from, length, this);
         }
-        boolean negative = in.getByte(from) == '-';
-        int i = negative ? from + 1 : from;
-        if (i >= end) {
-            return Long.MIN_VALUE;
+
+        /** The number read, or Long.MIN_VALUE if the line was malformed. */
+        long value() {
+            return malformed || !afterCr || digits == 0 ? Long.MIN_VALUE : negative ? -value : value;
         }
-        long value = 0;
-        for (; i < end; i++) {
-            byte c = in.getByte(i);
-            if (c < '0' || c > '9') {
-                return Long.MIN_VALUE;
+
+        @Override
+        public boolean process(byte b) {
+            if (b == '\n') {
+                return false;
             }
-            value = value * 10 + (c - '0');
+            if (afterCr) {
+                malformed = true;
+            } else if (b == '\r') {
+                afterCr = true;
+            } else if (b == '-' && digits == 0 && !negative) {
+                negative = true;
+            } else if (b >= '0' && b <= '9' && digits < 18) {
+                value = value * 10 + (b - '0');
+                digits++;
+            } else {
+                malformed = true;
+            }
+            return true;
         }
-        return negative ? -value : value;
     }
 
     private static String printable(byte b) {
