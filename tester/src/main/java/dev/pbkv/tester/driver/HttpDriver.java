@@ -18,6 +18,10 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Drives one node through the cross-team HTTP contract (DESIGN.md, "Client-facing APIs"):
@@ -232,10 +236,29 @@ public final class HttpDriver implements Driver {
   }
 
   private Raw exchange(HttpRequest.Builder request) {
+    // The request timeout of java.net.http ends when the headers arrive; a body that never ends
+    // would block send() for ever. Waiting on sendAsync bounds the whole exchange.
+    CompletableFuture<HttpResponse<String>> pending = client.sendAsync(request.timeout(deadline).build(),
+        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     try {
-      HttpResponse<String> r = client.send(request.timeout(deadline).build(),
-          HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      HttpResponse<String> r = pending.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
       return new Raw(r.statusCode(), r.body(), null);
+    } catch (TimeoutException e) {
+      pending.cancel(true);
+      return new Raw(0, null, new OpResult.Failed(FailureCode.DEADLINE_EXCEEDED,
+          "no complete answer within " + deadline.toMillis() + " ms"));
+    } catch (ExecutionException e) {
+      return failedExchange(e.getCause());
+    } catch (InterruptedException e) {
+      pending.cancel(true);
+      Thread.currentThread().interrupt();
+      return new Raw(0, null, new OpResult.Failed("CANCELLED", "interrupted"));
+    }
+  }
+
+  private Raw failedExchange(Throwable cause) {
+    try {
+      throw cause;
     } catch (HttpConnectTimeoutException e) {
       return new Raw(0, null, new OpResult.Failed(FailureCode.UNAVAILABLE, "connect timed out"));
     } catch (HttpTimeoutException e) {
@@ -250,10 +273,7 @@ public final class HttpDriver implements Driver {
       return new Raw(0, null, new OpResult.Failed(
           garbage && !m.contains("received no bytes") ? FailureCode.BAD_ANSWER : FailureCode.UNAVAILABLE,
           e.getClass().getSimpleName() + ": " + m));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new Raw(0, null, new OpResult.Failed("CANCELLED", "interrupted"));
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       return new Raw(0, null, new OpResult.Failed("UNKNOWN", "client error: " + e));
     }
   }

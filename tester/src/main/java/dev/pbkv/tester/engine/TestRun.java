@@ -37,6 +37,8 @@ public final class TestRun {
   private final ProcessRunner programs;
   private final PrintStream out;
   private final boolean progress;
+  /** Width of the name column: the longest case name of the run. */
+  private int nameWidth = 20;
 
   public TestRun(TestConfig config, NodeControl control, ProcessRunner programs, PrintStream out,
       boolean progress) {
@@ -61,6 +63,9 @@ public final class TestRun {
         drivers.put(s.name(), Drivers.open(config.driver(), s, config.timeouts().request()));
       }
       CaseRunner runner = new CaseRunner(config, drivers, control, programs, started, steps);
+      for (Path file : files) {
+        nameWidth = Math.max(nameWidth, file.getFileName().toString().length());
+      }
       for (Path file : files) {
         CaseResult r = runOne(file, runner, steps);
         results.add(r);
@@ -117,7 +122,7 @@ public final class TestRun {
   }
 
   private void report(CaseResult r) {
-    out.println(String.format("%-28s %s  %7.2fs", r.name(), r.passed() ? "pass" : "fail",
+    out.println(String.format("%-" + nameWidth + "s  %s  %7.2fs", r.name(), r.passed() ? "pass" : "fail",
         r.time().toMillis() / 1000.0));
     if (r.syntaxError() != null) {
       out.println("  " + r.syntaxError());

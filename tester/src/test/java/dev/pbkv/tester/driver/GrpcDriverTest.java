@@ -101,6 +101,15 @@ class GrpcDriverTest {
   }
 
   @Test
+  void httpOnAGrpcPortIsAFailedResult() throws Exception {
+    try (RawSocketServer stalling = RawSocketServer.stalling();
+        GrpcDriver d = new GrpcDriver("127.0.0.1:" + stalling.port(), Duration.ofMillis(500))) {
+      assertThat(d.dump(true)).isInstanceOf(OpResult.Failed.class);
+      assertThat(d.status()).isInstanceOf(OpResult.Failed.class);
+    }
+  }
+
+  @Test
   void nodeThatComesBackIsReachedAgain() {
     node.setUp(false);
     assertThat(driver.get("k")).isInstanceOfSatisfying(OpResult.Failed.class,

@@ -117,6 +117,17 @@ class HttpDriverTest {
   }
 
   @Test
+  void aBodyThatNeverEndsTimesOut() throws Exception {
+    try (RawSocketServer stalling = RawSocketServer.stalling()) {
+      HttpDriver d = new HttpDriver("http://127.0.0.1:" + stalling.port(), Duration.ofMillis(500));
+      long t0 = System.nanoTime();
+      assertThat(d.dump(true)).isInstanceOfSatisfying(OpResult.Failed.class,
+          f -> assertThat(f.code()).isEqualTo("DEADLINE_EXCEEDED"));
+      assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(5_000);
+    }
+  }
+
+  @Test
   void silentServerTimesOut() throws Exception {
     try (RawSocketServer silent = RawSocketServer.silent()) {
       HttpDriver d = new HttpDriver("http://127.0.0.1:" + silent.port(), Duration.ofMillis(300));
