@@ -5,7 +5,12 @@ import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.DoorAddresses;
 import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.grpc.GrpcDoor;
+import dev.pbkv.server.http.HttpDoor;
+import dev.pbkv.server.http.HttpSettings;
+import dev.pbkv.server.http.NodeMetrics;
 import dev.pbkv.server.replication.Replicator;
+import dev.pbkv.server.resp.RespDoor;
+import dev.pbkv.server.resp.RespSettings;
 import dev.pbkv.store.Store;
 import dev.pbkv.store.StoreConfig;
 import dev.pbkv.store.map.MapConfig;
@@ -40,15 +45,17 @@ public final class Node {
     /** Builds a client-facing door on the command layer. */
     @FunctionalInterface
     public interface DoorFactory {
-        Door create(Commands commands, Settings settings);
+        Door create(Commands commands, Settings settings, NodeMetrics metrics);
     }
 
-    /**
-     * The client-facing doors beside gRPC, in start order. The RESP and HTTP doors go here:
-     * {@code List.of(dev.pbkv.server.resp.RespDoor::new, dev.pbkv.server.http.HttpDoor::new)}.
-     */
+    /** The client-facing doors beside gRPC, in start order: the Redis protocol, then HTTP. */
     public static List<DoorFactory> extraDoors() {
-        return List.of();
+        return List.of(
+                (commands, s, metrics) -> new RespDoor(commands, new RespSettings(s.self().host(), s.self().respPort(),
+                        Math.toIntExact(s.limits().respMaxBulkBytes()), s.limits().respMaxArgs(),
+                        s.limits().respMaxInlineBytes()), metrics),
+                (commands, s, metrics) -> new HttpDoor(commands, new HttpSettings(s.self().host(), s.self().httpPort(),
+                        HttpSettings.DEFAULT_MAX_BODY_BYTES, HttpSettings.DEFAULT_MAX_URI_BYTES, 0), metrics));
     }
 
     private final Settings settings;
@@ -66,6 +73,7 @@ public final class Node {
     private Replicator replicator;
     private CommandLayer commands;
     private GrpcDoor grpcDoor;
+    private NodeMetrics metrics;
 
     public Node(Settings settings, ReplicatorFactory replicatorFactory, List<DoorFactory> doorFactories) {
         this.settings = settings;
@@ -91,8 +99,10 @@ public final class Node {
             grpcDoor = new GrpcDoor(commands, settings, replication.services());
             grpcDoor.start();
             doors.add(grpcDoor);
+            // One set of meters for every door, so /metrics shows RESP and HTTP requests alike.
+            metrics = new NodeMetrics(commands::status);
             for (DoorFactory factory : doorFactories) {
-                Door door = factory.create(commands, settings);
+                Door door = factory.create(commands, settings, metrics);
                 door.start();
                 doors.add(door);
             }
@@ -168,18 +178,20 @@ public final class Node {
         log.info("state -> SHUTTING_DOWN: shutdown requested (skip switchover: {})", skipSwitchover);
         boolean switched = false;
         try {
-            if (commands != null) {
-                try {
-                    commands.closeAndDrain().get(DRAIN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-                } catch (TimeoutException e) {
-                    log.warn("{} requests still in flight after {} ms; going on", commands.inFlight(), DRAIN_TIMEOUT_MILLIS);
-                }
-            }
+            // Hand over first: writes that arrive during the switchover are refused with the new
+            // primary's address (a retrying client goes on), instead of a bare "shutting down".
             if (replicator != null) {
                 try {
                     switched = replicator.shutdown(skipSwitchover).get(REPLICATOR_SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
                 } catch (TimeoutException e) {
                     log.warn("replication did not stop within {} ms; going on", REPLICATOR_SHUTDOWN_TIMEOUT_MILLIS);
+                }
+            }
+            if (commands != null) {
+                try {
+                    commands.closeAndDrain().get(DRAIN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    log.warn("{} requests still in flight after {} ms; going on", commands.inFlight(), DRAIN_TIMEOUT_MILLIS);
                 }
             }
         } catch (Exception e) {
@@ -213,6 +225,9 @@ public final class Node {
             } catch (RuntimeException e) {
                 log.warn("closing the replicator failed", e);
             }
+        }
+        if (metrics != null) {
+            metrics.close();
         }
         if (commands != null) {
             commands.close();

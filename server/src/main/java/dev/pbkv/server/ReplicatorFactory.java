@@ -1,12 +1,16 @@
 package dev.pbkv.server;
 
+import dev.pbkv.server.config.ReplicationSettings;
 import dev.pbkv.server.config.Settings;
+import dev.pbkv.server.replication.PairReplicator;
+import dev.pbkv.server.replication.PairSettings;
 import dev.pbkv.server.replication.Replicator;
 import dev.pbkv.server.replication.Role;
 import dev.pbkv.server.replication.SoloReplicator;
 import dev.pbkv.store.Store;
 import io.grpc.BindableService;
 
+import java.time.Clock;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -36,6 +40,16 @@ public interface ReplicatorFactory {
     ReplicatorFactory SOLO = (settings, store, own) -> Replication.of(new SoloReplicator(store, settings.role(),
             settings.role() == Role.PRIMARY ? own : settings::peerAddress));
 
-    /** The replication the node runs with. The pair replication replaces SOLO here. */
-    ReplicatorFactory DEFAULT = SOLO;
+    /** The pair: primary-backup replication with the peer named in the settings (docs/replication.md). */
+    ReplicatorFactory PAIR = (settings, store, own) -> {
+        ReplicationSettings rs = settings.replication();
+        PairReplicator replicator = new PairReplicator(store, settings.nodeId(), settings.role(), settings.peerAddress(),
+                own, PairSettings.of(rs.requireBackup(), rs.heartbeatMs(), rs.peerTimeoutMs(), rs.batchMaxRecords(),
+                        rs.snapshotChunkBytes(), rs.snapshotRateBytesPerSec()),
+                Clock.systemUTC());
+        return new Replication(replicator, List.of(replicator.service()));
+    };
+
+    /** The replication the node runs with. */
+    ReplicatorFactory DEFAULT = PAIR;
 }
