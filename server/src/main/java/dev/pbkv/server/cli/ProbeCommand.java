@@ -1,5 +1,8 @@
 package dev.pbkv.server.cli;
 
+import dev.pbkv.proto.AdminGrpc;
+import dev.pbkv.proto.NodeState;
+import dev.pbkv.proto.StatusRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -28,6 +31,11 @@ public final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "0",
             description = "Keep trying this long (default: ${DEFAULT-VALUE}, one try).")
     double waitSeconds;
+
+    @Option(names = "--settled",
+            description = "Also wait until the node has left COLD_START (found its peer or went on alone), "
+                    + "whatever role it ends up in.")
+    boolean settled;
 
     @Option(names = "--pid", paramLabel = "PID", description = "Give up at once if this process exits.")
     Long pid;
@@ -62,6 +70,12 @@ public final class ProbeCommand implements Callable<Integer> {
         try {
             HealthCheckResponse r = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
                     .check(HealthCheckRequest.newBuilder().setService(service).build());
+            if (settled && r.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
+                // A restarted primary may find that its peer took over and join as backup: that is settled too.
+                NodeState state = AdminGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
+                        .status(StatusRequest.getDefaultInstance()).getState();
+                return state == NodeState.COLD_START ? "COLD_START" : "SERVING";
+            }
             return r.getStatus().name();
         } catch (StatusRuntimeException e) {
             return e.getStatus().getCode().name();
