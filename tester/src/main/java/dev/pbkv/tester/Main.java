@@ -18,11 +18,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code bin/test}: replays .test files against the nodes of a test.conf. */
-@Command(name = "bin/test", mixinStandardHelpOptions = true,
+@Command(name = "bin/test", mixinStandardHelpOptions = true, version = "pbkv tester 0.1.0",
     description = {
-        "Replays .test files (by default every file in test-cases/, in name order) against the",
-        "servers of conf/test.conf and prints one line per case, then 'N passed, N failed'.",
-        "Exit code: 0 when every case passed, 1 when one failed, 2 on a usage or config error."})
+        "Replays .test files (default: every file in test-cases/, in name order)",
+        "against the servers of conf/test.conf; prints one line per case, then",
+        "'N passed, N failed'. Grammar: test-cases/README.md.",
+        "Exit code: 0 all passed, 1 a case failed, 2 usage or config error."})
 public final class Main implements Callable<Integer> {
 
   @Parameters(paramLabel = "FILE", description = ".test files or directories of them")

@@ -34,11 +34,17 @@ import java.util.concurrent.TimeoutException;
  * {@code put} is an insert followed, when the insert fails, by an update; {@code exists} is a get;
  * {@code status} reads {@code /health} ("state" and "role" when it is JSON that has them, else
  * only "it answers"), falling back to {@code /kvman/countkey} when there is no {@code /health};
- * {@code promote} is UNSUPPORTED. The failure code comes from a "code" field when the node sends
+ * {@code promote} is UNSUPPORTED. Reads carry {@code allow_stale=true} in the query, so a backup
+ * that honours it answers from its own copy. The failure code comes from a "code" field when the node sends
  * one, else from the HTTP status, else from the words of the error.
  */
 public final class HttpDriver implements Driver {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Sent with every read, as the gRPC driver sets allow_stale: a read sent on purpose to a backup
+   * asks for its own copy. Servers that do not know the parameter ignore it.
+   */
+  private static final String STALE = "allow_stale=true";
 
   private final String base;
   private final Duration deadline;
@@ -82,7 +88,7 @@ public final class HttpDriver implements Driver {
 
   @Override
   public OpResult get(String key) {
-    Answer a = send(HttpRequest.newBuilder(uri("/kv/get?key=" + encode(key))).GET());
+    Answer a = send(HttpRequest.newBuilder(uri("/kv/get?key=" + encode(key) + "&" + STALE)).GET());
     if (a.failure != null) {
       return a.failure.code().equals(FailureCode.NOT_FOUND) ? new OpResult.Missing() : a.failure;
     }
@@ -108,7 +114,7 @@ public final class HttpDriver implements Driver {
   @Override
   public OpResult count() {
     // The contract answers {"result": N}, without "success".
-    Raw raw = exchange(HttpRequest.newBuilder(uri("/kvman/countkey")).GET());
+    Raw raw = exchange(HttpRequest.newBuilder(uri("/kvman/countkey?" + STALE)).GET());
     if (raw.failure != null) {
       return raw.failure;
     }
@@ -135,7 +141,7 @@ public final class HttpDriver implements Driver {
 
   @Override
   public OpResult dump(boolean allowStale) {
-    Raw raw = exchange(HttpRequest.newBuilder(uri("/kvman/dump")).GET());
+    Raw raw = exchange(HttpRequest.newBuilder(uri(allowStale ? "/kvman/dump?" + STALE : "/kvman/dump")).GET());
     if (raw.failure != null) {
       return raw.failure;
     }

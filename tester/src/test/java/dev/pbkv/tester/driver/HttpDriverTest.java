@@ -43,6 +43,7 @@ class HttpDriverTest {
     assertThat(driver.exists("a key")).isEqualTo(new OpResult.Flag(true));
     assertThat(driver.exists("nope")).isEqualTo(new OpResult.Flag(false));
     assertThat(driver.count()).isEqualTo(new OpResult.Count(1));
+    assertThat(node.lastCountkeyQuery()).isEqualTo("allow_stale=true");
     assertThat(driver.dump(true)).isEqualTo(new OpResult.Dump(Map.of("a key", "v2")));
     assertThat(driver.delete("a key")).isEqualTo(new OpResult.Done());
     assertThat(driver.delete("a key")).isInstanceOfSatisfying(OpResult.Failed.class,

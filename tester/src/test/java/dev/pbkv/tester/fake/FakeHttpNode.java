@@ -22,6 +22,8 @@ public final class FakeHttpNode implements AutoCloseable {
 
   private final Map<String, String> data = new ConcurrentHashMap<>();
   private final HttpServer server;
+  /** The query string of the last countkey, so tests can see what the driver sent. */
+  private volatile String lastQuery;
   /** What /health answers; null: no /health at all (404). */
   private volatile String health = "{\"state\":\"SYNC\",\"role\":\"primary\"}";
 
@@ -36,7 +38,10 @@ public final class FakeHttpNode implements AutoCloseable {
       answer(x, 200, v == null ? Map.of("success", "false", "error", "key not found")
           : Map.of("success", "true", "value", v));
     });
-    server.createContext("/kvman/countkey", x -> answer(x, 200, Map.of("result", data.size())));
+    server.createContext("/kvman/countkey", x -> {
+      lastQuery = x.getRequestURI().getRawQuery();
+      answer(x, 200, Map.of("result", data.size()));
+    });
     server.createContext("/kvman/dump", x -> answer(x, 200, new HashMap<>(data)));
     server.createContext("/kvman/shutdown", x -> answer(x, 200, Map.of("success", "true")));
     server.createContext("/health", x -> {
@@ -52,6 +57,10 @@ public final class FakeHttpNode implements AutoCloseable {
 
   public String baseUrl() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  public String lastCountkeyQuery() {
+    return lastQuery;
   }
 
   public Map<String, String> data() {
