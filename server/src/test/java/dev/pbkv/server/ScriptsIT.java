@@ -69,7 +69,7 @@ class ScriptsIT {
         writeSettings(0);
         Run first = script("start_server", "-p");
         assertThat(first.exit()).as(first.output()).isZero();
-        assertThat(first.output()).contains("pbkv primary running: pid");
+        assertThat(first.output()).contains("pbkv primary running").contains(": pid ");
         long pid = Long.parseLong(Files.readString(dir.resolve("p/pbkv.pid")).trim());
         assertThat(ProcessHandle.of(pid)).get().matches(ProcessHandle::isAlive);
         assertThat(dir.resolve("p/node.json")).exists();

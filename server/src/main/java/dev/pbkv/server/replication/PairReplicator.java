@@ -349,7 +349,17 @@ public final class PairReplicator implements Replicator {
 
     @Override
     public String primaryAddress() {
-        return isActingPrimary() ? clientAddress.get() : primaryClientAddress;
+        return isActingPrimary() ? clientAddress.get() : primaryHint();
+    }
+
+    /**
+     * Where a client refused here should go: the primary this node follows, or, before it has
+     * found one, its peer (the replication service shares the peer's client gRPC port, so the peer
+     * address is the best guess a client can act on).
+     */
+    private String primaryHint() {
+        String known = primaryClientAddress;
+        return known != null ? known : peerAddress;
     }
 
     @Override
@@ -1274,7 +1284,7 @@ public final class PairReplicator implements Replicator {
 
     private NotPrimaryException notPrimary() {
         String why = role == Role.BACKUP ? "this node is the backup" : "this node is in state " + state;
-        return new NotPrimaryException(why + "; writes go to the primary", primaryClientAddress);
+        return new NotPrimaryException(why + "; writes go to the primary", primaryHint());
     }
 
     private boolean isActingPrimary() {
