@@ -43,11 +43,11 @@ final class DumpStream {
     }
 
     /** Streams the dump; completes with whether it was whole, once the last byte is written. */
-    CompletableFuture<Boolean> run(Commands commands) {
+    CompletableFuture<Boolean> run(Commands commands, boolean allowStale) {
         CompletableFuture<Boolean> done = new CompletableFuture<>();
         CompletableFuture<Reply<Void>> dump;
         try {
-            dump = commands.dump(false, this::page);
+            dump = commands.dump(allowStale, this::page);
         } catch (RuntimeException e) {
             dump = CompletableFuture.failedFuture(e);
         }

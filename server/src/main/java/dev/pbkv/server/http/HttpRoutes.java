@@ -136,6 +136,9 @@ final class HttpRoutes {
         long start = System.nanoTime();
         RequestMeter meter = meters.get(endpoint);
         CompletableFuture<FullHttpResponse> answer;
+        // allow_stale=true lets a backup answer reads from its own copy (as gRPC's allow_stale);
+        // the tester reads both nodes this way to compare them.
+        boolean allowStale = "true".equalsIgnoreCase(fields.get("allow_stale"));
         switch (endpoint) {
             case INSERT, UPDATE -> {
                 String key = fields.get("key");
@@ -161,15 +164,15 @@ final class HttpRoutes {
                 if (key == null) {
                     return missing(ctx, "key", keepAlive, meter, start);
                 }
-                answer = commands.get(utf8(key), false).thenApply(r -> r instanceof Reply.Success<byte[]> s
+                answer = commands.get(utf8(key), allowStale).thenApply(r -> r instanceof Reply.Success<byte[]> s
                         ? HttpAnswers.success(ctx.alloc(), Map.of("value", HttpAnswers.text(s.value())))
                         : HttpAnswers.failure(ctx.alloc(), (Reply.Failure<?>) r));
             }
-            case COUNTKEY -> answer = commands.count(false).thenApply(r -> r instanceof Reply.Success<Long> s
+            case COUNTKEY -> answer = commands.count(allowStale).thenApply(r -> r instanceof Reply.Success<Long> s
                     ? HttpAnswers.json(ctx.alloc(), HttpResponseStatus.OK, Map.of("result", s.value()))
                     : HttpAnswers.failure(ctx.alloc(), (Reply.Failure<?>) r));
             case DUMP -> {
-                return new DumpStream(ctx, keepAlive).run(commands)
+                return new DumpStream(ctx, keepAlive).run(commands, allowStale)
                         .whenComplete((ok, e) -> meter.record(start, e == null && ok)).thenApply(ok -> null);
             }
             case SHUTDOWN -> answer = shutdown(ctx);

@@ -240,6 +240,18 @@ class HttpDoorTest {
     }
 
     @Test
+    void aBackupAnswersReadsFromItsOwnCopyWhenStaleReadsAreAllowed() throws Exception {
+        post("/kv/insert", form("key", "s", "value", "v1"));
+        commands.actAsBackup(true);
+        assertThat(get("/kv/get?key=s").statusCode()).isEqualTo(503);
+        HttpResponse<String> stale = get("/kv/get?key=s&allow_stale=true");
+        assertThat(stale.statusCode()).isEqualTo(200);
+        assertThat(json(stale).get("value").asText()).isEqualTo("v1");
+        assertThat(json(get("/kvman/countkey?allow_stale=true")).get("result").asLong()).isEqualTo(1);
+        assertThat(json(get("/kvman/dump?allow_stale=true")).get("s").asText()).isEqualTo("v1");
+    }
+
+    @Test
     void badRequestsAnswerJsonErrors() throws Exception {
         HttpResponse<String> unknown = get("/kv/nothing");
         assertThat(unknown.statusCode()).isEqualTo(404);
