@@ -13,6 +13,7 @@
 # backup to its Status showing SYNC (and, from its log, WARM_START to SYNC). Switchover: a writer
 # without client retries, from the first refused to the first accepted write (bin/lib/PairBench.java).
 # Each figure is printed with the load average; a summary is written to target/bench/pair-*.txt.
+# PBKV_BENCH_KEEP=1 keeps the nodes' data directories and logs.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -44,7 +45,7 @@ pids=()
 
 cleanup() {
   for p in "${pids[@]}"; do stop_pid "$p"; done
-  rm -rf "$work"
+  if [ -z "${PBKV_BENCH_KEEP:-}" ]; then rm -rf "$work"; else echo "bench pair: kept $work" >&2; fi
 }
 trap cleanup EXIT
 
