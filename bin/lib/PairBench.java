@@ -113,9 +113,9 @@ public class PairBench {
             }
         }
         boolean switched = shutdown.get(30, TimeUnit.SECONDS);
-        System.out.printf("switched_over=%s writes_before=%d refusals=%d refused_to_accepted_ms=%.1f "
+        System.out.printf("switched_over=%s new_primary=%s writes_before=%d refusals=%d refused_to_accepted_ms=%.1f "
                         + "last_accepted_to_first_accepted_ms=%.1f shutdown_call_to_first_accepted_ms=%.1f%n",
-                switched, before, refusals, (firstAcceptedAfter - firstRefused) / 1e6,
+                switched, target, before, refusals, (firstAcceptedAfter - firstRefused) / 1e6,
                 (firstAcceptedAfter - lastAcceptedBefore) / 1e6, (firstAcceptedAfter - shutdownSent) / 1e6);
     }
 }
