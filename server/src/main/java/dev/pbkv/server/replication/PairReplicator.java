@@ -349,7 +349,17 @@ public final class PairReplicator implements Replicator {
 
     @Override
     public String primaryAddress() {
-        return isActingPrimary() ? clientAddress.get() : primaryClientAddress;
+        return isActingPrimary() ? clientAddress.get() : knownPrimary();
+    }
+
+    /**
+     * Where a client refused here should go: the primary this node last heard of; else, on a
+     * backup, its configured peer (the only other node, whose gRPC port also serves clients), so
+     * that a backup that has not reached its primary yet still points clients at it.
+     */
+    private String knownPrimary() {
+        String known = primaryClientAddress;
+        return known != null ? known : role == Role.BACKUP ? peerAddress : null;
     }
 
     @Override
@@ -1274,7 +1284,7 @@ public final class PairReplicator implements Replicator {
 
     private NotPrimaryException notPrimary() {
         String why = role == Role.BACKUP ? "this node is the backup" : "this node is in state " + state;
-        return new NotPrimaryException(why + "; writes go to the primary", primaryClientAddress);
+        return new NotPrimaryException(why + "; writes go to the primary", knownPrimary());
     }
 
     private boolean isActingPrimary() {
