@@ -52,7 +52,8 @@ cleanup() {
     kill -KILL "$node_pid" 2>/dev/null || true
     wait "$node_pid" 2>/dev/null || true
   fi
-  [ -n "$node_dir" ] && rm -rf "$node_dir"
+  # an if, not `[ ] && rm`: a false test as the trap's last command made the script exit 1
+  if [ -n "$node_dir" ]; then rm -rf "$node_dir"; fi
 }
 trap cleanup EXIT
 

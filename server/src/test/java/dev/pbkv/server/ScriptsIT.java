@@ -69,7 +69,8 @@ class ScriptsIT {
         writeSettings(0);
         Run first = script("start_server", "-p");
         assertThat(first.exit()).as(first.output()).isZero();
-        assertThat(first.output()).contains("pbkv primary running").contains(": pid ");
+        // start_server names the role and state the node ended in (a primary alone: BOOTSTRAP)
+        assertThat(first.output()).contains("pbkv primary running (now PRIMARY, BOOTSTRAP): pid");
         long pid = Long.parseLong(Files.readString(dir.resolve("p/pbkv.pid")).trim());
         assertThat(ProcessHandle.of(pid)).get().matches(ProcessHandle::isAlive);
         assertThat(dir.resolve("p/node.json")).exists();

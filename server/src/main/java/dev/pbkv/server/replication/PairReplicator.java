@@ -349,17 +349,17 @@ public final class PairReplicator implements Replicator {
 
     @Override
     public String primaryAddress() {
-        return isActingPrimary() ? clientAddress.get() : primaryHint();
+        return isActingPrimary() ? clientAddress.get() : knownPrimary();
     }
 
     /**
-     * Where a client refused here should go: the primary this node follows, or, before it has
-     * found one, its peer (the replication service shares the peer's client gRPC port, so the peer
-     * address is the best guess a client can act on).
+     * Where a client refused here should go: the primary this node last heard of; else, on a
+     * backup, its configured peer (the only other node, whose gRPC port also serves clients), so
+     * that a backup that has not reached its primary yet still points clients at it.
      */
-    private String primaryHint() {
+    private String knownPrimary() {
         String known = primaryClientAddress;
-        return known != null ? known : peerAddress;
+        return known != null ? known : role == Role.BACKUP ? peerAddress : null;
     }
 
     @Override
@@ -1284,7 +1284,7 @@ public final class PairReplicator implements Replicator {
 
     private NotPrimaryException notPrimary() {
         String why = role == Role.BACKUP ? "this node is the backup" : "this node is in state " + state;
-        return new NotPrimaryException(why + "; writes go to the primary", primaryHint());
+        return new NotPrimaryException(why + "; writes go to the primary", knownPrimary());
     }
 
     private boolean isActingPrimary() {

@@ -2,6 +2,13 @@ package dev.pbkv.server.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import dev.pbkv.proto.AdminGrpc;
+import dev.pbkv.proto.DumpRequest;
+import dev.pbkv.proto.NodeState;
+import dev.pbkv.proto.Role;
+import dev.pbkv.proto.StatusRequest;
+import dev.pbkv.proto.StatusResponse;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -22,6 +29,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -213,8 +221,21 @@ public final class NodeProcess implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Launches the node and waits only until it is up (Admin health SERVING), whatever role it
+     * ends in: e.g. an old primary that must rejoin as backup after a promotion.
+     */
+    public NodeProcess startUp() {
+        startNoWait();
+        return awaitReady(Readiness.UP);
+    }
+
     /** Waits until node.json names the gRPC port and health says the node is ready. */
     public NodeProcess awaitReady() {
+        return awaitReady(readiness);
+    }
+
+    private NodeProcess awaitReady(Readiness readiness) {
         await("pbkv " + role + " ready").atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(100))
                 .until(() -> {
                     if (!isAlive()) {
@@ -293,6 +314,44 @@ public final class NodeProcess implements AutoCloseable {
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
         } catch (IOException e) {
             return "(no log: " + e + ")";
+        }
+    }
+
+    /** Admin.Status of the running node. */
+    public StatusResponse status() {
+        return AdminGrpc.newBlockingStub(channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .status(StatusRequest.getDefaultInstance());
+    }
+
+    /** Waits until Admin.Status shows this role and state (a node that exits while waiting fails the wait). */
+    public NodeProcess awaitState(Role r, NodeState s, Duration atMost) {
+        await(this.role + " " + r + " " + s).atMost(atMost).pollInterval(Duration.ofMillis(100))
+                .ignoreException(StatusRuntimeException.class)
+                .until(() -> {
+                    if (!isAlive()) {
+                        throw new IllegalStateException(this.role + " exited; log tail:\n" + logTail(40));
+                    }
+                    StatusResponse st = status();
+                    return st.getRole() == r && st.getState() == s;
+                });
+        return this;
+    }
+
+    /** Admin.Dump (stale reads allowed, so a backup answers too): every entry, ordered by key bytes. */
+    public TreeMap<ByteString, ByteString> dump() {
+        TreeMap<ByteString, ByteString> all = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
+        AdminGrpc.newBlockingStub(channel()).withDeadlineAfter(120, TimeUnit.SECONDS)
+                .dump(DumpRequest.newBuilder().setAllowStale(true).build())
+                .forEachRemaining(page -> page.getEntriesList().forEach(e -> all.put(e.getKey(), e.getValue())));
+        return all;
+    }
+
+    /** Whether the node's log (all its runs) contains this text. */
+    public boolean logContains(String text) {
+        try {
+            return Files.readString(logFile()).contains(text);
+        } catch (IOException e) {
+            return false;
         }
     }
 
