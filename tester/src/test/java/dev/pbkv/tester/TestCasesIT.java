@@ -68,16 +68,29 @@ class TestCasesIT {
 
   @Test
   void everyCasePassesAgainstARealPair() throws IOException, ConfigException {
+    replay(System.getProperty("pbkv.test.cases", "all").trim(), System.getProperty("pbkv.test.driver", "grpc"));
+  }
+
+  /**
+   * The same files over the cross-team HTTP contract, as another team's tester would drive us.
+   * A few cases by default (basic operations, the backup, missing keys) to keep the build short;
+   * {@code -Dpbkv.test.http.cases=all} replays every case over HTTP.
+   */
+  @Test
+  void casesPassOverTheHttpContract() throws IOException, ConfigException {
+    replay(System.getProperty("pbkv.test.http.cases", "0,4,8").trim(), "http");
+  }
+
+  private void replay(String selection, String driver) throws IOException, ConfigException {
     assumeTrue(Files.isExecutable(root.resolve("bin/start_server")), "bin/start_server is not there yet");
     assumeTrue(Files.exists(root.resolve("server/target/pbkv-server.jar")), "the server jar is not built");
-    String selection = System.getProperty("pbkv.test.cases", "all").trim();
     assumeTrue(!selection.equals("none") && !selection.isEmpty(), "pbkv.test.cases=none");
 
     List<Path> cases = selectCases(selection);
     assertThat(cases).as("cases selected by pbkv.test.cases=" + selection).isNotEmpty();
 
     Path settings = writeSettings();
-    Path testConf = writeTestConf(settings);
+    Path testConf = writeTestConf(settings, driver);
     TestConfig config = TestConfig.load(testConf, root);
 
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -136,11 +149,11 @@ class TestCasesIT {
     return file;
   }
 
-  private Path writeTestConf(Path settingsFile) throws IOException {
+  private Path writeTestConf(Path settingsFile, String driver) throws IOException {
     ObjectMapper json = new ObjectMapper();
     JsonNode settings = json.readTree(settingsFile.toFile());
     ObjectNode conf = json.createObjectNode();
-    conf.put("driver", System.getProperty("pbkv.test.driver", "grpc").toLowerCase(Locale.ROOT));
+    conf.put("driver", driver.toLowerCase(Locale.ROOT));
     conf.put("with_err_msg", true);
     conf.put("concur_num", 8);
     conf.put("workdir", root.toString());
