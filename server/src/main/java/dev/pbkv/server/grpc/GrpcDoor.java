@@ -7,6 +7,7 @@ import dev.pbkv.server.Door;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.NodeStatus;
 import dev.pbkv.server.config.Settings;
+import dev.pbkv.server.http.NodeMetrics;
 import dev.pbkv.server.replication.NodeState;
 import dev.pbkv.server.replication.Role;
 import io.grpc.BindableService;
@@ -48,6 +49,8 @@ public final class GrpcDoor implements Door {
     private final Commands commands;
     private final Settings settings;
     private final List<BindableService> extraServices;
+    /** Where KeyValue and Admin calls are counted; null: not counted. */
+    private final NodeMetrics metrics;
     private final HealthStatusManager health = new HealthStatusManager();
     private EventLoopGroup boss;
     private EventLoopGroup workers;
@@ -55,10 +58,15 @@ public final class GrpcDoor implements Door {
     private ScheduledExecutorService healthPoller;
     private Server server;
 
-    public GrpcDoor(Commands commands, Settings settings, List<BindableService> extraServices) {
+    public GrpcDoor(Commands commands, Settings settings, List<BindableService> extraServices, NodeMetrics metrics) {
         this.commands = commands;
         this.settings = settings;
         this.extraServices = List.copyOf(extraServices);
+        this.metrics = metrics;
+    }
+
+    public GrpcDoor(Commands commands, Settings settings, List<BindableService> extraServices) {
+        this(commands, settings, extraServices, null);
     }
 
     public GrpcDoor(Commands commands, Settings settings) {
@@ -90,6 +98,9 @@ public final class GrpcDoor implements Door {
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(reflectionV1Alpha());
         extraServices.forEach(builder::addService);
+        if (metrics != null) {
+            builder.intercept(new MeteringInterceptor(metrics));
+        }
         updateHealth();
         server = builder.build().start();
         healthPoller = Executors.newSingleThreadScheduledExecutor(named("pbkv-grpc-health-%d"));
