@@ -96,11 +96,11 @@ public final class Node {
             ReplicatorFactory.Replication replication = replicatorFactory.create(settings, store, this::grpcAddress);
             replicator = replication.replicator();
             commands = new CommandLayer(store, replicator, settings, this::shutdown);
-            grpcDoor = new GrpcDoor(commands, settings, replication.services());
+            // One set of meters for every door, so /metrics shows gRPC, RESP and HTTP requests alike.
+            metrics = new NodeMetrics(commands::status);
+            grpcDoor = new GrpcDoor(commands, settings, replication.services(), metrics);
             grpcDoor.start();
             doors.add(grpcDoor);
-            // One set of meters for every door, so /metrics shows RESP and HTTP requests alike.
-            metrics = new NodeMetrics(commands::status);
             for (DoorFactory factory : doorFactories) {
                 Door door = factory.create(commands, settings, metrics);
                 door.start();

@@ -7,6 +7,7 @@ import dev.pbkv.server.Door;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.NodeStatus;
 import dev.pbkv.server.config.Settings;
+import dev.pbkv.server.http.NodeMetrics;
 import dev.pbkv.server.replication.NodeState;
 import dev.pbkv.server.replication.Role;
 import io.grpc.BindableService;
@@ -34,9 +35,11 @@ import java.util.concurrent.TimeUnit;
  * The gRPC door: KeyValue and Admin, gRPC health and server reflection, and any extra services
  * the node registers (node-to-node replication), on one port.
  *
- * <p>Threads: one Netty boss thread accepts, "pbkv-grpc-io" event loops read and write, and
- * handlers run on the "pbkv-grpc" pool (never on an event loop, since a command may wait on a
- * lock or a disk); answers are sent from whichever thread completes the command's future.
+ * <p>Threads: one Netty boss thread accepts, "pbkv-grpc-io" event loops read and write and run
+ * the KeyValue point operations (the command layer answers them with futures and does not block,
+ * as for the RESP door); every other call (Scan, Admin, replication, health) runs on the
+ * "pbkv-grpc" pool (see {@link HandlerPoolInterceptor}); answers are sent from whichever thread
+ * completes the command's future.
  * Health is re-evaluated every 100 ms on "pbkv-grpc-health": the default service and
  * pbkv.v1.KeyValue are SERVING only while this node is a primary that serves (BOOTSTRAP or SYNC);
  * pbkv.v1.Admin is SERVING while the node is up and not shutting down (how a backup is probed).
@@ -48,6 +51,8 @@ public final class GrpcDoor implements Door {
     private final Commands commands;
     private final Settings settings;
     private final List<BindableService> extraServices;
+    /** Where KeyValue and Admin calls are counted; null: not counted. */
+    private final NodeMetrics metrics;
     private final HealthStatusManager health = new HealthStatusManager();
     private EventLoopGroup boss;
     private EventLoopGroup workers;
@@ -55,10 +60,15 @@ public final class GrpcDoor implements Door {
     private ScheduledExecutorService healthPoller;
     private Server server;
 
-    public GrpcDoor(Commands commands, Settings settings, List<BindableService> extraServices) {
+    public GrpcDoor(Commands commands, Settings settings, List<BindableService> extraServices, NodeMetrics metrics) {
         this.commands = commands;
         this.settings = settings;
         this.extraServices = List.copyOf(extraServices);
+        this.metrics = metrics;
+    }
+
+    public GrpcDoor(Commands commands, Settings settings, List<BindableService> extraServices) {
+        this(commands, settings, extraServices, null);
     }
 
     public GrpcDoor(Commands commands, Settings settings) {
@@ -82,7 +92,9 @@ public final class GrpcDoor implements Door {
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
                 .channelType(NioServerSocketChannel.class)
-                .executor(handlers)
+                // Calls start on the event loops; HandlerPoolInterceptor moves all but the
+                // KeyValue point operations onto the handlers pool (it saves a hop per call).
+                .directExecutor()
                 .maxInboundMessageSize(maxMessage)
                 .addService(new KeyValueService(commands))
                 .addService(new AdminService(commands))
@@ -90,6 +102,10 @@ public final class GrpcDoor implements Door {
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(reflectionV1Alpha());
         extraServices.forEach(builder::addService);
+        if (metrics != null) {
+            builder.intercept(new MeteringInterceptor(metrics));
+        }
+        builder.intercept(new HandlerPoolInterceptor(handlers)); // outermost: decides the thread first
         updateHealth();
         server = builder.build().start();
         healthPoller = Executors.newSingleThreadScheduledExecutor(named("pbkv-grpc-health-%d"));

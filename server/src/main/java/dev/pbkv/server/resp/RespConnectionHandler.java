@@ -512,9 +512,11 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         pending.add(new Pending((CompletableFuture<Object>) (CompletableFuture<?>) future, (ReplyEncoder<Object>) encoder, command, start,
                 closeAfter));
         pendingCount = pending.size();
-        if (!future.isDone()) {
-            future.whenComplete((r, e) -> onCompleted());
-        }
+        // Always register, even if the future is done by now: it may have completed (on the log
+        // thread) after the isDone() check above, and then nothing else would drain it; on a done
+        // future whenComplete runs onCompleted here, on the event loop, and the reply goes out at
+        // channelReadComplete. (Skipping this left replies queued forever: redis-benchmark -P 1 hung.)
+        future.whenComplete((r, e) -> onCompleted());
         updateAutoRead();
     }
 
