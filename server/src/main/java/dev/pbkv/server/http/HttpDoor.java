@@ -1,20 +1,10 @@
 package dev.pbkv.server.http;
 
 import dev.pbkv.server.Door;
+import dev.pbkv.server.TcpListener;
 import dev.pbkv.server.command.Commands;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -22,15 +12,10 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -46,19 +31,18 @@ public final class HttpDoor implements Door {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpDoor.class);
     private static final int MAX_HEADER_BYTES = 16 * 1024;
+    private static final long CLOSE_GRACE_MILLIS = 1000;
 
     private final Commands commands;
     private final HttpSettings settings;
     private final NodeMetrics metrics;
     private final boolean ownsMetrics;
-    private final ChannelGroup channels = new DefaultChannelGroup("pbkv-http", GlobalEventExecutor.INSTANCE);
     /** Requests read and not yet answered, over all connections; close() waits a grace for zero. */
     private final AtomicInteger inFlight = new AtomicInteger();
 
     /** Set by start(), cleared by close(); guarded by this. */
-    private EventLoopGroup acceptGroup;
-    private EventLoopGroup ioGroup;
-    private Channel serverChannel;
+    /** The listening socket and its loops while started; set under this, read from any thread. */
+    private volatile TcpListener listener;
     /** The bound port, published by start() for port() on any thread. */
     private volatile int boundPort = -1;
 
@@ -86,37 +70,16 @@ public final class HttpDoor implements Door {
 
     @Override
     public synchronized void start() throws IOException {
-        if (serverChannel != null) {
+        if (listener != null) {
             throw new IllegalStateException("http door already started");
         }
         HttpRoutes routes = new HttpRoutes(commands, metrics);
-        acceptGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("pbkv-http-accept"),
-                NioIoHandler.newFactory());
-        ioGroup = new MultiThreadIoEventLoopGroup(settings.effectiveIoThreads(),
-                new DefaultThreadFactory("pbkv-http-io"), NioIoHandler.newFactory());
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(acceptGroup, ioGroup)
-                .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        channels.add(ch);
-                        ch.pipeline().addLast("http-codec", new HttpServerCodec(settings.maxUriBytes(),
-                                MAX_HEADER_BYTES, 64 * 1024));
-                        ch.pipeline().addLast("http-aggregator", new JsonRefusingAggregator(settings.maxBodyBytes()));
-                        ch.pipeline().addLast("http-handler", new HttpRequestHandler(routes, inFlight));
-                    }
-                });
-        try {
-            serverChannel = bootstrap.bind(settings.host(), settings.port()).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
-            shutdownGroups();
-            throw new IOException("http door cannot bind " + settings.host() + ":" + settings.port() + ": " + e, e);
-        }
-        boundPort = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        listener = TcpListener.bind("http", settings.host(), settings.port(), settings.effectiveIoThreads(), ch -> {
+            ch.pipeline().addLast("http-codec", new HttpServerCodec(settings.maxUriBytes(), MAX_HEADER_BYTES, 64 * 1024));
+            ch.pipeline().addLast("http-aggregator", new JsonRefusingAggregator(settings.maxBodyBytes()));
+            ch.pipeline().addLast("http-handler", new HttpRequestHandler(routes, inFlight));
+        });
+        boundPort = listener.port();
         LOG.info("http door listening on {}:{}", settings.host(), boundPort);
     }
 
@@ -132,43 +95,17 @@ public final class HttpDoor implements Door {
 
     @Override
     public synchronized void close() {
-        if (serverChannel == null) {
+        if (listener == null) {
             return;
         }
-        serverChannel.close().syncUninterruptibly();
-        serverChannel = null;
-        boolean ownLoop = false;
-        for (EventExecutor executor : ioGroup) {
-            ownLoop |= executor.inEventLoop();
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        while (!ownLoop && inFlight.get() > 0 && System.nanoTime() < deadline) {
-            // Answers in flight (a /kvman/shutdown among them) get a moment to be written.
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        if (ownLoop) {
-            channels.close();
-        } else {
-            channels.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
-        }
-        shutdownGroups();
-        if (!ownLoop) {
-            ioGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        }
+        TcpListener closing = listener;
+        listener = null;
+        // Answers in flight (a /kvman/shutdown among them) get a moment to be written.
+        closing.close(CLOSE_GRACE_MILLIS, () -> inFlight.get() > 0);
         if (ownsMetrics) {
             metrics.close();
         }
         LOG.info("http door closed");
-    }
-
-    private void shutdownGroups() {
-        acceptGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        ioGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 
     /** Answers an oversized body with the contract's JSON (413) instead of Netty's empty reply, then closes. */
