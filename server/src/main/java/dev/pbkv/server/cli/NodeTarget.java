@@ -4,10 +4,12 @@ import dev.pbkv.server.NodeInfoFile;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.ToIntFunction;
 import java.util.concurrent.TimeUnit;
 
 /** Which running node a helper command talks to: --port, or the port in a data directory's node.json. */
@@ -42,6 +44,27 @@ final class NodeTarget {
             throw new IllegalArgumentException("give --port or --data-dir");
         }
         return NodeInfoFile.read(dataDir).map(NodeInfoFile::grpc);
+    }
+
+    /**
+     * Runs one Admin call on the node and closes the channel. Prints why and answers 1 when the
+     * node is not serving (no node.json) or the call fails; otherwise answers what call returns.
+     */
+    int callAdmin(String what, ToIntFunction<ManagedChannel> call) {
+        Optional<Integer> p = port();
+        if (p.isEmpty()) {
+            System.out.println("no node.json in " + dataDir + ": the node is not serving");
+            return 1;
+        }
+        ManagedChannel channel = channel(host(), p.get());
+        try {
+            return call.applyAsInt(channel);
+        } catch (StatusRuntimeException e) {
+            System.out.println(what + " failed: " + e.getStatus());
+            return 1;
+        } finally {
+            close(channel);
+        }
     }
 
     static ManagedChannel channel(String host, int port) {

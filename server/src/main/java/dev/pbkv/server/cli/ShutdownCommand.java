@@ -3,13 +3,10 @@ package dev.pbkv.server.cli;
 import dev.pbkv.proto.AdminGrpc;
 import dev.pbkv.proto.ShutdownRequest;
 import dev.pbkv.proto.ShutdownResponse;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -29,23 +26,12 @@ public final class ShutdownCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Optional<Integer> port = target.port();
-        if (port.isEmpty()) {
-            System.out.println("no node.json in " + target.dataDir + ": the node is not serving");
-            return 1;
-        }
-        ManagedChannel channel = NodeTarget.channel(target.host(), port.get());
-        try {
+        return target.callAdmin("shutdown", channel -> {
             ShutdownResponse r = AdminGrpc.newBlockingStub(channel)
                     .withDeadlineAfter((long) (timeoutSeconds * 1000), TimeUnit.MILLISECONDS)
                     .shutdown(ShutdownRequest.newBuilder().setSkipSwitchover(skipSwitchover).build());
             System.out.println("shutdown accepted (switched over: " + r.getSwitchedOver() + ")");
             return 0;
-        } catch (StatusRuntimeException e) {
-            System.out.println("shutdown failed: " + e.getStatus());
-            return 1;
-        } finally {
-            NodeTarget.close(channel);
-        }
+        });
     }
 }

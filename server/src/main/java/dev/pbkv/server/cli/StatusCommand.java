@@ -3,12 +3,9 @@ package dev.pbkv.server.cli;
 import com.google.protobuf.TextFormat;
 import dev.pbkv.proto.AdminGrpc;
 import dev.pbkv.proto.StatusRequest;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -21,22 +18,11 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Optional<Integer> port = target.port();
-        if (port.isEmpty()) {
-            System.out.println("no node.json in " + target.dataDir + ": the node is not serving");
-            return 1;
-        }
-        ManagedChannel channel = NodeTarget.channel(target.host(), port.get());
-        try {
+        return target.callAdmin("status", channel -> {
             var r = AdminGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
                     .status(StatusRequest.getDefaultInstance());
             System.out.println(TextFormat.printer().shortDebugString(r));
             return 0;
-        } catch (StatusRuntimeException e) {
-            System.out.println("status failed: " + e.getStatus());
-            return 1;
-        } finally {
-            NodeTarget.close(channel);
-        }
+        });
     }
 }
