@@ -1,5 +1,8 @@
 package dev.pbkv.server;
 
+import dev.pbkv.server.net.Door;
+import dev.pbkv.server.cli.NodeInfoFile;
+
 import dev.pbkv.server.command.CommandLayer;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.DoorAddresses;
@@ -7,7 +10,7 @@ import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.grpc.GrpcDoor;
 import dev.pbkv.server.http.HttpDoor;
 import dev.pbkv.server.http.HttpSettings;
-import dev.pbkv.server.http.NodeMetrics;
+import dev.pbkv.server.metrics.NodeMetrics;
 import dev.pbkv.server.replication.Replicator;
 import dev.pbkv.server.resp.RespDoor;
 import dev.pbkv.server.resp.RespSettings;

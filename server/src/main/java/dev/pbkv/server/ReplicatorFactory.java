@@ -5,7 +5,7 @@ import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.replication.PairReplicator;
 import dev.pbkv.server.replication.PairSettings;
 import dev.pbkv.server.replication.Replicator;
-import dev.pbkv.server.replication.Role;
+import dev.pbkv.server.role.Role;
 import dev.pbkv.server.replication.SoloReplicator;
 import dev.pbkv.store.Store;
 import io.grpc.BindableService;

@@ -1,6 +1,6 @@
 package dev.pbkv.server.cli;
 
-import dev.pbkv.server.NodeInfoFile;
+import dev.pbkv.server.cli.NodeInfoFile;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;

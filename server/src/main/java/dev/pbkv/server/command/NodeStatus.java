@@ -1,7 +1,7 @@
 package dev.pbkv.server.command;
 
-import dev.pbkv.server.replication.NodeState;
-import dev.pbkv.server.replication.Role;
+import dev.pbkv.server.role.NodeState;
+import dev.pbkv.server.role.Role;
 
 /** What Admin.Status, RESP INFO and /metrics show about a node. */
 public record NodeStatus(

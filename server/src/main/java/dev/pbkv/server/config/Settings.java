@@ -1,7 +1,7 @@
 package dev.pbkv.server.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pbkv.server.replication.Role;
+import dev.pbkv.server.role.Role;
 
 /**
  * The effective configuration of one node: conf/settings.conf, then the documented defaults for

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.pbkv.server.replication.Role;
+import dev.pbkv.server.role.Role;
 import dev.pbkv.store.FsyncPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,6 +1,6 @@
 package dev.pbkv.server.config;
 
-import dev.pbkv.server.replication.Role;
+import dev.pbkv.server.role.Role;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 

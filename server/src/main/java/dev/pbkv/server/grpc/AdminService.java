@@ -13,8 +13,8 @@ import dev.pbkv.proto.StatusResponse;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.KeyValue;
 import dev.pbkv.server.command.NodeStatus;
-import dev.pbkv.server.replication.NodeState;
-import dev.pbkv.server.replication.Role;
+import dev.pbkv.server.role.NodeState;
+import dev.pbkv.server.role.Role;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 

@@ -2,8 +2,8 @@ package dev.pbkv.server.grpc;
 
 import dev.pbkv.proto.AdminGrpc;
 import dev.pbkv.proto.KeyValueGrpc;
-import dev.pbkv.server.http.NodeMetrics;
-import dev.pbkv.server.http.RequestMeter;
+import dev.pbkv.server.metrics.NodeMetrics;
+import dev.pbkv.server.metrics.RequestMeter;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;

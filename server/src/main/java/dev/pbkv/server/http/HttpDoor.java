@@ -1,7 +1,9 @@
 package dev.pbkv.server.http;
 
-import dev.pbkv.server.Door;
-import dev.pbkv.server.TcpListener;
+import dev.pbkv.server.metrics.NodeMetrics;
+
+import dev.pbkv.server.net.Door;
+import dev.pbkv.server.net.TcpListener;
 import dev.pbkv.server.command.Commands;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,12 +1,15 @@
 package dev.pbkv.server.http;
 
+import dev.pbkv.server.metrics.NodeMetrics;
+import dev.pbkv.server.metrics.RequestMeter;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.NodeStatus;
 import dev.pbkv.server.command.Reply;
 import dev.pbkv.server.command.WriteAck;
 import dev.pbkv.server.command.WriteTag;
-import dev.pbkv.server.replication.NodeState;
+import dev.pbkv.server.role.NodeState;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,5 +1,8 @@
 package dev.pbkv.server.replication;
 
+import dev.pbkv.server.role.Role;
+import dev.pbkv.server.role.NodeState;
+
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.RateLimiter;

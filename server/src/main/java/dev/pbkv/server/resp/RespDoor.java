@@ -1,10 +1,10 @@
 package dev.pbkv.server.resp;
 
-import dev.pbkv.server.Door;
-import dev.pbkv.server.TcpListener;
+import dev.pbkv.server.net.Door;
+import dev.pbkv.server.net.TcpListener;
 import dev.pbkv.server.command.Commands;
-import dev.pbkv.server.http.NodeMetrics;
-import dev.pbkv.server.http.RequestMeter;
+import dev.pbkv.server.metrics.NodeMetrics;
+import dev.pbkv.server.metrics.RequestMeter;
 import io.netty.channel.Channel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

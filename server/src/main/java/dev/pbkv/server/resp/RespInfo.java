@@ -1,7 +1,7 @@
 package dev.pbkv.server.resp;
 
 import dev.pbkv.server.command.NodeStatus;
-import dev.pbkv.server.replication.Role;
+import dev.pbkv.server.role.Role;
 
 import java.util.Locale;
 
@@ -73,7 +73,7 @@ final class RespInfo {
                 if (status.peerConnected() && status.peerAddress() != null) {
                     HostPort peer = HostPort.parse(status.peerAddress());
                     b.append("slave0:ip=").append(peer.host()).append(",port=").append(peer.port())
-                            .append(",state=").append(status.state() == dev.pbkv.server.replication.NodeState.SYNC
+                            .append(",state=").append(status.state() == dev.pbkv.server.role.NodeState.SYNC
                                     ? "online" : "wait_bgsave")
                             .append(",offset=").append(status.peerAckedOffset()).append(",lag=0\r\n");
                 }

@@ -1,7 +1,7 @@
 package dev.pbkv.server.resp;
 
 import dev.pbkv.server.command.NodeStatus;
-import dev.pbkv.server.replication.Role;
+import dev.pbkv.server.role.Role;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.charset.StandardCharsets;

@@ -2,9 +2,9 @@ package dev.pbkv.server.command;
 
 import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.config.SettingsLoader;
-import dev.pbkv.server.replication.NodeState;
+import dev.pbkv.server.role.NodeState;
 import dev.pbkv.server.replication.Replicator;
-import dev.pbkv.server.replication.Role;
+import dev.pbkv.server.role.Role;
 import dev.pbkv.server.replication.SoloReplicator;
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.Store;

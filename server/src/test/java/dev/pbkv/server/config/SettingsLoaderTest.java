@@ -1,6 +1,6 @@
 package dev.pbkv.server.config;
 
-import dev.pbkv.server.replication.Role;
+import dev.pbkv.server.role.Role;
 import dev.pbkv.store.FsyncPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -3,7 +3,7 @@ package dev.pbkv.server.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pbkv.server.command.ErrorCode;
-import dev.pbkv.server.replication.NodeState;
+import dev.pbkv.server.role.NodeState;
 import dev.pbkv.server.resp.InMemoryCommands;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

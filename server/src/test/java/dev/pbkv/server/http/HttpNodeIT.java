@@ -1,5 +1,7 @@
 package dev.pbkv.server.http;
 
+import dev.pbkv.server.metrics.NodeMetrics;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;

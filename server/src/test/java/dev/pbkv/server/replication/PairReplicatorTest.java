@@ -1,5 +1,8 @@
 package dev.pbkv.server.replication;
 
+import dev.pbkv.server.role.Role;
+import dev.pbkv.server.role.NodeState;
+
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.Op;
 import dev.pbkv.store.StoreResult;

@@ -7,8 +7,8 @@ import dev.pbkv.server.command.NodeStatus;
 import dev.pbkv.server.command.Reply;
 import dev.pbkv.server.command.WriteAck;
 import dev.pbkv.server.command.WriteTag;
-import dev.pbkv.server.replication.NodeState;
-import dev.pbkv.server.replication.Role;
+import dev.pbkv.server.role.NodeState;
+import dev.pbkv.server.role.Role;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

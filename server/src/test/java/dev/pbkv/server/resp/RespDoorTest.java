@@ -1,7 +1,7 @@
 package dev.pbkv.server.resp;
 
 import dev.pbkv.server.command.ErrorCode;
-import dev.pbkv.server.replication.NodeState;
+import dev.pbkv.server.role.NodeState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

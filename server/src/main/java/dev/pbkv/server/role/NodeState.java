@@ -1,4 +1,4 @@
-package dev.pbkv.server.replication;
+package dev.pbkv.server.role;
 
 /** The replication state machine's states; see docs/state-machine.md. Exactly these five. */
 public enum NodeState {

@@ -1,4 +1,4 @@
-package dev.pbkv.server;
+package dev.pbkv.server.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package dev.pbkv.server;
+package dev.pbkv.server.net;
 
 import java.io.IOException;
 

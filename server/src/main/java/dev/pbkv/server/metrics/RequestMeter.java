@@ -1,4 +1,4 @@
-package dev.pbkv.server.http;
+package dev.pbkv.server.metrics;
 
 import io.micrometer.core.instrument.Timer;
 

@@ -1,8 +1,8 @@
-package dev.pbkv.server.http;
+package dev.pbkv.server.metrics;
 
 import dev.pbkv.server.command.NodeStatus;
-import dev.pbkv.server.replication.NodeState;
-import dev.pbkv.server.replication.Role;
+import dev.pbkv.server.role.NodeState;
+import dev.pbkv.server.role.Role;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
