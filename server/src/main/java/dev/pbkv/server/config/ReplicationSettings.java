@@ -3,7 +3,7 @@ package dev.pbkv.server.config;
 /**
  * The {@code replication} section.
  *
- * @param requireBackup           writes fail while the backup is not in sync (course contract; default false)
+ * @param requireBackup           writes are refused (UNAVAILABLE) while no backup is attached: a backup still catching up counts as attached, its acknowledgement is then awaited (course contract; default false)
  * @param heartbeatMs             heartbeat period on the replication stream (default 100)
  * @param peerTimeoutMs           the peer counts as gone after this long without a message (default 1000)
  * @param batchMaxRecords         most log records in one replication message (default 1024)
