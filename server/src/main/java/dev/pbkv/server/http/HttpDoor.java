@@ -2,7 +2,7 @@ package dev.pbkv.server.http;
 
 import dev.pbkv.server.metrics.NodeMetrics;
 
-import dev.pbkv.server.net.Door;
+import dev.pbkv.server.net.ListeningDoor;
 import dev.pbkv.server.net.TcpListener;
 import dev.pbkv.server.command.Commands;
 import io.netty.channel.ChannelFutureListener;
@@ -14,10 +14,8 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.netty.channel.socket.SocketChannel;
 
-import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -29,24 +27,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * body limits in the codec before anything is buffered; and it is already the library of the
  * other two doors, so the node has one I/O model.
  */
-public final class HttpDoor implements Door {
+public final class HttpDoor extends ListeningDoor {
 
-    private static final Logger LOG = LoggerFactory.getLogger(HttpDoor.class);
     private static final int MAX_HEADER_BYTES = 16 * 1024;
-    private static final long CLOSE_GRACE_MILLIS = 1000;
 
-    private final Commands commands;
     private final HttpSettings settings;
+    private final HttpRoutes routes;
     private final NodeMetrics metrics;
     private final boolean ownsMetrics;
     /** Requests read and not yet answered, over all connections; close() waits a grace for zero. */
     private final AtomicInteger inFlight = new AtomicInteger();
-
-    /** Set by start(), cleared by close(); guarded by this. */
-    /** The listening socket and its loops while started; set under this, read from any thread. */
-    private volatile TcpListener listener;
-    /** The bound port, published by start() for port() on any thread. */
-    private volatile int boundPort = -1;
 
     /** A door with metrics of its own (request meters of this door, and the node's status gauges). */
     public HttpDoor(Commands commands, HttpSettings settings) {
@@ -59,55 +49,36 @@ public final class HttpDoor implements Door {
     }
 
     private HttpDoor(Commands commands, HttpSettings settings, NodeMetrics metrics, boolean ownsMetrics) {
-        this.commands = commands;
+        super("http", settings.host(), settings.port(), settings.effectiveIoThreads());
         this.settings = settings;
         this.metrics = metrics;
         this.ownsMetrics = ownsMetrics;
+        this.routes = new HttpRoutes(commands, metrics);
     }
 
     @Override
-    public String name() {
-        return "http";
+    protected void initConnection(SocketChannel ch) {
+        ch.pipeline().addLast("http-codec", new HttpServerCodec(settings.maxUriBytes(), MAX_HEADER_BYTES, 64 * 1024));
+        ch.pipeline().addLast("http-aggregator", new JsonRefusingAggregator(settings.maxBodyBytes()));
+        ch.pipeline().addLast("http-handler", new HttpRequestHandler(routes, inFlight));
+    }
+
+    /** Answers in flight (a /kvman/shutdown among them) get a moment to be written. */
+    @Override
+    protected boolean answersPending(TcpListener listener) {
+        return inFlight.get() > 0;
     }
 
     @Override
-    public synchronized void start() throws IOException {
-        if (listener != null) {
-            throw new IllegalStateException("http door already started");
+    protected void afterClose() {
+        if (ownsMetrics) {
+            metrics.close();
         }
-        HttpRoutes routes = new HttpRoutes(commands, metrics);
-        listener = TcpListener.bind("http", settings.host(), settings.port(), settings.effectiveIoThreads(), ch -> {
-            ch.pipeline().addLast("http-codec", new HttpServerCodec(settings.maxUriBytes(), MAX_HEADER_BYTES, 64 * 1024));
-            ch.pipeline().addLast("http-aggregator", new JsonRefusingAggregator(settings.maxBodyBytes()));
-            ch.pipeline().addLast("http-handler", new HttpRequestHandler(routes, inFlight));
-        });
-        boundPort = listener.port();
-        LOG.info("http door listening on {}:{}", settings.host(), boundPort);
-    }
-
-    @Override
-    public int port() {
-        return boundPort;
     }
 
     /** The metrics this door serves at /metrics. */
     public NodeMetrics metrics() {
         return metrics;
-    }
-
-    @Override
-    public synchronized void close() {
-        if (listener == null) {
-            return;
-        }
-        TcpListener closing = listener;
-        listener = null;
-        // Answers in flight (a /kvman/shutdown among them) get a moment to be written.
-        closing.close(CLOSE_GRACE_MILLIS, () -> inFlight.get() > 0);
-        if (ownsMetrics) {
-            metrics.close();
-        }
-        LOG.info("http door closed");
     }
 
     /** Answers an oversized body with the contract's JSON (413) instead of Netty's empty reply, then closes. */

@@ -1,5 +1,7 @@
 package dev.pbkv.server.http;
 
+import dev.pbkv.server.net.ListeningDoor;
+
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -7,7 +9,6 @@ import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -55,11 +56,6 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
-            LOG.debug("http connection {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
-        } else {
-            LOG.warn("http connection {} failed; closing it", ctx.channel().remoteAddress(), cause);
-        }
-        ctx.close();
+        ListeningDoor.closeFailedConnection("http", ctx, cause);
     }
 }

@@ -1,5 +1,7 @@
 package dev.pbkv.server.http;
 
+import dev.pbkv.server.net.ListeningDoor;
+
 /**
  * The HTTP door's settings, validated once here.
  *
@@ -16,20 +18,12 @@ public record HttpSettings(String host, int port, int maxBodyBytes, int maxUriBy
     public static final int DEFAULT_MAX_URI_BYTES = 64 * 1024;
 
     public HttpSettings {
-        if (host == null || host.isBlank()) {
-            throw new IllegalArgumentException("http host must not be empty");
-        }
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("http-port must be 0..65535, got " + port);
-        }
+        ListeningDoor.checkListenSettings("http", host, port, ioThreads);
         if (maxBodyBytes < 1024) {
             throw new IllegalArgumentException("http max body bytes must be >= 1024, got " + maxBodyBytes);
         }
         if (maxUriBytes < 256) {
             throw new IllegalArgumentException("http max uri bytes must be >= 256, got " + maxUriBytes);
-        }
-        if (ioThreads < 0) {
-            throw new IllegalArgumentException("http io threads must be >= 0, got " + ioThreads);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.pbkv.server.resp;
 
+import dev.pbkv.server.net.ListeningDoor;
+
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.ErrorCode;
 import dev.pbkv.server.command.Reply;
@@ -13,7 +15,6 @@ import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
@@ -142,12 +143,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
-            LOG.debug("resp connection {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
-        } else {
-            LOG.warn("resp connection {} failed; closing it", ctx.channel().remoteAddress(), cause);
-        }
-        ctx.close();
+        ListeningDoor.closeFailedConnection("resp", ctx, cause);
     }
 
     // ---- dispatch -------------------------------------------------------------------------------

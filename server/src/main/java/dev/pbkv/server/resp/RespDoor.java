@@ -1,15 +1,13 @@
 package dev.pbkv.server.resp;
 
-import dev.pbkv.server.net.Door;
+import dev.pbkv.server.net.ListeningDoor;
 import dev.pbkv.server.net.TcpListener;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.metrics.NodeMetrics;
 import dev.pbkv.server.metrics.RequestMeter;
 import io.netty.channel.Channel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.netty.channel.socket.SocketChannel;
 
-import java.io.IOException;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,10 +21,7 @@ import java.util.concurrent.atomic.LongAdder;
  * event-loop threads ("pbkv-resp-io-N"). Nothing blocks an event loop: the command layer's
  * futures complete wherever they complete, and replies are written back on the connection's loop.
  */
-public final class RespDoor implements Door {
-
-    private static final Logger LOG = LoggerFactory.getLogger(RespDoor.class);
-    private static final long CLOSE_GRACE_MILLIS = 1000;
+public final class RespDoor extends ListeningDoor {
 
     private final Commands commands;
     private final RespSettings settings;
@@ -39,18 +34,13 @@ public final class RespDoor implements Door {
     final AtomicLong clientIds = new AtomicLong();
     final long startedNanos = System.nanoTime();
 
-    /** Set by start(), cleared by close(); guarded by this. */
-    /** The listening socket and its loops while started; set under this, read from any thread. */
-    private volatile TcpListener listener;
-    /** The bound port, published by start() for port() on any thread. */
-    private volatile int boundPort = -1;
-
     public RespDoor(Commands commands, RespSettings settings) {
         this(commands, settings, null);
     }
 
     /** @param metrics where to record request counts and latencies; null records nothing */
     public RespDoor(Commands commands, RespSettings settings, NodeMetrics metrics) {
+        super("resp", settings.host(), settings.port(), settings.effectiveIoThreads());
         this.commands = commands;
         this.settings = settings;
         for (RespCommand c : RespCommand.values()) {
@@ -59,40 +49,16 @@ public final class RespDoor implements Door {
     }
 
     @Override
-    public String name() {
-        return "resp";
+    protected void initConnection(SocketChannel ch) {
+        connectionsReceived.incrementAndGet();
+        ch.pipeline().addLast("resp-decoder", new RespRequestDecoder(
+                settings.maxBulkBytes(), settings.maxArgs(), settings.maxInlineBytes()));
+        ch.pipeline().addLast("resp-handler", new RespConnectionHandler(this));
     }
 
     @Override
-    public synchronized void start() throws IOException {
-        if (listener != null) {
-            throw new IllegalStateException("resp door already started");
-        }
-        listener = TcpListener.bind("resp", settings.host(), settings.port(), settings.effectiveIoThreads(), ch -> {
-            connectionsReceived.incrementAndGet();
-            ch.pipeline().addLast("resp-decoder", new RespRequestDecoder(
-                    settings.maxBulkBytes(), settings.maxArgs(), settings.maxInlineBytes()));
-            ch.pipeline().addLast("resp-handler", new RespConnectionHandler(RespDoor.this));
-        });
-        boundPort = listener.port();
-        LOG.info("resp door listening on {}:{}", settings.host(), boundPort);
-    }
-
-    @Override
-    public int port() {
-        return boundPort;
-    }
-
-    @Override
-    public synchronized void close() {
-        if (listener == null) {
-            return;
-        }
-        TcpListener closing = listener;
-        listener = null;
-        closing.close(CLOSE_GRACE_MILLIS,
-                () -> closing.connections().stream().anyMatch(RespDoor::hasRepliesPending));
-        LOG.info("resp door closed");
+    protected boolean answersPending(TcpListener listener) {
+        return listener.connections().stream().anyMatch(RespDoor::hasRepliesPending);
     }
 
     private static boolean hasRepliesPending(Channel channel) {
@@ -109,8 +75,7 @@ public final class RespDoor implements Door {
     }
 
     int connectedClients() {
-        TcpListener l = listener;
-        return l == null ? 0 : l.connections().size();
+        return openConnections();
     }
 
     RespSettings settings() {

@@ -1,5 +1,7 @@
 package dev.pbkv.server.resp;
 
+import dev.pbkv.server.net.ListeningDoor;
+
 /**
  * The Redis-protocol door's settings, validated once here.
  *
@@ -21,12 +23,7 @@ public record RespSettings(String host, int port, int maxBulkBytes, int maxArgs,
     public static final int DEFAULT_MAX_INLINE_BYTES = 64 * 1024;
 
     public RespSettings {
-        if (host == null || host.isBlank()) {
-            throw new IllegalArgumentException("resp host must not be empty");
-        }
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("resp-port must be 0..65535, got " + port);
-        }
+        ListeningDoor.checkListenSettings("resp", host, port, ioThreads);
         if (maxBulkBytes < 1) {
             throw new IllegalArgumentException("limits.resp-max-bulk-bytes must be >= 1, got " + maxBulkBytes);
         }
@@ -35,9 +32,6 @@ public record RespSettings(String host, int port, int maxBulkBytes, int maxArgs,
         }
         if (maxInlineBytes < 64) {
             throw new IllegalArgumentException("limits.resp-max-inline-bytes must be >= 64, got " + maxInlineBytes);
-        }
-        if (ioThreads < 0) {
-            throw new IllegalArgumentException("resp io threads must be >= 0, got " + ioThreads);
         }
     }
 
