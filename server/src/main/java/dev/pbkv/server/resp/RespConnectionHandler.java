@@ -152,29 +152,23 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         RespCommand command = RespCommand.lookup(args[0]);
         if (command == null) {
             String name = new String(args[0], StandardCharsets.UTF_8);
-            immediate(null, false, (v, o) -> {
-                RespWriter.error(o, unknownCommand(name, args));
-                return false;
-            });
+            refuse(null, unknownCommand(name, args));
             return;
         }
         if (!command.arityAccepts(args.length)) {
-            immediate(command, false, (v, o) -> {
-                RespWriter.error(o, RespErrors.wrongArity(command.lowerName));
-                return false;
-            });
+            refuse(command, RespErrors.wrongArity(command.lowerName));
             return;
         }
         long start = System.nanoTime();
         switch (command) {
-            case GET -> reply(commands.get(args[1], allowStale), command, start, false, RespConnectionHandler::encodeGet);
+            case GET -> reply(commands.get(args[1], allowStale), command, start, false, RespReplies::encodeGet);
             case SET -> set(args, start);
             case PUT -> reply(commands.put(args[1], args[2], WriteTag.NONE), command, start, false,
-                    RespConnectionHandler::encodeWriteOk);
+                    RespReplies::encodeWriteOk);
             case DEL, DELETE -> delete(args, command, start);
             case EXISTS -> exists(args, start);
             case DBSIZE, COUNT -> reply(commands.count(allowStale), command, start, false,
-                    RespConnectionHandler::encodeInteger);
+                    RespReplies::encodeInteger);
             case MGET -> mget(args, start);
             case MSET -> mset(args, start);
             case PING -> immediate(command, false, (v, o) -> {
@@ -242,45 +236,33 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
                     || RespCommand.is(option, "EXAT") || RespCommand.is(option, "PXAT")
                     || RespCommand.is(option, "KEEPTTL")) {
                 String name = ascii(option).toUpperCase(java.util.Locale.ROOT);
-                immediate(RespCommand.SET, false, (v, o) -> {
-                    RespWriter.error(o, "ERR SET " + name + ": expiry is not supported by pbkv (keys do not expire)");
-                    return false;
-                });
+                refuse(RespCommand.SET, "ERR SET " + name + ": expiry is not supported by pbkv (keys do not expire)");
                 return;
             } else if (RespCommand.is(option, "GET")) {
-                immediate(RespCommand.SET, false, (v, o) -> {
-                    RespWriter.error(o, "ERR SET ... GET is not supported by pbkv; use GET then SET");
-                    return false;
-                });
+                refuse(RespCommand.SET, "ERR SET ... GET is not supported by pbkv; use GET then SET");
                 return;
             } else {
-                immediate(RespCommand.SET, false, (v, o) -> {
-                    RespWriter.error(o, RespErrors.SYNTAX);
-                    return false;
-                });
+                refuse(RespCommand.SET, RespErrors.SYNTAX);
                 return;
             }
         }
         if (nx && xx) {
-            immediate(RespCommand.SET, false, (v, o) -> {
-                RespWriter.error(o, RespErrors.SYNTAX);
-                return false;
-            });
+            refuse(RespCommand.SET, RespErrors.SYNTAX);
         } else if (nx) {
             reply(commands.insert(args[1], args[2], WriteTag.NONE), RespCommand.SET, start, false,
-                    (r, o) -> encodeConditionalWrite(r, o, ErrorCode.ALREADY_EXISTS));
+                    (r, o) -> RespReplies.encodeConditionalWrite(r, o, ErrorCode.ALREADY_EXISTS));
         } else if (xx) {
             reply(commands.update(args[1], args[2], WriteTag.NONE), RespCommand.SET, start, false,
-                    (r, o) -> encodeConditionalWrite(r, o, ErrorCode.NOT_FOUND));
+                    (r, o) -> RespReplies.encodeConditionalWrite(r, o, ErrorCode.NOT_FOUND));
         } else {
             reply(commands.put(args[1], args[2], WriteTag.NONE), RespCommand.SET, start, false,
-                    RespConnectionHandler::encodeWriteOk);
+                    RespReplies::encodeWriteOk);
         }
     }
 
     private void delete(byte[][] args, RespCommand command, long start) {
         if (args.length == 2) {
-            reply(commands.delete(args[1], WriteTag.NONE), command, start, false, RespConnectionHandler::encodeDeleted);
+            reply(commands.delete(args[1], WriteTag.NONE), command, start, false, RespReplies::encodeDeleted);
             return;
         }
         @SuppressWarnings("unchecked")
@@ -350,10 +332,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void mset(byte[][] args, long start) {
         if ((args.length - 1) % 2 != 0) {
-            immediate(RespCommand.MSET, false, (v, o) -> {
-                RespWriter.error(o, RespErrors.wrongArity("mset"));
-                return false;
-            });
+            refuse(RespCommand.MSET, RespErrors.wrongArity("mset"));
             return;
         }
         @SuppressWarnings("unchecked")
@@ -376,10 +355,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     private void shutdown(byte[][] args, long start) {
         for (int i = 1; i < args.length; i++) {
             if (RespCommand.is(args[i], "ABORT")) {
-                immediate(RespCommand.SHUTDOWN, false, (v, o) -> {
-                    RespWriter.error(o, "ERR SHUTDOWN ABORT is not supported by pbkv");
-                    return false;
-                });
+                refuse(RespCommand.SHUTDOWN, "ERR SHUTDOWN ABORT is not supported by pbkv");
                 return;
             }
             // NOSAVE, SAVE, NOW and FORCE change nothing: pbkv always flushes its log on the way down.
@@ -429,69 +405,15 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         return true;
     }
 
-    // ---- reply encoders -------------------------------------------------------------------------
-
-    private static boolean encodeGet(Reply<byte[]> r, ByteBuf o) {
-        if (r instanceof Reply.Success<byte[]> s) {
-            RespWriter.bulk(o, s.value());
-            return true;
-        }
-        Reply.Failure<byte[]> f = (Reply.Failure<byte[]>) r;
-        if (f.code() == ErrorCode.NOT_FOUND) {
-            RespWriter.nil(o);
-            return true;
-        }
-        RespWriter.error(o, RespErrors.toErrorLine(f, false));
-        return false;
-    }
-
-    private static boolean encodeWriteOk(Reply<WriteAck> r, ByteBuf o) {
-        if (r instanceof Reply.Failure<WriteAck> f) {
-            RespWriter.error(o, RespErrors.toErrorLine(f, true));
-            return false;
-        }
-        RespWriter.ok(o);
-        return true;
-    }
-
-    /** SET NX / XX: the condition not holding is a nil reply, not an error. */
-    private static boolean encodeConditionalWrite(Reply<WriteAck> r, ByteBuf o, ErrorCode conditionFailed) {
-        if (r instanceof Reply.Failure<WriteAck> f) {
-            if (f.code() == conditionFailed) {
-                RespWriter.nil(o);
-                return true;
-            }
-            RespWriter.error(o, RespErrors.toErrorLine(f, true));
-            return false;
-        }
-        RespWriter.ok(o);
-        return true;
-    }
-
-    private static boolean encodeDeleted(Reply<WriteAck> r, ByteBuf o) {
-        if (r instanceof Reply.Success) {
-            RespWriter.integer(o, 1);
-            return true;
-        }
-        Reply.Failure<WriteAck> f = (Reply.Failure<WriteAck>) r;
-        if (f.code() == ErrorCode.NOT_FOUND) {
-            RespWriter.integer(o, 0);
-            return true;
-        }
-        RespWriter.error(o, RespErrors.toErrorLine(f, true));
-        return false;
-    }
-
-    private static boolean encodeInteger(Reply<Long> r, ByteBuf o) {
-        if (r instanceof Reply.Success<Long> s) {
-            RespWriter.integer(o, s.value());
-            return true;
-        }
-        RespWriter.error(o, RespErrors.toErrorLine((Reply.Failure<Long>) r, false));
-        return false;
-    }
-
     // ---- ordering and flushing ------------------------------------------------------------------
+
+    /** Answers an error line at once, in request order, without calling the command layer. */
+    private void refuse(RespCommand command, String errorLine) {
+        immediate(command, false, (v, o) -> {
+            RespWriter.error(o, errorLine);
+            return false;
+        });
+    }
 
     private void immediate(RespCommand command, boolean closeAfter, ReplyEncoder<Void> encoder) {
         reply(DONE, command, System.nanoTime(), closeAfter, encoder);

@@ -1,0 +1,77 @@
+package dev.pbkv.server.resp;
+
+import dev.pbkv.server.command.ErrorCode;
+import dev.pbkv.server.command.Reply;
+import dev.pbkv.server.command.WriteAck;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * How one command layer result becomes one RESP reply, for the commands whose replies several
+ * requests share (GET, SET and its NX/XX forms, DEL, counts). Each answers whether the result was
+ * a success, for the door's metrics; a failure becomes the error line of {@link RespErrors}.
+ */
+final class RespReplies {
+
+    private RespReplies() {
+    }
+
+    static boolean encodeGet(Reply<byte[]> r, ByteBuf o) {
+        if (r instanceof Reply.Success<byte[]> s) {
+            RespWriter.bulk(o, s.value());
+            return true;
+        }
+        Reply.Failure<byte[]> f = (Reply.Failure<byte[]>) r;
+        if (f.code() == ErrorCode.NOT_FOUND) {
+            RespWriter.nil(o);
+            return true;
+        }
+        RespWriter.error(o, RespErrors.toErrorLine(f, false));
+        return false;
+    }
+
+    static boolean encodeWriteOk(Reply<WriteAck> r, ByteBuf o) {
+        if (r instanceof Reply.Failure<WriteAck> f) {
+            RespWriter.error(o, RespErrors.toErrorLine(f, true));
+            return false;
+        }
+        RespWriter.ok(o);
+        return true;
+    }
+
+    /** SET NX / XX: the condition not holding is a nil reply, not an error. */
+    static boolean encodeConditionalWrite(Reply<WriteAck> r, ByteBuf o, ErrorCode conditionFailed) {
+        if (r instanceof Reply.Failure<WriteAck> f) {
+            if (f.code() == conditionFailed) {
+                RespWriter.nil(o);
+                return true;
+            }
+            RespWriter.error(o, RespErrors.toErrorLine(f, true));
+            return false;
+        }
+        RespWriter.ok(o);
+        return true;
+    }
+
+    static boolean encodeDeleted(Reply<WriteAck> r, ByteBuf o) {
+        if (r instanceof Reply.Success) {
+            RespWriter.integer(o, 1);
+            return true;
+        }
+        Reply.Failure<WriteAck> f = (Reply.Failure<WriteAck>) r;
+        if (f.code() == ErrorCode.NOT_FOUND) {
+            RespWriter.integer(o, 0);
+            return true;
+        }
+        RespWriter.error(o, RespErrors.toErrorLine(f, true));
+        return false;
+    }
+
+    static boolean encodeInteger(Reply<Long> r, ByteBuf o) {
+        if (r instanceof Reply.Success<Long> s) {
+            RespWriter.integer(o, s.value());
+            return true;
+        }
+        RespWriter.error(o, RespErrors.toErrorLine((Reply.Failure<Long>) r, false));
+        return false;
+    }
+}
