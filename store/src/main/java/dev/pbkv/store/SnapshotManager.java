@@ -122,7 +122,12 @@ final class SnapshotManager {
         }
     }
 
-    /** See {@link Store#snapshotForTransfer}: a fresh snapshot, pinned until the handle is closed. */
+    /**
+     * A snapshot of the current contents for a peer, streamed from a snapshot file (a fresh one
+     * is written first). While the handle is open the log keeps every record after its offset
+     * and the file stays. The snapshot is fuzzy (see docs/persistence.md): the receiver is exact
+     * once it has applied the tail up to the snapshot's end offset.
+     */
     SnapshotHandle snapshotForTransfer() throws IOException {
         try {
             snapshotNow().get();
@@ -187,7 +192,13 @@ final class SnapshotManager {
         }
     }
 
-    /** See {@link Store#installSnapshot}. Caller's thread, under the maintenance lock, then the write lock. */
+    /**
+     * Replaces the whole contents with a snapshot from a peer; the log restarts after its offset.
+     * The stream is first copied to a file and checked (a broken stream changes nothing); the
+     * install then commits by renaming that file to {@code install.snap}, and recovery finishes
+     * an install it finds there, so a crash never mixes the old log with the new snapshot.
+     * Caller's thread, under the maintenance lock, then the write lock.
+     */
     void install(InputStream in) throws IOException {
         head.maintenanceLock.lock();
         try {

@@ -24,11 +24,10 @@ import java.util.function.Consumer;
  * The durable store: the in-memory map, the append-only log and snapshots, in one data directory.
  * See docs/persistence.md for the file formats, recovery and what is forced when.
  *
- * <p>A façade: it holds the write path and the reads; recovery ({@link StoreRecovery}), snapshots
- * ({@link SnapshotManager}), the cut of a divergent tail ({@link TailTruncation}) and the undo of
- * writes the log could not take ({@link UnloggedWriteRollback}) live in their own classes. The
- * map itself is not handed out: {@link #lookup}, {@link #count} and {@link #forEachInBucket}
- * read it; only {@link #apply} and {@link #applyReplicated} write it.
+ * <p>A façade over the write path and the reads. Recovery ({@link StoreRecovery}), snapshots
+ * ({@link SnapshotManager}), the cut of a divergent tail ({@link TailTruncation}), the undo of
+ * writes the log could not take ({@link UnloggedWriteRollback}) and log reads
+ * ({@link RetainedLogReader}) have their own classes. The map is not handed out.
  *
  * <p>Writes are totally ordered: {@link #apply} and {@link #applyReplicated} run under one write
  * lock ({@link HistoryHead}, with the lock order) that covers the map change, the offset
@@ -74,13 +73,11 @@ public final class Store implements AutoCloseable {
         this.retainedLog = new RetainedLogReader(head, segments, log);
     }
 
-    /** Log thread: bytes written, counted towards the next automatic snapshot. */
-    private void onLogBytesWritten(long bytes) {
+    private void onLogBytesWritten(long bytes) { // log thread
         snapshots.onBytesWritten(bytes);
     }
 
-    /** Log thread, after a write failure: undo in the map the writes above what the files hold. */
-    private void onLogFailure(long held) {
+    private void onLogFailure(long held) { // log thread, after a write failure
         rollback.undoAbove(held);
     }
 
@@ -137,7 +134,6 @@ public final class Store implements AutoCloseable {
         map.forEachInBucket(bucket, visitor);
     }
 
-    /** The arena's capacity and use, the index bytes and the entry count. */
     public MemoryStats memoryStats() {
         return map.memoryStats();
     }
@@ -255,7 +251,8 @@ public final class Store implements AutoCloseable {
      * The map equals the history's state at {@link #lastOffset()} once lastOffset is at least
      * this: after loading a fuzzy snapshot (recovery, or a peer's snapshot installed) the map may
      * already hold effects of records up to this offset. A backup is exact, and fit to serve or be
-     * promoted, only from then on; 0 when nothing fuzzy was loaded.
+     * promoted, only from then on; 0 when nothing fuzzy was loaded. The server does not call it
+     * yet (docs/persistence.md, "Replication hooks", says where that leaves a gap).
      */
     public long consistentFromOffset() {
         return head.fuzzyEnd;
@@ -323,41 +320,24 @@ public final class Store implements AutoCloseable {
     // ---------------------------------------------------------------- divergent tail and snapshots
 
     /**
-     * Discards every record above offset and rebuilds the map without them: the divergent tail
-     * of an old primary. Returns the number of records dropped. The map cannot undo an effect,
-     * so it is rebuilt from the newest snapshot that holds nothing above offset plus the log up
-     * to offset; snapshots above offset are deleted first so a crash cannot bring the tail back.
-     * Throws IOException when no such snapshot or log remains (the caller then needs a full
-     * snapshot from its peer).
+     * Discards every record above offset (a divergent tail) from the log, the snapshots and the
+     * map; returns how many. Throws IOException when it cannot (see {@link TailTruncation}).
      */
     public long truncateAfter(long offset) throws IOException {
         return truncation.truncateAfter(offset);
     }
 
-    /**
-     * A snapshot of the current contents for a peer, streamed from a snapshot file (a fresh one
-     * is written first). While the handle is open the log keeps every record after its offset
-     * and the file stays. The snapshot is fuzzy (see docs/persistence.md): the receiver is exact
-     * once it has applied the tail up to the snapshot's end offset.
-     */
+    /** A fresh snapshot for a peer; the log after it is kept while the handle is open. */
     public SnapshotHandle snapshotForTransfer() throws IOException {
         return snapshots.snapshotForTransfer();
     }
 
-    /**
-     * Replaces the whole contents with a snapshot from a peer; the log restarts after its offset.
-     * The stream is first copied to a file and checked (a broken stream changes nothing); the
-     * install then commits by renaming that file to {@code install.snap}, and recovery finishes
-     * an install it finds there, so a crash never mixes the old log with the new snapshot.
-     */
+    /** Replaces the whole contents with a peer's snapshot; the log restarts after its offset. */
     public void installSnapshot(InputStream in) throws IOException {
         snapshots.install(in);
     }
 
-    /**
-     * Writes a snapshot now, in the background, and truncates the log it covers. Completes with
-     * the snapshot's offset.
-     */
+    /** Writes a snapshot in the background and truncates the log it covers; completes with its offset. */
     public CompletableFuture<Long> snapshotNow() {
         return snapshots.snapshotNow();
     }

@@ -33,7 +33,14 @@ final class TailTruncation {
         this.snapshots = snapshots;
     }
 
-    /** See {@link Store#truncateAfter}. */
+    /**
+     * Discards every record above offset and rebuilds the map without them: the divergent tail
+     * of an old primary. Returns the number of records dropped. The map cannot undo an effect,
+     * so it is rebuilt from the newest snapshot that holds nothing above offset plus the log up
+     * to offset; snapshots above offset are deleted first so a crash cannot bring the tail back.
+     * Throws IOException when no such snapshot or log remains (the caller then needs a full
+     * snapshot from its peer).
+     */
     long truncateAfter(long offset) throws IOException {
         if (offset < 0) {
             throw new IllegalArgumentException("offset must not be negative: " + offset);
