@@ -95,7 +95,7 @@ public final class Node {
         try {
             store = Store.open(storeConfig(settings));
             log.info("store open at {}: {} keys, last offset {}, epoch {}", storeDir(settings),
-                    store.map().count(), store.lastOffset(), store.epoch());
+                    store.count(), store.lastOffset(), store.epoch());
             ReplicatorFactory.Replication replication = replicatorFactory.create(settings, store, this::grpcAddress);
             replicator = replication.replicator();
             commands = new CommandLayer(store, replicator, settings, this::shutdown);

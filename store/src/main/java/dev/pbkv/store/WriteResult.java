@@ -1,12 +1,24 @@
 package dev.pbkv.store;
 
+import dev.pbkv.store.map.Lookup;
+
 /**
  * The outcome of {@link Store#apply}.
  *
- * @param result the store's answer
- * @param record the log record the write produced, or null when it changed nothing
+ * @param outcome      what the write did
+ * @param record       the log record the write produced, or null when it changed nothing
+ * @param answerOffset the offset the answer rests on, which a linearizable caller sees committed
+ *                     before it answers: the record's offset when the write changed the map; for
+ *                     {@link WriteOutcome#PRESENT} and {@link WriteOutcome#ABSENT} the offset of the
+ *                     entry found, or of the newest delete in the key's bucket, when the store
+ *                     refused the write ({@link Lookup#offset()}); 0 otherwise
  */
-public record WriteResult(StoreResult result, LogRecord record) {
+public record WriteResult(WriteOutcome outcome, LogRecord record, long answerOffset) {
+    /** A result whose answer rests only on its own record (none when record is null). */
+    public WriteResult(WriteOutcome outcome, LogRecord record) {
+        this(outcome, record, record == null ? 0 : record.offset());
+    }
+
     public boolean changed() {
         return record != null;
     }

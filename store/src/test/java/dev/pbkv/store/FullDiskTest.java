@@ -97,25 +97,25 @@ class FullDiskTest {
             assertThat(store.logFailure()).isPresent();
             // The writes that never reached the log are undone: the map holds exactly the durable ones.
             await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> {
-                assertThat(contents(store.map())).isEqualTo(durable);
+                assertThat(contents(store)).isEqualTo(durable);
                 assertThat(store.lastOffset()).isEqualTo(store.durableOffset());
             });
 
             // Every later write fails fast and leaves the map as it was.
-            Map<String, String> before = contents(store.map());
+            Map<String, String> before = contents(store);
             long lastOffset = store.lastOffset();
             assertThatThrownBy(() -> store.apply(Mutation.of(Op.PUT, b("later"), b("v"))))
                     .isInstanceOf(UncheckedIOException.class);
             assertThatThrownBy(() -> store.apply(Mutation.delete(b("before0"))))
                     .isInstanceOf(UncheckedIOException.class);
-            assertThat(contents(store.map())).isEqualTo(before);
+            assertThat(contents(store)).isEqualTo(before);
             assertThat(store.lastOffset()).isEqualTo(lastOffset);
             assertThatThrownBy(() -> store.whenDurable(lastOffset + 1).get(10, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(IOException.class);
         }
         // After a restart on a healthy disk, exactly the durable writes are there.
         try (Store store = Store.open(cfg)) {
-            assertThat(contents(store.map())).isEqualTo(durable);
+            assertThat(contents(store)).isEqualTo(durable);
         }
     }
 
@@ -136,7 +136,7 @@ class FullDiskTest {
             // Fill the active segment so the very next batch needs a new one on the full disk.
             long big = store.apply(Mutation.of(Op.PUT, b("big"), b("B".repeat(5000)))).offset();
             store.whenDurable(big).get(10, TimeUnit.SECONDS);
-            Map<String, String> expected = contents(store.map());
+            Map<String, String> expected = contents(store);
             diskFull.set(true);
             boolean failed = false;
             for (int round = 0; round < 1000 && !failed; round++) {
@@ -157,7 +157,7 @@ class FullDiskTest {
             assertThat(failed).isTrue();
             // old0's only record left the log with the snapshot: the undo finds its value there.
             await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> {
-                assertThat(contents(store.map())).isEqualTo(expected);
+                assertThat(contents(store)).isEqualTo(expected);
                 assertThat(store.lastOffset()).isEqualTo(big);
             });
         }

@@ -97,7 +97,7 @@ class GroupCommitTest {
             assertThat(store.apply(Mutation.of(Op.UPDATE, b("absent"), b("v"))).changed()).isFalse();
             assertThat(store.apply(Mutation.delete(b("absent"))).changed()).isFalse();
             assertThat(store.apply(Mutation.of(Op.INSERT, b("k"), b("v"))).offset()).isEqualTo(1);
-            assertThat(store.apply(Mutation.of(Op.INSERT, b("k"), b("w"))).result()).isEqualTo(StoreResult.HT_INSERT_FAILED);
+            assertThat(store.apply(Mutation.of(Op.INSERT, b("k"), b("w"))).outcome()).isEqualTo(WriteOutcome.PRESENT);
             assertThat(store.lastOffset()).isEqualTo(1);
         }
     }

@@ -65,7 +65,7 @@ class RecoveryTest {
             try (TestStores.Warnings warnings = new TestStores.Warnings(SegmentedLog.class);
                  Store store = Store.open(config(copy, FsyncPolicy.NO))) {
                 assertThat(store.lastOffset()).as("cut at %d", cut).isEqualTo(19);
-                assertThat(contents(store.map())).as("cut at %d", cut).isEqualTo(history.get(19));
+                assertThat(contents(store)).as("cut at %d", cut).isEqualTo(history.get(19));
                 if (cut == lastStart) {
                     assertThat(warnings.lines()).isEmpty();
                 } else {
@@ -104,7 +104,7 @@ class RecoveryTest {
         try (TestStores.Warnings warnings = new TestStores.Warnings(SegmentedLog.class);
              Store store = Store.open(config(dir, FsyncPolicy.NO))) {
             assertThat(store.lastOffset()).isEqualTo(brokenRecord - 1);
-            assertThat(contents(store.map())).isEqualTo(history.get(brokenRecord - 1));
+            assertThat(contents(store)).isEqualTo(history.get(brokenRecord - 1));
             assertThat(warnings.lines()).singleElement().asString().contains((size - start) + " bytes dropped");
         }
         assertThat(Files.size(segment)).isEqualTo(start);
@@ -141,7 +141,7 @@ class RecoveryTest {
         assertThat(TestStores.snapshotFiles(dir)).hasSize(1);
         try (Store store = Store.open(config(dir, FsyncPolicy.ALWAYS))) {
             assertThat(store.lastOffset()).isEqualTo(150);
-            assertThat(contents(store.map())).isEqualTo(new TreeMap<>(model));
+            assertThat(contents(store)).isEqualTo(new TreeMap<>(model));
         }
     }
 
@@ -164,9 +164,9 @@ class RecoveryTest {
         assertThat(snaps).hasSize(2);
         Path newest = snaps.get(1);
         TestStores.flipBit(newest, Files.size(newest) / 2, 0);
-        try (TestStores.Warnings warnings = new TestStores.Warnings(Store.class);
+        try (TestStores.Warnings warnings = new TestStores.Warnings(StoreRecovery.class);
              Store store = Store.open(config(dir, FsyncPolicy.NO))) {
-            assertThat(contents(store.map())).isEqualTo(new TreeMap<>(model));
+            assertThat(contents(store)).isEqualTo(new TreeMap<>(model));
             assertThat(store.lastOffset()).isEqualTo(101);
             assertThat(warnings.lines()).anyMatch(l -> l.contains("unusable"));
         }
@@ -199,7 +199,7 @@ class RecoveryTest {
         }
         Files.write(dir.resolve("snapshot-00000000000000000099.snap.tmp"), new byte[] {1, 2, 3});
         try (Store store = Store.open(config(dir, FsyncPolicy.ALWAYS))) {
-            assertThat(contents(store.map())).isEqualTo(model);
+            assertThat(contents(store)).isEqualTo(model);
         }
         assertThat(dir.resolve("snapshot-00000000000000000099.snap.tmp")).doesNotExist();
     }
@@ -232,7 +232,7 @@ class RecoveryTest {
         try (TestStores.Warnings warnings = new TestStores.Warnings(SegmentedLog.class);
              Store store = Store.open(cfg)) {
             assertThat(store.lastOffset()).isEqualTo(secondBase + 2);
-            assertThat(contents(store.map())).isEqualTo(history.get((int) secondBase + 2));
+            assertThat(contents(store)).isEqualTo(history.get((int) secondBase + 2));
             assertThat(warnings.lines()).singleElement().asString().contains(expectedDrop + " bytes dropped");
         }
         assertThat(TestStores.segmentFiles(dir)).hasSize(2);

@@ -91,7 +91,7 @@ class ReplicationSupportTest {
             assertThatThrownBy(() -> backup.applyReplicated(new LogRecord(shipped.size() + 5, 0, Effect.PUT, b("x"), b("y"), 0, 0)))
                     .isInstanceOf(IOException.class).hasMessageContaining("gap");
             assertThat(backup.lastOffset()).isEqualTo(primary.lastOffset());
-            assertThat(contents(backup.map())).isEqualTo(contents(primary.map()));
+            assertThat(contents(backup)).isEqualTo(contents(primary));
         }
     }
 
@@ -119,7 +119,7 @@ class ReplicationSupportTest {
 
             assertThat(store.truncateAfter(cut)).isEqualTo(divergent);
             assertThat(store.lastOffset()).isEqualTo(cut);
-            assertThat(contents(store.map())).isEqualTo(atCut);
+            assertThat(contents(store)).isEqualTo(atCut);
             assertThat(store.readLog(cut - 1, 10)).extracting(LogRecord::offset).containsExactly(cut);
             assertThat(store.truncateAfter(cut)).isZero();
             assertThat(TestStores.snapshotFiles(dir)).hasSize(1);
@@ -128,7 +128,7 @@ class ReplicationSupportTest {
         }
         try (Store store = Store.open(config(dir, FsyncPolicy.ALWAYS))) {
             assertThat(store.lastOffset()).isEqualTo(cut + 1);
-            assertThat(contents(store.map())).isEqualTo(atCut);
+            assertThat(contents(store)).isEqualTo(atCut);
             assertThat(store.epochAt(cut + 1)).isEqualTo(2);
             assertThat(store.epochAt(cut)).isZero();
         }
@@ -145,9 +145,9 @@ class ReplicationSupportTest {
             write(store, model, "a", null);
             write(store, model, "b", "3");
             assertThat(store.truncateAfter(2)).isEqualTo(2);
-            assertThat(contents(store.map())).isEqualTo(atCut);
+            assertThat(contents(store)).isEqualTo(atCut);
             assertThat(store.truncateAfter(0)).isEqualTo(2);
-            assertThat(contents(store.map())).isEmpty();
+            assertThat(contents(store)).isEmpty();
             assertThat(store.lastOffset()).isZero();
         }
     }
@@ -186,12 +186,12 @@ class ReplicationSupportTest {
                     target.applyReplicated(rec);
                 }
             }
-            assertThat(contents(target.map())).isEqualTo(contents(source.map())).isEqualTo(new TreeMap<>(model));
+            assertThat(contents(target)).isEqualTo(contents(source)).isEqualTo(new TreeMap<>(model));
             assertThat(target.lastOffset()).isEqualTo(source.lastOffset());
         }
         try (Store target = Store.open(config(bDir, FsyncPolicy.ALWAYS));
              Store source = Store.open(config(a, FsyncPolicy.ALWAYS))) {
-            assertThat(contents(target.map())).isEqualTo(contents(source.map()));
+            assertThat(contents(target)).isEqualTo(contents(source));
             assertThat(target.lastOffset()).isEqualTo(source.lastOffset());
         }
     }
@@ -214,7 +214,7 @@ class ReplicationSupportTest {
             bytes[bytes.length - 30] ^= 1;
             assertThatThrownBy(() -> target.installSnapshot(new ByteArrayInputStream(bytes)))
                     .isInstanceOf(IOException.class).hasMessageContaining("crc");
-            assertThat(contents(target.map())).containsExactly(Map.entry("mine", "kept"));
+            assertThat(contents(target)).containsExactly(Map.entry("mine", "kept"));
             assertThat(target.lastOffset()).isEqualTo(1);
         }
     }
@@ -231,7 +231,7 @@ class ReplicationSupportTest {
                 source.apply(Mutation.of(Op.PUT, b("src" + i), b("v" + i)));
             }
             snapOffset = source.snapshotNow().get(10, TimeUnit.SECONDS);
-            sourceContents = contents(source.map());
+            sourceContents = contents(source);
         }
         try (Store target = Store.open(config(bDir, FsyncPolicy.NO))) {
             for (int i = 0; i < 200; i++) { // more records than the snapshot's offset: must not be mixed in
@@ -244,14 +244,14 @@ class ReplicationSupportTest {
         Files.write(bDir.resolve("install.snap.tmp"), new byte[] {9, 9});
         try (Store target = Store.open(config(bDir, FsyncPolicy.NO))) {
             assertThat(target.lastOffset()).isEqualTo(snapOffset);
-            assertThat(contents(target.map())).isEqualTo(sourceContents);
+            assertThat(contents(target)).isEqualTo(sourceContents);
             target.apply(Mutation.of(Op.PUT, b("next"), b("1")));
         }
         assertThat(bDir.resolve(SnapshotFiles.INSTALL)).doesNotExist();
         try (Store target = Store.open(config(bDir, FsyncPolicy.NO))) {
             Map<String, String> expected = new TreeMap<>(sourceContents);
             expected.put("next", "1");
-            assertThat(contents(target.map())).isEqualTo(expected);
+            assertThat(contents(target)).isEqualTo(expected);
             assertThat(target.lastOffset()).isEqualTo(snapOffset + 1);
         }
     }
@@ -268,7 +268,7 @@ class ReplicationSupportTest {
         }
         Files.write(dir.resolve("install.snap.tmp"), new byte[] {1, 2, 3, 4});
         try (Store store = Store.open(config(dir, FsyncPolicy.NO))) {
-            assertThat(contents(store.map())).isEqualTo(new TreeMap<>(model));
+            assertThat(contents(store)).isEqualTo(new TreeMap<>(model));
             assertThat(store.lastOffset()).isEqualTo(10);
         }
     }

@@ -72,7 +72,7 @@ class SnapshotTest {
         models.forEach(expected::putAll);
         try (Store store = Store.open(cfg)) {
             assertThat(store.lastOffset()).isEqualTo(threads * 6000L - deletesOfAbsentKeys(threads));
-            assertThat(contents(store.map())).isEqualTo(expected);
+            assertThat(contents(store)).isEqualTo(expected);
         }
     }
 
@@ -138,7 +138,7 @@ class SnapshotTest {
             assertThatThrownBy(() -> store.epochAt(base - 1)).isInstanceOf(TailNotRetainedException.class);
         }
         try (Store store = Store.open(cfg)) {
-            assertThat(contents(store.map())).isEqualTo(new TreeMap<>(model));
+            assertThat(contents(store)).isEqualTo(new TreeMap<>(model));
             assertThat(store.lastOffset()).isEqualTo(1000);
         }
     }

@@ -4,7 +4,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.pbkv.store.map.BucketedMap;
 import dev.pbkv.store.map.MapConfig;
 import org.slf4j.LoggerFactory;
 
@@ -39,11 +38,11 @@ final class TestStores {
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    /** Every entry of the map, key to value, as strings. */
-    static Map<String, String> contents(BucketedMap map) {
+    /** Every entry of the store's map, key to value, as strings. */
+    static Map<String, String> contents(Store store) {
         Map<String, String> out = new TreeMap<>();
-        for (int i = 0; i < map.bucketCount(); i++) {
-            map.forEachInBucket(i, (k, v, o) -> out.put(s(k), s(v)));
+        for (int i = 0; i < store.bucketCount(); i++) {
+            store.forEachInBucket(i, (k, v, o) -> out.put(s(k), s(v)));
         }
         return out;
     }

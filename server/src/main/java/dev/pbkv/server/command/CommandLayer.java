@@ -10,7 +10,6 @@ import dev.pbkv.server.role.NodeState;
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.Op;
 import dev.pbkv.store.Store;
-import dev.pbkv.store.StoreResult;
 import dev.pbkv.store.WriteResult;
 import dev.pbkv.store.map.Lookup;
 import dev.pbkv.store.map.MemoryStats;
@@ -111,7 +110,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
         }
         WriteTag t = tag == null ? WriteTag.NONE : tag;
         Mutation m = new Mutation(op, key, v, t.clientId(), t.sequence());
-        return admitted(() -> replicator.write(m).thenCompose(this::unchangedAfterCommit).thenApply(r -> toAck(op, r)));
+        return admitted(() -> replicator.write(m).thenCompose(this::unchangedAfterCommit).thenApply(CommandLayer::toAck));
     }
 
     /**
@@ -126,26 +125,18 @@ public final class CommandLayer implements Commands, AutoCloseable {
         return replicator.awaitCommitted(store.lastOffset()).thenApply(v -> r);
     }
 
-    private static Reply<WriteAck> toAck(Op op, WriteResult r) {
-        StoreResult s = r.result();
-        return switch (s) {
-            case HT_INSERT_OK -> Reply.success(new WriteAck(r.offset(), true));
-            case HT_FOUND -> op == Op.UPDATE || op == Op.PUT
-                    ? Reply.success(new WriteAck(r.offset(), false))
-                    : unexpected(op, s);
-            case HT_DELETE_OK -> Reply.success(new WriteAck(r.offset(), false));
-            case HT_INSERT_FAILED -> Reply.failure(ErrorCode.ALREADY_EXISTS, "key already exists");
-            case HT_NOTFOUND, HT_DELETE_FAILED -> Reply.failure(ErrorCode.NOT_FOUND, "key not found");
-            case HT_OUT_OF_MEMORY -> Reply.failure(ErrorCode.RESOURCE_EXHAUSTED,
+    /** The one place a write's outcome becomes an answer. */
+    private static Reply<WriteAck> toAck(WriteResult r) {
+        return switch (r.outcome()) {
+            case CREATED -> Reply.success(new WriteAck(r.offset(), true));
+            case REPLACED, DELETED -> Reply.success(new WriteAck(r.offset(), false));
+            case PRESENT -> Reply.failure(ErrorCode.ALREADY_EXISTS, "key already exists");
+            case ABSENT -> Reply.failure(ErrorCode.NOT_FOUND, "key not found");
+            case OUT_OF_MEMORY -> Reply.failure(ErrorCode.RESOURCE_EXHAUSTED,
                     "the store's memory (store.memory) is full; delete keys to make room");
-            case HT_INVALID_ARGUMENT -> Reply.failure(ErrorCode.INVALID_ARGUMENT,
+            case REJECTED -> Reply.failure(ErrorCode.INVALID_ARGUMENT,
                     "the store refused the entry (key or value too large for its arena)");
         };
-    }
-
-    private static Reply<WriteAck> unexpected(Op op, StoreResult s) {
-        log.error("store answered {} to {}", s, op);
-        return Reply.failure(ErrorCode.INTERNAL, "store answered " + s + " to " + op);
     }
 
     // ---- reads -------------------------------------------------------------------------------
@@ -157,7 +148,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
             return CompletableFuture.completedFuture(invalid);
         }
         return read(allowStale, () -> {
-            Lookup l = store.map().lookup(key);
+            Lookup l = store.lookup(key);
             Reply<byte[]> reply = l.found() ? Reply.success(l.value()) : Reply.failure(ErrorCode.NOT_FOUND, "key not found");
             return afterCommit(l.offset(), reply);
         });
@@ -170,7 +161,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
             return CompletableFuture.completedFuture(invalid);
         }
         return read(allowStale, () -> {
-            Lookup l = store.map().lookup(key);
+            Lookup l = store.lookup(key);
             return afterCommit(l.offset(), Reply.success(l.found()));
         });
     }
@@ -178,7 +169,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
     @Override
     public CompletableFuture<Reply<Long>> count(boolean allowStale) {
         return read(allowStale, () -> {
-            long n = store.map().count();
+            long n = store.count();
             // Every write the count reflects has an offset at or below lastOffset read after it.
             return afterCommit(store.lastOffset(), Reply.success(n));
         });
@@ -202,8 +193,8 @@ public final class CommandLayer implements Commands, AutoCloseable {
     /** The first max entries in key order with the prefix and after startAfter: a bounded max-heap per pass. */
     private List<KeyValue> scanSorted(byte[] prefix, byte[] startAfter, int max) {
         PriorityQueue<KeyValue> largestOnTop = new PriorityQueue<>(Math.min(max, 1024) + 1, BY_KEY.reversed());
-        for (int b = 0; b < store.map().bucketCount(); b++) {
-            store.map().forEachInBucket(b, (k, v, offset) -> {
+        for (int b = 0; b < store.bucketCount(); b++) {
+            store.forEachInBucket(b, (k, v, offset) -> {
                 if (!hasPrefix(k, prefix) || (startAfter.length > 0 && Arrays.compareUnsigned(k, startAfter) <= 0)) {
                     return;
                 }
@@ -242,10 +233,10 @@ public final class CommandLayer implements Commands, AutoCloseable {
 
     private Reply<Void> dumpPages(Consumer<List<KeyValue>> pageSink) {
         boolean waitForCommit = replicator.role() == Role.PRIMARY;
-        for (int b = 0; b < store.map().bucketCount(); b++) {
+        for (int b = 0; b < store.bucketCount(); b++) {
             // Copy the bucket under its lock, then hand pages out without holding it: the sink may block.
             List<KeyValue> bucket = new ArrayList<>();
-            store.map().forEachInBucket(b, (k, v, offset) -> bucket.add(new KeyValue(k, v)));
+            store.forEachInBucket(b, (k, v, offset) -> bucket.add(new KeyValue(k, v)));
             if (bucket.isEmpty()) {
                 continue;
             }
@@ -282,7 +273,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
 
     @Override
     public NodeStatus status() {
-        MemoryStats mem = store.map().memoryStats();
+        MemoryStats mem = store.memoryStats();
         DoorAddresses doors = doorAddresses;
         NodeState state = gate.isClosed() ? NodeState.SHUTTING_DOWN : replicator.state();
         return new NodeStatus(
@@ -297,7 +288,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
                 replicator.peerAckedOffset(),
                 settings.peerAddress(),
                 replicator.peerConnected(),
-                store.map().count(),
+                store.count(),
                 mem.usedBytes(),
                 mem.capacityBytes(),
                 doors.grpc(),

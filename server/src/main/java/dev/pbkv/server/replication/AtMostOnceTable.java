@@ -4,7 +4,7 @@ import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 import dev.pbkv.store.Effect;
 import dev.pbkv.store.LogRecord;
-import dev.pbkv.store.StoreResult;
+import dev.pbkv.store.WriteOutcome;
 import dev.pbkv.store.WriteResult;
 
 import java.util.LinkedHashMap;
@@ -72,13 +72,13 @@ final class AtMostOnceTable {
         if (rec.clientId() == 0) {
             return;
         }
-        StoreResult result = rec.effect() == Effect.DELETE ? StoreResult.HT_DELETE_OK
-                : existedBefore ? StoreResult.HT_FOUND : StoreResult.HT_INSERT_OK;
+        WriteOutcome outcome = rec.effect() == Effect.DELETE ? WriteOutcome.DELETED
+                : existedBefore ? WriteOutcome.REPLACED : WriteOutcome.CREATED;
         LogRecord slim = new LogRecord(rec.offset(), rec.epoch(), rec.effect(), EMPTY, EMPTY, rec.clientId(),
                 rec.sequence());
         ClientWindow w = window(rec.clientId());
         synchronized (w) {
-            w.results.put(rec.sequence(), CompletableFuture.completedFuture(new WriteResult(result, slim)));
+            w.results.put(rec.sequence(), CompletableFuture.completedFuture(new WriteResult(outcome, slim)));
         }
     }
 
@@ -88,8 +88,8 @@ final class AtMostOnceTable {
         if (rec == null) {
             return r;
         }
-        return new WriteResult(r.result(), new LogRecord(rec.offset(), rec.epoch(), rec.effect(), EMPTY, EMPTY,
-                rec.clientId(), rec.sequence()));
+        return new WriteResult(r.outcome(), new LogRecord(rec.offset(), rec.epoch(), rec.effect(), EMPTY, EMPTY,
+                rec.clientId(), rec.sequence()), r.answerOffset());
     }
 
     /** Forgets everything (after a snapshot install or a truncation, whose results it may no longer match). */

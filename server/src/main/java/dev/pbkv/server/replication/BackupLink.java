@@ -123,7 +123,7 @@ final class BackupLink implements ClientResponseObserver<BackupMessage, PrimaryM
                     continue; // already held (a resend)
                 }
                 LogRecord rec = RecordCodec.fromWire(wire);
-                boolean existed = rec.clientId() != 0 && store.map().lookup(rec.key()).found();
+                boolean existed = rec.clientId() != 0 && store.lookup(rec.key()).found();
                 store.applyReplicated(rec);
                 atMostOnce.recordReplayed(rec, existed);
                 applied = rec.offset();
@@ -147,9 +147,9 @@ final class BackupLink implements ClientResponseObserver<BackupMessage, PrimaryM
     }
 
     private void compareDigest(DigestCheck check) {
-        ContentDigest mine = check.getWholeMap() ? ContentDigest.ofMap(store.map())
-                : check.getBucketCount() == store.map().bucketCount()
-                ? ContentDigest.ofBucket(store.map(), check.getBucket()) : null;
+        ContentDigest mine = check.getWholeMap() ? ContentDigest.ofMap(store)
+                : check.getBucketCount() == store.bucketCount()
+                ? ContentDigest.ofBucket(store, check.getBucket()) : null;
         boolean same = mine != null && lastApplied == check.getOffset() && mine.sum() == check.getDigest()
                 && mine.entries() == check.getEntries();
         if (!same) {

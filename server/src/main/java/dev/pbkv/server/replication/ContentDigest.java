@@ -1,9 +1,9 @@
 package dev.pbkv.server.replication;
 
-import dev.pbkv.store.map.BucketedMap;
+import dev.pbkv.store.Store;
 
 /**
- * A digest of (part of) a map's contents: the sum (mod 2^64) of a 64-bit hash of every entry's
+ * A digest of (part of) a store's contents: the sum (mod 2^64) of a 64-bit hash of every entry's
  * key and value, and the number of entries. The sum does not depend on iteration order or on how
  * the map is laid out, so two nodes holding the same entries agree. Callers make sure the part
  * digested does not change meanwhile (the primary fences writes to the bucket; the backup
@@ -14,9 +14,9 @@ import dev.pbkv.store.map.BucketedMap;
  */
 record ContentDigest(long sum, long entries) {
     /** One bucket. */
-    static ContentDigest ofBucket(BucketedMap map, int bucket) {
+    static ContentDigest ofBucket(Store store, int bucket) {
         long[] acc = new long[2];
-        map.forEachInBucket(bucket, (k, v, offset) -> {
+        store.forEachInBucket(bucket, (k, v, offset) -> {
             acc[0] += entryHash(k, v);
             acc[1]++;
         });
@@ -24,10 +24,10 @@ record ContentDigest(long sum, long entries) {
     }
 
     /** The whole map: the same whatever the number of buckets. */
-    static ContentDigest ofMap(BucketedMap map) {
+    static ContentDigest ofMap(Store store) {
         ContentDigest total = new ContentDigest(0, 0);
-        for (int b = 0; b < map.bucketCount(); b++) {
-            total = total.plus(ofBucket(map, b));
+        for (int b = 0; b < store.bucketCount(); b++) {
+            total = total.plus(ofBucket(store, b));
         }
         return total;
     }

@@ -25,7 +25,6 @@ import dev.pbkv.store.LogRecord;
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.SnapshotHandle;
 import dev.pbkv.store.Store;
-import dev.pbkv.store.StoreResult;
 import dev.pbkv.store.TailNotRetainedException;
 import dev.pbkv.store.WriteResult;
 import io.grpc.BindableService;
@@ -175,7 +174,7 @@ public final class PairReplicator implements Replicator {
         this.clock = clock;
         this.role = configuredRole;
         this.atMostOnce = new AtMostOnceTable(settings.dedupMaxClients(), settings.dedupPerClient());
-        this.writeStripes = new ReentrantReadWriteLock[store.map().bucketCount()];
+        this.writeStripes = new ReentrantReadWriteLock[store.bucketCount()];
         for (int i = 0; i < writeStripes.length; i++) {
             writeStripes[i] = new ReentrantReadWriteLock();
         }
@@ -241,7 +240,7 @@ public final class PairReplicator implements Replicator {
     }
 
     private CompletableFuture<WriteResult> applyAndCommit(Mutation m, CompletableFuture<WriteResult> claim) {
-        Lock gate = writeStripes[m.key() == null ? 0 : store.map().bucketOf(m.key())].readLock();
+        Lock gate = writeStripes[m.key() == null ? 0 : store.bucketOf(m.key())].readLock();
         gate.lock();
         WriteResult wr;
         CompletableFuture<Void> committed;
@@ -263,7 +262,7 @@ public final class PairReplicator implements Replicator {
             }
             if (!wr.changed()) {
                 // The answer depends on the entry (or delete) seen: wait until that is committed too.
-                committed = commits.await(offsetSeen(m, wr));
+                committed = commits.await(wr.answerOffset());
                 return committed.thenApply(v -> wr);
             }
             committed = commits.await(wr.offset());
@@ -286,14 +285,6 @@ public final class PairReplicator implements Replicator {
         if (claim != null) {
             atMostOnce.release(m.clientId(), m.sequence(), claim);
         }
-    }
-
-    private long offsetSeen(Mutation m, WriteResult wr) {
-        StoreResult r = wr.result();
-        if (r == StoreResult.HT_INSERT_FAILED || r == StoreResult.HT_NOTFOUND || r == StoreResult.HT_DELETE_FAILED) {
-            return store.map().lookup(m.key()).offset();
-        }
-        return 0;
     }
 
     @Override
@@ -1311,7 +1302,7 @@ public final class PairReplicator implements Replicator {
                 .setLastOffset(store.lastOffset())
                 .setLastRecordEpoch(lastRecordEpoch())
                 .setClientAddress(Objects.requireNonNullElse(clientAddress.get(), ""))
-                .setBuckets(store.map().bucketCount())
+                .setBuckets(store.bucketCount())
                 .build();
     }
 

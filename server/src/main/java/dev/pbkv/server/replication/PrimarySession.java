@@ -372,7 +372,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
      * Returns false when the session ended meanwhile.
      */
     private boolean checkDigest() throws IOException {
-        int buckets = store.map().bucketCount();
+        int buckets = store.bucketCount();
         boolean perBucket = backup.getBuckets() == buckets;
         long started = System.nanoTime();
         long longestPauseNanos = 0;
@@ -393,7 +393,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                     }
                     sendBatch(batch);
                 }
-                ContentDigest d = perBucket ? ContentDigest.ofBucket(store.map(), b) : ContentDigest.ofMap(store.map());
+                ContentDigest d = perBucket ? ContentDigest.ofBucket(store, b) : ContentDigest.ofMap(store);
                 entries += d.entries();
                 send(PrimaryMessage.newBuilder().setDigestCheck(DigestCheck.newBuilder()
                         .setOffset(at).setBucket(b).setBucketCount(perBucket ? buckets : 1).setWholeMap(!perBucket)

@@ -9,7 +9,7 @@ import dev.pbkv.server.replication.SoloReplicator;
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.Store;
 import dev.pbkv.store.StoreConfig;
-import dev.pbkv.store.StoreResult;
+import dev.pbkv.store.WriteOutcome;
 import dev.pbkv.store.WriteResult;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -233,12 +233,12 @@ class CommandLayerTest {
 
     @Test
     void storeResultsAndFailuresMapToErrorCodes() {
-        Function<WriteResult, WriteResult> oom = r -> new WriteResult(StoreResult.HT_OUT_OF_MEMORY, null);
+        Function<WriteResult, WriteResult> oom = r -> new WriteResult(WriteOutcome.OUT_OF_MEMORY, null);
         try (CommandLayer full = new CommandLayer(store, new HeldReplicator(replicator, CompletableFuture.completedFuture(null), oom),
                 settings(Role.PRIMARY), skip -> null)) {
             failed(full.put(b("k"), b("v"), WriteTag.NONE), ErrorCode.RESOURCE_EXHAUSTED);
         }
-        Function<WriteResult, WriteResult> bad = r -> new WriteResult(StoreResult.HT_INVALID_ARGUMENT, null);
+        Function<WriteResult, WriteResult> bad = r -> new WriteResult(WriteOutcome.REJECTED, null);
         try (CommandLayer refusing = new CommandLayer(store, new HeldReplicator(replicator, CompletableFuture.completedFuture(null), bad),
                 settings(Role.PRIMARY), skip -> null)) {
             failed(refusing.put(b("k"), b("v"), WriteTag.NONE), ErrorCode.INVALID_ARGUMENT);

@@ -2,7 +2,7 @@ package dev.pbkv.server.replication;
 
 import dev.pbkv.store.Effect;
 import dev.pbkv.store.LogRecord;
-import dev.pbkv.store.StoreResult;
+import dev.pbkv.store.WriteOutcome;
 import dev.pbkv.store.WriteResult;
 import org.junit.jupiter.api.Test;
 
@@ -40,10 +40,10 @@ class AtMostOnceTableTest {
         t.recordReplayed(new LogRecord(9, 1, Effect.DELETE, K, new byte[0], 5, 5), true);
         t.recordReplayed(new LogRecord(10, 1, Effect.PUT, K, K, 0, 0), false); // untagged: not remembered
         assertThat(t.claim(5, 3, new CompletableFuture<>()).join())
-                .satisfies(r -> assertThat(r.result()).isEqualTo(StoreResult.HT_INSERT_OK))
+                .satisfies(r -> assertThat(r.outcome()).isEqualTo(WriteOutcome.CREATED))
                 .satisfies(r -> assertThat(r.offset()).isEqualTo(7));
-        assertThat(t.claim(5, 4, new CompletableFuture<>()).join().result()).isEqualTo(StoreResult.HT_FOUND);
-        assertThat(t.claim(5, 5, new CompletableFuture<>()).join().result()).isEqualTo(StoreResult.HT_DELETE_OK);
+        assertThat(t.claim(5, 4, new CompletableFuture<>()).join().outcome()).isEqualTo(WriteOutcome.REPLACED);
+        assertThat(t.claim(5, 5, new CompletableFuture<>()).join().outcome()).isEqualTo(WriteOutcome.DELETED);
         assertThat(t.clientCount()).isEqualTo(1);
     }
 

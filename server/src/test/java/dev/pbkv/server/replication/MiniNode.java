@@ -150,12 +150,12 @@ final class MiniNode implements AutoCloseable {
     }
 
     String get(String key) {
-        byte[] v = store.map().get(bytes(key));
+        byte[] v = store.lookup(bytes(key)).value();
         return v == null ? null : new String(v, StandardCharsets.UTF_8);
     }
 
     ContentDigest digest() {
-        return ContentDigest.ofMap(store.map());
+        return ContentDigest.ofMap(store);
     }
 
     NodeState state() {

@@ -5,7 +5,7 @@ import dev.pbkv.server.role.NodeState;
 
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.Op;
-import dev.pbkv.store.StoreResult;
+import dev.pbkv.store.WriteOutcome;
 import dev.pbkv.store.WriteResult;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -401,19 +401,19 @@ class PairReplicatorTest {
         awaitSync();
         Mutation insert = new Mutation(Op.INSERT, MiniNode.bytes("once"), MiniNode.bytes("1"), 77, 1);
         WriteResult first = a.write(insert);
-        assertThat(first.result()).isEqualTo(StoreResult.HT_INSERT_OK);
+        assertThat(first.outcome()).isEqualTo(WriteOutcome.CREATED);
         long last = a.store.lastOffset();
         WriteResult retry = a.write(insert);
-        assertThat(retry.result()).isEqualTo(StoreResult.HT_INSERT_OK);
+        assertThat(retry.outcome()).isEqualTo(WriteOutcome.CREATED);
         assertThat(retry.offset()).isEqualTo(first.offset());
         assertThat(a.store.lastOffset()).isEqualTo(last);
         // A new sequence is a new write: the insert now finds the key.
         Mutation again = new Mutation(Op.INSERT, MiniNode.bytes("once"), MiniNode.bytes("2"), 77, 2);
-        assertThat(a.write(again).result()).isEqualTo(StoreResult.HT_INSERT_FAILED);
+        assertThat(a.write(again).outcome()).isEqualTo(WriteOutcome.PRESENT);
 
         assertThat(a.replicator.shutdown(false).get(10, TimeUnit.SECONDS)).isTrue();
         WriteResult afterSwitch = b.write(insert);
-        assertThat(afterSwitch.result()).isEqualTo(StoreResult.HT_INSERT_OK);
+        assertThat(afterSwitch.outcome()).isEqualTo(WriteOutcome.CREATED);
         assertThat(afterSwitch.offset()).isEqualTo(first.offset());
         assertThat(b.get("once")).isEqualTo("1");
         assertThat(b.store.lastOffset()).isEqualTo(last);

@@ -1,6 +1,6 @@
 package dev.pbkv.store.map;
 
-import dev.pbkv.store.StoreResult;
+import dev.pbkv.store.WriteOutcome;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -88,25 +88,25 @@ public final class BucketedMap implements AutoCloseable {
         return (int) (((hash >>> 32) * buckets.length) >>> 32);
     }
 
-    /** Stores key -> value only if key is absent: HT_INSERT_OK or HT_INSERT_FAILED. */
-    public StoreResult insert(byte[] key, byte[] value, long offset) {
+    /** Stores key -> value only if key is absent: CREATED or PRESENT. */
+    public WriteOutcome insert(byte[] key, byte[] value, long offset) {
         return write(key, value, offset, true, false);
     }
 
-    /** Replaces the value only if key is present: HT_FOUND or HT_NOTFOUND. */
-    public StoreResult update(byte[] key, byte[] value, long offset) {
+    /** Replaces the value only if key is present: REPLACED or ABSENT. */
+    public WriteOutcome update(byte[] key, byte[] value, long offset) {
         return write(key, value, offset, false, true);
     }
 
-    /** Stores key -> value either way: HT_INSERT_OK (was absent) or HT_FOUND (replaced). */
-    public StoreResult put(byte[] key, byte[] value, long offset) {
+    /** Stores key -> value either way: CREATED (was absent) or REPLACED. */
+    public WriteOutcome put(byte[] key, byte[] value, long offset) {
         return write(key, value, offset, true, true);
     }
 
-    private StoreResult write(byte[] key, byte[] value, long offset, boolean mayCreate, boolean mayReplace) {
+    private WriteOutcome write(byte[] key, byte[] value, long offset, boolean mayCreate, boolean mayReplace) {
         if (key == null || key.length == 0 || value == null
                 || SlabArena.HEADER + (long) key.length + value.length > arena.maxItemSize()) {
-            return StoreResult.HT_INVALID_ARGUMENT;
+            return WriteOutcome.REJECTED;
         }
         int itemSize = SlabArena.HEADER + key.length + value.length;
         long hash = KeyHash.of(key);
@@ -117,28 +117,28 @@ public final class BucketedMap implements AutoCloseable {
             int slot = probe(table, hash, key);
             if (slot >= 0) {
                 if (!mayReplace) {
-                    return StoreResult.HT_INSERT_FAILED;
+                    return WriteOutcome.PRESENT;
                 }
                 long old = addressOf(table[slot]);
                 if (arena.classOf(itemSize) == arena.classOf(arena.slotSizeOf(old))) {
                     arena.overwriteValue(old, value, offset);
-                    return StoreResult.HT_FOUND;
+                    return WriteOutcome.REPLACED;
                 }
                 long fresh = arena.allocate(itemSize);
                 if (fresh < 0) {
-                    return StoreResult.HT_OUT_OF_MEMORY;
+                    return WriteOutcome.OUT_OF_MEMORY;
                 }
                 arena.writeItem(fresh, key, value, offset);
                 table[slot] = entry(hash, fresh);
                 arena.free(old);
-                return StoreResult.HT_FOUND;
+                return WriteOutcome.REPLACED;
             }
             if (!mayCreate) {
-                return StoreResult.HT_NOTFOUND;
+                return WriteOutcome.ABSENT;
             }
             long address = arena.allocate(itemSize);
             if (address < 0) {
-                return StoreResult.HT_OUT_OF_MEMORY;
+                return WriteOutcome.OUT_OF_MEMORY;
             }
             arena.writeItem(address, key, value, offset);
             if ((b.size + 1) * 4L > table.length * 3L) {
@@ -148,16 +148,16 @@ public final class BucketedMap implements AutoCloseable {
             table[~slot] = entry(hash, address);
             b.size++;
             entries.incrementAndGet();
-            return StoreResult.HT_INSERT_OK;
+            return WriteOutcome.CREATED;
         } finally {
             b.lock.unlockWrite(stamp);
         }
     }
 
-    /** Removes key: HT_DELETE_OK, or HT_DELETE_FAILED when absent. */
-    public StoreResult delete(byte[] key, long offset) {
+    /** Removes key: DELETED, or ABSENT. */
+    public WriteOutcome delete(byte[] key, long offset) {
         if (key == null || key.length == 0) {
-            return StoreResult.HT_INVALID_ARGUMENT;
+            return WriteOutcome.REJECTED;
         }
         long hash = KeyHash.of(key);
         Bucket b = buckets[bucketIndex(hash)];
@@ -166,7 +166,7 @@ public final class BucketedMap implements AutoCloseable {
             long[] table = b.table;
             int slot = probe(table, hash, key);
             if (slot < 0) {
-                return StoreResult.HT_DELETE_FAILED;
+                return WriteOutcome.ABSENT;
             }
             long address = addressOf(table[slot]);
             removeAt(table, slot);
@@ -174,7 +174,7 @@ public final class BucketedMap implements AutoCloseable {
             entries.decrementAndGet();
             b.lastDeleteOffset = Math.max(b.lastDeleteOffset, offset);
             arena.free(address);
-            return StoreResult.HT_DELETE_OK;
+            return WriteOutcome.DELETED;
         } finally {
             b.lock.unlockWrite(stamp);
         }

@@ -5,6 +5,10 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CRC32C;
 
@@ -70,15 +74,20 @@ public final class SnapshotReader implements AutoCloseable {
         return endOffset;
     }
 
-    /** Reads the header and the unchecked trailer of a snapshot file: its offset, epoch and end offset. */
-    public static long[] peek(java.nio.file.Path file) throws IOException {
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+    /** The header and the trailer, checked; known once {@link #next} has returned false. */
+    public SnapshotHeader header() {
+        return new SnapshotHeader(offset, epoch, entries, endOffset());
+    }
+
+    /** Reads the header and the unchecked trailer of a snapshot file, without reading its entries. */
+    public static SnapshotHeader peek(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file)) {
             long size = ch.size();
             if (size < SnapshotWriter.HEADER_BYTES + SnapshotWriter.TRAILER_BYTES) {
                 throw new IOException("snapshot " + file + " too short");
             }
-            java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(SnapshotWriter.HEADER_BYTES);
-            java.nio.ByteBuffer tail = java.nio.ByteBuffer.allocate(SnapshotWriter.TRAILER_BYTES);
+            ByteBuffer head = ByteBuffer.allocate(SnapshotWriter.HEADER_BYTES);
+            ByteBuffer tail = ByteBuffer.allocate(SnapshotWriter.TRAILER_BYTES);
             while (head.hasRemaining() && ch.read(head, head.position()) > 0) {
                 // fill
             }
@@ -89,7 +98,15 @@ public final class SnapshotReader implements AutoCloseable {
             if (head.getInt(0) != SnapshotWriter.MAGIC || tail.getInt(0) != SnapshotWriter.END_MARKER) {
                 throw new IOException("snapshot " + file + " damaged");
             }
-            return new long[] {head.getLong(8), head.getLong(16), tail.getLong(12)};
+            return new SnapshotHeader(head.getLong(8), head.getLong(16), tail.getLong(4), tail.getLong(12));
+        }
+    }
+
+    /** Reads a whole snapshot file, checking its CRC, and returns its header and trailer. */
+    public static SnapshotHeader readAll(Path file, Sink sink) throws IOException {
+        try (SnapshotReader r = new SnapshotReader(Files.newInputStream(file))) {
+            r.readAll(sink);
+            return r.header();
         }
     }
 

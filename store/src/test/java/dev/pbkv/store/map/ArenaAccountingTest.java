@@ -1,6 +1,6 @@
 package dev.pbkv.store.map;
 
-import dev.pbkv.store.StoreResult;
+import dev.pbkv.store.WriteOutcome;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -35,13 +35,13 @@ class ArenaAccountingTest {
                     int k = rnd.nextInt(3000);
                     // Sizes across many classes, including replaces that change class.
                     int size = rnd.nextInt(4) == 0 ? rnd.nextInt(60_000) : rnd.nextInt(300);
-                    StoreResult r = map.put(key(k), new byte[size], i);
-                    assertThat(r).isIn(StoreResult.HT_INSERT_OK, StoreResult.HT_FOUND);
+                    WriteOutcome r = map.put(key(k), new byte[size], i);
+                    assertThat(r).isIn(WriteOutcome.CREATED, WriteOutcome.REPLACED);
                     live.put(k, size);
                 }
                 for (Integer k : new ArrayList<>(live.keySet())) {
                     if (rnd.nextBoolean()) {
-                        assertThat(map.delete(key(k), 1)).isEqualTo(StoreResult.HT_DELETE_OK);
+                        assertThat(map.delete(key(k), 1)).isEqualTo(WriteOutcome.DELETED);
                         live.remove(k);
                     }
                 }
@@ -49,7 +49,7 @@ class ArenaAccountingTest {
             }
             for (Integer k : live.keySet()) {
                 assertThat(map.get(key(k))).hasSize(live.get(k));
-                assertThat(map.delete(key(k), 2)).isEqualTo(StoreResult.HT_DELETE_OK);
+                assertThat(map.delete(key(k), 2)).isEqualTo(WriteOutcome.DELETED);
             }
             assertThat(map.memoryStats().usedBytes()).isEqualTo(baseline);
             assertThat(map.count()).isEqualTo(1);
@@ -61,25 +61,25 @@ class ArenaAccountingTest {
         try (BucketedMap map = smallMap()) {
             byte[] value = new byte[100];
             int stored = 0;
-            StoreResult r;
-            while ((r = map.insert(key(stored), value, stored)) == StoreResult.HT_INSERT_OK) {
+            WriteOutcome r;
+            while ((r = map.insert(key(stored), value, stored)) == WriteOutcome.CREATED) {
                 stored++;
             }
-            assertThat(r).isEqualTo(StoreResult.HT_OUT_OF_MEMORY);
+            assertThat(r).isEqualTo(WriteOutcome.OUT_OF_MEMORY);
             // 16 pages of 64 KiB in 136-byte slots (16 + 8 + 100 = 124 bytes each).
             assertThat(stored).isEqualTo(16 * ((64 << 10) / 136));
             assertThat(map.count()).isEqualTo(stored);
             assertThat(map.exists(key(stored))).isFalse();
-            assertThat(map.put(key(stored), value, 0)).isEqualTo(StoreResult.HT_OUT_OF_MEMORY);
+            assertThat(map.put(key(stored), value, 0)).isEqualTo(WriteOutcome.OUT_OF_MEMORY);
             long full = map.memoryStats().usedBytes();
 
             for (int i = 0; i < 10; i++) {
-                assertThat(map.delete(key(i), 1)).isEqualTo(StoreResult.HT_DELETE_OK);
+                assertThat(map.delete(key(i), 1)).isEqualTo(WriteOutcome.DELETED);
             }
             for (int i = 0; i < 10; i++) {
-                assertThat(map.insert(key(stored + i), value, 2)).isEqualTo(StoreResult.HT_INSERT_OK);
+                assertThat(map.insert(key(stored + i), value, 2)).isEqualTo(WriteOutcome.CREATED);
             }
-            assertThat(map.insert(key(stored + 10), value, 2)).isEqualTo(StoreResult.HT_OUT_OF_MEMORY);
+            assertThat(map.insert(key(stored + 10), value, 2)).isEqualTo(WriteOutcome.OUT_OF_MEMORY);
             assertThat(map.memoryStats().usedBytes()).isEqualTo(full);
             // Everything still readable.
             for (int i = 10; i < stored + 10; i++) {
@@ -92,16 +92,16 @@ class ArenaAccountingTest {
     void replaceNeedingABiggerSlotFailsWithoutLosingTheOldValue() {
         try (BucketedMap map = smallMap()) {
             int stored = 0;
-            while (map.insert(key(stored), new byte[100], stored) == StoreResult.HT_INSERT_OK) {
+            while (map.insert(key(stored), new byte[100], stored) == WriteOutcome.CREATED) {
                 stored++;
             }
             byte[] old = map.get(key(5));
-            assertThat(map.put(key(5), new byte[400], 99)).isEqualTo(StoreResult.HT_OUT_OF_MEMORY);
-            assertThat(map.update(key(5), new byte[400], 99)).isEqualTo(StoreResult.HT_OUT_OF_MEMORY);
+            assertThat(map.put(key(5), new byte[400], 99)).isEqualTo(WriteOutcome.OUT_OF_MEMORY);
+            assertThat(map.update(key(5), new byte[400], 99)).isEqualTo(WriteOutcome.OUT_OF_MEMORY);
             assertThat(map.get(key(5))).isEqualTo(old);
             assertThat(map.lookup(key(5)).offset()).isEqualTo(5);
             // Same slot class: replaced in place even when full.
-            assertThat(map.put(key(5), new byte[101], 100)).isEqualTo(StoreResult.HT_FOUND);
+            assertThat(map.put(key(5), new byte[101], 100)).isEqualTo(WriteOutcome.REPLACED);
             assertThat(map.get(key(5))).hasSize(101);
         }
     }
@@ -110,16 +110,16 @@ class ArenaAccountingTest {
     void pagesFreedByOneSizeClassServeAnother() {
         try (BucketedMap map = smallMap()) {
             int small = 0;
-            while (map.insert(key(small), new byte[30], 0) == StoreResult.HT_INSERT_OK) {
+            while (map.insert(key(small), new byte[30], 0) == WriteOutcome.CREATED) {
                 small++;
             }
-            assertThat(map.insert(key(1_000_000), new byte[3000], 0)).isEqualTo(StoreResult.HT_OUT_OF_MEMORY);
+            assertThat(map.insert(key(1_000_000), new byte[3000], 0)).isEqualTo(WriteOutcome.OUT_OF_MEMORY);
             for (int i = 0; i < small; i++) {
                 map.delete(key(i), 1);
             }
             assertThat(map.memoryStats().usedBytes()).isZero();
             int big = 0;
-            while (map.insert(key(1_000_000 + big), new byte[3000], 0) == StoreResult.HT_INSERT_OK) {
+            while (map.insert(key(1_000_000 + big), new byte[3000], 0) == WriteOutcome.CREATED) {
                 big++;
             }
             // 16 pages, each holding as many of the 3 KiB-class slots as fit.
@@ -136,7 +136,7 @@ class ArenaAccountingTest {
             int n = 0;
             while (true) {
                 int size = rnd.nextInt(2000);
-                if (map.insert(key(n), new byte[size], n) != StoreResult.HT_INSERT_OK) {
+                if (map.insert(key(n), new byte[size], n) != WriteOutcome.CREATED) {
                     break;
                 }
                 sizes.add(size);
@@ -147,7 +147,7 @@ class ArenaAccountingTest {
             }
             assertThat(map.memoryStats().usedBytes()).isZero();
             for (int i = 0; i < n; i++) {
-                assertThat(map.insert(key(i), new byte[sizes.get(i)], 2)).isEqualTo(StoreResult.HT_INSERT_OK);
+                assertThat(map.insert(key(i), new byte[sizes.get(i)], 2)).isEqualTo(WriteOutcome.CREATED);
             }
             assertThat(map.count()).isEqualTo(n);
         }

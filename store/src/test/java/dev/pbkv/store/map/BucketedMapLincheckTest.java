@@ -1,6 +1,6 @@
 package dev.pbkv.store.map;
 
-import dev.pbkv.store.StoreResult;
+import dev.pbkv.store.WriteOutcome;
 import org.jetbrains.kotlinx.lincheck.LinChecker;
 import org.jetbrains.kotlinx.lincheck.annotations.Operation;
 import org.jetbrains.kotlinx.lincheck.annotations.Param;
@@ -44,17 +44,17 @@ public class BucketedMapLincheckTest {
     }
 
     @Operation
-    public StoreResult insert(@Param(name = "key") int k, @Param(name = "value") int v) {
+    public WriteOutcome insert(@Param(name = "key") int k, @Param(name = "value") int v) {
         return map.insert(key(k), value(v), 1);
     }
 
     @Operation
-    public StoreResult update(@Param(name = "key") int k, @Param(name = "value") int v) {
+    public WriteOutcome update(@Param(name = "key") int k, @Param(name = "value") int v) {
         return map.update(key(k), value(v), 1);
     }
 
     @Operation
-    public StoreResult put(@Param(name = "key") int k, @Param(name = "value") int v) {
+    public WriteOutcome put(@Param(name = "key") int k, @Param(name = "value") int v) {
         return map.put(key(k), value(v), 1);
     }
 
@@ -64,7 +64,7 @@ public class BucketedMapLincheckTest {
     }
 
     @Operation
-    public StoreResult delete(@Param(name = "key") int k) {
+    public WriteOutcome delete(@Param(name = "key") int k) {
         return map.delete(key(k), 1);
     }
 
@@ -82,24 +82,24 @@ public class BucketedMapLincheckTest {
     public static class SequentialMap {
         private final Map<Integer, Integer> m = new HashMap<>();
 
-        public StoreResult insert(int k, int v) {
-            return m.putIfAbsent(k, v) == null ? StoreResult.HT_INSERT_OK : StoreResult.HT_INSERT_FAILED;
+        public WriteOutcome insert(int k, int v) {
+            return m.putIfAbsent(k, v) == null ? WriteOutcome.CREATED : WriteOutcome.PRESENT;
         }
 
-        public StoreResult update(int k, int v) {
-            return m.replace(k, v) != null ? StoreResult.HT_FOUND : StoreResult.HT_NOTFOUND;
+        public WriteOutcome update(int k, int v) {
+            return m.replace(k, v) != null ? WriteOutcome.REPLACED : WriteOutcome.ABSENT;
         }
 
-        public StoreResult put(int k, int v) {
-            return m.put(k, v) != null ? StoreResult.HT_FOUND : StoreResult.HT_INSERT_OK;
+        public WriteOutcome put(int k, int v) {
+            return m.put(k, v) != null ? WriteOutcome.REPLACED : WriteOutcome.CREATED;
         }
 
         public Integer get(int k) {
             return m.get(k);
         }
 
-        public StoreResult delete(int k) {
-            return m.remove(k) != null ? StoreResult.HT_DELETE_OK : StoreResult.HT_DELETE_FAILED;
+        public WriteOutcome delete(int k) {
+            return m.remove(k) != null ? WriteOutcome.DELETED : WriteOutcome.ABSENT;
         }
 
         public boolean exists(int k) {

@@ -1,6 +1,6 @@
 package dev.pbkv.store.map;
 
-import dev.pbkv.store.StoreResult;
+import dev.pbkv.store.WriteOutcome;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -27,8 +27,8 @@ class BucketedMapTest {
 
     @Test
     void insertStoresAbsentKeyAndRefusesPresentOne() {
-        assertThat(map.insert(b("k"), b("v1"), 1)).isEqualTo(StoreResult.HT_INSERT_OK);
-        assertThat(map.insert(b("k"), b("v2"), 2)).isEqualTo(StoreResult.HT_INSERT_FAILED);
+        assertThat(map.insert(b("k"), b("v1"), 1)).isEqualTo(WriteOutcome.CREATED);
+        assertThat(map.insert(b("k"), b("v2"), 2)).isEqualTo(WriteOutcome.PRESENT);
         assertThat(map.lookup(b("k"))).satisfies(l -> {
             assertThat(l.value()).isEqualTo(b("v1"));
             assertThat(l.offset()).isEqualTo(1);
@@ -38,10 +38,10 @@ class BucketedMapTest {
 
     @Test
     void updateReplacesPresentKeyOnly() {
-        assertThat(map.update(b("k"), b("v"), 1)).isEqualTo(StoreResult.HT_NOTFOUND);
+        assertThat(map.update(b("k"), b("v"), 1)).isEqualTo(WriteOutcome.ABSENT);
         assertThat(map.exists(b("k"))).isFalse();
         map.insert(b("k"), b("v1"), 2);
-        assertThat(map.update(b("k"), b("v2"), 3)).isEqualTo(StoreResult.HT_FOUND);
+        assertThat(map.update(b("k"), b("v2"), 3)).isEqualTo(WriteOutcome.REPLACED);
         assertThat(map.get(b("k"))).isEqualTo(b("v2"));
         assertThat(map.lookup(b("k")).offset()).isEqualTo(3);
         assertThat(map.count()).isEqualTo(1);
@@ -49,8 +49,8 @@ class BucketedMapTest {
 
     @Test
     void putInsertsThenReplaces() {
-        assertThat(map.put(b("k"), b("v1"), 1)).isEqualTo(StoreResult.HT_INSERT_OK);
-        assertThat(map.put(b("k"), b("v2"), 2)).isEqualTo(StoreResult.HT_FOUND);
+        assertThat(map.put(b("k"), b("v1"), 1)).isEqualTo(WriteOutcome.CREATED);
+        assertThat(map.put(b("k"), b("v2"), 2)).isEqualTo(WriteOutcome.REPLACED);
         assertThat(map.get(b("k"))).isEqualTo(b("v2"));
         assertThat(map.count()).isEqualTo(1);
     }
@@ -61,36 +61,36 @@ class BucketedMapTest {
         long usedSmall = map.memoryStats().usedBytes();
         byte[] big = new byte[5000];
         new Random(1).nextBytes(big);
-        assertThat(map.put(b("k"), big, 2)).isEqualTo(StoreResult.HT_FOUND);
+        assertThat(map.put(b("k"), big, 2)).isEqualTo(WriteOutcome.REPLACED);
         assertThat(map.get(b("k"))).isEqualTo(big);
         assertThat(map.memoryStats().usedBytes()).isGreaterThan(usedSmall);
-        assertThat(map.update(b("k"), b("small"), 3)).isEqualTo(StoreResult.HT_FOUND);
+        assertThat(map.update(b("k"), b("small"), 3)).isEqualTo(WriteOutcome.REPLACED);
         assertThat(map.get(b("k"))).isEqualTo(b("small"));
         assertThat(map.memoryStats().usedBytes()).isEqualTo(usedSmall);
     }
 
     @Test
     void deleteRemovesPresentKeyAndRecordsItsOffsetForAbsentReads() {
-        assertThat(map.delete(b("k"), 1)).isEqualTo(StoreResult.HT_DELETE_FAILED);
+        assertThat(map.delete(b("k"), 1)).isEqualTo(WriteOutcome.ABSENT);
         assertThat(map.lookup(b("k")).offset()).isZero();
         map.insert(b("k"), b("v"), 2);
-        assertThat(map.delete(b("k"), 3)).isEqualTo(StoreResult.HT_DELETE_OK);
+        assertThat(map.delete(b("k"), 3)).isEqualTo(WriteOutcome.DELETED);
         assertThat(map.exists(b("k"))).isFalse();
         assertThat(map.get(b("k"))).isNull();
         Lookup absent = map.lookup(b("k"));
         assertThat(absent.found()).isFalse();
         assertThat(absent.offset()).isEqualTo(3);
-        assertThat(map.delete(b("k"), 4)).isEqualTo(StoreResult.HT_DELETE_FAILED);
+        assertThat(map.delete(b("k"), 4)).isEqualTo(WriteOutcome.ABSENT);
         assertThat(map.lookup(b("k")).offset()).isEqualTo(3);
         assertThat(map.count()).isZero();
     }
 
     @Test
     void emptyOrNullKeyOrNullValueIsInvalid() {
-        assertThat(map.insert(new byte[0], b("v"), 1)).isEqualTo(StoreResult.HT_INVALID_ARGUMENT);
-        assertThat(map.put(null, b("v"), 1)).isEqualTo(StoreResult.HT_INVALID_ARGUMENT);
-        assertThat(map.update(b("k"), null, 1)).isEqualTo(StoreResult.HT_INVALID_ARGUMENT);
-        assertThat(map.delete(new byte[0], 1)).isEqualTo(StoreResult.HT_INVALID_ARGUMENT);
+        assertThat(map.insert(new byte[0], b("v"), 1)).isEqualTo(WriteOutcome.REJECTED);
+        assertThat(map.put(null, b("v"), 1)).isEqualTo(WriteOutcome.REJECTED);
+        assertThat(map.update(b("k"), null, 1)).isEqualTo(WriteOutcome.REJECTED);
+        assertThat(map.delete(new byte[0], 1)).isEqualTo(WriteOutcome.REJECTED);
         assertThat(map.lookup(new byte[0]).found()).isFalse();
         assertThat(map.exists(null)).isFalse();
         assertThat(map.count()).isZero();
@@ -98,7 +98,7 @@ class BucketedMapTest {
 
     @Test
     void emptyValueIsStored() {
-        assertThat(map.put(b("k"), new byte[0], 1)).isEqualTo(StoreResult.HT_INSERT_OK);
+        assertThat(map.put(b("k"), new byte[0], 1)).isEqualTo(WriteOutcome.CREATED);
         assertThat(map.get(b("k"))).isEmpty();
         assertThat(map.exists(b("k"))).isTrue();
     }
@@ -107,11 +107,11 @@ class BucketedMapTest {
     void itemTooBigForTheArenaIsInvalidAndChangesNothing() {
         map.put(b("k"), b("v"), 1);
         byte[] tooBig = new byte[map.maxEntryBytes()];
-        assertThat(map.put(b("k"), tooBig, 2)).isEqualTo(StoreResult.HT_INVALID_ARGUMENT);
-        assertThat(map.insert(b("other"), tooBig, 2)).isEqualTo(StoreResult.HT_INVALID_ARGUMENT);
+        assertThat(map.put(b("k"), tooBig, 2)).isEqualTo(WriteOutcome.REJECTED);
+        assertThat(map.insert(b("other"), tooBig, 2)).isEqualTo(WriteOutcome.REJECTED);
         assertThat(map.get(b("k"))).isEqualTo(b("v"));
         byte[] fits = new byte[map.maxEntryBytes() - 5];
-        assertThat(map.put(b("other"), fits, 3)).isEqualTo(StoreResult.HT_INSERT_OK);
+        assertThat(map.put(b("other"), fits, 3)).isEqualTo(WriteOutcome.CREATED);
         assertThat(map.get(b("other"))).hasSize(fits.length);
     }
 
@@ -123,7 +123,7 @@ class BucketedMapTest {
             new Random(7).nextBytes(key);
             new Random(8).nextBytes(value);
             key[0] = 1;
-            assertThat(defaults.insert(key, value, 5)).isEqualTo(StoreResult.HT_INSERT_OK);
+            assertThat(defaults.insert(key, value, 5)).isEqualTo(WriteOutcome.CREATED);
             assertThat(defaults.get(key)).isEqualTo(value);
             assertThat(defaults.maxEntryBytes()).isGreaterThanOrEqualTo((1 << 20) + 1024);
         }
@@ -171,7 +171,7 @@ class BucketedMapTest {
         assertThat(map.count()).isZero();
         assertThat(map.memoryStats().usedBytes()).isEqualTo(baseline).isZero();
         assertThat(map.get(b("key1"))).isNull();
-        assertThat(map.put(b("key1"), b("again"), 2000)).isEqualTo(StoreResult.HT_INSERT_OK);
+        assertThat(map.put(b("key1"), b("again"), 2000)).isEqualTo(WriteOutcome.CREATED);
     }
 
     @Test
@@ -210,26 +210,26 @@ class BucketedMapTest {
                 byte[] v = new byte[rnd.nextInt(40)];
                 rnd.nextBytes(v);
                 int op = rnd.nextInt(5);
-                StoreResult r;
+                WriteOutcome r;
                 switch (op) {
                     case 0 -> {
                         r = one.insert(b(k), v, step);
-                        assertThat(r).isEqualTo(model.containsKey(k) ? StoreResult.HT_INSERT_FAILED : StoreResult.HT_INSERT_OK);
+                        assertThat(r).isEqualTo(model.containsKey(k) ? WriteOutcome.PRESENT : WriteOutcome.CREATED);
                         model.putIfAbsent(k, v);
                     }
                     case 1 -> {
                         r = one.update(b(k), v, step);
-                        assertThat(r).isEqualTo(model.containsKey(k) ? StoreResult.HT_FOUND : StoreResult.HT_NOTFOUND);
+                        assertThat(r).isEqualTo(model.containsKey(k) ? WriteOutcome.REPLACED : WriteOutcome.ABSENT);
                         model.replace(k, v);
                     }
                     case 2 -> {
                         r = one.put(b(k), v, step);
-                        assertThat(r).isEqualTo(model.containsKey(k) ? StoreResult.HT_FOUND : StoreResult.HT_INSERT_OK);
+                        assertThat(r).isEqualTo(model.containsKey(k) ? WriteOutcome.REPLACED : WriteOutcome.CREATED);
                         model.put(k, v);
                     }
                     case 3 -> {
                         r = one.delete(b(k), step);
-                        assertThat(r).isEqualTo(model.remove(k) != null ? StoreResult.HT_DELETE_OK : StoreResult.HT_DELETE_FAILED);
+                        assertThat(r).isEqualTo(model.remove(k) != null ? WriteOutcome.DELETED : WriteOutcome.ABSENT);
                     }
                     default -> assertThat(one.get(b(k))).isEqualTo(model.get(k));
                 }

@@ -1,6 +1,6 @@
 package dev.pbkv.store.map;
 
-import dev.pbkv.store.StoreResult;
+import dev.pbkv.store.WriteOutcome;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -91,16 +91,16 @@ class ConcurrentBucketedMapTest {
                         byte[] v = value(me, seq);
                         switch (rnd.nextInt(8)) {
                             case 0 -> assertThat(map.insert(key, v, seq))
-                                    .isEqualTo(model.putIfAbsent(k, v) == null ? StoreResult.HT_INSERT_OK : StoreResult.HT_INSERT_FAILED);
+                                    .isEqualTo(model.putIfAbsent(k, v) == null ? WriteOutcome.CREATED : WriteOutcome.PRESENT);
                             case 1 -> assertThat(map.update(key, v, seq))
-                                    .isEqualTo(model.replace(k, v) != null ? StoreResult.HT_FOUND : StoreResult.HT_NOTFOUND);
+                                    .isEqualTo(model.replace(k, v) != null ? WriteOutcome.REPLACED : WriteOutcome.ABSENT);
                             case 2 -> assertThat(map.put(key, v, seq))
-                                    .isEqualTo(model.put(k, v) != null ? StoreResult.HT_FOUND : StoreResult.HT_INSERT_OK);
+                                    .isEqualTo(model.put(k, v) != null ? WriteOutcome.REPLACED : WriteOutcome.CREATED);
                             case 3 -> assertThat(map.delete(key, seq))
-                                    .isEqualTo(model.remove(k) != null ? StoreResult.HT_DELETE_OK : StoreResult.HT_DELETE_FAILED);
+                                    .isEqualTo(model.remove(k) != null ? WriteOutcome.DELETED : WriteOutcome.ABSENT);
                             case 4 -> {
                                 int s = rnd.nextInt(sharedKeys);
-                                assertThat(map.put(key("shared", s), v, seq)).isIn(StoreResult.HT_INSERT_OK, StoreResult.HT_FOUND);
+                                assertThat(map.put(key("shared", s), v, seq)).isIn(WriteOutcome.CREATED, WriteOutcome.REPLACED);
                                 lastShared[me][s] = seq;
                             }
                             case 5 -> {

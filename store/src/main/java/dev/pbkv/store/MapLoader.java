@@ -1,0 +1,64 @@
+package dev.pbkv.store;
+
+import dev.pbkv.store.log.SegmentedLog;
+import dev.pbkv.store.map.BucketedMap;
+import dev.pbkv.store.snapshot.SnapshotHeader;
+import dev.pbkv.store.snapshot.SnapshotReader;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/**
+ * Fills the map from a snapshot file and from log records: recovery, truncation, an install and
+ * the backup's replicated records all change the map this one way. Runs on the caller's thread;
+ * the caller keeps other writers out (recovery: nobody else has the store yet; otherwise the
+ * store's write lock).
+ */
+final class MapLoader {
+    private MapLoader() {
+    }
+
+    /**
+     * Applies a record's effect to the map (put or delete, both idempotent). Throws IOException
+     * when the map cannot hold it (out of memory, or an entry too large for the arena): then the
+     * map is unchanged.
+     */
+    static WriteOutcome applyEffect(BucketedMap map, LogRecord rec) throws IOException {
+        WriteOutcome r = rec.effect() == Effect.PUT
+                ? map.put(rec.key(), rec.value(), rec.offset())
+                : map.delete(rec.key(), rec.offset());
+        if (r == WriteOutcome.OUT_OF_MEMORY || r == WriteOutcome.REJECTED) {
+            throw new IOException("cannot apply log record " + rec.offset() + ": " + r
+                    + " (is store.memory smaller than the data?)");
+        }
+        return r;
+    }
+
+    /** Reads a snapshot file into the map (which the caller has cleared), checking its CRC. */
+    static SnapshotHeader loadSnapshot(BucketedMap map, Path file) throws IOException {
+        return SnapshotReader.readAll(file, (key, value, offset) -> {
+            WriteOutcome r = map.put(key, value, offset);
+            if (!r.changed()) {
+                throw new IOException("cannot load a snapshot entry: " + r + " (is store.memory smaller than the data?)");
+            }
+        });
+    }
+
+    /** Applies the log records in (after, upTo] to the map. */
+    static void replay(BucketedMap map, SegmentedLog segments, long after, long upTo) throws IOException {
+        try {
+            segments.replay(after, upTo, rec -> {
+                try {
+                    applyEffect(map, rec);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        } catch (TailNotRetainedException e) {
+            throw new IOException("the log does not hold the records after offset " + after, e);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.pbkv.store;
+
+import dev.pbkv.store.log.GroupCommitLog;
+import dev.pbkv.store.log.SegmentedLog;
+import dev.pbkv.store.map.BucketedMap;
+import dev.pbkv.store.snapshot.SnapshotEntry;
+import dev.pbkv.store.snapshot.SnapshotFiles.SnapshotFile;
+import dev.pbkv.store.snapshot.SnapshotReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Undoes in the map the writes the log could not take (a full disk): docs/persistence.md, "Full
+ * disk and other write errors". Runs on the log thread, after a write failure and before the
+ * failed futures complete, under the write lock, so no write interleaves.
+ */
+final class UnloggedWriteRollback {
+    private static final Logger LOG = LoggerFactory.getLogger(UnloggedWriteRollback.class);
+
+    private final BucketedMap map;
+    private final HistoryHead head;
+    private final SegmentedLog segments;
+    private final GroupCommitLog log;
+    private final SnapshotManager snapshots;
+
+    UnloggedWriteRollback(BucketedMap map, HistoryHead head, SegmentedLog segments, GroupCommitLog log,
+                          SnapshotManager snapshots) {
+        this.map = map;
+        this.head = head;
+        this.segments = segments;
+        this.log = log;
+        this.snapshots = snapshots;
+    }
+
+    /**
+     * Puts back every key changed by a record the files never received (offsets above held), as
+     * it was at offset held. The map cannot undo an effect, so each key's value at held is looked
+     * up: its last record in the retained log up to held, else the newest usable snapshot, else
+     * absent.
+     */
+    void undoAbove(long held) {
+        head.writeLock.lock();
+        try {
+            if (head.lastOffset <= held) {
+                return;
+            }
+            List<LogRecord> lost = log.unloggedAfter(held);
+            // Each key the lost records touched, with its last record up to held (null: none in the retained log).
+            Map<ByteBuffer, LogRecord> lastRecord = new HashMap<>();
+            for (LogRecord rec : lost) {
+                lastRecord.put(ByteBuffer.wrap(rec.key()), null);
+            }
+            long base = segments.baseOffset();
+            segments.replay(base, held, rec -> {
+                ByteBuffer k = ByteBuffer.wrap(rec.key());
+                if (lastRecord.containsKey(k)) {
+                    lastRecord.put(k, rec);
+                }
+            });
+            Map<ByteBuffer, SnapshotEntry> fromSnapshot = new HashMap<>();
+            if (lastRecord.containsValue(null) && base > 0) {
+                SnapshotFile snap = snapshots.newestHoldingNothingAbove(held);
+                if (snap == null) {
+                    throw new IOException("no snapshot to look the keys up in");
+                }
+                SnapshotReader.readAll(snap.path(), (k, v, o) -> {
+                    ByteBuffer key = ByteBuffer.wrap(k);
+                    if (lastRecord.containsKey(key) && lastRecord.get(key) == null) {
+                        fromSnapshot.put(key, new SnapshotEntry(k, v, o));
+                    }
+                });
+            }
+            for (Map.Entry<ByteBuffer, LogRecord> e : lastRecord.entrySet()) {
+                byte[] key = e.getKey().array();
+                LogRecord rec = e.getValue();
+                SnapshotEntry snapped = fromSnapshot.get(e.getKey());
+                if (rec != null && rec.effect() == Effect.PUT) {
+                    map.put(key, rec.value(), rec.offset());
+                } else if (rec == null && snapped != null) {
+                    map.put(key, snapped.value(), snapped.offset());
+                } else {
+                    map.delete(key, held);
+                }
+            }
+            head.lastOffset = held;
+            head.lastEpoch = segments.lastEpoch();
+            LOG.error("the log of {} cannot be written ({}); the {} writes above offset {} were undone in the map "
+                    + "and the store refuses writes until it is reopened", head.dir, log.failure(), lost.size(), held);
+        } catch (IOException | TailNotRetainedException | RuntimeException e) {
+            LOG.error("the log of {} cannot be written ({}) and the writes above offset {} could not be undone in "
+                    + "the map ({}); they are not durable and their futures fail", head.dir, log.failure(), held,
+                    e.toString());
+        } finally {
+            head.writeLock.unlock();
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package dev.pbkv.store;
+
+/**
+ * What a write did to the map: one name per outcome, whatever the operation. The classic
+ * {@code HT_*} codes of the C interface this engine replaces are given only by {@link HashTable}.
+ */
+public enum WriteOutcome {
+    /** insert or put stored a key that was absent. */
+    CREATED,
+    /** update or put replaced the value of a present key. */
+    REPLACED,
+    /** delete removed a present key. */
+    DELETED,
+    /** insert refused: the key is present; nothing changed. */
+    PRESENT,
+    /** update or delete refused: the key is absent; nothing changed. */
+    ABSENT,
+    /** the arena has no room for the entry; nothing changed. Deletes make room again. */
+    OUT_OF_MEMORY,
+    /** invalid argument: a null or empty key, a null value, or an entry too large for the arena; nothing changed. */
+    REJECTED;
+
+    /** Whether the map changed (and so a log record was written). */
+    public boolean changed() {
+        return this == CREATED || this == REPLACED || this == DELETED;
+    }
+}
