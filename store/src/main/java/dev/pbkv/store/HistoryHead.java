@@ -37,7 +37,8 @@ final class HistoryHead {
     /**
      * The highest offset whose effect the map may hold beyond lastOffset: the end offset of a
      * fuzzy snapshot loaded at recovery or install (the map is exact once lastOffset reaches it).
-     * A snapshot written later carries it on as its own end offset. Under writeLock/maintenanceLock.
+     * A snapshot written later carries it on as its own end offset. Under writeLock/maintenanceLock,
+     * and always before lastOffset: {@link Store#isConsistentPrefix} reads them the other way round.
      */
     volatile long fuzzyEnd;
     /** Set under writeLock by close; writes after it fail. */

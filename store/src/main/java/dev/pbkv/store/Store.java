@@ -251,11 +251,22 @@ public final class Store implements AutoCloseable {
      * The map equals the history's state at {@link #lastOffset()} once lastOffset is at least
      * this: after loading a fuzzy snapshot (recovery, or a peer's snapshot installed) the map may
      * already hold effects of records up to this offset. A backup is exact, and fit to serve or be
-     * promoted, only from then on; 0 when nothing fuzzy was loaded. The server does not call it
-     * yet (docs/persistence.md, "Replication hooks", says where that leaves a gap).
+     * promoted, only from then on; 0 when nothing fuzzy was loaded. See {@link #isConsistentPrefix}.
      */
     public long consistentFromOffset() {
         return head.fuzzyEnd;
+    }
+
+    /**
+     * Whether the map is the history's state at {@link #lastOffset()}, a consistent prefix of the
+     * history: false from loading a fuzzy snapshot until the log reaches {@link #consistentFromOffset()}.
+     * A backup serves stale reads only while this holds.
+     */
+    public boolean isConsistentPrefix() {
+        // lastOffset first: install and truncateAfter write fuzzyEnd before lastOffset, so a new
+        // lastOffset seen here comes with its fuzzyEnd.
+        long last = head.lastOffset;
+        return last >= head.fuzzyEnd;
     }
 
     /** Every record up to this offset is durable as the fsync policy promises (see {@link #whenDurable}). */

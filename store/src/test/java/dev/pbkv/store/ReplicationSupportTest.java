@@ -1,10 +1,12 @@
 package dev.pbkv.store;
 
 import dev.pbkv.store.snapshot.SnapshotFiles;
+import dev.pbkv.store.snapshot.SnapshotWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -193,6 +195,33 @@ class ReplicationSupportTest {
              Store source = Store.open(config(a, FsyncPolicy.ALWAYS))) {
             assertThat(contents(target)).isEqualTo(contents(source));
             assertThat(target.lastOffset()).isEqualTo(source.lastOffset());
+        }
+    }
+
+    @Test
+    void aFuzzyInstallIsAConsistentPrefixOnlyOnceTheLogReachesItsEndAlsoAfterReopen() throws Exception {
+        Path dir = tmp.resolve("fuzzy");
+        // Taken at 2 of the history 1 a=1, 2 b=1, 3 a=2, 4 b=2: a copied before 3, b after 4.
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        SnapshotWriter w = new SnapshotWriter(bytes, 2, 1);
+        w.entry(b("a"), b("1"), 1);
+        w.entry(b("b"), b("2"), 4);
+        w.finish(4);
+        try (Store store = Store.open(config(dir, FsyncPolicy.ALWAYS))) {
+            assertThat(store.isConsistentPrefix()).isTrue();
+            store.installSnapshot(new ByteArrayInputStream(bytes.toByteArray()));
+            assertThat(store.consistentFromOffset()).isEqualTo(4);
+            assertThat(store.isConsistentPrefix()).isFalse();
+            store.applyReplicated(new LogRecord(3, 1, Effect.PUT, b("a"), b("2"), 0, 0));
+            assertThat(store.isConsistentPrefix()).isFalse();
+        }
+        // Recovered from a snapshot whose end is past the log's: still not a prefix.
+        try (Store store = Store.open(config(dir, FsyncPolicy.ALWAYS))) {
+            assertThat(store.lastOffset()).isEqualTo(3);
+            assertThat(store.isConsistentPrefix()).isFalse();
+            store.applyReplicated(new LogRecord(4, 1, Effect.PUT, b("b"), b("2"), 0, 0));
+            assertThat(store.isConsistentPrefix()).isTrue();
+            assertThat(contents(store)).isEqualTo(Map.of("a", "2", "b", "2"));
         }
     }
 

@@ -221,9 +221,10 @@ public final class CommandLayer implements Commands, AutoCloseable {
         if (!gate.tryEnter()) {
             return CompletableFuture.completedFuture(shuttingDown());
         }
-        if (!replicator.canServeReads(allowStale)) {
+        Reply<Void> refused = readRefusal(allowStale);
+        if (refused != null) {
             gate.exit();
-            return CompletableFuture.completedFuture(cannotRead(allowStale));
+            return CompletableFuture.completedFuture(refused);
         }
         CompletableFuture<Reply<Void>> done = CompletableFuture.supplyAsync(() -> dumpPages(pageSink), dumpExecutor)
                 .exceptionally(CommandLayer::failureOf);
@@ -352,9 +353,28 @@ public final class CommandLayer implements Commands, AutoCloseable {
 
     /** Runs a read if this node may serve it; on the primary the reply waits until what it saw is committed. */
     private <T> CompletableFuture<Reply<T>> read(boolean allowStale, Supplier<CompletableFuture<Reply<T>>> body) {
-        return admitted(() -> replicator.canServeReads(allowStale)
-                ? body.get()
-                : CompletableFuture.completedFuture(cannotRead(allowStale)));
+        return admitted(() -> {
+            Reply<T> refused = readRefusal(allowStale);
+            return refused == null ? body.get() : CompletableFuture.completedFuture(refused);
+        });
+    }
+
+    /**
+     * Why this node may not serve a read now, or null when it may. A backup's stale reads promise a
+     * consistent prefix of the history, which its map is not from a fuzzy snapshot's install (or a
+     * recovery from one) until its log reaches the snapshot's end offset. The acting primary's
+     * reads wait for commit instead.
+     */
+    private <T> Reply<T> readRefusal(boolean allowStale) {
+        if (!replicator.canServeReads(allowStale)) {
+            return cannotRead(allowStale);
+        }
+        if (replicator.role() != Role.PRIMARY && !store.isConsistentPrefix()) {
+            return new Reply.Failure<>(ErrorCode.UNAVAILABLE, "this node's copy is not yet a consistent prefix (at offset "
+                    + store.lastOffset() + ", consistent from " + store.consistentFromOffset() + "): read from the primary",
+                    replicator.primaryAddress());
+        }
+        return null;
     }
 
     /** The reply, once every write up to offset is committed (primary); at once on a backup. */
