@@ -22,7 +22,6 @@ import dev.pbkv.store.LogRecord;
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.SnapshotHandle;
 import dev.pbkv.store.Store;
-import dev.pbkv.store.StoreResult;
 import dev.pbkv.store.TailNotRetainedException;
 import dev.pbkv.store.WriteResult;
 import io.grpc.BindableService;
@@ -232,7 +231,7 @@ public final class PairReplicator implements Replicator {
         CompletableFuture<WriteResult> earlier = atMostOnce.claim(m.clientId(), m.sequence(), claim);
         if (earlier != null) {
             // A retry: answer with the first result, once it is committed; never apply again.
-            return earlier.thenCompose(r -> commits.await(r.offset()).thenApply(v -> r));
+            return earlier.thenCompose(r -> commits.await(AnswerOffset.of(store, m, r)).thenApply(v -> r));
         }
         return applyAndCommit(m, claim);
     }
@@ -258,12 +257,10 @@ public final class PairReplicator implements Replicator {
             if (claim != null) {
                 claim.complete(AtMostOnceTable.slim(wr));
             }
+            committed = commits.await(AnswerOffset.of(store, m, wr));
             if (!wr.changed()) {
-                // The answer depends on the entry (or delete) seen: wait until that is committed too.
-                committed = commits.await(offsetSeen(m, wr));
                 return committed.thenApply(v -> wr);
             }
-            committed = commits.await(wr.offset());
         } finally {
             gate.unlock();
         }
@@ -283,14 +280,6 @@ public final class PairReplicator implements Replicator {
         if (claim != null) {
             atMostOnce.release(m.clientId(), m.sequence(), claim);
         }
-    }
-
-    private long offsetSeen(Mutation m, WriteResult wr) {
-        StoreResult r = wr.result();
-        if (r == StoreResult.HT_INSERT_FAILED || r == StoreResult.HT_NOTFOUND || r == StoreResult.HT_DELETE_FAILED) {
-            return store.map().lookup(m.key()).offset();
-        }
-        return 0;
     }
 
     @Override

@@ -13,8 +13,10 @@ import java.util.concurrent.CompletableFuture;
 public interface Replicator extends AutoCloseable {
 
     /**
-     * Applies a client's write as primary and completes once it is committed: on disk per the
-     * fsync policy and, in SYNC, acknowledged by the backup. Completes exceptionally with
+     * Applies a client's write as primary and completes once its answer is committed: on disk per
+     * the fsync policy and, in SYNC, acknowledged by the backup. A write that changed nothing
+     * waits until the entry it saw is committed (AnswerOffset holds that rule), so callers never
+     * wait again. Completes exceptionally with
      * {@link NotPrimaryException} when this node may not take writes now.
      */
     CompletableFuture<WriteResult> write(Mutation mutation);
