@@ -48,7 +48,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongSupplier;
 
 /**
@@ -85,15 +84,8 @@ public final class PairReplicator implements Replicator {
     private final CommitTracker commits = new CommitTracker();
     private final AtMostOnceTable atMostOnce;
     private final ReplicationService service = new ReplicationService(this);
-    /**
-     * The write gate, one stripe per map bucket. A client write holds the read side of its key's
-     * stripe while it checks that this node takes writes, applies, and registers its commit wait.
-     * The digest check takes one stripe's write side (no write to that bucket is half-way, and the
-     * store's last offset is a cut for the bucket); step-down and shutdown take every stripe, so
-     * no write slips in after this node stopped taking writes (its future would otherwise wait on
-     * a commit rule the node left).
-     */
-    private final ReentrantReadWriteLock[] writeStripes;
+    /** The write gate: client writes enter it, digests and step-down fence it. */
+    private final WriteFences fences;
     /** The control thread: runs every state change and the periodic tick. */
     private final ScheduledExecutorService control;
     /** Blocking transfers: serving snapshots (primary), installing them and searching divergence (backup). */
@@ -144,6 +136,8 @@ public final class PairReplicator implements Replicator {
     private final AtomicInteger snapshotsSent = new AtomicInteger();
     /** Test seam: pretend the log holds only records above this offset (forces snapshot catch-up). */
     private volatile LongSupplier retainedFloor = () -> 0;
+    /** Test seam: runs on the sender thread after each digest cut, before its records and check are sent. */
+    private volatile java.util.function.ObjLongConsumer<Integer> digestCutHook = (bucket, at) -> { };
 
     /**
      * @param store         the node's open store (recovered); this replicator becomes its only writer
@@ -171,10 +165,7 @@ public final class PairReplicator implements Replicator {
         this.clock = clock;
         this.role = configuredRole;
         this.atMostOnce = new AtMostOnceTable(settings.dedupMaxClients(), settings.dedupPerClient());
-        this.writeStripes = new ReentrantReadWriteLock[store.map().bucketCount()];
-        for (int i = 0; i < writeStripes.length; i++) {
-            writeStripes[i] = new ReentrantReadWriteLock();
-        }
+        this.fences = new WriteFences(store.map().bucketCount());
         this.control = Executors.newSingleThreadScheduledExecutor(named("pbkv-repl-control-" + nodeId));
         this.transfers = Executors.newCachedThreadPool(named("pbkv-repl-transfer-" + nodeId));
         store.setAppendListener(rec -> {
@@ -237,8 +228,7 @@ public final class PairReplicator implements Replicator {
     }
 
     private CompletableFuture<WriteResult> applyAndCommit(Mutation m, CompletableFuture<WriteResult> claim) {
-        Lock gate = writeStripes[m.key() == null ? 0 : store.map().bucketOf(m.key())].readLock();
-        gate.lock();
+        Lock gate = fences.enter(m.key() == null ? 0 : store.map().bucketOf(m.key()));
         WriteResult wr;
         CompletableFuture<Void> committed;
         try {
@@ -612,7 +602,7 @@ public final class PairReplicator implements Replicator {
 
     /** Stops taking writes at once: a node with a higher epoch exists. */
     private void stepDown(long higherEpoch, String cause) {
-        Runnable unfence = fenceAll();
+        Runnable unfence = fences.fenceAll();
         try {
             acceptingWrites = false;
             role = Role.BACKUP;
@@ -647,7 +637,7 @@ public final class PairReplicator implements Replicator {
     // ==== primary side: the backup's stream ========================================================
 
     StreamObserver<BackupMessage> newSession(ServerCallStreamObserver<PrimaryMessage> out) {
-        return new PrimarySession(this, store, settings, clock, out);
+        return new PrimarySession(this, store, fences, settings, clock, out);
     }
 
     void onSubscribe(PrimarySession s, PeerInfo backup) {
@@ -769,23 +759,9 @@ public final class PairReplicator implements Replicator {
         });
     }
 
-    /** Waits until no write to the bucket is in progress and holds off new ones; returns the release. */
-    Runnable fenceBucket(int bucket) {
-        Lock l = writeStripes[bucket].writeLock();
-        l.lock();
-        return l::unlock;
-    }
-
-    /** Holds off every write (stripes taken in order, so two fences never deadlock); returns the release. */
-    Runnable fenceAll() {
-        for (ReentrantReadWriteLock stripe : writeStripes) {
-            stripe.writeLock().lock();
-        }
-        return () -> {
-            for (int i = writeStripes.length - 1; i >= 0; i--) {
-                writeStripes[i].writeLock().unlock();
-            }
-        };
+    /** The sender fenced bucket (-1: the whole map) and read its digest at offset at; records and the check go out next. */
+    void onDigestCut(int bucket, long at) {
+        digestCutHook.accept(bucket, at);
     }
 
     long retainedFloor() {
@@ -804,6 +780,11 @@ public final class PairReplicator implements Replicator {
 
     int snapshotsSent() {
         return snapshotsSent.get();
+    }
+
+    /** Test seam: called on the sender thread after each digest cut (bucket, offset), before the sends. */
+    void setDigestCutHookForTests(java.util.function.ObjLongConsumer<Integer> hook) {
+        this.digestCutHook = hook;
     }
 
     /** Test seam: the primary behaves as if its log held only the records above floor. */
@@ -1205,7 +1186,7 @@ public final class PairReplicator implements Replicator {
         PrimarySession s = session;
         boolean handover = !skipSwitchover && isActingPrimary() && state == NodeState.SYNC && s != null;
         CompletableFuture<String> sw = new CompletableFuture<>();
-        Runnable unfence = fenceAll();
+        Runnable unfence = fences.fenceAll();
         long last;
         try {
             acceptingWrites = false;

@@ -65,6 +65,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
 
     private final PairReplicator owner;
     private final Store store;
+    private final WriteFences fences;
     private final PairSettings settings;
     private final Clock clock;
     private final ServerCallStreamObserver<PrimaryMessage> out;
@@ -108,10 +109,11 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     /** clock.millis() of the last message sent; decides when a heartbeat is due. */
     private volatile long lastSentMillis;
 
-    PrimarySession(PairReplicator owner, Store store, PairSettings settings, Clock clock,
+    PrimarySession(PairReplicator owner, Store store, WriteFences fences, PairSettings settings, Clock clock,
                    ServerCallStreamObserver<PrimaryMessage> out) {
         this.owner = owner;
         this.store = store;
+        this.fences = fences;
         this.settings = settings;
         this.clock = clock;
         this.out = out;
@@ -365,11 +367,13 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     }
 
     /**
-     * The digest check, bucket by bucket: with writes to one bucket fenced, send every record up
-     * to the current last offset, then that bucket's digest at exactly that offset; the backup
-     * compares when it reaches it in the stream. Writes to the other buckets go on meanwhile. When
-     * the maps have different bucket counts, the whole map is fenced and digested at once.
-     * Returns false when the session ended meanwhile.
+     * The digest check, bucket by bucket: with writes to one bucket fenced, read the cut (the
+     * current last offset) and that bucket's digest, in memory; release the fence; then send every
+     * record up to the cut and the bucket's digest at exactly that offset. The backup compares when
+     * it reaches it in the stream. The fence covers no log read and no send (see WriteFences):
+     * writes, to this bucket too, go on while the records go out. When the maps have different
+     * bucket counts, the whole map is fenced and digested at once. Returns false when the session
+     * ended meanwhile.
      */
     private boolean checkDigest() throws IOException {
         int buckets = store.map().bucketCount();
@@ -383,25 +387,23 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                 return false;
             }
             long pauseStart = System.nanoTime();
-            Runnable unfence = perBucket ? owner.fenceBucket(b) : owner.fenceAll();
-            try {
-                at = store.lastOffset();
-                while (nextToSend <= at) {
-                    List<LogRecord> batch = collect(at);
-                    if (batch == null) {
-                        return false;
-                    }
-                    sendBatch(batch);
-                }
-                ContentDigest d = perBucket ? ContentDigest.ofBucket(store.map(), b) : ContentDigest.ofMap(store.map());
-                entries += d.entries();
-                send(PrimaryMessage.newBuilder().setDigestCheck(DigestCheck.newBuilder()
-                        .setOffset(at).setBucket(b).setBucketCount(perBucket ? buckets : 1).setWholeMap(!perBucket)
-                        .setDigest(d.sum()).setEntries(d.entries())).build());
-            } finally {
-                unfence.run();
-            }
+            int bucket = b;
+            DigestCut cut = fences.cut(perBucket ? b : -1, () -> new DigestCut(store.lastOffset(),
+                    perBucket ? ContentDigest.ofBucket(store.map(), bucket) : ContentDigest.ofMap(store.map())));
             longestPauseNanos = Math.max(longestPauseNanos, System.nanoTime() - pauseStart);
+            at = cut.at();
+            owner.onDigestCut(b, at);
+            while (nextToSend <= at) {
+                List<LogRecord> batch = collect(at);
+                if (batch == null) {
+                    return false;
+                }
+                sendBatch(batch);
+            }
+            entries += cut.digest().entries();
+            send(PrimaryMessage.newBuilder().setDigestCheck(DigestCheck.newBuilder()
+                    .setOffset(at).setBucket(b).setBucketCount(perBucket ? buckets : 1).setWholeMap(!perBucket)
+                    .setDigest(cut.digest().sum()).setEntries(cut.digest().entries())).build());
             maybeHeartbeat();
         }
         digestOffset = at;
@@ -410,6 +412,10 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                 at, entries, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
                 TimeUnit.NANOSECONDS.toMillis(longestPauseNanos));
         return true;
+    }
+
+    /** A bucket's (or the whole map's) digest and the offset it holds exactly the history up to. */
+    private record DigestCut(long at, ContentDigest digest) {
     }
 
     /**
