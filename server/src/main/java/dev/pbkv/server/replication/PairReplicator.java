@@ -18,7 +18,6 @@ import dev.pbkv.proto.replication.ReplicationGrpc;
 import dev.pbkv.proto.replication.SnapshotChunk;
 import dev.pbkv.proto.replication.SnapshotRequest;
 import dev.pbkv.proto.replication.Welcome;
-import dev.pbkv.store.LogRecord;
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.SnapshotHandle;
 import dev.pbkv.store.Store;
@@ -26,7 +25,6 @@ import dev.pbkv.store.TailNotRetainedException;
 import dev.pbkv.store.WriteResult;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import org.slf4j.Logger;
@@ -42,8 +40,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -66,12 +62,8 @@ import java.util.function.LongSupplier;
  */
 public final class PairReplicator implements Replicator {
     private static final Logger log = LoggerFactory.getLogger(PairReplicator.class);
-    /** Records of the log tail replayed into the at-most-once table at start. */
-    private static final long AT_MOST_ONCE_REBUILD_RECORDS = 200_000;
     /** A snapshot kept open for a backup that has not come back for this long is released. */
     private static final long PINNED_SNAPSHOT_MAX_IDLE_MILLIS = 60_000;
-    /** Channel limit for batches and snapshot chunks from the primary. */
-    private static final int MAX_INBOUND_MESSAGE_BYTES = 64 << 20;
 
     private final Store store;
     private final String nodeId;
@@ -87,7 +79,10 @@ public final class PairReplicator implements Replicator {
     /** The write gate: client writes enter it, digests and step-down fence it. */
     private final WriteFences fences;
     /** The control thread: runs every state change and the periodic tick. */
-    private final ScheduledExecutorService control;
+    private final ControlThread control;
+    /** Epochs and history ranking. */
+    private final Epochs epochs;
+    private final PeerChannel peer;
     /** Blocking transfers: serving snapshots (primary), installing them and searching divergence (backup). */
     private final ExecutorService transfers;
 
@@ -108,12 +103,6 @@ public final class PairReplicator implements Replicator {
     private volatile String primaryClientAddress;
     /** Backup: a snapshot is being installed; the map is incomplete and serves no reads. */
     private volatile boolean installing;
-    /**
-     * The last snapshot installed here (offset, epoch of its last record), for lastRecordEpoch.
-     * Written by the transfer thread, epoch first, so a reader that sees the offset sees its epoch.
-     */
-    private volatile long installedOffset = -1;
-    private volatile long installedEpoch;
 
     // Control thread only (close() reads them after the control thread stopped).
     /** Primary: the last snapshot sent, kept open so the log after it stays until the backup resubscribes. */
@@ -129,13 +118,9 @@ public final class PairReplicator implements Replicator {
     private int failedAttempts;
     /** Set by close(); nothing new starts after it. */
     private volatile boolean closed;
-    /** The channel to the peer, made on first use; guarded by this. */
-    private ManagedChannel channel;
     /** Snapshots installed here and sent from here (Status and tests: one snapshot per catch-up, never a loop). */
     private final AtomicInteger snapshotsInstalled = new AtomicInteger();
     private final AtomicInteger snapshotsSent = new AtomicInteger();
-    /** Test seam: pretend the log holds only records above this offset (forces snapshot catch-up). */
-    private volatile LongSupplier retainedFloor = () -> 0;
     /** Test seam: runs on the sender thread after each digest cut, before its records and check are sent. */
     private volatile java.util.function.ObjLongConsumer<Integer> digestCutHook = (bucket, at) -> { };
 
@@ -166,8 +151,10 @@ public final class PairReplicator implements Replicator {
         this.role = configuredRole;
         this.atMostOnce = new AtMostOnceTable(settings.dedupMaxClients(), settings.dedupPerClient());
         this.fences = new WriteFences(store.map().bucketCount());
-        this.control = Executors.newSingleThreadScheduledExecutor(named("pbkv-repl-control-" + nodeId));
-        this.transfers = Executors.newCachedThreadPool(named("pbkv-repl-transfer-" + nodeId));
+        this.control = new ControlThread(nodeId);
+        this.epochs = new Epochs(store, configuredRole, nodeId);
+        this.peer = new PeerChannel(peerAddress);
+        this.transfers = Executors.newCachedThreadPool(ControlThread.named("pbkv-repl-transfer-" + nodeId));
         store.setAppendListener(rec -> {
             PrimarySession s = session;
             if (s != null) {
@@ -185,15 +172,14 @@ public final class PairReplicator implements Replicator {
 
     @Override
     public void start() {
-        control.execute(() -> {
-            rebuildAtMostOnce();
+        control.run(() -> {
+            atMostOnce.replayLogTail(store, nodeId);
             commits.localDurable(store.durableOffset());
             coldStartSinceMillis = clock.millis();
             log.info("{}: state {} (role {}, epoch {}, last offset {}): looking for the peer at {}", nodeId, state,
                     role, store.epoch(), store.lastOffset(), peerAddress);
         });
-        long period = settings.heartbeat().toMillis();
-        control.scheduleWithFixedDelay(this::tick, 0, period, TimeUnit.MILLISECONDS);
+        control.every(settings.heartbeat().toMillis(), this::tick);
     }
 
     @Override
@@ -344,7 +330,7 @@ public final class PairReplicator implements Replicator {
     @Override
     public CompletableFuture<Long> promote() {
         CompletableFuture<Long> result = new CompletableFuture<>();
-        runOnControl(result, () -> {
+        control.runFor(result, () -> {
             String refusal = promotionRefusal();
             if (refusal != null) {
                 result.completeExceptionally(new PromotionRefusedException(refusal));
@@ -391,7 +377,7 @@ public final class PairReplicator implements Replicator {
     @Override
     public CompletableFuture<Boolean> shutdown(boolean skipSwitchover) {
         CompletableFuture<Boolean> result = new CompletableFuture<>();
-        runOnControl(result, () -> beginShutdown(skipSwitchover, result));
+        control.runFor(result, () -> beginShutdown(skipSwitchover, result));
         return result;
     }
 
@@ -407,18 +393,8 @@ public final class PairReplicator implements Replicator {
         }
         closed = true;
         control.shutdown();
-        try {
-            control.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        control.shutdownNow();
         transfers.shutdownNow();
-        synchronized (this) {
-            if (channel != null) {
-                channel.shutdownNow();
-            }
-        }
+        peer.close();
         closePinnedSnapshot();
         store.setAppendListener(rec -> { });
     }
@@ -468,7 +444,7 @@ public final class PairReplicator implements Replicator {
     /** Asks the peer who it is; then runs on the control thread with its answer or the failure. */
     private void probePeer(ProbeCallback callback) {
         probeInFlight = true;
-        ManagedChannel ch = channel();
+        ManagedChannel ch = peer.get();
         ch.resetConnectBackoff();
         long deadline = Math.max(settings.heartbeat().toMillis() * 2, settings.peerTimeout().toMillis() / 2);
         var call = ReplicationGrpc.newFutureStub(ch).withWaitForReady()
@@ -487,7 +463,7 @@ public final class PairReplicator implements Replicator {
                 probeInFlight = false;
                 callback.answered(null, io.grpc.Status.fromThrowable(t).getCode().toString());
             }
-        }, this::runGuarded);
+        }, control::run);
     }
 
     @FunctionalInterface
@@ -502,7 +478,7 @@ public final class PairReplicator implements Replicator {
         long now = clock.millis();
         if (state == NodeState.COLD_START) {
             if (peer == null || peer.getState() == dev.pbkv.proto.NodeState.SHUTTING_DOWN) {
-                if (wasLastPrimary() && now - coldStartSinceMillis >= settings.peerTimeout().toMillis()) {
+                if (epochs.wasLastPrimary() && now - coldStartSinceMillis >= settings.peerTimeout().toMillis()) {
                     becomePrimary("the peer is " + (peer == null ? "unreachable (" + failure + ")" : "shutting down")
                             + " and this node was the last primary (epoch " + store.epoch() + ")");
                 }
@@ -517,7 +493,7 @@ public final class PairReplicator implements Replicator {
             }
             if (peer.getState() == dev.pbkv.proto.NodeState.COLD_START) {
                 PeerInfo self = selfInfo();
-                int rank = compareHistories(self, peer);
+                int rank = Epochs.compareHistories(self, peer);
                 if (rank > 0) {
                     becomePrimary("both nodes are starting and this node's history ranks higher (epoch "
                             + self.getEpoch() + ", last record epoch " + self.getLastRecordEpoch() + ", offset "
@@ -531,46 +507,11 @@ public final class PairReplicator implements Replicator {
         }
         if (isActingPrimary() && session == null && peer != null && isActing(peer)) {
             if (peer.getEpoch() > store.epoch()
-                    || (peer.getEpoch() == store.epoch() && compareHistories(peer, selfInfo()) > 0)) {
+                    || (peer.getEpoch() == store.epoch() && Epochs.compareHistories(peer, selfInfo()) > 0)) {
                 stepDown(peer.getEpoch(), "the peer " + peer.getNodeId() + " acts as primary with epoch "
                         + peer.getEpoch() + " >= this node's " + store.epoch());
             }
         }
-    }
-
-    /** The role a fresh start takes: was this node the primary of its newest epoch? Epoch parity tells. */
-    private boolean wasLastPrimary() {
-        long e = store.epoch();
-        return e == 0 ? configuredRole == Role.PRIMARY : e % 2 == parity();
-    }
-
-    /** Epochs made by the configured primary are odd, by the configured backup even: never the same twice. */
-    private long parity() {
-        return configuredRole == Role.PRIMARY ? 1 : 0;
-    }
-
-    private long nextEpoch(long atLeastAbove) {
-        long e = atLeastAbove + 1;
-        return e % 2 == parity() ? e : e + 1;
-    }
-
-    /** Orders two histories: newer epoch, then newer last record, then longer log, then the configured primary, then id. */
-    static int compareHistories(PeerInfo a, PeerInfo b) {
-        int c = Long.compare(a.getEpoch(), b.getEpoch());
-        if (c == 0) {
-            c = Long.compare(a.getLastRecordEpoch(), b.getLastRecordEpoch());
-        }
-        if (c == 0) {
-            c = Long.compare(a.getLastOffset(), b.getLastOffset());
-        }
-        if (c == 0) {
-            c = Boolean.compare(a.getConfiguredRole() == dev.pbkv.proto.Role.PRIMARY,
-                    b.getConfiguredRole() == dev.pbkv.proto.Role.PRIMARY);
-        }
-        if (c == 0) {
-            c = b.getNodeId().compareTo(a.getNodeId());
-        }
-        return Integer.signum(c);
     }
 
     // ==== becoming primary, stepping down ==========================================================
@@ -581,7 +522,7 @@ public final class PairReplicator implements Replicator {
         if (p != null) {
             known = Math.max(known, p.getEpoch());
         }
-        long newEpoch = nextEpoch(known);
+        long newEpoch = epochs.nextEpoch(known);
         try {
             store.raiseEpoch(newEpoch);
         } catch (IOException e) {
@@ -641,7 +582,7 @@ public final class PairReplicator implements Replicator {
     }
 
     void onSubscribe(PrimarySession s, PeerInfo backup) {
-        runGuarded(() -> {
+        control.run(() -> {
             peerInfo = backup;
             if (closed || !isActingPrimary() || switchover != null) {
                 Refusal.Builder r = Refusal.newBuilder().setReason(Refusal.Reason.NOT_PRIMARY)
@@ -657,7 +598,7 @@ public final class PairReplicator implements Replicator {
                 return;
             }
             long from = backup.getLastOffset();
-            Refusal.Reason mismatch = historyMismatch(from, backup.getLastRecordEpoch());
+            Refusal.Reason mismatch = epochs.historyMismatch(from, backup.getLastRecordEpoch(), pinnedSnapshot);
             if (mismatch != null) {
                 String detail = mismatch == Refusal.Reason.DIVERGED
                         ? "the record at offset " + from + " (epoch " + backup.getLastRecordEpoch()
@@ -685,32 +626,6 @@ public final class PairReplicator implements Replicator {
         });
     }
 
-    /** Null when the backup's last record is in this node's log; else why not. */
-    private Refusal.Reason historyMismatch(long offset, long recordEpoch) {
-        if (offset > store.lastOffset()) {
-            return Refusal.Reason.DIVERGED;
-        }
-        if (offset == 0) {
-            return null;
-        }
-        SnapshotHandle pinned = pinnedSnapshot;
-        if (pinned != null && pinned.offset() == offset) {
-            return pinned.epoch() == recordEpoch ? null : Refusal.Reason.DIVERGED;
-        }
-        if (offset < retainedFloor.getAsLong()) {
-            return Refusal.Reason.SNAPSHOT_NEEDED;
-        }
-        try {
-            long mine = offset == installedOffset ? installedEpoch : store.epochAt(offset);
-            return mine == recordEpoch ? null : Refusal.Reason.DIVERGED;
-        } catch (TailNotRetainedException e) {
-            return Refusal.Reason.SNAPSHOT_NEEDED;
-        } catch (IOException | RuntimeException e) {
-            log.warn("{}: could not read the epoch at offset {}: {}", nodeId, offset, e.toString());
-            return Refusal.Reason.SNAPSHOT_NEEDED;
-        }
-    }
-
     /** Hot path: an ack from the attached backup. */
     void onSessionAck(PrimarySession s, long offset) {
         if (s == session) {
@@ -719,7 +634,7 @@ public final class PairReplicator implements Replicator {
     }
 
     void onDigestReply(PrimarySession s, DigestReply reply) {
-        runGuarded(() -> {
+        control.run(() -> {
             if (s != session || !isActingPrimary()) {
                 return;
             }
@@ -737,7 +652,7 @@ public final class PairReplicator implements Replicator {
     }
 
     void onSessionEnded(PrimarySession s, String cause) {
-        runGuarded(() -> {
+        control.run(() -> {
             if (s != session) {
                 return;
             }
@@ -765,7 +680,7 @@ public final class PairReplicator implements Replicator {
     }
 
     long retainedFloor() {
-        return retainedFloor.getAsLong();
+        return epochs.retainedFloor();
     }
 
     /** Records per batch sent to the attached backup so far (0 without one). */
@@ -789,14 +704,14 @@ public final class PairReplicator implements Replicator {
 
     /** Test seam: the primary behaves as if its log held only the records above floor. */
     void setRetainedFloorForTests(LongSupplier floor) {
-        this.retainedFloor = floor;
+        epochs.setRetainedFloorForTests(floor);
     }
 
-    // ==== primary side: probes, snapshots, epochs ===================================================
+    // ==== primary side: probes, snapshots ===========================================================
 
     PeerInfo onProbe(PeerInfo caller) {
         CompletableFuture<PeerInfo> answer = new CompletableFuture<>();
-        runOnControl(answer, () -> {
+        control.runFor(answer, () -> {
             peerInfo = caller;
             if (isActingPrimary() && caller.getEpoch() > store.epoch()) {
                 stepDown(caller.getEpoch(), "probed by " + caller.getNodeId() + " with epoch " + caller.getEpoch()
@@ -828,7 +743,7 @@ public final class PairReplicator implements Replicator {
             long started = System.nanoTime();
             try {
                 SnapshotHandle h = store.snapshotForTransfer();
-                control.execute(() -> pin(h));
+                control.run(() -> pin(h));
                 RateLimiter rate = settings.snapshotRateBytesPerSec() > 0
                         ? RateLimiter.create(settings.snapshotRateBytesPerSec()) : null;
                 int chunk = settings.snapshotChunkBytes();
@@ -910,21 +825,7 @@ public final class PairReplicator implements Replicator {
     }
 
     EpochAtResponse epochsAt(List<Long> offsets) {
-        EpochAtResponse.Builder b = EpochAtResponse.newBuilder();
-        for (long o : offsets) {
-            long e = 0;
-            boolean known = false;
-            try {
-                if (o <= store.lastOffset() && o >= retainedFloor.getAsLong()) {
-                    e = o == 0 ? 0 : o == installedOffset ? installedEpoch : store.epochAt(o);
-                    known = true;
-                }
-            } catch (TailNotRetainedException | IOException | RuntimeException ex) {
-                known = false;
-            }
-            b.addEpochs(e).addKnown(known);
-        }
-        return b.build();
+        return epochs.epochsAt(offsets);
     }
 
     // ==== backup side ===============================================================================
@@ -943,13 +844,13 @@ public final class PairReplicator implements Replicator {
         }
         BackupLink l = new BackupLink(this, store, atMostOnce, clock);
         link = l;
-        ManagedChannel ch = channel();
+        ManagedChannel ch = peer.get();
         ch.resetConnectBackoff();
         l.start(ReplicationGrpc.newStub(ch).withWaitForReady(), selfInfo());
     }
 
     void onWelcome(BackupLink l, Welcome w) {
-        runGuarded(() -> {
+        control.run(() -> {
             if (l != link) {
                 return;
             }
@@ -970,7 +871,7 @@ public final class PairReplicator implements Replicator {
     }
 
     void onRefusal(BackupLink l, Refusal r) {
-        runGuarded(() -> {
+        control.run(() -> {
             if (l != link) {
                 return;
             }
@@ -993,7 +894,7 @@ public final class PairReplicator implements Replicator {
     }
 
     void onLinkEnded(BackupLink l, String cause) {
-        runGuarded(() -> {
+        control.run(() -> {
             if (l != link) {
                 return;
             }
@@ -1005,7 +906,7 @@ public final class PairReplicator implements Replicator {
     }
 
     void onDigestCompared(BackupLink l, long offset, boolean match, int differing, long entries) {
-        runGuarded(() -> {
+        control.run(() -> {
             if (l != link) {
                 return;
             }
@@ -1034,7 +935,7 @@ public final class PairReplicator implements Replicator {
             if (t != null || l != link || closed) {
                 return;
             }
-            long newEpoch = nextEpoch(Math.max(store.epoch(), h.getEpoch()));
+            long newEpoch = epochs.nextEpoch(Math.max(store.epoch(), h.getEpoch()));
             try {
                 store.raiseEpoch(newEpoch);
             } catch (IOException e) {
@@ -1047,13 +948,13 @@ public final class PairReplicator implements Replicator {
                     + " handed over at offset " + h.getLastOffset());
             l.sendHandoverDone(newEpoch);
             l.finish();
-        }, this::runGuarded);
+        }, control::run);
     }
 
     /** Finds the last offset where this node's history and the primary's agree, drops the rest, subscribes again. */
     private void resolveDivergence(PeerInfo primary) {
         try {
-            var stub = ReplicationGrpc.newBlockingStub(channel());
+            var stub = ReplicationGrpc.newBlockingStub(peer.get());
             long lo = 0;
             long hi = Math.min(store.lastOffset(), primary.getLastOffset());
             if (agrees(stub, List.of(hi)) == 1) {
@@ -1082,15 +983,15 @@ public final class PairReplicator implements Replicator {
             log.info("{}: discarded {} records of a divergent history after offset {} (the primary {} has epoch {})",
                     nodeId, dropped, lo, primary.getNodeId(), primary.getEpoch());
             atMostOnce.clear();
-            rebuildAtMostOnce();
-            runGuarded(this::subscribe);
+            atMostOnce.replayLogTail(store, nodeId);
+            control.run(this::subscribe);
         } catch (TailNotRetainedException e) {
             log.info("{}: the divergence point is before the retained logs ({}); fetching a snapshot", nodeId,
                     e.getMessage());
             fetchSnapshot();
         } catch (IOException | RuntimeException e) {
             log.warn("{}: could not resolve the divergence: {}", nodeId, e.toString());
-            runGuarded(() -> {
+            control.run(() -> {
                 if (link == null && state == NodeState.WARM_START) {
                     transition(NodeState.COLD_START, "divergence search failed: " + e);
                 }
@@ -1115,7 +1016,7 @@ public final class PairReplicator implements Replicator {
             }
             long mine;
             try {
-                mine = o == 0 ? 0 : o == installedOffset ? installedEpoch : store.epochAt(o);
+                mine = epochs.epochAt(o);
             } catch (RuntimeException e) {
                 // The store cannot tell (for instance before its retained log): catch up by snapshot.
                 throw new TailNotRetainedException(o, o);
@@ -1133,7 +1034,7 @@ public final class PairReplicator implements Replicator {
         installing = true;
         long started = System.nanoTime();
         try {
-            Iterator<SnapshotChunk> chunks = ReplicationGrpc.newBlockingStub(channel())
+            Iterator<SnapshotChunk> chunks = ReplicationGrpc.newBlockingStub(peer.get())
                     .fetchSnapshot(SnapshotRequest.newBuilder().setCaller(selfInfo()).build());
             if (!chunks.hasNext()) {
                 throw new IOException("the primary sent an empty snapshot");
@@ -1143,17 +1044,16 @@ public final class PairReplicator implements Replicator {
                     first.getOffset(), first.getEpoch(), first.getSizeBytes());
             SnapshotChunkStream in = new SnapshotChunkStream(first, chunks);
             store.installSnapshot(in);
-            installedEpoch = first.getEpoch();
-            installedOffset = first.getOffset();
+            epochs.installed(first.getOffset(), first.getEpoch());
             snapshotsInstalled.incrementAndGet();
             atMostOnce.clear();
             log.info("{}: installed the snapshot at offset {} ({} bytes) in {} ms", nodeId, first.getOffset(),
                     in.received(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             installing = false;
-            runGuarded(this::subscribe);
+            control.run(this::subscribe);
         } catch (IOException | RuntimeException e) {
             log.warn("{}: snapshot catch-up failed: {}", nodeId, e.toString());
-            runGuarded(() -> {
+            control.run(() -> {
                 if (link == null && state == NodeState.WARM_START) {
                     transition(NodeState.COLD_START, "snapshot catch-up failed: " + e);
                 }
@@ -1227,7 +1127,7 @@ public final class PairReplicator implements Replicator {
                             s.backup().getNodeId(), last, newEpoch);
                     finishShutdown(sw, addr);
                     result.complete(true);
-                }, this::runGuarded);
+                }, control::run);
     }
 
     private void finishShutdown(CompletableFuture<String> sw, String newPrimary) {
@@ -1276,98 +1176,14 @@ public final class PairReplicator implements Replicator {
                 .setState(dev.pbkv.proto.NodeState.valueOf(state.name()))
                 .setEpoch(store.epoch())
                 .setLastOffset(store.lastOffset())
-                .setLastRecordEpoch(lastRecordEpoch())
+                .setLastRecordEpoch(epochs.lastRecordEpoch())
                 .setClientAddress(Objects.requireNonNullElse(clientAddress.get(), ""))
                 .setBuckets(store.map().bucketCount())
                 .build();
     }
 
-    private long lastRecordEpoch() {
-        long last = store.lastOffset();
-        if (last == 0) {
-            return 0;
-        }
-        if (last == installedOffset) {
-            return installedEpoch;
-        }
-        try {
-            return store.epochAt(last);
-        } catch (TailNotRetainedException | IOException | RuntimeException e) {
-            return 0;
-        }
-    }
-
     private static dev.pbkv.proto.Role toProto(Role r) {
         return r == Role.PRIMARY ? dev.pbkv.proto.Role.PRIMARY : dev.pbkv.proto.Role.BACKUP;
-    }
-
-    /** Replays the log's tail into the at-most-once table, so retries across a restart are answered too. */
-    private void rebuildAtMostOnce() {
-        try {
-            long last = store.lastOffset();
-            long after = Math.max(store.logBaseOffset(), last - AT_MOST_ONCE_REBUILD_RECORDS);
-            while (after < last) {
-                List<LogRecord> recs = store.readLog(after, 4096);
-                if (recs.isEmpty()) {
-                    break;
-                }
-                for (LogRecord r : recs) {
-                    atMostOnce.recordReplayed(r, false);
-                }
-                after = recs.get(recs.size() - 1).offset();
-            }
-        } catch (TailNotRetainedException | IOException | RuntimeException e) {
-            log.warn("{}: could not rebuild the at-most-once table from the log: {}", nodeId, e.toString());
-        }
-    }
-
-    private synchronized ManagedChannel channel() {
-        if (channel == null) {
-            channel = NettyChannelBuilder.forTarget(peerAddress)
-                    .usePlaintext()
-                    .directExecutor()
-                    .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-                    .build();
-        }
-        return channel;
-    }
-
-    /** Runs on the control thread; a failure is logged, never lost. */
-    private void runGuarded(Runnable r) {
-        try {
-            control.execute(() -> {
-                try {
-                    r.run();
-                } catch (RuntimeException e) {
-                    log.error("{}: replication control step failed", nodeId, e);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            log.debug("{}: control thread stopped; dropped a step", nodeId);
-        }
-    }
-
-    private void runOnControl(CompletableFuture<?> result, Runnable r) {
-        try {
-            control.execute(() -> {
-                try {
-                    r.run();
-                } catch (RuntimeException e) {
-                    result.completeExceptionally(e);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            result.completeExceptionally(new NotPrimaryException("this node is closed", null));
-        }
-    }
-
-    private static ThreadFactory named(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     @Override
