@@ -63,7 +63,8 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
      */
     static final int THROTTLE_LAG_BATCHES = 16;
 
-    private final PairReplicator owner;
+    /** The replicator's primary side, which decides what the backup's messages mean. */
+    private final PrimarySide owner;
     private final Store store;
     private final WriteFences fences;
     private final PairSettings settings;
@@ -109,7 +110,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     /** clock.millis() of the last message sent; decides when a heartbeat is due. */
     private volatile long lastSentMillis;
 
-    PrimarySession(PairReplicator owner, Store store, WriteFences fences, PairSettings settings, Clock clock,
+    PrimarySession(PrimarySide owner, Store store, WriteFences fences, PairSettings settings, Clock clock,
                    ServerCallStreamObserver<PrimaryMessage> out) {
         this.owner = owner;
         this.store = store;
@@ -122,7 +123,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
         out.setOnCancelHandler(() -> {
             closed = true;
             wake();
-            owner.onSessionEnded(this, "stream cancelled by the backup");
+            owner.onEnded(this, "stream cancelled by the backup");
         });
     }
 
@@ -138,7 +139,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                 if (o > acked) {
                     acked = o;
                     lastProgressMillis = lastHeardMillis;
-                    owner.onSessionAck(this, o);
+                    owner.onAck(this, o);
                     wake();
                 }
             }
@@ -152,14 +153,14 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     public void onError(Throwable t) {
         closed = true;
         wake();
-        owner.onSessionEnded(this, "stream failed: " + Status.fromThrowable(t));
+        owner.onEnded(this, "stream failed: " + Status.fromThrowable(t));
     }
 
     @Override
     public void onCompleted() {
         closed = true;
         wake();
-        owner.onSessionEnded(this, "the backup closed the stream");
+        owner.onEnded(this, "the backup closed the stream");
         synchronized (sendLock) {
             try {
                 out.onCompleted();
@@ -317,7 +318,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
         } catch (RuntimeException | IOException e) {
             if (!closed) {
                 log.warn("replication sender for {} failed", backup.getNodeId(), e);
-                owner.onSessionEnded(this, "sender failed: " + e);
+                owner.onEnded(this, "sender failed: " + e);
             }
         } finally {
             sender = null;
@@ -469,7 +470,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                     + "asking it to fetch a snapshot", backup.getNodeId(), nextToSend - 1, e.getMessage());
             refuse(Refusal.newBuilder().setReason(Refusal.Reason.SNAPSHOT_NEEDED).setDetail(e.getMessage())
                     .setPrimary(owner.selfInfo()).build());
-            owner.onSessionEnded(this, "the backup needs a snapshot");
+            owner.onEnded(this, "the backup needs a snapshot");
             return null;
         }
     }
