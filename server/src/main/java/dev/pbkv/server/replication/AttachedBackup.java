@@ -26,7 +26,7 @@ import java.util.function.ObjLongConsumer;
 final class AttachedBackup implements PrimarySide {
     private static final Logger log = LoggerFactory.getLogger(AttachedBackup.class);
 
-    /** What to do on learning of a higher epoch (the role control's step-down); control thread. */
+    /** What to do on learning of a higher epoch (RoleControl's step-down); control thread. */
     @FunctionalInterface
     interface HigherEpoch {
         void stepDown(long epoch, String cause);

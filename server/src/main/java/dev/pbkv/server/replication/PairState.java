@@ -14,8 +14,8 @@ import java.util.function.Supplier;
  * What this node is in the pair right now: its role and state (docs/state-machine.md), whether it
  * takes writes, a switchover in progress, what it knows of its peer and of the primary.
  *
- * <p>Threads: every field is written on the control thread only (by PairReplicator,
- * {@link AttachedBackup} and {@link BackupCatchUp}) and is volatile, so any
+ * <p>Threads: every field is written on the control thread only (by {@link RoleControl},
+ * {@link Switchover}, {@link AttachedBackup} and {@link BackupCatchUp}) and is volatile, so any
  * thread (the write path, the doors' status) reads it without a lock. {@link #transition} is the
  * one place the state changes, so each change is logged once with its cause.
  */
