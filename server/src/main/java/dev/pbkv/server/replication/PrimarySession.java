@@ -39,6 +39,16 @@ import java.util.concurrent.locks.LockSupport;
  * between its position and the queue's head from the log ({@link Store#readLog}). The same path
  * serves a catching-up backup: it starts from the backup's offset and reads the log until it
  * reaches the queue. Flow control: the sender waits while the stream is not ready.
+ *
+ * <p>Why one class of about 500 lines: the queue, the send position, the batches in flight, the
+ * catch-up throttle and the digest round are all state of the one sender thread and decide
+ * together what it sends next (a digest cut must follow every record up to it, a throttle
+ * depends on the send position); split apart they would share that state through accessors.
+ *
+ * <p>Threads: {@link #onNext} and the other StreamObserver callbacks on gRPC threads;
+ * {@link #offer} under the store's write lock (kept short); {@link #accept}, {@link #refuse},
+ * {@link #close} and {@link #requestHandover} on the control thread; the rest on the sender
+ * thread {@code pbkv-repl-sender-<backup>}, the only one that sends batches.
  */
 final class PrimarySession implements StreamObserver<BackupMessage> {
     private static final Logger log = LoggerFactory.getLogger(PrimarySession.class);
