@@ -17,7 +17,7 @@ import java.util.function.LongSupplier;
  * Epochs and history ranking: which epoch a new primary takes (epochs made by the configured
  * primary are odd, by the configured backup even, so the two never make the same one), the epoch
  * of the record at an offset, whether a subscriber's history is in this node's, and which of two
- * histories ranks higher. See docs/replication.md "Epochs".
+ * histories ranks higher. See docs/replication.md "Epochs and fencing".
  *
  * <p>Threads: stateless reads of the store, safe on any thread; {@link #installed} is written by
  * the transfer thread that installed a snapshot.

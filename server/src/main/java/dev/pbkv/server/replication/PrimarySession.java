@@ -47,8 +47,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Threads: {@link #onNext} and the other StreamObserver callbacks on gRPC threads;
  * {@link #offer} under the store's write lock (kept short); {@link #accept}, {@link #refuse},
- * {@link #close} and {@link #requestHandover} on the control thread; the rest on the sender
- * thread {@code pbkv-repl-sender-<backup>}, the only one that sends batches.
+ * {@link #close} and {@link #requestHandover} on the control thread; {@link #admission} on the
+ * write path; {@link #maybeHeartbeat} on the sender or the control tick; the rest on the sender
+ * thread {@code pbkv-repl-sender-<backup>}, the only one that sends batches and digest checks.
  */
 final class PrimarySession implements StreamObserver<BackupMessage> {
     private static final Logger log = LoggerFactory.getLogger(PrimarySession.class);
