@@ -27,6 +27,11 @@ import java.time.Clock;
  * arrives (gRPC delivers one message at a time, so the stream's order is the apply order and a
  * slow backup slows the primary's sender through flow control), and acknowledges the highest
  * offset that is applied and durable. Answers the digest check and the handover.
+ *
+ * <p>Threads: the StreamObserver callbacks (apply, digest compare) on the stream's gRPC thread,
+ * one message at a time; {@link #start}, {@link #heartbeat}, {@link #cancel}, {@link #finish}
+ * and {@link #sendHandoverDone} on the control thread; {@link #ackDurable} on the store's thread
+ * that made the batch durable. Every send goes through sendLock.
  */
 final class BackupLink implements ClientResponseObserver<BackupMessage, PrimaryMessage> {
     private static final Logger log = LoggerFactory.getLogger(BackupLink.class);
