@@ -110,19 +110,8 @@ public final class CommandLayer implements Commands, AutoCloseable {
         }
         WriteTag t = tag == null ? WriteTag.NONE : tag;
         Mutation m = new Mutation(op, key, v, t.clientId(), t.sequence());
-        return admitted(() -> replicator.write(m).thenCompose(this::unchangedAfterCommit).thenApply(CommandLayer::toAck));
-    }
-
-    /**
-     * A write that changed nothing (insert of a present key, update or delete of an absent one)
-     * is an answer about what the store holds, so on the primary it is linearizable like a read:
-     * it waits until everything the store held when it ran is committed.
-     */
-    private CompletableFuture<WriteResult> unchangedAfterCommit(WriteResult r) {
-        if (r.changed() || replicator.role() != Role.PRIMARY) {
-            return CompletableFuture.completedFuture(r);
-        }
-        return replicator.awaitCommitted(store.lastOffset()).thenApply(v -> r);
+        // The replicator answers once the answer is committed (a write that changed nothing included).
+        return admitted(() -> replicator.write(m).thenApply(CommandLayer::toAck));
     }
 
     /** The one place a write's outcome becomes an answer. */

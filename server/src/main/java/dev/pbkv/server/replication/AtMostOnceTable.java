@@ -4,10 +4,17 @@ import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 import dev.pbkv.store.Effect;
 import dev.pbkv.store.LogRecord;
+import dev.pbkv.store.Store;
+import dev.pbkv.store.TailNotRetainedException;
 import dev.pbkv.store.WriteOutcome;
 import dev.pbkv.store.WriteResult;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -21,7 +28,10 @@ import java.util.concurrent.ExecutionException;
  * that is applied again.
  */
 final class AtMostOnceTable {
+    private static final Logger log = LoggerFactory.getLogger(AtMostOnceTable.class);
     private static final byte[] EMPTY = new byte[0];
+    /** Records of the log tail replayed into the table at start and after a truncation. */
+    private static final long REPLAYED_TAIL_RECORDS = 200_000;
 
     private final Cache<Long, ClientWindow> clients;
     private final int perClient;
@@ -90,6 +100,26 @@ final class AtMostOnceTable {
         }
         return new WriteResult(r.outcome(), new LogRecord(rec.offset(), rec.epoch(), rec.effect(), EMPTY, EMPTY,
                 rec.clientId(), rec.sequence()), r.answerOffset());
+    }
+
+    /** Replays the log's tail into the table, so retries across a restart are answered too; a failure is logged. */
+    void replayLogTail(Store store, String nodeId) {
+        try {
+            long last = store.lastOffset();
+            long after = Math.max(store.logBaseOffset(), last - REPLAYED_TAIL_RECORDS);
+            while (after < last) {
+                List<LogRecord> recs = store.readLog(after, 4096);
+                if (recs.isEmpty()) {
+                    break;
+                }
+                for (LogRecord r : recs) {
+                    recordReplayed(r, false);
+                }
+                after = recs.get(recs.size() - 1).offset();
+            }
+        } catch (TailNotRetainedException | IOException | RuntimeException e) {
+            log.warn("{}: could not rebuild the at-most-once table from the log: {}", nodeId, e.toString());
+        }
     }
 
     /** Forgets everything (after a snapshot install or a truncation, whose results it may no longer match). */

@@ -27,11 +27,17 @@ import java.time.Clock;
  * arrives (gRPC delivers one message at a time, so the stream's order is the apply order and a
  * slow backup slows the primary's sender through flow control), and acknowledges the highest
  * offset that is applied and durable. Answers the digest check and the handover.
+ *
+ * <p>Threads: the StreamObserver callbacks (apply, digest compare) on the stream's gRPC thread,
+ * one message at a time; {@link #start}, {@link #heartbeat}, {@link #cancel}, {@link #finish}
+ * and {@link #sendHandoverDone} on the control thread; {@link #ackDurable} on the store's thread
+ * that made the batch durable. Every send goes through sendLock.
  */
 final class BackupLink implements ClientResponseObserver<BackupMessage, PrimaryMessage> {
     private static final Logger log = LoggerFactory.getLogger(BackupLink.class);
 
-    private final PairReplicator owner;
+    /** The replicator's backup side, which decides what the primary's answers mean. */
+    private final BackupSide owner;
     private final Store store;
     private final AtMostOnceTable atMostOnce;
     private final Clock clock;
@@ -55,7 +61,7 @@ final class BackupLink implements ClientResponseObserver<BackupMessage, PrimaryM
     /** Once true nothing more is sent or applied. */
     private volatile boolean closed;
 
-    BackupLink(PairReplicator owner, Store store, AtMostOnceTable atMostOnce, Clock clock) {
+    BackupLink(BackupSide owner, Store store, AtMostOnceTable atMostOnce, Clock clock) {
         this.owner = owner;
         this.store = store;
         this.atMostOnce = atMostOnce;
@@ -105,13 +111,13 @@ final class BackupLink implements ClientResponseObserver<BackupMessage, PrimaryM
     @Override
     public void onError(Throwable t) {
         closed = true;
-        owner.onLinkEnded(this, "stream failed: " + Status.fromThrowable(t));
+        owner.onEnded(this, "stream failed: " + Status.fromThrowable(t));
     }
 
     @Override
     public void onCompleted() {
         closed = true;
-        owner.onLinkEnded(this, "the primary closed the stream");
+        owner.onEnded(this, "the primary closed the stream");
     }
 
     private void apply(RecordBatch batch) {
@@ -132,7 +138,7 @@ final class BackupLink implements ClientResponseObserver<BackupMessage, PrimaryM
             log.error("applying replicated records failed after offset {}", applied, e);
             lastApplied = applied;
             cancel("apply failed: " + e);
-            owner.onLinkEnded(this, "apply failed: " + e);
+            owner.onEnded(this, "apply failed: " + e);
             return;
         }
         lastApplied = applied;

@@ -39,6 +39,17 @@ import java.util.concurrent.locks.LockSupport;
  * between its position and the queue's head from the log ({@link Store#readLog}). The same path
  * serves a catching-up backup: it starts from the backup's offset and reads the log until it
  * reaches the queue. Flow control: the sender waits while the stream is not ready.
+ *
+ * <p>Why one class of about 500 lines: the queue, the send position, the batches in flight, the
+ * catch-up throttle and the digest round are all state of the one sender thread and decide
+ * together what it sends next (a digest cut must follow every record up to it, a throttle
+ * depends on the send position); split apart they would share that state through accessors.
+ *
+ * <p>Threads: {@link #onNext} and the other StreamObserver callbacks on gRPC threads;
+ * {@link #offer} under the store's write lock (kept short); {@link #accept}, {@link #refuse},
+ * {@link #close} and {@link #requestHandover} on the control thread; {@link #admission} on the
+ * write path; {@link #maybeHeartbeat} on the sender or the control tick; the rest on the sender
+ * thread {@code pbkv-repl-sender-<backup>}, the only one that sends batches and digest checks.
  */
 final class PrimarySession implements StreamObserver<BackupMessage> {
     private static final Logger log = LoggerFactory.getLogger(PrimarySession.class);
@@ -63,8 +74,10 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
      */
     static final int THROTTLE_LAG_BATCHES = 16;
 
-    private final PairReplicator owner;
+    /** The replicator's primary side, which decides what the backup's messages mean. */
+    private final PrimarySide owner;
     private final Store store;
+    private final WriteFences fences;
     private final PairSettings settings;
     private final Clock clock;
     private final ServerCallStreamObserver<PrimaryMessage> out;
@@ -108,10 +121,11 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     /** clock.millis() of the last message sent; decides when a heartbeat is due. */
     private volatile long lastSentMillis;
 
-    PrimarySession(PairReplicator owner, Store store, PairSettings settings, Clock clock,
+    PrimarySession(PrimarySide owner, Store store, WriteFences fences, PairSettings settings, Clock clock,
                    ServerCallStreamObserver<PrimaryMessage> out) {
         this.owner = owner;
         this.store = store;
+        this.fences = fences;
         this.settings = settings;
         this.clock = clock;
         this.out = out;
@@ -120,7 +134,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
         out.setOnCancelHandler(() -> {
             closed = true;
             wake();
-            owner.onSessionEnded(this, "stream cancelled by the backup");
+            owner.onEnded(this, "stream cancelled by the backup");
         });
     }
 
@@ -136,7 +150,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                 if (o > acked) {
                     acked = o;
                     lastProgressMillis = lastHeardMillis;
-                    owner.onSessionAck(this, o);
+                    owner.onAck(this, o);
                     wake();
                 }
             }
@@ -150,14 +164,14 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     public void onError(Throwable t) {
         closed = true;
         wake();
-        owner.onSessionEnded(this, "stream failed: " + Status.fromThrowable(t));
+        owner.onEnded(this, "stream failed: " + Status.fromThrowable(t));
     }
 
     @Override
     public void onCompleted() {
         closed = true;
         wake();
-        owner.onSessionEnded(this, "the backup closed the stream");
+        owner.onEnded(this, "the backup closed the stream");
         synchronized (sendLock) {
             try {
                 out.onCompleted();
@@ -315,7 +329,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
         } catch (RuntimeException | IOException e) {
             if (!closed) {
                 log.warn("replication sender for {} failed", backup.getNodeId(), e);
-                owner.onSessionEnded(this, "sender failed: " + e);
+                owner.onEnded(this, "sender failed: " + e);
             }
         } finally {
             sender = null;
@@ -365,11 +379,13 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     }
 
     /**
-     * The digest check, bucket by bucket: with writes to one bucket fenced, send every record up
-     * to the current last offset, then that bucket's digest at exactly that offset; the backup
-     * compares when it reaches it in the stream. Writes to the other buckets go on meanwhile. When
-     * the maps have different bucket counts, the whole map is fenced and digested at once.
-     * Returns false when the session ended meanwhile.
+     * The digest check, bucket by bucket: with writes to one bucket fenced, read the cut (the
+     * current last offset) and that bucket's digest, in memory; release the fence; then send every
+     * record up to the cut and the bucket's digest at exactly that offset. The backup compares when
+     * it reaches it in the stream. The fence covers no log read and no send (see WriteFences):
+     * writes, to this bucket too, go on while the records go out. When the maps have different
+     * bucket counts, the whole map is fenced and digested at once. Returns false when the session
+     * ended meanwhile.
      */
     private boolean checkDigest() throws IOException {
         int buckets = store.bucketCount();
@@ -383,25 +399,23 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                 return false;
             }
             long pauseStart = System.nanoTime();
-            Runnable unfence = perBucket ? owner.fenceBucket(b) : owner.fenceAll();
-            try {
-                at = store.lastOffset();
-                while (nextToSend <= at) {
-                    List<LogRecord> batch = collect(at);
-                    if (batch == null) {
-                        return false;
-                    }
-                    sendBatch(batch);
-                }
-                ContentDigest d = perBucket ? ContentDigest.ofBucket(store, b) : ContentDigest.ofMap(store);
-                entries += d.entries();
-                send(PrimaryMessage.newBuilder().setDigestCheck(DigestCheck.newBuilder()
-                        .setOffset(at).setBucket(b).setBucketCount(perBucket ? buckets : 1).setWholeMap(!perBucket)
-                        .setDigest(d.sum()).setEntries(d.entries())).build());
-            } finally {
-                unfence.run();
-            }
+            int bucket = b;
+            DigestCut cut = fences.cut(perBucket ? b : -1, () -> new DigestCut(store.lastOffset(),
+                    perBucket ? ContentDigest.ofBucket(store, bucket) : ContentDigest.ofMap(store)));
             longestPauseNanos = Math.max(longestPauseNanos, System.nanoTime() - pauseStart);
+            at = cut.at();
+            owner.onDigestCut(b, at);
+            while (nextToSend <= at) {
+                List<LogRecord> batch = collect(at);
+                if (batch == null) {
+                    return false;
+                }
+                sendBatch(batch);
+            }
+            entries += cut.digest().entries();
+            send(PrimaryMessage.newBuilder().setDigestCheck(DigestCheck.newBuilder()
+                    .setOffset(at).setBucket(b).setBucketCount(perBucket ? buckets : 1).setWholeMap(!perBucket)
+                    .setDigest(cut.digest().sum()).setEntries(cut.digest().entries())).build());
             maybeHeartbeat();
         }
         digestOffset = at;
@@ -410,6 +424,10 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                 at, entries, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
                 TimeUnit.NANOSECONDS.toMillis(longestPauseNanos));
         return true;
+    }
+
+    /** A bucket's (or the whole map's) digest and the offset it holds exactly the history up to. */
+    private record DigestCut(long at, ContentDigest digest) {
     }
 
     /**
@@ -463,7 +481,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                     + "asking it to fetch a snapshot", backup.getNodeId(), nextToSend - 1, e.getMessage());
             refuse(Refusal.newBuilder().setReason(Refusal.Reason.SNAPSHOT_NEEDED).setDetail(e.getMessage())
                     .setPrimary(owner.selfInfo()).build());
-            owner.onSessionEnded(this, "the backup needs a snapshot");
+            owner.onEnded(this, "the backup needs a snapshot");
             return null;
         }
     }

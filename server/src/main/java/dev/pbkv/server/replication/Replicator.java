@@ -16,8 +16,11 @@ import java.util.concurrent.CompletableFuture;
 public interface Replicator extends AutoCloseable {
 
     /**
-     * Applies a client's write as primary and completes once it is committed: on disk per the
-     * fsync policy and, in SYNC, acknowledged by the backup. Completes exceptionally with
+     * Applies a client's write as primary and completes once its answer is committed: on disk per
+     * the fsync policy and, in SYNC, acknowledged by the backup. A write that changed nothing
+     * waits until the entry it saw is committed ({@link WriteResult#answerOffset}, which the store sets
+     * under its write lock), so callers never
+     * wait again. Completes exceptionally with
      * {@link NotPrimaryException} when this node may not take writes now.
      */
     CompletableFuture<WriteResult> write(Mutation mutation);

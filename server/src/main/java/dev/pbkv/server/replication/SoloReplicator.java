@@ -66,10 +66,7 @@ public final class SoloReplicator implements Replicator {
         } catch (UncheckedIOException e) {
             return CompletableFuture.failedFuture(e);
         }
-        if (!result.changed()) {
-            return CompletableFuture.completedFuture(result);
-        }
-        return store.whenDurable(result.offset()).thenApply(v -> result);
+        return store.whenDurable(result.answerOffset()).thenApply(v -> result);
     }
 
     @Override

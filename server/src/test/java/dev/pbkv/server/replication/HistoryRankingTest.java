@@ -15,13 +15,13 @@ class HistoryRankingTest {
 
     @Test
     void aNewerEpochOutranksALongerLog() {
-        assertThat(PairReplicator.compareHistories(node("b", false, 2, 1, 100), node("a", true, 1, 1, 105)))
+        assertThat(Epochs.compareHistories(node("b", false, 2, 1, 100), node("a", true, 1, 1, 105)))
                 .isPositive();
     }
 
     @Test
     void inTheSameEpochTheLongerLogLeadsSoNoAcknowledgedWriteIsDropped() {
-        assertThat(PairReplicator.compareHistories(node("b", false, 3, 3, 90), node("a", true, 3, 3, 80)))
+        assertThat(Epochs.compareHistories(node("b", false, 3, 3, 90), node("a", true, 3, 3, 80)))
                 .isPositive();
     }
 
@@ -29,7 +29,7 @@ class HistoryRankingTest {
     void equalHistoriesPreferTheConfiguredPrimaryAndTheRankingIsAntisymmetric() {
         PeerInfo a = node("primary", true, 1, 1, 10);
         PeerInfo b = node("backup", false, 1, 1, 10);
-        assertThat(PairReplicator.compareHistories(a, b)).isPositive();
-        assertThat(PairReplicator.compareHistories(b, a)).isNegative();
+        assertThat(Epochs.compareHistories(a, b)).isPositive();
+        assertThat(Epochs.compareHistories(b, a)).isNegative();
     }
 }

@@ -418,4 +418,71 @@ class PairReplicatorTest {
         assertThat(b.get("once")).isEqualTo("1");
         assertThat(b.store.lastOffset()).isEqualTo(last);
     }
+
+    /**
+     * The digest round fences a bucket only while it reads the cut and the digest in memory:
+     * while the records up to the cut and the check are being sent (held here by a hook, as a
+     * large bucket's catch-up would), writes to that bucket and to the others are answered.
+     */
+    @Test
+    void writesAreAnsweredWhileABucketsDigestIsBeingSent() throws Exception {
+        a.start();
+        await().atMost(WAIT).until(() -> a.state() == NodeState.BOOTSTRAP);
+        for (int i = 0; i < 5000; i++) {
+            a.put("big" + i, "value" + i);
+        }
+        int digested = a.store.bucketOf(MiniNode.bytes("big0"));
+        java.util.concurrent.CountDownLatch inDigest = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicBoolean digestHeld = new AtomicBoolean();
+        a.replicator.setDigestCutHookForTests((bucket, at) -> {
+            if (bucket == digested) {
+                digestHeld.set(true);
+                inDigest.countDown();
+                try {
+                    release.await(4 * WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    digestHeld.set(false);
+                }
+            }
+        });
+        java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            b.start();
+            assertThat(inDigest.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            String sameBucket = keyIn(digested, true);
+            String otherBucket = keyIn(digested, false);
+            var toSame = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> a.replicator.write(Mutation.of(Op.PUT, MiniNode.bytes(sameBucket), MiniNode.bytes("s"))),
+                    writers).thenCompose(f -> f).thenApply(r -> digestHeld.get() ? r : null);
+            var toOther = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> a.replicator.write(Mutation.of(Op.PUT, MiniNode.bytes(otherBucket), MiniNode.bytes("o"))),
+                    writers).thenCompose(f -> f).thenApply(r -> digestHeld.get() ? r : null);
+            // Each answer is kept only if it came while the digest round was held in that bucket.
+            assertThat(toOther).succeedsWithin(WAIT).satisfies(r -> assertThat(r.changed()).isTrue());
+            assertThat(toSame).succeedsWithin(WAIT).satisfies(r -> assertThat(r.changed()).isTrue());
+            assertThat(a.state()).isEqualTo(NodeState.BOOTSTRAP);
+            assertThat(b.state()).isEqualTo(NodeState.WARM_START);
+        } finally {
+            release.countDown();
+            writers.shutdownNow();
+        }
+        // The digest (taken before those writes) still matches: the pair reaches SYNC with them.
+        awaitSync();
+        awaitSameContents(a, b);
+        assertThat(b.get(keyIn(digested, true))).isEqualTo("s");
+        assertThat(b.get(keyIn(digested, false))).isEqualTo("o");
+    }
+
+    /** A fresh key whose bucket is (or, with same false, is not) the given one. */
+    private String keyIn(int bucket, boolean same) {
+        for (int i = 0; ; i++) {
+            String k = "fresh" + i;
+            if ((a.store.bucketOf(MiniNode.bytes(k)) == bucket) == same) {
+                return k;
+            }
+        }
+    }
 }

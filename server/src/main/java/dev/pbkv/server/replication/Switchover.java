@@ -1,0 +1,198 @@
+package dev.pbkv.server.replication;
+
+import dev.pbkv.server.role.Role;
+import dev.pbkv.server.role.NodeState;
+
+import dev.pbkv.proto.replication.Handover;
+import dev.pbkv.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Planned role changes: the switchover (an in-sync primary that shuts down hands its role to the
+ * backup, which takes it at the handover's offset) and promotion by request (a backup becomes
+ * primary once the probe shows the primary is gone). See docs/replication.md "Switchover".
+ *
+ * <p>Threads: {@link #promote} and {@link #shutdown} are called on any thread and run on the
+ * control thread; {@link #onHandover} is called on the stream's gRPC thread and continues on the
+ * control thread once the handover's offset is durable here.
+ */
+final class Switchover {
+    private static final Logger log = LoggerFactory.getLogger(Switchover.class);
+
+    private final Store store;
+    private final PairSettings settings;
+    private final PairState node;
+    private final Epochs epochs;
+    private final CommitTracker commits;
+    private final WriteFences fences;
+    private final RoleControl roles;
+    private final AttachedBackup attached;
+    private final BackupCatchUp catchUp;
+    private final ControlThread control;
+
+    Switchover(Store store, PairSettings settings, PairState node, Epochs epochs, CommitTracker commits,
+               WriteFences fences, RoleControl roles, AttachedBackup attached, BackupCatchUp catchUp,
+               ControlThread control) {
+        this.store = store;
+        this.settings = settings;
+        this.node = node;
+        this.epochs = epochs;
+        this.commits = commits;
+        this.fences = fences;
+        this.roles = roles;
+        this.attached = attached;
+        this.catchUp = catchUp;
+        this.control = control;
+    }
+
+    /** Makes this backup the primary with a new epoch, unless the primary answers the probe as acting. */
+    CompletableFuture<Long> promote() {
+        CompletableFuture<Long> result = new CompletableFuture<>();
+        control.runFor(result, () -> {
+            String refusal = promotionRefusal();
+            if (refusal != null) {
+                result.completeExceptionally(new PromotionRefusedException(refusal));
+                return;
+            }
+            roles.probePeer((peer, failure) -> {
+                if (peer != null && PairState.isActing(peer)) {
+                    result.completeExceptionally(new PromotionRefusedException("the primary " + peer.getNodeId()
+                            + " is alive and reachable at " + node.peerAddress() + " (epoch " + peer.getEpoch()
+                            + ", state " + peer.getState() + ")"));
+                    return;
+                }
+                String again = promotionRefusal();
+                if (again != null) {
+                    result.completeExceptionally(new PromotionRefusedException(again));
+                    return;
+                }
+                catchUp.dropLink("promoted");
+                roles.becomePrimary("promoted by request; the peer is " + (peer == null
+                        ? "unreachable (" + failure + ")" : "not primary (state " + peer.getState() + ")"));
+                if (node.isActingPrimary()) {
+                    result.complete(store.epoch());
+                } else {
+                    result.completeExceptionally(new IllegalStateException("promotion failed; see the log"));
+                }
+            });
+        });
+        return result;
+    }
+
+    private String promotionRefusal() {
+        if (node.closed || node.state == NodeState.SHUTTING_DOWN) {
+            return "this node is shutting down";
+        }
+        if (node.isActingPrimary()) {
+            return "this node is already primary (epoch " + store.epoch() + ")";
+        }
+        if (catchUp.installing()) {
+            return "this node is installing a snapshot; its contents are incomplete";
+        }
+        return null;
+    }
+
+    /** Stops taking writes and, unless skipSwitchover, hands an in-sync primary's role over; completes with whether it did. */
+    CompletableFuture<Boolean> shutdown(boolean skipSwitchover) {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        control.runFor(result, () -> beginShutdown(skipSwitchover, result));
+        return result;
+    }
+
+    private void beginShutdown(boolean skipSwitchover, CompletableFuture<Boolean> result) {
+        if (node.state == NodeState.SHUTTING_DOWN) {
+            CompletableFuture<String> sw = node.switchover;
+            if (sw == null) {
+                result.complete(false);
+            } else {
+                sw.whenComplete((addr, t) -> result.complete(addr != null));
+            }
+            return;
+        }
+        PrimarySession s = attached.session();
+        boolean handover = !skipSwitchover && node.isActingPrimary() && node.state == NodeState.SYNC && s != null;
+        CompletableFuture<String> sw = new CompletableFuture<>();
+        Runnable unfence = fences.fenceAll();
+        long last;
+        try {
+            node.acceptingWrites = false;
+            node.switchover = sw;
+            last = store.lastOffset();
+        } finally {
+            unfence.run();
+        }
+        node.transition(NodeState.SHUTTING_DOWN, handover ? "switchover to " + s.backup().getNodeId() + " requested"
+                : "shutdown requested");
+        if (!handover) {
+            finishShutdown(sw, null);
+            result.complete(false);
+            return;
+        }
+        long timeout = settings.peerTimeout().toMillis();
+        long epochNow = store.epoch();
+        commits.await(last)
+                .orTimeout(timeout, TimeUnit.MILLISECONDS)
+                .thenCompose(v -> s.requestHandover(last, epochNow).orTimeout(timeout, TimeUnit.MILLISECONDS))
+                .whenCompleteAsync((newEpoch, t) -> {
+                    if (t != null) {
+                        log.warn("{}: switchover to {} failed ({}); stopping without it", node.nodeId,
+                                s.backup().getNodeId(), t instanceof TimeoutException ? "timed out" : t.toString());
+                        finishShutdown(sw, null);
+                        result.complete(false);
+                        return;
+                    }
+                    try {
+                        store.raiseEpoch(newEpoch);
+                    } catch (IOException e) {
+                        log.error("{}: could not store the new primary's epoch {}", node.nodeId, newEpoch, e);
+                    }
+                    String addr = s.backup().getClientAddress();
+                    node.role = Role.BACKUP;
+                    node.primaryClientAddress = addr;
+                    log.info("{}: handed the primary role to {} at offset {} (its epoch {})", node.nodeId,
+                            s.backup().getNodeId(), last, newEpoch);
+                    finishShutdown(sw, addr);
+                    result.complete(true);
+                }, control::run);
+    }
+
+    private void finishShutdown(CompletableFuture<String> sw, String newPrimary) {
+        attached.detach();
+        catchUp.finishLink();
+        commits.failWaiters(new NotPrimaryException("this node is shutting down", newPrimary));
+        sw.complete(newPrimary);
+    }
+
+    /** The backup's side: takes the primary role once everything up to the handover's offset is durable here. */
+    void onHandover(BackupLink l, Handover h) {
+        if (l.lastApplied() < h.getLastOffset()) {
+            log.warn("{}: handover at offset {} but only {} applied; ignoring it", node.nodeId, h.getLastOffset(),
+                    l.lastApplied());
+            return;
+        }
+        store.whenDurable(h.getLastOffset()).whenCompleteAsync((v, t) -> {
+            if (t != null || l != catchUp.link() || node.closed) {
+                return;
+            }
+            long newEpoch = epochs.nextEpoch(Math.max(store.epoch(), h.getEpoch()));
+            try {
+                store.raiseEpoch(newEpoch);
+            } catch (IOException e) {
+                log.error("{}: could not store epoch {}; handover refused", node.nodeId, newEpoch, e);
+                return;
+            }
+            catchUp.release(l);
+            // Take writes before the old primary hears HandoverDone and sends its clients here.
+            roles.becomePrimaryAt("switchover: " + (node.peerInfo == null ? "the primary" : node.peerInfo.getNodeId())
+                    + " handed over at offset " + h.getLastOffset());
+            l.sendHandoverDone(newEpoch);
+            l.finish();
+        }, control::run);
+    }
+}
