@@ -33,6 +33,11 @@ public final class NodeLauncher {
 
     public static void main(String[] args) {
         CommandLine cl = new CommandLine(new NodeLauncher()).setCaseInsensitiveEnumValuesAllowed(true);
+        // A node that does not start: its log tail, not a stack trace of this launcher.
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            line.getErr().println("node-launcher: " + e.getMessage());
+            return 1;
+        });
         System.exit(cl.execute(args));
     }
 
@@ -42,8 +47,8 @@ public final class NodeLauncher {
         Path serverJar = Path.of("server/target/pbkv-server.jar");
 
         @Option(names = "--jvm-opts", paramLabel = "FLAGS", description = "the node JVM's flags, space separated"
-                + " (default: the test kit's small heap and fast start)")
-        String jvmOpts;
+                + " (default: none, the JVM's defaults; not the test kit's small heap)")
+        String jvmOpts = "";
 
         @Option(names = "--memory", paramLabel = "SIZE", description = "store.memory (default: the node's own setting)")
         String memory;
@@ -53,10 +58,8 @@ public final class NodeLauncher {
 
         NodeProcess.Builder apply(NodeProcess.Builder b) {
             b.classpath(serverJar.toAbsolutePath().toString()).memory(memory).args(nodeFlags.toArray(String[]::new));
-            if (jvmOpts != null) {
-                b.jvmArgs(Arrays.stream(jvmOpts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toArray(String[]::new));
-            }
-            return b;
+            return b.jvmArgs(Arrays.stream(jvmOpts.trim().split("\\s+")).filter(s -> !s.isEmpty())
+                    .toArray(String[]::new));
         }
     }
 
