@@ -1,6 +1,5 @@
 package dev.pbkv.server.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -16,6 +15,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Prints a node's Admin.Status on one line. Exit 0: answered; 1: not reachable;",
-                "3: --field names no field."})
+                "Scripts read it with --field (no JSON parsing in bin/)."})
 public final class StatusCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -34,25 +34,22 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = {"One JSON object: the Admin.Status fields by their proto names",
             "(role, state, epoch, grpc_address, ...; 64-bit numbers as strings), and with --data-dir",
-            "node.json's pid and bound ports (pid, grpc, resp, http)."})
+            "node.json's pid, host and bound ports (pid, host, grpc, resp, http)."})
     boolean json;
 
-    @Option(names = "--field", paramLabel = "NAME",
-            description = "Only this field of the --json object, as plain text (e.g. state, role, pid, resp).")
-    String field;
+    @Option(names = "--field", paramLabel = "NAME", description = {"Only these fields of the --json object, one per",
+            "line as plain text, in the order given (e.g. --field role --field state); a field the",
+            "object does not have (a door that is off) prints an empty line."})
+    List<String> fields;
 
     @Override
     public Integer call() {
         return target.callAdmin("status", channel -> {
             var r = AdminGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
                     .status(StatusRequest.getDefaultInstance());
-            if (field != null) {
-                JsonNode value = asJson(r).get(field);
-                if (value == null) {
-                    System.err.println("status: no field '" + field + "' (see status --json)");
-                    return 3;
-                }
-                System.out.println(value.asText());
+            if (fields != null) {
+                ObjectNode all = asJson(r);
+                fields.forEach(f -> System.out.println(all.path(f).asText("")));
             } else if (json) {
                 System.out.println(asJson(r));
             } else {
@@ -69,6 +66,7 @@ public final class StatusCommand implements Callable<Integer> {
             if (target.dataDir != null) {
                 NodeInfoFile.read(target.dataDir).ifPresent(info -> {
                     n.put("pid", info.pid());
+                    n.put("host", info.host());
                     putPort(n, "grpc", info.grpc());
                     putPort(n, "resp", info.resp());
                     putPort(n, "http", info.http());
