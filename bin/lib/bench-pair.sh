@@ -36,7 +36,6 @@ done
 source "$root/bin/lib/bench-nodes.sh"
 ensure_bench_jars "bench pair"
 work="$(bench_work_dir pair)"
-mkdir -p "$root/target/bench"
 report="$root/target/bench/pair-$(date -u +%Y%m%dT%H%M%SZ).txt"
 dirs=() # the data directory of every node started, for the cleanup
 
