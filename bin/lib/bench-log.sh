@@ -21,4 +21,5 @@ done
 source "$root/bin/lib/benchmarks-jar.sh"
 ensure_benchmarks_jar "bin/bench log"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
-exec java -cp "$benchmarks_jar" dev.pbkv.bench.LogThroughputHarness "$seconds" "$threads" "$window" "$rounds"
+mkdir -p "$bench_tmp"
+exec java -Djava.io.tmpdir="$bench_tmp" -cp "$benchmarks_jar" dev.pbkv.bench.LogThroughputHarness "$seconds" "$threads" "$window" "$rounds"

@@ -15,4 +15,5 @@ for a in "$@"; do
 done
 source "$root/bin/lib/benchmarks-jar.sh"
 ensure_benchmarks_jar "bin/bench store"
-exec java -cp "$benchmarks_jar" dev.pbkv.bench.StoreBenchmarkMain "$mode" --out "$root/target/bench/store"
+mkdir -p "$bench_tmp"
+exec java -Djava.io.tmpdir="$bench_tmp" -cp "$benchmarks_jar" dev.pbkv.bench.StoreBenchmarkMain "$mode" --out "$root/target/bench/store"

@@ -108,12 +108,12 @@ public final class NodeProcess implements AutoCloseable {
 
     /** A primary without a peer in {@code dir/primary}, every port free (0). */
     public static Builder primary(Path dir) {
-        return new Builder("primary", dir.resolve("primary"));
+        return node("primary", dir.resolve("primary"));
     }
 
     /** A backup in {@code dir/backup}; without a running primary it only comes UP, never SERVING. */
     public static Builder backup(Path dir) {
-        return new Builder("backup", dir.resolve("backup")).readiness(Readiness.UP);
+        return node("backup", dir.resolve("backup"));
     }
 
     /** Two nodes that know each other's gRPC address (fixed free ports, so restarts keep them). */
