@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # summary: durable writes/s of the store's log per fsync policy (group commit); --quick (<1 min) or --full
 # Usage: bin/bench log [--quick|--full] [--threads N] [--window N]
-# Builds the store module's test classes (no install), then runs dev.pbkv.store.LogThroughputHarness:
+# Runs dev.pbkv.bench.LogThroughputHarness from bench/target/pbkv-benchmarks.jar (built when missing):
 # writer threads each keep a window of writes waiting on whenDurable; rounds alternate NO, ALWAYS,
 # EVERYSEC and the medians are printed with their ratio to NO.
 set -euo pipefail
@@ -18,15 +18,8 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-cd "$root"
-offline=()
-[ -n "${PBKV_MVN_OFFLINE:-}" ] && offline=(-o)
-mvn -B -q "${offline[@]}" -pl store -am test-compile -DskipTests >/dev/null
-cpfile="store/target/bench-log-classpath.txt"
-if [ ! -s "$cpfile" ] || [ store/pom.xml -nt "$cpfile" ]; then
-  mvn -B -q "${offline[@]}" -pl store dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$root/$cpfile" >/dev/null
-fi
-cp="store/target/test-classes:store/target/classes:$(cat "$cpfile")"
+source "$root/bin/lib/benchmarks-jar.sh"
+ensure_benchmarks_jar "bin/bench log"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
-exec java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" dev.pbkv.store.LogThroughputHarness \
-  "$seconds" "$threads" "$window" "$rounds"
+mkdir -p "$bench_tmp"
+exec java -Djava.io.tmpdir="$bench_tmp" -cp "$benchmarks_jar" dev.pbkv.bench.LogThroughputHarness "$seconds" "$threads" "$window" "$rounds"

@@ -7,11 +7,12 @@
 #   --catchup-keys N  keys (100-byte values) loaded into the primary while the backup is down (default 1000000)
 #   --switchovers N   graceful primary stops measured (default 3)
 #   --only PART       run one part only
-# Every node is a fresh process from server/target/pbkv-server.jar with fsync always, on free
-# loopback ports and temporary data directories, stopped by PID at the end. Throughput: bin/bench
+# Every node is a fresh process from server/target/pbkv-server.jar with fsync always, started by
+# the test kit's launcher on free loopback ports with data directories under target/bench/, and
+# stopped through its PID file at the end. Throughput: bin/bench
 # grpc, 64 requests in flight, pipelined, 100-byte values, 50% reads. Catch-up: from launching the
 # backup to its Status showing SYNC (and, from its log, WARM_START to SYNC). Switchover: a writer
-# without client retries, from the first refused to the first accepted write (bin/lib/PairBench.java).
+# without client retries, from the first refused to the first accepted write (dev.pbkv.tester.bench.PairBench, in the tester's jar).
 # Each figure is printed with the load average; a summary is written to target/bench/pair-*.txt.
 # PBKV_BENCH_KEEP=1 keeps the nodes' data directories and logs.
 set -euo pipefail
@@ -32,57 +33,38 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-server_jar="$root/server/target/pbkv-server.jar"
-tester_jar="$root/tester/target/pbkv-tester.jar"
-if [ ! -f "$server_jar" ] || [ ! -f "$tester_jar" ]; then
-  echo "bench pair: building (mvn -B -q -DskipTests package)..." >&2
-  mvn -B -q -DskipTests package >&2
-fi
-work="$(mktemp -d "${TMPDIR:-/tmp}/pbkv-bench-pair.XXXXXX")"
-mkdir -p "$root/target/bench"
+source "$root/bin/lib/bench-nodes.sh"
+ensure_bench_jars "bench pair"
+work="$(bench_work_dir pair)"
 report="$root/target/bench/pair-$(date -u +%Y%m%dT%H%M%SZ).txt"
-pids=()
+dirs=() # the data directory of every node started, for the cleanup
 
 cleanup() {
-  for p in "${pids[@]}"; do stop_pid "$p"; done
+  if [ ${#dirs[@]} -gt 0 ]; then launcher stop "${dirs[@]}" || true; fi
   if [ -z "${PBKV_BENCH_KEEP:-}" ]; then rm -rf "$work"; else echo "bench pair: kept $work" >&2; fi
 }
 trap cleanup EXIT
 
-stop_pid() { # SIGTERM, then SIGKILL after 30 s; only our own node PIDs
-  local p="$1"
-  kill -0 "$p" 2>/dev/null || return 0
-  kill -TERM "$p" 2>/dev/null || true
-  for _ in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$p" 2>/dev/null || true
-  wait "$p" 2>/dev/null || true
-}
-
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 40000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  echo "bench pair: no free port found" >&2; return 1
+stop_node() { # NAME: SIGTERM, then SIGKILL after 30 s, through its PID file
+  launcher stop --grace 30 "$work/$1/data"
 }
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 say() { echo "$*" | tee -a "$report"; }
 
-# The measuring program, compiled once (a source launch per call would add seconds to each wait).
-javac -d "$work/classes" -cp "$tester_jar" "$root/bin/lib/PairBench.java"
-bench_java() { java -cp "$work/classes:$tester_jar" PairBench "$@"; }
+bench_java() { java -cp "$tester_jar" dev.pbkv.tester.bench.PairBench "$@"; }
 
-# start_node NAME ROLE PORT PEER_PORT [extra node flags]: launches in the background; sets node_pid.
+# start_node NAME ROLE PORT PEER_PORT [extra node flags]: launches in the background without
+# waiting; sets launched_ms (epoch ms of the launch).
 start_node() {
   local name="$1" role="$2" port="$3" peer="$4"; shift 4
-  mkdir -p "$work/$name"
-  java ${PBKV_BENCH_NODE_JAVA_OPTS:-} -jar "$server_jar" --role "$role" --data-dir "$work/$name/data" \
-    --grpc-port "$port" --resp-port 0 --http-port 0 --peer "127.0.0.1:$peer" --fsync always "$@" \
-    >>"$work/$name/node.log" 2>&1 &
-  node_pid=$!
-  pids+=("$node_pid")
+  local out
+  out="$(launcher start --no-wait --name node --role "$role" --data-dir "$work/$name/data" \
+    --grpc-port "$port" --peer "127.0.0.1:$peer" --jvm-opts "${PBKV_BENCH_NODE_JAVA_OPTS:-}" \
+    -- --fsync always "$@")"
+  eval "$out"
+  launched_ms="$node_launched_ms"
+  dirs+=("$work/$name/data")
 }
 
 await_state() { # ADDR ROLE STATE SINCE_MS TIMEOUT_S: prints ms since SINCE_MS
@@ -105,41 +87,40 @@ say "bench pair $(date -u +%FT%TZ) on $(nproc) cores; rounds=$rounds duration=${
 
 if [ -z "$only" ] || [ "$only" = grpc ]; then
   for r in $(seq 1 "$rounds"); do
-    pp=$(free_port); bp=$(free_port)
-    start_node "pair$r-p" primary "$pp" "$bp"; p_pid=$node_pid
-    start_node "pair$r-b" backup "$bp" "$pp"; b_pid=$node_pid
+    read -r pp bp < <(launcher free-ports 2)
+    start_node "pair$r-p" primary "$pp" "$bp"
+    start_node "pair$r-b" backup "$bp" "$pp"
     await_state "127.0.0.1:$pp" PRIMARY SYNC "$(now_ms)" 120 >/dev/null
     l0=$(load)
     pair_ops=$(grpc_run "pair-r$r" "127.0.0.1:$pp" "127.0.0.1:$bp")
     l1=$(load)
-    stop_pid "$b_pid"; stop_pid "$p_pid"
+    stop_node "pair$r-b"; stop_node "pair$r-p"
 
-    ap=$(free_port); nobody=$(free_port)
-    start_node "alone$r" primary "$ap" "$nobody"; a_pid=$node_pid
+    read -r ap nobody < <(launcher free-ports 2)
+    start_node "alone$r" primary "$ap" "$nobody"
     await_state "127.0.0.1:$ap" PRIMARY BOOTSTRAP "$(now_ms)" 120 >/dev/null
     l2=$(load)
     alone_ops=$(grpc_run "alone-r$r" "127.0.0.1:$ap")
     l3=$(load)
-    stop_pid "$a_pid"
+    stop_node "alone$r"
     say "round $r: pair in SYNC $pair_ops ops/s (load $l0 -> $l1); one node alone $alone_ops ops/s (load $l2 -> $l3); ratio $(awk -v a="$pair_ops" -v b="$alone_ops" 'BEGIN{printf "%.2f", a/b}')"
   done
 fi
 
 if [ -z "$only" ] || [ "$only" = catchup ]; then
-  pp=$(free_port); bp=$(free_port)
-  start_node catchup-p primary "$pp" "$bp" --memory 1g; p_pid=$node_pid
+  read -r pp bp < <(launcher free-ports 2)
+  start_node catchup-p primary "$pp" "$bp" --memory 1g
   await_state "127.0.0.1:$pp" PRIMARY BOOTSTRAP "$(now_ms)" 120 >/dev/null
   # The load generator's preload writes every key once (64 in flight); then 1 s of reads.
   bash "$root/bin/lib/bench-grpc.sh" --server "127.0.0.1:$pp" --concurrency 64 --mode pipelined \
     --value-size 100 --read-ratio 1 --keys "$catchup_keys" --duration 1 --warmup 0 --label catchup-load \
     >"$work/catchup-load.out" 2>&1 || { cat "$work/catchup-load.out" >&2; exit 1; }
   l0=$(load)
-  t0=$(now_ms)
-  start_node catchup-b backup "$bp" "$pp" --memory 1g; b_pid=$node_pid
-  to_sync=$(await_state "127.0.0.1:$bp" BACKUP SYNC "$t0" 600)
+  start_node catchup-b backup "$bp" "$pp" --memory 1g
+  to_sync=$(await_state "127.0.0.1:$bp" BACKUP SYNC "$launched_ms" 600)
   l1=$(load)
   # From the backup's own log: subscribing (COLD_START -> WARM_START) to SYNC.
-  in_log=$(python3 - "$work/catchup-b/node.log" <<'EOF'
+  in_log=$(python3 - "$work/catchup-b/data/node.log" <<'EOF'
 import re, sys
 from datetime import datetime
 warm = sync = None
@@ -154,15 +135,15 @@ for line in open(sys.argv[1], errors="replace"):
 print(int((sync - warm).total_seconds() * 1000) if warm and sync else "?")
 EOF
 )
-  snap=$(grep -c "installed the snapshot" "$work/catchup-b/node.log" || true)
+  snap=$(grep -c "installed the snapshot" "$work/catchup-b/data/node.log" || true)
   say "catch-up of $catchup_keys keys (100-byte values): launch of the backup to SYNC $to_sync ms, WARM_START to SYNC $in_log ms (snapshots installed: $snap; load $l0 -> $l1); $(grep -m1 'preloaded' "$work/catchup-load.out")"
-  stop_pid "$b_pid"; stop_pid "$p_pid"
+  stop_node catchup-b; stop_node catchup-p
 fi
 
 if [ -z "$only" ] || [ "$only" = switchover ]; then
-  ap=$(free_port); bp=$(free_port)
-  start_node sw-a primary "$ap" "$bp"; a_pid=$node_pid
-  start_node sw-b backup "$bp" "$ap"; b_pid=$node_pid
+  read -r ap bp < <(launcher free-ports 2)
+  start_node sw-a primary "$ap" "$bp"
+  start_node sw-b backup "$bp" "$ap"
   await_state "127.0.0.1:$ap" PRIMARY SYNC "$(now_ms)" 120 >/dev/null
   await_state "127.0.0.1:$bp" BACKUP SYNC "$(now_ms)" 120 >/dev/null
   cur="a"
@@ -172,16 +153,17 @@ if [ -z "$only" ] || [ "$only" = switchover ]; then
     out=$(bench_java switchover "127.0.0.1:$prim" "127.0.0.1:$back")
     say "switchover $s: $out (load $l0)"
     # The old primary exited after handing over: start it again, it rejoins as backup.
+    # (stop_node waits until the old primary, exiting by itself, is gone: same ports, same dir.)
     if [ "$cur" = a ]; then
-      wait "$a_pid" 2>/dev/null || true
-      start_node sw-a primary "$ap" "$bp"; a_pid=$node_pid; cur=b
+      stop_node sw-a
+      start_node sw-a primary "$ap" "$bp"; cur=b
       await_state "127.0.0.1:$ap" BACKUP SYNC "$(now_ms)" 120 >/dev/null
     else
-      wait "$b_pid" 2>/dev/null || true
-      start_node sw-b backup "$bp" "$ap"; b_pid=$node_pid; cur=a
+      stop_node sw-b
+      start_node sw-b backup "$bp" "$ap"; cur=a
       await_state "127.0.0.1:$bp" BACKUP SYNC "$(now_ms)" 120 >/dev/null
     fi
   done
-  stop_pid "$a_pid"; stop_pid "$b_pid"
+  stop_node sw-a; stop_node sw-b
 fi
 say "report: $report"

@@ -12,10 +12,13 @@
 # (default 1; use 3 on a busy machine): each figure is the best of its rounds. It prints every figure and the ratios (b)/(a) and (d)/(c), writes
 # target/bench/redis.md (Markdown table), redis.csv and redis.png (gnuplot). It installs
 # redis-server, redis-tools and gnuplot-nox from Debian when they are missing (needs root).
-# Everything it starts listens on 127.0.0.1 only, on free ports, and is stopped by PID on exit.
+# Everything it starts listens on 127.0.0.1 only, on free ports, and is stopped by PID on exit;
+# the pbkv nodes come from the test kit's launcher (bin/lib/bench-nodes.sh), their PIDs are in
+# their pbkv.pid files, and the run's files are under target/bench/ (kept with --keep-logs).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/../.." && pwd)"
+root="$here"
 requests=200000
 rounds=1
 warmup=50000
@@ -66,10 +69,15 @@ ensure_tools() {
 }
 
 # ---- processes ---------------------------------------------------------------------------------
-work="$(mktemp -d "${TMPDIR:-/tmp}/pbkv-bench-redis.XXXXXX")"
-pids=()
+source "$here/bin/lib/bench-nodes.sh"
+server_jar="$jar"
+ensure_bench_jars "bench redis"
+work="$(bench_work_dir redis)"
+pids=()      # redis-server processes (children of this script)
+node_dirs=() # pbkv nodes, stopped through their PID files
 cleanup() {
   local pid
+  stop_pbkv
   for pid in "${pids[@]}"; do
     kill "$pid" 2>/dev/null || true
   done
@@ -84,26 +92,20 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-stop_pid() {
-  local pid="$1" rest=() p
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  for p in "${pids[@]}"; do [ "$p" = "$pid" ] || rest+=("$p"); done
-  pids=("${rest[@]}")
+stop_redis() {
+  local pid
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  pids=()
 }
 
-free_port() {
-  if command -v python3 >/dev/null; then
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-    return
-  fi
-  local p
-  while :; do
-    p=$(( 20000 + RANDOM % 40000 ))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
+stop_pbkv() {
+  if [ ${#node_dirs[@]} -gt 0 ]; then launcher stop --grace 10 "${node_dirs[@]}" || true; fi
+  node_dirs=()
 }
 
 # wait_for DESCRIPTION SECONDS COMMAND...: retries COMMAND until it succeeds.
@@ -127,14 +129,11 @@ start_redis() { # name port [extra redis-server args...]
   wait_for "redis-server $name on port $port" 20 pong "$port" || die "redis-server $name did not start (log: $work/$name/redis.log)"
 }
 
-# The pair's settings, as conf/settings.conf has them, with this run's ports, dirs and fsync.
-write_pbkv_settings() { # file fsync pgrpc presp phttp bgrpc bresp bhttp
+# The pair's settings, as conf/settings.conf has them, with this run's fsync; the ports and data
+# directories come from the launcher.
+write_pbkv_settings() { # file fsync
   cat > "$1" <<JSON
 {
-  "nodes": {
-    "primary": { "host": "127.0.0.1", "grpc-port": $3, "resp-port": $4, "http-port": $5, "data-dir": "$work/pbkv-primary" },
-    "backup":  { "host": "127.0.0.1", "grpc-port": $6, "resp-port": $7, "http-port": $8, "data-dir": "$work/pbkv-backup" }
-  },
   "store": { "memory": "256m", "buckets": 32, "fsync": "$2", "snapshot-log-bytes": "64m", "retained-log-bytes": "64m" },
   "limits": { "max-key-bytes": 1024, "max-value-bytes": 1048576, "max-scan-limit": 10000,
               "resp-max-bulk-bytes": 2097152, "resp-max-args": 1024, "resp-max-inline-bytes": 65536 },
@@ -144,14 +143,22 @@ write_pbkv_settings() { # file fsync pgrpc presp phttp bgrpc bresp bhttp
 JSON
 }
 
-start_pbkv() { # role(-p|-b) settings grpc resp http datadir
-  local role="$1" conf="$2" grpc="$3" resp="$4" http="$5" dir="$6"
-  mkdir -p "$dir"
-  # shellcheck disable=SC2086
-  java ${PBKV_JAVA_OPTS:-} -jar "$jar" "$role" --config "$conf" --data-dir "$dir" \
-    --grpc-port "$grpc" --resp-port "$resp" --http-port "$http" > "$dir.log" 2>&1 &
-  pids+=($!)
-  wait_for "pbkv node $role (log: $dir.log)" 60 pong "$resp"
+# start_pbkv_alone SETTINGS: one primary whose peer nobody listens on; sets alone_resp.
+start_pbkv_alone() {
+  local out nobody
+  nobody="$(launcher free-ports 1)"
+  out="$(launcher start --name alone --role primary --data-dir "$work/pbkv-alone" --peer "127.0.0.1:$nobody" \
+    --jvm-opts "${PBKV_JAVA_OPTS:-}" -- --config "$1")" || return 1
+  node_dirs+=("$work/pbkv-alone")
+  eval "$out"
+}
+
+# start_pbkv_pair SETTINGS: a primary and a backup that know each other; sets primary_resp.
+start_pbkv_pair() {
+  local out
+  node_dirs+=("$work/pbkv-pair/primary" "$work/pbkv-pair/backup")
+  out="$(launcher start-pair --dir "$work/pbkv-pair" --jvm-opts "${PBKV_JAVA_OPTS:-}" -- --config "$1")" || return 1
+  eval "$out"
 }
 
 # A setup that cannot be brought up is reported as skipped; the others are still measured.
@@ -185,10 +192,6 @@ measure() { # setup port round
 }
 
 ensure_tools
-[ -f "$jar" ] || { if want b || want d; then
-  log "no $jar: (b) and (d) skipped; build it with mvn -B -q -pl server -am -DskipTests package"
-  only="$(printf '%s' "$only" | tr ',' '\n' | grep -v -e '^b$' -e '^d$' | paste -sd, -)"; fi; }
-command -v java >/dev/null || { only="$(printf '%s' "$only" | tr ',' '\n' | grep -v -e '^b$' -e '^d$' | paste -sd, -)"; }
 
 log "redis-benchmark -c $clients -d $data_size -t set,get -n $requests at -P 1 and -P 16; setups: $only"
 log "$(redis-server --version)"
@@ -198,14 +201,13 @@ log "$(redis-server --version)"
 # the best of its rounds.
 declare -A port_of=()
 if want a; then
-  port_of[a]="$(free_port)"
+  port_of[a]="$(launcher free-ports 1)"
   start_redis redis-alone "${port_of[a]}" --save '' --appendonly no
 fi
 if want b; then
-  ports=(); for _ in 1 2 3 4 5 6; do ports+=("$(free_port)"); done
-  write_pbkv_settings "$work/single.conf" "$node_fsync" "${ports[@]}"
-  if start_pbkv -p "$work/single.conf" "${ports[0]}" "${ports[1]}" "${ports[2]}" "$work/pbkv-primary"; then
-    port_of[b]="${ports[1]}"
+  write_pbkv_settings "$work/single.conf" "$node_fsync"
+  if start_pbkv_alone "$work/single.conf"; then
+    port_of[b]="$alone_resp"
   else
     skip_setup b "the node did not start (see --keep-logs)"
   fi
@@ -213,11 +215,12 @@ fi
 for round in $(seq "$rounds"); do
   for s in a b; do if want "$s"; then measure "$s" "${port_of[$s]}" "$round"; fi; done
 done
-for pid in "${pids[@]}"; do stop_pid "$pid"; done
-rm -rf "$work/pbkv-primary"
+stop_redis; stop_pbkv
+rm -rf "$work/pbkv-alone"
 
 if want c; then
-  port_of[c]="$(free_port)"; replica="$(free_port)"
+  read -r port_of_c replica < <(launcher free-ports 2)
+  port_of[c]="$port_of_c"
   start_redis redis-primary "${port_of[c]}" --save '' --appendonly yes --appendfsync always
   start_redis redis-replica "$replica" --save '' --appendonly yes --appendfsync always \
     --replicaof 127.0.0.1 "${port_of[c]}"
@@ -225,12 +228,10 @@ if want c; then
     || skip_setup c "the Redis replica did not link"
 fi
 if want d; then
-  ports=(); for _ in 1 2 3 4 5 6; do ports+=("$(free_port)"); done
-  write_pbkv_settings "$work/pair.conf" always "${ports[@]}"
-  if start_pbkv -p "$work/pair.conf" "${ports[0]}" "${ports[1]}" "${ports[2]}" "$work/pbkv-primary" \
-    && start_pbkv -b "$work/pair.conf" "${ports[3]}" "${ports[4]}" "${ports[5]}" "$work/pbkv-backup" \
-    && wait_for "the pbkv pair to reach SYNC" 60 info_has "${ports[1]}" "pbkv_state:SYNC"; then
-    port_of[d]="${ports[1]}"
+  write_pbkv_settings "$work/pair.conf" always
+  if start_pbkv_pair "$work/pair.conf" \
+    && wait_for "the pbkv pair to reach SYNC" 60 info_has "$primary_resp" "pbkv_state:SYNC"; then
+    port_of[d]="$primary_resp"
   else
     skip_setup d "the pair did not reach SYNC within 60 s (see --keep-logs)"
   fi
@@ -238,7 +239,7 @@ fi
 for round in $(seq "$rounds"); do
   for s in c d; do if want "$s"; then measure "$s" "${port_of[$s]}" "$round"; fi; done
 done
-for pid in "${pids[@]}"; do stop_pid "$pid"; done
+stop_redis; stop_pbkv
 
 # ---- report ------------------------------------------------------------------------------------
 mkdir -p "$out"

@@ -39,12 +39,18 @@ data_dir() {
   printf '%s\n' "$out" | tail -n 1
 }
 
+# A node's PID lives in one place: <data-dir>/pbkv.pid, written by whoever launches it (this
+# script, or the test kit's NodeProcess, same file name) and read by every script and test.
 # is_pbkv_pid PID: the process exists and is a pbkv node (not a recycled PID).
 is_pbkv_pid() {
   [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ps -o args= -p "$1" 2>/dev/null | grep -q -e 'pbkv-server' -e 'dev.pbkv.server.Main'
 }
 
-# json_field FILE KEY: a number or string field of node.json.
-json_field() {
-  sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\)\"\{0,1\}.*/\1/p" "$1" 2>/dev/null | head -n 1
+# node_fields DIR FIELD...: the node's state as `status --field` prints it (one value per line;
+# the fields of `status --json`: role, state, epoch, pid, host, grpc, resp, http, ...).
+node_fields() {
+  local dir="$1"; shift
+  local args=()
+  for f in "$@"; do args+=(--field "$f"); done
+  "$java_cmd" -jar "$jar" status --data-dir "$dir" "${args[@]}" 2>/dev/null
 }

@@ -8,7 +8,6 @@ import dev.pbkv.proto.Role;
 import dev.pbkv.proto.WriteTag;
 import io.grpc.Status;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,10 +55,8 @@ class PbkvClientTest {
     return b;
   }
 
-  static int closedPort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  static int closedPort() {
+    return dev.pbkv.testkit.FreePorts.take();
   }
 
   @Test

@@ -10,7 +10,7 @@ import dev.pbkv.proto.Role;
 import dev.pbkv.proto.StatusRequest;
 import dev.pbkv.proto.StatusResponse;
 import dev.pbkv.proto.WriteRequest;
-import dev.pbkv.server.testkit.NodeProcess;
+import dev.pbkv.testkit.NodeProcess;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

@@ -7,7 +7,7 @@ import dev.pbkv.proto.GetRequest;
 import dev.pbkv.proto.KeyValueGrpc;
 import dev.pbkv.proto.ShutdownRequest;
 import dev.pbkv.proto.WriteRequest;
-import dev.pbkv.server.testkit.NodeProcess;
+import dev.pbkv.testkit.NodeProcess;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

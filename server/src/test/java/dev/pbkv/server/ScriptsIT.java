@@ -1,5 +1,6 @@
 package dev.pbkv.server;
 
+import dev.pbkv.testkit.PidFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,12 +56,9 @@ class ScriptsIT {
     }
 
     @AfterEach
-    void killLeftovers() throws IOException {
+    void killLeftovers() {
         for (String node : List.of("p", "b")) {
-            Path pid = dir.resolve(node).resolve("pbkv.pid");
-            if (Files.exists(pid)) {
-                ProcessHandle.of(Long.parseLong(Files.readString(pid).trim())).ifPresent(ProcessHandle::destroyForcibly);
-            }
+            PidFile.kill(dir.resolve(node));
         }
     }
 

@@ -12,12 +12,12 @@ import dev.pbkv.tester.engine.CaseFiles;
 import dev.pbkv.tester.engine.ProcessRunner;
 import dev.pbkv.tester.engine.ShellNodeControl;
 import dev.pbkv.tester.engine.TestRun;
+import dev.pbkv.testkit.FreePorts;
+import dev.pbkv.testkit.PidFile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Replays test-cases/ with the tester's engine against real pbkv nodes started from the built
- * jars by the repository's bin/start_server and bin/stop_server, on free loopback ports with
- * temporary data directories. Which cases: {@code -Dpbkv.test.cases=all} (default) or a list
+ * jars by the repository's bin/start_server and bin/stop_server (the conf-driven start and stop
+ * commands are what the tester tests), on free loopback ports from the test kit's
+ * {@link FreePorts}, with temporary data directories; kill and pause go through the PID file
+ * that bin/start_server writes ({@link PidFile}). Which cases: {@code -Dpbkv.test.cases=all} (default) or a list
  * such as {@code 0,1,8,13} (a name matches N.test and N-anything.test); which protocol:
  * {@code -Dpbkv.test.driver=grpc|http}. Every node process is stopped by its PID at the end.
  */
@@ -48,22 +50,13 @@ class TestCasesIT {
   private final Path root = Path.of("").toAbsolutePath().getParent();
 
   @AfterEach
-  void stopEveryNodeByPid() throws IOException {
-    for (String n : NODES) {
-      Path pidFile = tmp.resolve("data").resolve(n).resolve("pbkv.pid");
-      if (!Files.exists(pidFile)) {
-        continue;
-      }
-      String text = Files.readString(pidFile).trim();
-      if (text.isEmpty()) {
-        continue;
-      }
-      // SIGKILL also ends a node that a failed case left paused (SIGSTOP).
-      ProcessHandle.of(Long.parseLong(text)).ifPresent(p -> {
-        p.destroyForcibly();
-        p.onExit().join();
-      });
-    }
+  void stopEveryNodeByPid() {
+    // SIGKILL also ends a node that a failed case left paused (SIGSTOP).
+    NODES.forEach(n -> PidFile.kill(dataDir(n)));
+  }
+
+  private Path dataDir(String node) {
+    return tmp.resolve("data").resolve(node);
   }
 
   @Test
@@ -139,10 +132,11 @@ class TestCasesIT {
           portKeys.add(k);
         }
       });
-      for (String k : portKeys) {
-        node.put(k, freePort());
+      int[] ports = FreePorts.take(portKeys.size());
+      for (int i = 0; i < ports.length; i++) {
+        node.put(portKeys.get(i), ports[i]);
       }
-      node.put("data-dir", tmp.resolve("data").resolve(n).toString());
+      node.put("data-dir", dataDir(n).toString());
     }
     Path file = tmp.resolve("settings.conf");
     json.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), settings);
@@ -169,14 +163,14 @@ class TestCasesIT {
     for (String n : NODES) {
       JsonNode node = settings.get("nodes").get(n);
       String flag = n.equals("primary") ? "-p" : "-b";
-      String pid = quote(tmp.resolve("data").resolve(n).resolve("pbkv.pid").toString());
+      String pid = quote(PidFile.in(dataDir(n)).toString());
       ObjectNode s = servers.putObject(n);
       s.put("grpc", "127.0.0.1:" + node.get("grpc-port").asInt());
       s.put("http", "http://127.0.0.1:" + node.get("http-port").asInt());
       s.put("start", "bin/start_server " + flag + cfg);
       s.put("stop", "bin/stop_server " + flag + cfg);
       s.put("kill", "kill -9 $(cat " + pid + ")");
-      s.put("clean", "rm -rf " + quote(tmp.resolve("data").resolve(n).toString()));
+      s.put("clean", "rm -rf " + quote(dataDir(n).toString()));
       s.put("pause", "kill -STOP $(cat " + pid + ")");
       s.put("resume", "kill -CONT $(cat " + pid + ")");
     }
@@ -187,12 +181,6 @@ class TestCasesIT {
 
   private static String quote(String path) {
     return "'" + path.replace("'", "'\\''") + "'";
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   /** Writes to the console and keeps a copy for the assertion message. */

@@ -8,7 +8,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,10 +57,8 @@ class PbkvCliTest {
     return runWith(Map.of(), new byte[0], all.toArray(new String[0]));
   }
 
-  private static int closedPort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  private static int closedPort() {
+    return dev.pbkv.testkit.FreePorts.take();
   }
 
   @Test

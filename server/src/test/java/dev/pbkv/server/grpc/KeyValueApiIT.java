@@ -19,7 +19,7 @@ import dev.pbkv.proto.StatusRequest;
 import dev.pbkv.proto.StatusResponse;
 import dev.pbkv.proto.WriteRequest;
 import dev.pbkv.proto.WriteResponse;
-import dev.pbkv.server.testkit.NodeProcess;
+import dev.pbkv.testkit.NodeProcess;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;

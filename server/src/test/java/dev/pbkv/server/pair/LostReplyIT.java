@@ -6,7 +6,7 @@ import dev.pbkv.client.WriteResult;
 import dev.pbkv.client.WriteStatus;
 import dev.pbkv.proto.GetRequest;
 import dev.pbkv.proto.KeyValueGrpc;
-import dev.pbkv.server.testkit.NodeProcess;
+import dev.pbkv.testkit.NodeProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

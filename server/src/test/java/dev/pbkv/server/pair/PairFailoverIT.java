@@ -6,7 +6,7 @@ import dev.pbkv.client.PbkvException;
 import dev.pbkv.client.PromoteResult;
 import dev.pbkv.proto.NodeState;
 import dev.pbkv.proto.Role;
-import dev.pbkv.server.testkit.NodeProcess;
+import dev.pbkv.testkit.NodeProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.pbkv.client.PbkvClient;
 import dev.pbkv.proto.NodeState;
 import dev.pbkv.proto.Role;
-import dev.pbkv.server.testkit.NodeProcess;
+import dev.pbkv.testkit.NodeProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

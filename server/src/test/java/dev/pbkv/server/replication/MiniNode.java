@@ -15,7 +15,6 @@ import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -67,23 +66,8 @@ final class MiniNode implements AutoCloseable {
         return new MiniNode(id, role, port, peerPort, Store.open(cfg), settings);
     }
 
-    static int[] freePorts(int n) throws IOException {
-        int[] ports = new int[n];
-        ServerSocket[] sockets = new ServerSocket[n];
-        try {
-            for (int i = 0; i < n; i++) {
-                sockets[i] = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-                sockets[i].setReuseAddress(true);
-                ports[i] = sockets[i].getLocalPort();
-            }
-        } finally {
-            for (ServerSocket s : sockets) {
-                if (s != null) {
-                    s.close();
-                }
-            }
-        }
-        return ports;
+    static int[] freePorts(int n) {
+        return dev.pbkv.testkit.FreePorts.take(n);
     }
 
     String address() {

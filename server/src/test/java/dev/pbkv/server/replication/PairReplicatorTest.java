@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.awaitility.Awaitility.await;
 
-/** Two mini nodes on loopback: the guarantees of DESIGN.md "The pair", one test each. */
+/** Two mini nodes on loopback: the guarantees of the pair (docs/replication.md), one test each. */
 class PairReplicatorTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
 

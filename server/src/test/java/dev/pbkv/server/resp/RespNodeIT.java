@@ -3,7 +3,7 @@ package dev.pbkv.server.resp;
 import com.google.protobuf.ByteString;
 import dev.pbkv.proto.GetRequest;
 import dev.pbkv.proto.KeyValueGrpc;
-import dev.pbkv.server.testkit.NodeProcess;
+import dev.pbkv.testkit.NodeProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -3,6 +3,8 @@ package dev.pbkv.server.testkit;
 import dev.pbkv.proto.AdminGrpc;
 import dev.pbkv.proto.StatusRequest;
 import dev.pbkv.proto.StatusResponse;
+import dev.pbkv.testkit.NodeProcess;
+import dev.pbkv.testkit.PidFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,7 +12,10 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The test kit itself: a pair starts with each node knowing the other's gRPC address, and close stops both. */
+/**
+ * The test kit (module testkit/) against real nodes of this module: a pair starts with each node
+ * knowing the other's gRPC address, and close stops both.
+ */
 class NodeProcessIT {
     @TempDir
     Path dir;
@@ -28,5 +33,15 @@ class NodeProcessIT {
         }
         assertThat(pair.primary().isAlive()).isFalse();
         assertThat(pair.backup().isAlive()).isFalse();
+    }
+
+    @Test
+    void pidFileNamesTheRunningNodeAndGoesWithIt() {
+        NodeProcess node = NodeProcess.primary(dir).start();
+        try (node) {
+            assertThat(PidFile.read(node.dataDir())).contains(node.pid());
+            assertThat(PidFile.process(node.dataDir())).isPresent();
+        }
+        assertThat(PidFile.in(node.dataDir())).doesNotExist();
     }
 }

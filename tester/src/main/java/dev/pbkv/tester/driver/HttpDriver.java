@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Drives one node through the cross-team HTTP contract (DESIGN.md, "Client-facing APIs"):
+ * Drives one node through the cross-team HTTP contract (docs/http.md):
  * {@code POST /kv/insert|update|delete} with form fields {@code key} and {@code value},
  * {@code GET /kv/get?key=}, {@code GET /kvman/countkey}, {@code /kvman/dump}, {@code /kvman/shutdown},
  * answers such as {@code {"success":"true","value":"..."}} and on failure

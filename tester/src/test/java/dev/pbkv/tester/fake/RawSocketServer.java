@@ -82,10 +82,8 @@ public final class RawSocketServer implements AutoCloseable {
   }
 
   /** A loopback port nothing listens on. */
-  public static int closedPort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+  public static int closedPort() {
+    return dev.pbkv.testkit.FreePorts.take();
   }
 
   @Override

@@ -1,5 +1,10 @@
-package dev.pbkv.store;
+package dev.pbkv.bench;
 
+import dev.pbkv.store.FsyncPolicy;
+import dev.pbkv.store.Mutation;
+import dev.pbkv.store.Op;
+import dev.pbkv.store.Store;
+import dev.pbkv.store.StoreConfig;
 import dev.pbkv.store.map.MapConfig;
 
 import java.nio.file.Files;
@@ -12,8 +17,9 @@ import java.util.stream.Stream;
 /**
  * A plain timing harness (not a test): durable writes per second for each fsync policy, with
  * writer threads that each keep a window of writes waiting for whenDurable (as a node with many
- * clients does). Run: {@code java -cp store/target/classes:store/target/test-classes:<slf4j-api>
- * dev.pbkv.store.LogThroughputHarness [seconds] [threads] [window] [rounds]}.
+ * clients does). {@code bin/bench log} runs it from the benchmarks jar:
+ * {@code java -cp bench/target/pbkv-benchmarks.jar dev.pbkv.bench.LogThroughputHarness
+ * [seconds] [threads] [window] [rounds]}.
  */
 public final class LogThroughputHarness {
     private LogThroughputHarness() {

@@ -1,4 +1,4 @@
-package dev.pbkv.store.bench;
+package dev.pbkv.bench;
 
 import dev.pbkv.store.map.BucketedMap;
 import dev.pbkv.store.map.MapConfig;

@@ -1,4 +1,4 @@
-package dev.pbkv.store.bench;
+package dev.pbkv.bench;
 
 import java.util.Arrays;
 

@@ -1,4 +1,4 @@
-package dev.pbkv.store.bench;
+package dev.pbkv.bench;
 
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -34,7 +34,7 @@ public final class StoreBenchmarkMain {
 
     public static void main(String[] args) throws RunnerException, IOException {
         boolean quick = false;
-        Path out = Path.of("store/target/bench-store");
+        Path out = Path.of("target/bench/store");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;

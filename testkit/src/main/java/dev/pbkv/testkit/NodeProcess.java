@@ -1,4 +1,4 @@
-package dev.pbkv.server.testkit;
+package dev.pbkv.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,8 +19,6 @@ import io.grpc.health.v1.HealthGrpc;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,11 +34,14 @@ import java.util.concurrent.TimeUnit;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The one way tests start real pbkv nodes: a separate JVM running {@code dev.pbkv.server.Main}
- * on free ports with its own data directory, stdout and stderr in {@code <data-dir>/node.log}.
+ * The one way pbkv starts real nodes outside bin/start_server: the integration tests, the
+ * tester's IT and the benchmarks (through {@link NodeLauncher}) all use it. A node is a separate
+ * JVM running {@code dev.pbkv.server.Main} on free ports with its own data directory, stdout and
+ * stderr in {@code <data-dir>/node.log}, its PID in {@code <data-dir>/pbkv.pid} ({@link PidFile}).
  * It waits (Awaitility) until the node serves, kills it ({@code kill -9}) or stops it
  * (SIGTERM, then SIGKILL) by PID, restarts it on the same directory, and always stops it in
- * {@link #close()}; a JVM shutdown hook kills any node a crashed test left behind.
+ * {@link #close()}; a JVM shutdown hook kills any node a crashed test left behind (unless it was
+ * {@link #detach() detached} to outlive this JVM, as the benchmarks' nodes are).
  *
  * <pre>{@code
  * try (NodeProcess node = NodeProcess.primary(tempDir).start()) {
@@ -49,8 +50,10 @@ import static org.awaitility.Awaitility.await;
  * try (NodeProcess.Pair pair = NodeProcess.pair(tempDir).start()) { ... }
  * }</pre>
  *
- * <p>The classpath is this JVM's own (test classes, the server, its dependencies), or the system
- * property {@code pbkv.node.classpath} (e.g. server/target/pbkv-server.jar) when set.
+ * <p>The classpath is {@link Builder#classpath(String)}, else the system property
+ * {@code pbkv.node.classpath} (e.g. server/target/pbkv-server.jar), else this JVM's own (a test
+ * classpath that holds the server). The node gets this JVM's {@code java.io.tmpdir} (under
+ * {@code target/} in a Maven build), and no hsperfdata file in /tmp ({@code -XX:-UsePerfData}).
  */
 public final class NodeProcess implements AutoCloseable {
     /** How long a node may take to start or stop on a busy machine. */
@@ -81,26 +84,36 @@ public final class NodeProcess implements AutoCloseable {
     private final List<String> args;
     private final List<String> jvmArgs;
     private final Readiness readiness;
+    private final String classpath;
     private Process process;
     private ManagedChannel channel;
     private int grpcPort;
+    private boolean detached;
 
-    private NodeProcess(String role, Path dataDir, List<String> args, List<String> jvmArgs, Readiness readiness) {
+    private NodeProcess(String role, Path dataDir, List<String> args, List<String> jvmArgs, Readiness readiness,
+                        String classpath) {
         this.role = role;
         this.dataDir = dataDir;
         this.args = List.copyOf(args);
         this.jvmArgs = List.copyOf(jvmArgs);
         this.readiness = readiness;
+        this.classpath = classpath;
+    }
+
+    /** A node with this role ("primary" or "backup") in exactly this data directory. */
+    public static Builder node(String role, Path dataDir) {
+        Builder b = new Builder(role, dataDir);
+        return role.equals("backup") ? b.readiness(Readiness.UP) : b;
     }
 
     /** A primary without a peer in {@code dir/primary}, every port free (0). */
     public static Builder primary(Path dir) {
-        return new Builder("primary", dir.resolve("primary"));
+        return node("primary", dir.resolve("primary"));
     }
 
     /** A backup in {@code dir/backup}; without a running primary it only comes UP, never SERVING. */
     public static Builder backup(Path dir) {
-        return new Builder("backup", dir.resolve("backup")).readiness(Readiness.UP);
+        return node("backup", dir.resolve("backup"));
     }
 
     /** Two nodes that know each other's gRPC address (fixed free ports, so restarts keep them). */
@@ -118,6 +131,7 @@ public final class NodeProcess implements AutoCloseable {
         private int grpcPort;
         private String peer;
         private String memory = "32m";
+        private String classpath = System.getProperty("pbkv.node.classpath", System.getProperty("java.class.path"));
 
         private Builder(String role, Path dataDir) {
             this.role = role;
@@ -130,7 +144,7 @@ public final class NodeProcess implements AutoCloseable {
             return this;
         }
 
-        /** store.memory (default here 32m, to keep many test nodes small). */
+        /** store.memory (default here 32m, to keep many test nodes small; null: the node's own setting). */
         public Builder memory(String size) {
             this.memory = size;
             return this;
@@ -166,16 +180,25 @@ public final class NodeProcess implements AutoCloseable {
             return this;
         }
 
+        /** Where dev.pbkv.server.Main is: e.g. server/target/pbkv-server.jar. */
+        public Builder classpath(String cp) {
+            this.classpath = cp;
+            return this;
+        }
+
         public NodeProcess build() {
             List<String> all = new ArrayList<>(List.of("--role", role, "--data-dir", dataDir.toString(),
-                    "--grpc-port", Integer.toString(grpcPort), "--resp-port", "0", "--http-port", "0",
-                    "--memory", memory));
+                    "--grpc-port", Integer.toString(grpcPort), "--resp-port", "0", "--http-port", "0"));
+            if (memory != null) {
+                all.add("--memory");
+                all.add(memory);
+            }
             if (peer != null) {
                 all.add("--peer");
                 all.add(peer);
             }
             all.addAll(args);
-            return new NodeProcess(role, dataDir, all, jvmArgs, readiness);
+            return new NodeProcess(role, dataDir, all, jvmArgs, readiness, classpath);
         }
 
         /** Builds, starts and waits until ready. */
@@ -203,8 +226,10 @@ public final class NodeProcess implements AutoCloseable {
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.addAll(jvmArgs);
             cmd.add("-Dlogback.configurationFile=logback.xml"); // not the tests' logback-test.xml
+            cmd.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
+            cmd.add("-XX:-UsePerfData"); // a killed JVM would leave /tmp/hsperfdata_<user>/<pid> behind
             cmd.add("-cp");
-            cmd.add(System.getProperty("pbkv.node.classpath", System.getProperty("java.class.path")));
+            cmd.add(classpath);
             cmd.add("dev.pbkv.server.Main");
             cmd.addAll(args);
             Files.writeString(logFile(), "### " + String.join(" ", args) + "\n",
@@ -215,6 +240,7 @@ public final class NodeProcess implements AutoCloseable {
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
                     .start();
             LIVE.add(process.toHandle());
+            PidFile.write(dataDir, process.pid());
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + role, e);
         }
@@ -387,6 +413,7 @@ public final class NodeProcess implements AutoCloseable {
             boolean exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (exited) {
                 LIVE.remove(process.toHandle());
+                PidFile.delete(dataDir);
                 closeChannel();
             }
             return exited;
@@ -417,6 +444,9 @@ public final class NodeProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        if (detached) {
+            return;
+        }
         try {
             stop();
         } finally {
@@ -427,14 +457,16 @@ public final class NodeProcess implements AutoCloseable {
         }
     }
 
-    /** A free TCP port on the loopback interface (for nodes that must know each other's port up front). */
-    public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /**
+     * Lets the node outlive this JVM (a benchmark script stops it later through its PID file):
+     * the shutdown hook no longer kills it and {@link #close()} no longer stops it.
+     */
+    public void detach() {
+        closeChannel();
+        if (process != null) {
+            LIVE.remove(process.toHandle());
         }
+        detached = true;
     }
 
     public static final class PairBuilder {
@@ -442,10 +474,18 @@ public final class NodeProcess implements AutoCloseable {
         private final Builder backup;
 
         private PairBuilder(Path dir) {
-            int p = freePort();
-            int b = freePort();
+            int[] ports = FreePorts.take(2);
+            int p = ports[0];
+            int b = ports[1];
             primary = NodeProcess.primary(dir).grpcPort(p).peer("127.0.0.1:" + b);
             backup = NodeProcess.backup(dir).grpcPort(b).peer("127.0.0.1:" + p);
+        }
+
+        /** Applies the same settings to both nodes (classpath, JVM flags, node flags...). */
+        public PairBuilder each(java.util.function.Consumer<Builder> settings) {
+            settings.accept(primary);
+            settings.accept(backup);
+            return this;
         }
 
         /** {@code --set key=value} on both nodes. */
