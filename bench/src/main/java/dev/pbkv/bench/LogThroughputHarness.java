@@ -6,7 +6,6 @@ import dev.pbkv.store.Op;
 import dev.pbkv.store.Store;
 import dev.pbkv.store.StoreConfig;
 import dev.pbkv.store.map.MapConfig;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -22,8 +21,7 @@ import java.util.stream.Stream;
  * [seconds] [threads] [window] [rounds]}.
  */
 public final class LogThroughputHarness {
-    private LogThroughputHarness() {
-    }
+    private LogThroughputHarness() {}
 
     /** 16-byte keys, 100,000 per writer thread, built before any clock starts. */
     private static byte[][][] KEYS;
@@ -55,8 +53,9 @@ public final class LogThroughputHarness {
         double baseline = median(rates[0]);
         for (int p = 0; p < policies.length; p++) {
             double rate = median(rates[p]);
-            System.out.printf("fsync=%-8s median %,12.0f durable writes/s  (%.2fx of fsync=no)%n", policies[p], rate,
-                    rate / baseline);
+            System.out.printf(
+                    "fsync=%-8s median %,12.0f durable writes/s  (%.2fx of fsync=no)%n",
+                    policies[p], rate, rate / baseline);
         }
     }
 
@@ -71,27 +70,31 @@ public final class LogThroughputHarness {
         AtomicLong done = new AtomicLong();
         long forces;
         double rate;
-        try (Store store = Store.open(new StoreConfig(dir, new MapConfig(32, 512L << 20), policy, 1L << 40, 64L << 20))) {
+        try (Store store =
+                Store.open(new StoreConfig(dir, new MapConfig(32, 512L << 20), policy, 1L << 40, 64L << 20))) {
             long end = System.nanoTime() + seconds * 1_000_000_000L;
             Thread[] writers = new Thread[threads];
             for (int t = 0; t < threads; t++) {
                 int id = t;
-                writers[t] = new Thread(() -> {
-                    Semaphore inFlight = new Semaphore(window);
-                    byte[] value = new byte[100];
-                    byte[][] keys = KEYS[id];
-                    int i = 0;
-                    while (System.nanoTime() < end) {
-                        inFlight.acquireUninterruptibly();
-                        byte[] key = keys[i++ % keys.length];
-                        long offset = store.apply(Mutation.of(Op.PUT, key, value)).offset();
-                        store.whenDurable(offset).thenRun(() -> {
-                            done.incrementAndGet();
-                            inFlight.release();
-                        });
-                    }
-                    inFlight.acquireUninterruptibly(window);
-                }, "harness-writer-" + t);
+                writers[t] = new Thread(
+                        () -> {
+                            Semaphore inFlight = new Semaphore(window);
+                            byte[] value = new byte[100];
+                            byte[][] keys = KEYS[id];
+                            int i = 0;
+                            while (System.nanoTime() < end) {
+                                inFlight.acquireUninterruptibly();
+                                byte[] key = keys[i++ % keys.length];
+                                long offset = store.apply(Mutation.of(Op.PUT, key, value))
+                                        .offset();
+                                store.whenDurable(offset).thenRun(() -> {
+                                    done.incrementAndGet();
+                                    inFlight.release();
+                                });
+                            }
+                            inFlight.acquireUninterruptibly(window);
+                        },
+                        "harness-writer-" + t);
                 writers[t].start();
             }
             long start = System.nanoTime();
@@ -100,8 +103,9 @@ public final class LogThroughputHarness {
             }
             rate = done.get() / ((System.nanoTime() - start) / 1e9);
             forces = store.logForceCount();
-            System.out.printf("  %s: %,d records, %,d forces (%.0f records per force)%n", policy, done.get(), forces,
-                    forces == 0 ? 0.0 : (double) done.get() / forces);
+            System.out.printf(
+                    "  %s: %,d records, %,d forces (%.0f records per force)%n",
+                    policy, done.get(), forces, forces == 0 ? 0.0 : (double) done.get() / forces);
         }
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

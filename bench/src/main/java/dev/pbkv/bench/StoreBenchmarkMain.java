@@ -1,13 +1,5 @@
 package dev.pbkv.bench;
 
-import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
-import org.openjdk.jmh.runner.options.VerboseMode;
-
 import java.io.IOException;
 import java.io.Reader;
 import java.lang.management.ManagementFactory;
@@ -22,6 +14,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * Runs {@link StoreVsChmBenchmark} at 1 and 2 threads and prints one table: throughput of each
@@ -29,8 +28,7 @@ import java.util.TreeMap;
  * {@code bin/bench store [--quick|--full]} calls this.
  */
 public final class StoreBenchmarkMain {
-    private StoreBenchmarkMain() {
-    }
+    private StoreBenchmarkMain() {}
 
     public static void main(String[] args) throws RunnerException, IOException {
         boolean quick = false;
@@ -67,22 +65,31 @@ public final class StoreBenchmarkMain {
                             .threads(threads)
                             .forks(1)
                             .shouldFailOnError(true)
-                            .jvmArgs("-Xms2g", "-Xmx2g", "-XX:+UseG1GC", "-Dpbkv.bench.out=" + out.toAbsolutePath(),
+                            .jvmArgs(
+                                    "-Xms2g",
+                                    "-Xmx2g",
+                                    "-XX:+UseG1GC",
+                                    "-Dpbkv.bench.out=" + out.toAbsolutePath(),
                                     "-Dpbkv.bench.round=" + round,
                                     "-Xlog:gc:file=" + out.toAbsolutePath() + "/gc-%p.log")
                             .verbosity(VerboseMode.SILENT);
                     if (quick) {
-                        opts.warmupIterations(1).warmupTime(TimeValue.seconds(1))
-                                .measurementIterations(1).measurementTime(TimeValue.seconds(1));
+                        opts.warmupIterations(1)
+                                .warmupTime(TimeValue.seconds(1))
+                                .measurementIterations(1)
+                                .measurementTime(TimeValue.seconds(1));
                     } else {
-                        opts.warmupIterations(2).warmupTime(TimeValue.seconds(2))
-                                .measurementIterations(3).measurementTime(TimeValue.seconds(2));
+                        opts.warmupIterations(2)
+                                .warmupTime(TimeValue.seconds(2))
+                                .measurementIterations(3)
+                                .measurementTime(TimeValue.seconds(2));
                     }
                     System.out.printf("round %d/%d: %d%% puts, %d thread(s)...%n", round, rounds, put, threads);
                     Collection<RunResult> results = new Runner(opts.build()).run();
                     for (RunResult r : results) {
                         String key = r.getParams().getParam("impl") + "-put" + put + "-t" + threads;
-                        scores.computeIfAbsent(key, k -> new ArrayList<>()).add(r.getPrimaryResult().getScore());
+                        scores.computeIfAbsent(key, k -> new ArrayList<>())
+                                .add(r.getPrimaryResult().getScore());
                     }
                 }
             }
@@ -121,21 +128,44 @@ public final class StoreBenchmarkMain {
         }
 
         System.out.println();
-        System.out.printf("store (BucketedMap) vs ConcurrentHashMap<ByteArrayKey, byte[]>: 1,000,000 keys of 16 B, 100-B values; %s mode, started %s%n",
+        System.out.printf(
+                "store (BucketedMap) vs ConcurrentHashMap<ByteArrayKey, byte[]>: 1,000,000 keys of 16 B, 100-B values; %s mode, started %s%n",
                 quick ? "quick" : "full", started);
-        System.out.printf(Locale.ROOT, "(medians over %d round(s); the ratio is the median of per-round ratios; %d CPUs, load average %.1f before, %.1f after)%n",
-                rounds, Runtime.getRuntime().availableProcessors(), loadBefore,
+        System.out.printf(
+                Locale.ROOT,
+                "(medians over %d round(s); the ratio is the median of per-round ratios; %d CPUs, load average %.1f before, %.1f after)%n",
+                rounds,
+                Runtime.getRuntime().availableProcessors(),
+                loadBefore,
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        System.out.printf("%-12s %7s %12s %12s %9s | %14s %14s %9s | %s%n", "mix", "threads", "store ops/s", "chm ops/s",
-                "store/chm", "store ops/cpu-s", "chm ops/cpu-s", "store/chm", "per round: wall/cpu ratio");
+        System.out.printf(
+                "%-12s %7s %12s %12s %9s | %14s %14s %9s | %s%n",
+                "mix",
+                "threads",
+                "store ops/s",
+                "chm ops/s",
+                "store/chm",
+                "store ops/cpu-s",
+                "chm ops/cpu-s",
+                "store/chm",
+                "per round: wall/cpu ratio");
         for (int put : new int[] {10, 50}) {
             for (int threads : new int[] {1, 2}) {
                 double s = score.getOrDefault("store-put" + put + "-t" + threads, Double.NaN);
                 double c = score.getOrDefault("chm-put" + put + "-t" + threads, Double.NaN);
                 String k = put + "-" + threads;
-                System.out.printf(Locale.ROOT, "%-12s %7d %12.0f %12.0f %8.2fx | %14.0f %14.0f %8.2fx |%s%n",
-                        (100 - put) + "get/" + put + "put", threads, s, c, ratio.get(k),
-                        cpuScore.get("store-" + k), cpuScore.get("chm-" + k), cpuRatio.get(k), roundDetail.get(k));
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-12s %7d %12.0f %12.0f %8.2fx | %14.0f %14.0f %8.2fx |%s%n",
+                        (100 - put) + "get/" + put + "put",
+                        threads,
+                        s,
+                        c,
+                        ratio.get(k),
+                        cpuScore.get("store-" + k),
+                        cpuScore.get("chm-" + k),
+                        cpuRatio.get(k),
+                        roundDetail.get(k));
             }
         }
         Properties store = read(out.resolve("store-put10-t1-r1.properties"));
@@ -143,8 +173,13 @@ public final class StoreBenchmarkMain {
         double storeBytes = Double.parseDouble(store.getProperty("mapBytesPerEntry", "NaN"));
         double storeHeap = Double.parseDouble(store.getProperty("heapBytesPerEntry", "NaN"));
         double chmBytes = Double.parseDouble(chm.getProperty("mapBytesPerEntry", "NaN"));
-        System.out.printf(Locale.ROOT, "bytes/entry: store %.1f (arena used + index; heap growth incl. the whole reserved arena %.1f), chm %.1f (heap after GC); store/chm %.2fx%n",
-                storeBytes, storeHeap, chmBytes, storeBytes / chmBytes);
+        System.out.printf(
+                Locale.ROOT,
+                "bytes/entry: store %.1f (arena used + index; heap growth incl. the whole reserved arena %.1f), chm %.1f (heap after GC); store/chm %.2fx%n",
+                storeBytes,
+                storeHeap,
+                chmBytes,
+                storeBytes / chmBytes);
         long storeFull = 0;
         long chmFull = 0;
         long storeYoung = 0;
@@ -166,13 +201,20 @@ public final class StoreBenchmarkMain {
                 }
             }
         }
-        System.out.printf("GCs during the timed runs (after preload): store %d full / %d young, chm %d full / %d young (logs: %s/gc-*.log)%n",
+        System.out.printf(
+                "GCs during the timed runs (after preload): store %d full / %d young, chm %d full / %d young (logs: %s/gc-*.log)%n",
                 storeFull, storeYoung, chmFull, chmYoung, out);
         double worst = Math.min(ratio.get("10-2"), ratio.get("50-2"));
         double worstCpu = Math.min(cpuRatio.get("10-2"), cpuRatio.get("50-2"));
-        System.out.printf(Locale.ROOT, "targets: throughput >= 0.80x at 2 threads: %s (worst %.2fx wall, %.2fx per CPU-second); bytes/entry <= 0.75x: %s (%.2fx); no full GC: %s%n",
-                worst >= 0.8 ? "met" : "MISSED", worst, worstCpu, storeBytes / chmBytes <= 0.75 ? "met" : "MISSED",
-                storeBytes / chmBytes, storeFull == 0 ? "met" : "MISSED");
+        System.out.printf(
+                Locale.ROOT,
+                "targets: throughput >= 0.80x at 2 threads: %s (worst %.2fx wall, %.2fx per CPU-second); bytes/entry <= 0.75x: %s (%.2fx); no full GC: %s%n",
+                worst >= 0.8 ? "met" : "MISSED",
+                worst,
+                worstCpu,
+                storeBytes / chmBytes <= 0.75 ? "met" : "MISSED",
+                storeBytes / chmBytes,
+                storeFull == 0 ? "met" : "MISSED");
     }
 
     private static double cpuPerWall(Path out, String impl, int put, int threads, int round) throws IOException {

@@ -3,6 +3,15 @@ package dev.pbkv.bench;
 import dev.pbkv.store.map.BucketedMap;
 import dev.pbkv.store.map.MapConfig;
 import dev.pbkv.store.map.MemoryStats;
+import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -16,17 +25,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.runner.IterationType;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.management.GarbageCollectorMXBean;
-import java.lang.management.ManagementFactory;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The store's map against ConcurrentHashMap&lt;ByteArrayKey, byte[]&gt; on one workload: a preloaded
@@ -76,8 +74,11 @@ public class StoreVsChmBenchmark {
         SplittableRandom rnd = new SplittableRandom(42);
         for (int i = 0; i < keys; i++) {
             // Distinct by construction: the index in the first four bytes, random bytes after.
-            keyBytes[i] = ByteBuffer.allocate(KEY_BYTES).putInt(i).putInt(rnd.nextInt())
-                    .putLong(rnd.nextLong()).array();
+            keyBytes[i] = ByteBuffer.allocate(KEY_BYTES)
+                    .putInt(i)
+                    .putInt(rnd.nextInt())
+                    .putLong(rnd.nextLong())
+                    .array();
         }
         long before = heapUsedAfterGc();
         if (useStore) {
@@ -126,7 +127,8 @@ public class StoreVsChmBenchmark {
     }
 
     private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     @TearDown(Level.Trial)
@@ -135,12 +137,13 @@ public class StoreVsChmBenchmark {
         if (out == null) {
             return;
         }
-        String name = impl + "-put" + putPercent + "-t" + params.getThreads()
-                + "-r" + System.getProperty("pbkv.bench.round", "1");
+        String name = impl + "-put" + putPercent + "-t" + params.getThreads() + "-r"
+                + System.getProperty("pbkv.bench.round", "1");
         String body = "impl=" + impl + "\nputPercent=" + putPercent + "\nthreads=" + params.getThreads()
                 + "\nmapBytesPerEntry=" + mapBytesPerEntry + "\nheapBytesPerEntry=" + heapBytesPerEntry
                 + "\ncpuPerWall=" + (measuredCpuNanos / (double) measuredWallNanos)
-                + "\nfullGc=" + (gcCount(true) - fullGcAtStart) + "\nyoungGc=" + (gcCount(false) - youngGcAtStart) + "\n";
+                + "\nfullGc=" + (gcCount(true) - fullGcAtStart) + "\nyoungGc=" + (gcCount(false) - youngGcAtStart)
+                + "\n";
         Files.createDirectories(Path.of(out));
         Files.writeString(Path.of(out, name + ".properties"), body);
         if (store != null) {

@@ -9,35 +9,35 @@ import java.util.concurrent.Executor;
  * defaults of each field.
  */
 record ClientOptions(
-    List<Endpoint> endpoints,
-    Duration callTimeout,
-    Duration retryDeadline,
-    Duration initialBackoff,
-    Duration maxBackoff,
-    Duration streamTimeout,
-    boolean allowStale,
-    int maxInboundMessageBytes,
-    Executor callbackExecutor) {
+        List<Endpoint> endpoints,
+        Duration callTimeout,
+        Duration retryDeadline,
+        Duration initialBackoff,
+        Duration maxBackoff,
+        Duration streamTimeout,
+        boolean allowStale,
+        int maxInboundMessageBytes,
+        Executor callbackExecutor) {
 
-  ClientOptions {
-    endpoints = List.copyOf(endpoints);
-    if (endpoints.isEmpty()) {
-      throw new IllegalArgumentException("a pbkv client needs at least one endpoint");
+    ClientOptions {
+        endpoints = List.copyOf(endpoints);
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("a pbkv client needs at least one endpoint");
+        }
+        requirePositive("callTimeout", callTimeout);
+        requirePositive("retryDeadline", retryDeadline);
+        requirePositive("initialBackoff", initialBackoff);
+        requirePositive("maxBackoff", maxBackoff);
+        requirePositive("streamTimeout", streamTimeout);
+        if (maxBackoff.compareTo(initialBackoff) < 0) {
+            throw new IllegalArgumentException(
+                    "maxBackoff " + maxBackoff + " is below initialBackoff " + initialBackoff);
+        }
     }
-    requirePositive("callTimeout", callTimeout);
-    requirePositive("retryDeadline", retryDeadline);
-    requirePositive("initialBackoff", initialBackoff);
-    requirePositive("maxBackoff", maxBackoff);
-    requirePositive("streamTimeout", streamTimeout);
-    if (maxBackoff.compareTo(initialBackoff) < 0) {
-      throw new IllegalArgumentException(
-          "maxBackoff " + maxBackoff + " is below initialBackoff " + initialBackoff);
-    }
-  }
 
-  private static void requirePositive(String name, Duration d) {
-    if (d == null || d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " must be a positive duration, got " + d);
+    private static void requirePositive(String name, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be a positive duration, got " + d);
+        }
     }
-  }
 }

@@ -17,124 +17,129 @@ import java.util.concurrent.TimeUnit;
  */
 final class NodeChannels implements AutoCloseable {
 
-  /** A node and its stubs, made once. */
-  record Node(
-      Endpoint endpoint,
-      ManagedChannel channel,
-      KeyValueGrpc.KeyValueBlockingStub kvBlocking,
-      KeyValueGrpc.KeyValueStub kv,
-      AdminGrpc.AdminBlockingStub adminBlocking,
-      AdminGrpc.AdminStub admin) {
+    /** A node and its stubs, made once. */
+    record Node(
+            Endpoint endpoint,
+            ManagedChannel channel,
+            KeyValueGrpc.KeyValueBlockingStub kvBlocking,
+            KeyValueGrpc.KeyValueStub kv,
+            AdminGrpc.AdminBlockingStub adminBlocking,
+            AdminGrpc.AdminStub admin) {
 
-    /** Makes a channel that gave up connecting try again now rather than after its own backoff. */
-    void wakeIfFailed() {
-      if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
-        channel.resetConnectBackoff();
-      }
-    }
-  }
-
-  static final int MAX_NODES = 8;
-
-  private final ClientOptions options;
-  // Written under 'this' (add) only; read lock-free. Holds every channel close() must shut down.
-  private final List<Node> nodes = new CopyOnWriteArrayList<>();
-  // The node calls go to first. Moved by hints and failures; any node of 'nodes' is valid, so a
-  // racy overwrite by two concurrent calls only costs one extra hop.
-  private volatile Node primaryGuess;
-  // Guarded by 'this': set once by close(); no node is added after it.
-  private boolean closed;
-
-  NodeChannels(ClientOptions options) {
-    this.options = options;
-    for (Endpoint e : options.endpoints()) {
-      nodes.add(open(e));
-    }
-    primaryGuess = nodes.get(0);
-  }
-
-  private Node open(Endpoint e) {
-    NettyChannelBuilder builder = NettyChannelBuilder.forAddress(e.host(), e.port())
-        .usePlaintext()
-        .maxInboundMessageSize(options.maxInboundMessageBytes());
-    if (options.callbackExecutor() != null) {
-      builder.executor(options.callbackExecutor());
-    }
-    ManagedChannel channel = builder.build();
-    return new Node(e, channel, KeyValueGrpc.newBlockingStub(channel), KeyValueGrpc.newStub(channel),
-        AdminGrpc.newBlockingStub(channel), AdminGrpc.newStub(channel));
-  }
-
-  Node primaryGuess() {
-    return primaryGuess;
-  }
-
-  void guessPrimary(Node node) {
-    primaryGuess = node;
-  }
-
-  /** The node after this one, round robin. */
-  Node after(Node node) {
-    List<Node> snapshot = nodes;
-    int i = snapshot.indexOf(node);
-    return snapshot.get((i + 1) % snapshot.size());
-  }
-
-  int size() {
-    return nodes.size();
-  }
-
-  /** The node at this endpoint, added when unknown; null when the cap is reached or closed. */
-  synchronized Node nodeFor(Endpoint endpoint) {
-    for (Node n : nodes) {
-      if (n.endpoint().equals(endpoint)) {
-        return n;
-      }
-    }
-    if (closed || nodes.size() >= MAX_NODES) {
-      return null;
-    }
-    Node added = open(endpoint);
-    nodes.add(added);
-    return added;
-  }
-
-  List<Endpoint> endpoints() {
-    List<Endpoint> out = new ArrayList<>();
-    for (Node n : nodes) {
-      out.add(n.endpoint());
-    }
-    return out;
-  }
-
-  boolean isClosed() {
-    synchronized (this) {
-      return closed;
-    }
-  }
-
-  /** Whether every channel has terminated. */
-  boolean isTerminated() {
-    return nodes.stream().allMatch(n -> n.channel().isTerminated());
-  }
-
-  @Override
-  public void close() {
-    synchronized (this) {
-      closed = true;
-    }
-    for (Node n : nodes) {
-      n.channel().shutdown();
-    }
-    for (Node n : nodes) {
-      try {
-        if (!n.channel().awaitTermination(5, TimeUnit.SECONDS)) {
-          n.channel().shutdownNow();
+        /** Makes a channel that gave up connecting try again now rather than after its own backoff. */
+        void wakeIfFailed() {
+            if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+                channel.resetConnectBackoff();
+            }
         }
-      } catch (InterruptedException e) {
-        n.channel().shutdownNow();
-        Thread.currentThread().interrupt();
-      }
     }
-  }
+
+    static final int MAX_NODES = 8;
+
+    private final ClientOptions options;
+    // Written under 'this' (add) only; read lock-free. Holds every channel close() must shut down.
+    private final List<Node> nodes = new CopyOnWriteArrayList<>();
+    // The node calls go to first. Moved by hints and failures; any node of 'nodes' is valid, so a
+    // racy overwrite by two concurrent calls only costs one extra hop.
+    private volatile Node primaryGuess;
+    // Guarded by 'this': set once by close(); no node is added after it.
+    private boolean closed;
+
+    NodeChannels(ClientOptions options) {
+        this.options = options;
+        for (Endpoint e : options.endpoints()) {
+            nodes.add(open(e));
+        }
+        primaryGuess = nodes.get(0);
+    }
+
+    private Node open(Endpoint e) {
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(e.host(), e.port())
+                .usePlaintext()
+                .maxInboundMessageSize(options.maxInboundMessageBytes());
+        if (options.callbackExecutor() != null) {
+            builder.executor(options.callbackExecutor());
+        }
+        ManagedChannel channel = builder.build();
+        return new Node(
+                e,
+                channel,
+                KeyValueGrpc.newBlockingStub(channel),
+                KeyValueGrpc.newStub(channel),
+                AdminGrpc.newBlockingStub(channel),
+                AdminGrpc.newStub(channel));
+    }
+
+    Node primaryGuess() {
+        return primaryGuess;
+    }
+
+    void guessPrimary(Node node) {
+        primaryGuess = node;
+    }
+
+    /** The node after this one, round robin. */
+    Node after(Node node) {
+        List<Node> snapshot = nodes;
+        int i = snapshot.indexOf(node);
+        return snapshot.get((i + 1) % snapshot.size());
+    }
+
+    int size() {
+        return nodes.size();
+    }
+
+    /** The node at this endpoint, added when unknown; null when the cap is reached or closed. */
+    synchronized Node nodeFor(Endpoint endpoint) {
+        for (Node n : nodes) {
+            if (n.endpoint().equals(endpoint)) {
+                return n;
+            }
+        }
+        if (closed || nodes.size() >= MAX_NODES) {
+            return null;
+        }
+        Node added = open(endpoint);
+        nodes.add(added);
+        return added;
+    }
+
+    List<Endpoint> endpoints() {
+        List<Endpoint> out = new ArrayList<>();
+        for (Node n : nodes) {
+            out.add(n.endpoint());
+        }
+        return out;
+    }
+
+    boolean isClosed() {
+        synchronized (this) {
+            return closed;
+        }
+    }
+
+    /** Whether every channel has terminated. */
+    boolean isTerminated() {
+        return nodes.stream().allMatch(n -> n.channel().isTerminated());
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        for (Node n : nodes) {
+            n.channel().shutdown();
+        }
+        for (Node n : nodes) {
+            try {
+                if (!n.channel().awaitTermination(5, TimeUnit.SECONDS)) {
+                    n.channel().shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                n.channel().shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
 }

@@ -11,32 +11,31 @@ import java.util.List;
 /** Reads the pair's gRPC addresses from {@code conf/settings.conf} (JSON). */
 final class PairSettings {
 
-  private PairSettings() {}
+    private PairSettings() {}
 
-  /** The primary's then the backup's gRPC endpoint; the message names a missing or bad key. */
-  static List<Endpoint> grpcEndpoints(Path settingsConf) {
-    JsonNode root;
-    try {
-      root = new ObjectMapper().readTree(Files.readAllBytes(settingsConf));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + settingsConf + ": " + e.getMessage(), e);
+    /** The primary's then the backup's gRPC endpoint; the message names a missing or bad key. */
+    static List<Endpoint> grpcEndpoints(Path settingsConf) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(Files.readAllBytes(settingsConf));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + settingsConf + ": " + e.getMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException(settingsConf + ": not a JSON object");
+        }
+        return List.of(node(settingsConf, root, "primary"), node(settingsConf, root, "backup"));
     }
-    if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException(settingsConf + ": not a JSON object");
-    }
-    return List.of(node(settingsConf, root, "primary"), node(settingsConf, root, "backup"));
-  }
 
-  private static Endpoint node(Path file, JsonNode root, String name) {
-    JsonNode host = root.path("nodes").path(name).path("host");
-    JsonNode port = root.path("nodes").path(name).path("grpc-port");
-    if (!host.isTextual() || host.asText().isBlank()) {
-      throw new IllegalArgumentException(file + ": nodes." + name + ".host is missing or not a string");
+    private static Endpoint node(Path file, JsonNode root, String name) {
+        JsonNode host = root.path("nodes").path(name).path("host");
+        JsonNode port = root.path("nodes").path(name).path("grpc-port");
+        if (!host.isTextual() || host.asText().isBlank()) {
+            throw new IllegalArgumentException(file + ": nodes." + name + ".host is missing or not a string");
+        }
+        if (!port.canConvertToInt() || port.asInt() < 1 || port.asInt() > 65535) {
+            throw new IllegalArgumentException(file + ": nodes." + name + ".grpc-port is missing or not a port number");
+        }
+        return new Endpoint(host.asText(), port.asInt());
     }
-    if (!port.canConvertToInt() || port.asInt() < 1 || port.asInt() > 65535) {
-      throw new IllegalArgumentException(
-          file + ": nodes." + name + ".grpc-port is missing or not a port number");
-    }
-    return new Endpoint(host.asText(), port.asInt());
-  }
 }

@@ -46,393 +46,448 @@ import java.util.stream.StreamSupport;
  */
 public final class PbkvClient implements AutoCloseable {
 
-  /** The page size scan asks for; below the node's default maximum (10000). */
-  static final int SCAN_PAGE = 1000;
+    /** The page size scan asks for; below the node's default maximum (10000). */
+    static final int SCAN_PAGE = 1000;
 
-  private final ClientOptions options;
-  private final NodeChannels nodes;
-  private final Failover failover;
-  private final WriteTags tags = new WriteTags();
+    private final ClientOptions options;
+    private final NodeChannels nodes;
+    private final Failover failover;
+    private final WriteTags tags = new WriteTags();
 
-  PbkvClient(ClientOptions options) {
-    this.options = options;
-    this.nodes = new NodeChannels(options);
-    this.failover = new Failover(nodes, options);
-  }
-
-  /** A builder: add endpoints, set deadlines, then {@code build()} or {@code buildAsync()}. */
-  public static PbkvClientBuilder builder() {
-    return new PbkvClientBuilder();
-  }
-
-  /** A client of both nodes named in {@code conf/settings.conf}, with default deadlines. */
-  public static PbkvClient fromSettings(Path settingsConf) {
-    return builder().settings(settingsConf).build();
-  }
-
-  // ---- reads ----
-
-  /** The value of a key, or empty when the key is absent. */
-  public Optional<byte[]> get(byte[] key) {
-    GetRequest req = GetRequest.newBuilder()
-        .setKey(ByteString.copyFrom(key)).setAllowStale(options.allowStale()).build();
-    return read((n, t) -> n.kvBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS).get(req),
-        r -> Optional.of(r.getValue().toByteArray()),
-        code -> code == Status.Code.NOT_FOUND ? Optional.empty() : null);
-  }
-
-  /** The value of a key as UTF-8 text, or empty when the key is absent. */
-  public Optional<String> get(String key) {
-    return get(utf8(key)).map(v -> new String(v, StandardCharsets.UTF_8));
-  }
-
-  /** Whether a key is present. */
-  public boolean exists(byte[] key) {
-    ExistsRequest req = ExistsRequest.newBuilder()
-        .setKey(ByteString.copyFrom(key)).setAllowStale(options.allowStale()).build();
-    return read((n, t) -> n.kvBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS).exists(req),
-        r -> r.getExists(), code -> null);
-  }
-
-  public boolean exists(String key) {
-    return exists(utf8(key));
-  }
-
-  /** The number of keys stored. */
-  public long count() {
-    CountRequest req = CountRequest.newBuilder().setAllowStale(options.allowStale()).build();
-    return read((n, t) -> n.kvBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS).count(req),
-        r -> r.getCount(), code -> null);
-  }
-
-  /**
-   * The entries whose key starts with {@code prefix}, in key order (unsigned bytes), at most
-   * {@code limit} of them (0: all). Pages of {@value #SCAN_PAGE} are fetched lazily as the stream
-   * is read, each continuing after the last key received, so a failover between pages neither
-   * repeats nor skips a key that stayed in place.
-   */
-  public Stream<KvEntry> scan(byte[] prefix, long limit) {
-    if (limit < 0) {
-      throw new IllegalArgumentException("scan limit must be >= 0, got " + limit);
+    PbkvClient(ClientOptions options) {
+        this.options = options;
+        this.nodes = new NodeChannels(options);
+        this.failover = new Failover(nodes, options);
     }
-    Iterator<KvEntry> pages = new ScanPages(ByteString.copyFrom(prefix), limit);
-    return StreamSupport.stream(
-        Spliterators.spliteratorUnknownSize(pages, Spliterator.ORDERED | Spliterator.NONNULL),
-        false);
-  }
 
-  public Stream<KvEntry> scan(String prefix, long limit) {
-    return scan(utf8(prefix), limit);
-  }
+    /** A builder: add endpoints, set deadlines, then {@code build()} or {@code buildAsync()}. */
+    public static PbkvClientBuilder builder() {
+        return new PbkvClientBuilder();
+    }
 
-  /** Every entry, in key order. */
-  public Stream<KvEntry> scan() {
-    return scan(new byte[0], 0);
-  }
+    /** A client of both nodes named in {@code conf/settings.conf}, with default deadlines. */
+    public static PbkvClient fromSettings(Path settingsConf) {
+        return builder().settings(settingsConf).build();
+    }
 
-  /**
-   * Every entry, streamed by the node in no particular order. Close the stream (try with
-   * resources) to cancel the call early. A failure before the first page is retried like any
-   * call; a failure in the middle ends the stream with a {@link PbkvException}.
-   */
-  public Stream<KvEntry> dump() {
-    DumpRequest req = DumpRequest.newBuilder().setAllowStale(options.allowStale()).build();
-    Context.CancellableContext context = Context.current().withCancellation();
-    long streamNanos = options.streamTimeout().toNanos();
-    Iterator<DumpResponse> responses = read((n, t) -> {
-      Iterator<DumpResponse> it;
-      Context previous = context.attach();
-      try {
-        it = n.adminBlocking().withDeadlineAfter(streamNanos, TimeUnit.NANOSECONDS).dump(req);
-      } finally {
-        context.detach(previous);
-      }
-      it.hasNext(); // the first page or the refusal, so that a refusal is retried elsewhere
-      return new Iterator<DumpResponse>() {
+    // ---- reads ----
+
+    /** The value of a key, or empty when the key is absent. */
+    public Optional<byte[]> get(byte[] key) {
+        GetRequest req = GetRequest.newBuilder()
+                .setKey(ByteString.copyFrom(key))
+                .setAllowStale(options.allowStale())
+                .build();
+        return read(
+                (n, t) -> n.kvBlocking()
+                        .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                        .get(req),
+                r -> Optional.of(r.getValue().toByteArray()),
+                code -> code == Status.Code.NOT_FOUND ? Optional.empty() : null);
+    }
+
+    /** The value of a key as UTF-8 text, or empty when the key is absent. */
+    public Optional<String> get(String key) {
+        return get(utf8(key)).map(v -> new String(v, StandardCharsets.UTF_8));
+    }
+
+    /** Whether a key is present. */
+    public boolean exists(byte[] key) {
+        ExistsRequest req = ExistsRequest.newBuilder()
+                .setKey(ByteString.copyFrom(key))
+                .setAllowStale(options.allowStale())
+                .build();
+        return read(
+                (n, t) -> n.kvBlocking()
+                        .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                        .exists(req),
+                r -> r.getExists(),
+                code -> null);
+    }
+
+    public boolean exists(String key) {
+        return exists(utf8(key));
+    }
+
+    /** The number of keys stored. */
+    public long count() {
+        CountRequest req =
+                CountRequest.newBuilder().setAllowStale(options.allowStale()).build();
+        return read(
+                (n, t) -> n.kvBlocking()
+                        .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                        .count(req),
+                r -> r.getCount(),
+                code -> null);
+    }
+
+    /**
+     * The entries whose key starts with {@code prefix}, in key order (unsigned bytes), at most
+     * {@code limit} of them (0: all). Pages of {@value #SCAN_PAGE} are fetched lazily as the stream
+     * is read, each continuing after the last key received, so a failover between pages neither
+     * repeats nor skips a key that stayed in place.
+     */
+    public Stream<KvEntry> scan(byte[] prefix, long limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("scan limit must be >= 0, got " + limit);
+        }
+        Iterator<KvEntry> pages = new ScanPages(ByteString.copyFrom(prefix), limit);
+        return StreamSupport.stream(
+                Spliterators.spliteratorUnknownSize(pages, Spliterator.ORDERED | Spliterator.NONNULL), false);
+    }
+
+    public Stream<KvEntry> scan(String prefix, long limit) {
+        return scan(utf8(prefix), limit);
+    }
+
+    /** Every entry, in key order. */
+    public Stream<KvEntry> scan() {
+        return scan(new byte[0], 0);
+    }
+
+    /**
+     * Every entry, streamed by the node in no particular order. Close the stream (try with
+     * resources) to cancel the call early. A failure before the first page is retried like any
+     * call; a failure in the middle ends the stream with a {@link PbkvException}.
+     */
+    public Stream<KvEntry> dump() {
+        DumpRequest req =
+                DumpRequest.newBuilder().setAllowStale(options.allowStale()).build();
+        Context.CancellableContext context = Context.current().withCancellation();
+        long streamNanos = options.streamTimeout().toNanos();
+        Iterator<DumpResponse> responses = read(
+                (n, t) -> {
+                    Iterator<DumpResponse> it;
+                    Context previous = context.attach();
+                    try {
+                        it = n.adminBlocking()
+                                .withDeadlineAfter(streamNanos, TimeUnit.NANOSECONDS)
+                                .dump(req);
+                    } finally {
+                        context.detach(previous);
+                    }
+                    it.hasNext(); // the first page or the refusal, so that a refusal is retried elsewhere
+                    return new Iterator<DumpResponse>() {
+                        @Override
+                        public boolean hasNext() {
+                            try {
+                                return it.hasNext();
+                            } catch (StatusRuntimeException e) {
+                                throw Failover.failed(n.endpoint(), e);
+                            }
+                        }
+
+                        @Override
+                        public DumpResponse next() {
+                            try {
+                                return it.next();
+                            } catch (StatusRuntimeException e) {
+                                throw Failover.failed(n.endpoint(), e);
+                            }
+                        }
+                    };
+                },
+                r -> r,
+                code -> null);
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(responses, Spliterator.ORDERED), false)
+                .flatMap(r -> r.getEntriesList().stream().map(KvEntry::of))
+                .onClose(() -> context.cancel(null));
+    }
+
+    // ---- writes ----
+
+    /** Stores a key only if it is absent: OK, or ALREADY_EXISTS. */
+    public WriteResult insert(byte[] key, byte[] value) {
+        WriteRequest req = write(key, value);
+        return call(
+                (n, t) -> n.kvBlocking()
+                        .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                        .insert(req),
+                WriteResult::of,
+                code -> code == Status.Code.ALREADY_EXISTS ? WriteResult.ALREADY_EXISTS : null);
+    }
+
+    public WriteResult insert(String key, String value) {
+        return insert(utf8(key), utf8(value));
+    }
+
+    /** Replaces the value of a key only if it is present: OK, or NOT_FOUND. */
+    public WriteResult update(byte[] key, byte[] value) {
+        WriteRequest req = write(key, value);
+        return call(
+                (n, t) -> n.kvBlocking()
+                        .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                        .update(req),
+                WriteResult::of,
+                code -> code == Status.Code.NOT_FOUND ? WriteResult.NOT_FOUND : null);
+    }
+
+    public WriteResult update(String key, String value) {
+        return update(utf8(key), utf8(value));
+    }
+
+    /** Stores a key whether or not it is present: always OK; {@code created()} tells which. */
+    public WriteResult put(byte[] key, byte[] value) {
+        WriteRequest req = write(key, value);
+        return call(
+                (n, t) -> n.kvBlocking()
+                        .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                        .put(req),
+                WriteResult::of,
+                code -> null);
+    }
+
+    public WriteResult put(String key, String value) {
+        return put(utf8(key), utf8(value));
+    }
+
+    /** Removes a key: OK, or NOT_FOUND. */
+    public WriteResult delete(byte[] key) {
+        DeleteRequest req = DeleteRequest.newBuilder()
+                .setKey(ByteString.copyFrom(key))
+                .setTag(tags.next())
+                .build();
+        return call(
+                (n, t) -> n.kvBlocking()
+                        .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                        .delete(req),
+                WriteResult::of,
+                code -> code == Status.Code.NOT_FOUND ? WriteResult.NOT_FOUND : null);
+    }
+
+    public WriteResult delete(String key) {
+        return delete(utf8(key));
+    }
+
+    // ---- administration: each call goes to the one node named, once, without failover ----
+
+    /** The status of one node. {@link PbkvUnavailableException} when it does not answer. */
+    public StatusResponse status(Endpoint endpoint) {
+        return admin(
+                endpoint,
+                (n, t) -> n.adminBlocking()
+                        .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                        .status(StatusRequest.getDefaultInstance()));
+    }
+
+    /** The node that says it is primary now, if any answers so. */
+    public Optional<Endpoint> findPrimary() {
+        for (Endpoint e : endpoints()) {
+            try {
+                if (status(e).getRole() == Role.PRIMARY) {
+                    return Optional.of(e);
+                }
+            } catch (PbkvException ignored) {
+                // an unreachable node is simply not the primary
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Asks a backup whose primary is gone to become primary. A refusal (the primary is alive and
+     * reachable, or the node is primary already) is a result, not an exception.
+     */
+    public PromoteResult promote(Endpoint endpoint) {
+        try {
+            long epoch = admin(
+                            endpoint,
+                            (n, t) -> n.adminBlocking()
+                                    .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                                    .promote(PromoteRequest.getDefaultInstance()))
+                    .getEpoch();
+            return PromoteResult.promoted(epoch);
+        } catch (PbkvException e) {
+            if (e.code() == Status.Code.FAILED_PRECONDITION) {
+                return PromoteResult.refused(e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Stops one node gracefully; an in-sync primary first hands its role to the backup unless
+     * {@code skipSwitchover}. Returns whether a switchover happened.
+     */
+    public boolean shutdown(Endpoint endpoint, boolean skipSwitchover) {
+        ShutdownRequest req =
+                ShutdownRequest.newBuilder().setSkipSwitchover(skipSwitchover).build();
+        return admin(
+                        endpoint,
+                        (n, t) -> n.adminBlocking()
+                                .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                                .shutdown(req))
+                .getSwitchedOver();
+    }
+
+    /** The nodes this client knows: those it was built with, then any learned from hints. */
+    public List<Endpoint> endpoints() {
+        return nodes.endpoints();
+    }
+
+    /** The random id that tags this client's writes. */
+    public long clientId() {
+        return tags.clientId();
+    }
+
+    /** Whether close() has finished shutting down every channel. */
+    public boolean isTerminated() {
+        return nodes.isTerminated();
+    }
+
+    /** Closes every channel; calls in flight are given a few seconds to finish. */
+    @Override
+    public void close() {
+        nodes.close();
+    }
+
+    // ---- the call machinery ----
+
+    private WriteRequest write(byte[] key, byte[] value) {
+        return WriteRequest.newBuilder()
+                .setKey(ByteString.copyFrom(key))
+                .setValue(ByteString.copyFrom(value))
+                .setTag(tags.next())
+                .build();
+    }
+
+    /**
+     * Runs one logical call with retries. {@code answer} turns the status codes that are an
+     * answer of the store (NOT_FOUND, ALREADY_EXISTS) into a result; null means "not an answer".
+     */
+    private <R, T> T call(
+            BiFunction<NodeChannels.Node, Long, R> rpc, Function<R, T> onOk, Function<Status.Code, T> answer) {
+        return run(failover.begin(), rpc, onOk, answer);
+    }
+
+    /** Like {@link #call}, for a read, which a backup may answer when stale reads are allowed. */
+    private <R, T> T read(
+            BiFunction<NodeChannels.Node, Long, R> rpc, Function<R, T> onOk, Function<Status.Code, T> answer) {
+        return run(options.allowStale() ? failover.beginStaleRead() : failover.begin(), rpc, onOk, answer);
+    }
+
+    private <R, T> T run(
+            Failover.Attempts attempts,
+            BiFunction<NodeChannels.Node, Long, R> rpc,
+            Function<R, T> onOk,
+            Function<Status.Code, T> answer) {
+        while (true) {
+            NodeChannels.Node node = attempts.node();
+            if (attempts.isRetry()) {
+                node.wakeIfFailed();
+            }
+            try {
+                R response = rpc.apply(node, attempts.attemptTimeoutNanos());
+                attempts.succeeded();
+                return onOk.apply(response);
+            } catch (StatusRuntimeException e) {
+                T answered = answer.apply(e.getStatus().getCode());
+                if (answered != null) {
+                    attempts.succeeded();
+                    return answered;
+                }
+                long delay = attempts.onFailure(e);
+                if (delay > 0) {
+                    sleep(delay);
+                }
+            }
+        }
+    }
+
+    private <R> R admin(Endpoint endpoint, BiFunction<NodeChannels.Node, Long, R> rpc) {
+        NodeChannels.Node node = nodes.nodeFor(endpoint);
+        if (node == null) {
+            throw new IllegalStateException("client closed or too many nodes; cannot reach " + endpoint);
+        }
+        node.wakeIfFailed();
+        try {
+            return rpc.apply(node, options.callTimeout().toNanos());
+        } catch (StatusRuntimeException e) {
+            Status.Code code = e.getStatus().getCode();
+            if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+                throw new PbkvUnavailableException(
+                        endpoint + " is unavailable: " + Failover.describe(e.getStatus()), e);
+            }
+            throw Failover.failed(endpoint, e);
+        }
+    }
+
+    private static void sleep(long nanos) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PbkvException(Status.Code.CANCELLED, "interrupted while waiting to retry", e);
+        }
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Scan results fetched page by page as they are read. */
+    private final class ScanPages implements Iterator<KvEntry> {
+        private final ByteString prefix;
+        private long remaining; // entries still wanted; Long.MAX_VALUE for "all"
+        private ByteString startAfter = ByteString.EMPTY;
+        private List<KvEntry> page = Collections.emptyList();
+        private int index;
+        private boolean lastPage;
+
+        ScanPages(ByteString prefix, long limit) {
+            this.prefix = prefix;
+            this.remaining = limit == 0 ? Long.MAX_VALUE : limit;
+        }
+
         @Override
         public boolean hasNext() {
-          try {
-            return it.hasNext();
-          } catch (StatusRuntimeException e) {
-            throw Failover.failed(n.endpoint(), e);
-          }
+            while (index == page.size()) {
+                if (lastPage || remaining == 0) {
+                    return false;
+                }
+                fetch();
+            }
+            return true;
         }
 
         @Override
-        public DumpResponse next() {
-          try {
-            return it.next();
-          } catch (StatusRuntimeException e) {
-            throw Failover.failed(n.endpoint(), e);
-          }
+        public KvEntry next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            remaining--;
+            return page.get(index++);
         }
-      };
-    }, r -> r, code -> null);
-    return StreamSupport.stream(
-            Spliterators.spliteratorUnknownSize(responses, Spliterator.ORDERED), false)
-        .flatMap(r -> r.getEntriesList().stream().map(KvEntry::of))
-        .onClose(() -> context.cancel(null));
-  }
 
-  // ---- writes ----
-
-  /** Stores a key only if it is absent: OK, or ALREADY_EXISTS. */
-  public WriteResult insert(byte[] key, byte[] value) {
-    WriteRequest req = write(key, value);
-    return call((n, t) -> n.kvBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS).insert(req),
-        WriteResult::of,
-        code -> code == Status.Code.ALREADY_EXISTS ? WriteResult.ALREADY_EXISTS : null);
-  }
-
-  public WriteResult insert(String key, String value) {
-    return insert(utf8(key), utf8(value));
-  }
-
-  /** Replaces the value of a key only if it is present: OK, or NOT_FOUND. */
-  public WriteResult update(byte[] key, byte[] value) {
-    WriteRequest req = write(key, value);
-    return call((n, t) -> n.kvBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS).update(req),
-        WriteResult::of, code -> code == Status.Code.NOT_FOUND ? WriteResult.NOT_FOUND : null);
-  }
-
-  public WriteResult update(String key, String value) {
-    return update(utf8(key), utf8(value));
-  }
-
-  /** Stores a key whether or not it is present: always OK; {@code created()} tells which. */
-  public WriteResult put(byte[] key, byte[] value) {
-    WriteRequest req = write(key, value);
-    return call((n, t) -> n.kvBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS).put(req),
-        WriteResult::of, code -> null);
-  }
-
-  public WriteResult put(String key, String value) {
-    return put(utf8(key), utf8(value));
-  }
-
-  /** Removes a key: OK, or NOT_FOUND. */
-  public WriteResult delete(byte[] key) {
-    DeleteRequest req = DeleteRequest.newBuilder()
-        .setKey(ByteString.copyFrom(key)).setTag(tags.next()).build();
-    return call((n, t) -> n.kvBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS).delete(req),
-        WriteResult::of, code -> code == Status.Code.NOT_FOUND ? WriteResult.NOT_FOUND : null);
-  }
-
-  public WriteResult delete(String key) {
-    return delete(utf8(key));
-  }
-
-  // ---- administration: each call goes to the one node named, once, without failover ----
-
-  /** The status of one node. {@link PbkvUnavailableException} when it does not answer. */
-  public StatusResponse status(Endpoint endpoint) {
-    return admin(endpoint, (n, t) ->
-        n.adminBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS)
-            .status(StatusRequest.getDefaultInstance()));
-  }
-
-  /** The node that says it is primary now, if any answers so. */
-  public Optional<Endpoint> findPrimary() {
-    for (Endpoint e : endpoints()) {
-      try {
-        if (status(e).getRole() == Role.PRIMARY) {
-          return Optional.of(e);
+        private void fetch() {
+            int want = (int) Math.min(SCAN_PAGE, remaining);
+            ScanRequest req = ScanRequest.newBuilder()
+                    .setPrefix(prefix)
+                    .setStartAfter(startAfter)
+                    .setLimit(want)
+                    .setAllowStale(options.allowStale())
+                    .build();
+            List<KvEntry> entries = read(
+                    (n, t) -> {
+                        List<KvEntry> got = new ArrayList<>(want);
+                        Iterator<ScanResponse> it = n.kvBlocking()
+                                .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                                .scan(req);
+                        while (it.hasNext()) {
+                            it.next().getEntriesList().forEach(e -> got.add(KvEntry.of(e)));
+                        }
+                        return got;
+                    },
+                    r -> r,
+                    code -> null);
+            if (entries.size() < want) {
+                lastPage = true;
+            }
+            if (!entries.isEmpty()) {
+                startAfter = ByteString.copyFrom(entries.get(entries.size() - 1).key());
+            }
+            page = entries.size() > want ? entries.subList(0, want) : entries;
+            index = 0;
         }
-      } catch (PbkvException ignored) {
-        // an unreachable node is simply not the primary
-      }
     }
-    return Optional.empty();
-  }
-
-  /**
-   * Asks a backup whose primary is gone to become primary. A refusal (the primary is alive and
-   * reachable, or the node is primary already) is a result, not an exception.
-   */
-  public PromoteResult promote(Endpoint endpoint) {
-    try {
-      long epoch = admin(endpoint, (n, t) ->
-          n.adminBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS)
-              .promote(PromoteRequest.getDefaultInstance())).getEpoch();
-      return PromoteResult.promoted(epoch);
-    } catch (PbkvException e) {
-      if (e.code() == Status.Code.FAILED_PRECONDITION) {
-        return PromoteResult.refused(e.getMessage());
-      }
-      throw e;
-    }
-  }
-
-  /**
-   * Stops one node gracefully; an in-sync primary first hands its role to the backup unless
-   * {@code skipSwitchover}. Returns whether a switchover happened.
-   */
-  public boolean shutdown(Endpoint endpoint, boolean skipSwitchover) {
-    ShutdownRequest req = ShutdownRequest.newBuilder().setSkipSwitchover(skipSwitchover).build();
-    return admin(endpoint, (n, t) ->
-        n.adminBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS).shutdown(req))
-        .getSwitchedOver();
-  }
-
-  /** The nodes this client knows: those it was built with, then any learned from hints. */
-  public List<Endpoint> endpoints() {
-    return nodes.endpoints();
-  }
-
-  /** The random id that tags this client's writes. */
-  public long clientId() {
-    return tags.clientId();
-  }
-
-  /** Whether close() has finished shutting down every channel. */
-  public boolean isTerminated() {
-    return nodes.isTerminated();
-  }
-
-  /** Closes every channel; calls in flight are given a few seconds to finish. */
-  @Override
-  public void close() {
-    nodes.close();
-  }
-
-  // ---- the call machinery ----
-
-  private WriteRequest write(byte[] key, byte[] value) {
-    return WriteRequest.newBuilder()
-        .setKey(ByteString.copyFrom(key))
-        .setValue(ByteString.copyFrom(value))
-        .setTag(tags.next())
-        .build();
-  }
-
-  /**
-   * Runs one logical call with retries. {@code answer} turns the status codes that are an
-   * answer of the store (NOT_FOUND, ALREADY_EXISTS) into a result; null means "not an answer".
-   */
-  private <R, T> T call(BiFunction<NodeChannels.Node, Long, R> rpc, Function<R, T> onOk,
-      Function<Status.Code, T> answer) {
-    return run(failover.begin(), rpc, onOk, answer);
-  }
-
-  /** Like {@link #call}, for a read, which a backup may answer when stale reads are allowed. */
-  private <R, T> T read(BiFunction<NodeChannels.Node, Long, R> rpc, Function<R, T> onOk,
-      Function<Status.Code, T> answer) {
-    return run(options.allowStale() ? failover.beginStaleRead() : failover.begin(),
-        rpc, onOk, answer);
-  }
-
-  private <R, T> T run(Failover.Attempts attempts, BiFunction<NodeChannels.Node, Long, R> rpc,
-      Function<R, T> onOk, Function<Status.Code, T> answer) {
-    while (true) {
-      NodeChannels.Node node = attempts.node();
-      if (attempts.isRetry()) {
-        node.wakeIfFailed();
-      }
-      try {
-        R response = rpc.apply(node, attempts.attemptTimeoutNanos());
-        attempts.succeeded();
-        return onOk.apply(response);
-      } catch (StatusRuntimeException e) {
-        T answered = answer.apply(e.getStatus().getCode());
-        if (answered != null) {
-          attempts.succeeded();
-          return answered;
-        }
-        long delay = attempts.onFailure(e);
-        if (delay > 0) {
-          sleep(delay);
-        }
-      }
-    }
-  }
-
-  private <R> R admin(Endpoint endpoint, BiFunction<NodeChannels.Node, Long, R> rpc) {
-    NodeChannels.Node node = nodes.nodeFor(endpoint);
-    if (node == null) {
-      throw new IllegalStateException("client closed or too many nodes; cannot reach " + endpoint);
-    }
-    node.wakeIfFailed();
-    try {
-      return rpc.apply(node, options.callTimeout().toNanos());
-    } catch (StatusRuntimeException e) {
-      Status.Code code = e.getStatus().getCode();
-      if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
-        throw new PbkvUnavailableException(
-            endpoint + " is unavailable: " + Failover.describe(e.getStatus()), e);
-      }
-      throw Failover.failed(endpoint, e);
-    }
-  }
-
-  private static void sleep(long nanos) {
-    try {
-      TimeUnit.NANOSECONDS.sleep(nanos);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PbkvException(Status.Code.CANCELLED, "interrupted while waiting to retry", e);
-    }
-  }
-
-  static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** Scan results fetched page by page as they are read. */
-  private final class ScanPages implements Iterator<KvEntry> {
-    private final ByteString prefix;
-    private long remaining; // entries still wanted; Long.MAX_VALUE for "all"
-    private ByteString startAfter = ByteString.EMPTY;
-    private List<KvEntry> page = Collections.emptyList();
-    private int index;
-    private boolean lastPage;
-
-    ScanPages(ByteString prefix, long limit) {
-      this.prefix = prefix;
-      this.remaining = limit == 0 ? Long.MAX_VALUE : limit;
-    }
-
-    @Override
-    public boolean hasNext() {
-      while (index == page.size()) {
-        if (lastPage || remaining == 0) {
-          return false;
-        }
-        fetch();
-      }
-      return true;
-    }
-
-    @Override
-    public KvEntry next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      remaining--;
-      return page.get(index++);
-    }
-
-    private void fetch() {
-      int want = (int) Math.min(SCAN_PAGE, remaining);
-      ScanRequest req = ScanRequest.newBuilder()
-          .setPrefix(prefix).setStartAfter(startAfter).setLimit(want)
-          .setAllowStale(options.allowStale()).build();
-      List<KvEntry> entries = read((n, t) -> {
-        List<KvEntry> got = new ArrayList<>(want);
-        Iterator<ScanResponse> it =
-            n.kvBlocking().withDeadlineAfter(t, TimeUnit.NANOSECONDS).scan(req);
-        while (it.hasNext()) {
-          it.next().getEntriesList().forEach(e -> got.add(KvEntry.of(e)));
-        }
-        return got;
-      }, r -> r, code -> null);
-      if (entries.size() < want) {
-        lastPage = true;
-      }
-      if (!entries.isEmpty()) {
-        startAfter = ByteString.copyFrom(entries.get(entries.size() - 1).key());
-      }
-      page = entries.size() > want ? entries.subList(0, want) : entries;
-      index = 0;
-    }
-  }
 }

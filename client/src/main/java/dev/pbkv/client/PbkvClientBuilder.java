@@ -21,107 +21,115 @@ import java.util.concurrent.Executor;
  */
 public final class PbkvClientBuilder {
 
-  private final List<Endpoint> endpoints = new ArrayList<>();
-  private Duration callTimeout = Duration.ofSeconds(2);
-  private Duration retryDeadline = Duration.ofSeconds(10);
-  private Duration initialBackoff = Duration.ofMillis(20);
-  private Duration maxBackoff = Duration.ofSeconds(1);
-  private Duration streamTimeout = Duration.ofMinutes(10);
-  private boolean allowStale;
-  private int maxInboundMessageBytes = 64 << 20;
-  private Executor callbackExecutor;
+    private final List<Endpoint> endpoints = new ArrayList<>();
+    private Duration callTimeout = Duration.ofSeconds(2);
+    private Duration retryDeadline = Duration.ofSeconds(10);
+    private Duration initialBackoff = Duration.ofMillis(20);
+    private Duration maxBackoff = Duration.ofSeconds(1);
+    private Duration streamTimeout = Duration.ofMinutes(10);
+    private boolean allowStale;
+    private int maxInboundMessageBytes = 64 << 20;
+    private Executor callbackExecutor;
 
-  PbkvClientBuilder() {}
+    PbkvClientBuilder() {}
 
-  /** Adds a node, {@code host:port} of its gRPC port. The first one is tried first. */
-  public PbkvClientBuilder endpoint(String hostPort) {
-    return endpoint(Endpoint.parse(hostPort));
-  }
-
-  /** Adds a node. */
-  public PbkvClientBuilder endpoint(Endpoint endpoint) {
-    if (!endpoints.contains(endpoint)) {
-      endpoints.add(endpoint);
+    /** Adds a node, {@code host:port} of its gRPC port. The first one is tried first. */
+    public PbkvClientBuilder endpoint(String hostPort) {
+        return endpoint(Endpoint.parse(hostPort));
     }
-    return this;
-  }
 
-  /** Adds several nodes. */
-  public PbkvClientBuilder endpoints(List<Endpoint> list) {
-    list.forEach(this::endpoint);
-    return this;
-  }
+    /** Adds a node. */
+    public PbkvClientBuilder endpoint(Endpoint endpoint) {
+        if (!endpoints.contains(endpoint)) {
+            endpoints.add(endpoint);
+        }
+        return this;
+    }
 
-  /** Adds both nodes of the pair from a {@code conf/settings.conf}, primary first. */
-  public PbkvClientBuilder settings(Path settingsConf) {
-    return endpoints(PairSettings.grpcEndpoints(settingsConf));
-  }
+    /** Adds several nodes. */
+    public PbkvClientBuilder endpoints(List<Endpoint> list) {
+        list.forEach(this::endpoint);
+        return this;
+    }
 
-  /** The deadline of one attempt of one call (default 2 s). */
-  public PbkvClientBuilder callTimeout(Duration d) {
-    this.callTimeout = d;
-    return this;
-  }
+    /** Adds both nodes of the pair from a {@code conf/settings.conf}, primary first. */
+    public PbkvClientBuilder settings(Path settingsConf) {
+        return endpoints(PairSettings.grpcEndpoints(settingsConf));
+    }
 
-  /**
-   * How long a call keeps retrying UNAVAILABLE and connection failures, across nodes, before it
-   * fails with {@link PbkvUnavailableException} (default 10 s). Covers a failover or a switchover.
-   */
-  public PbkvClientBuilder retryDeadline(Duration d) {
-    this.retryDeadline = d;
-    return this;
-  }
+    /** The deadline of one attempt of one call (default 2 s). */
+    public PbkvClientBuilder callTimeout(Duration d) {
+        this.callTimeout = d;
+        return this;
+    }
 
-  /** The first retry delay and the cap of the exponential backoff (defaults 20 ms and 1 s). */
-  public PbkvClientBuilder backoff(Duration initial, Duration max) {
-    this.initialBackoff = initial;
-    this.maxBackoff = max;
-    return this;
-  }
+    /**
+     * How long a call keeps retrying UNAVAILABLE and connection failures, across nodes, before it
+     * fails with {@link PbkvUnavailableException} (default 10 s). Covers a failover or a switchover.
+     */
+    public PbkvClientBuilder retryDeadline(Duration d) {
+        this.retryDeadline = d;
+        return this;
+    }
 
-  /** The deadline of a whole dump stream (default 10 min). */
-  public PbkvClientBuilder streamTimeout(Duration d) {
-    this.streamTimeout = d;
-    return this;
-  }
+    /** The first retry delay and the cap of the exponential backoff (defaults 20 ms and 1 s). */
+    public PbkvClientBuilder backoff(Duration initial, Duration max) {
+        this.initialBackoff = initial;
+        this.maxBackoff = max;
+        return this;
+    }
 
-  /**
-   * Lets a backup answer reads (get, exists, count, scan, dump) from its own, possibly older,
-   * copy. Off by default: reads go to the primary and are linearizable.
-   */
-  public PbkvClientBuilder allowStale(boolean allow) {
-    this.allowStale = allow;
-    return this;
-  }
+    /** The deadline of a whole dump stream (default 10 min). */
+    public PbkvClientBuilder streamTimeout(Duration d) {
+        this.streamTimeout = d;
+        return this;
+    }
 
-  /** The largest message the client accepts (default 64 MiB). */
-  public PbkvClientBuilder maxInboundMessageBytes(int bytes) {
-    this.maxInboundMessageBytes = bytes;
-    return this;
-  }
+    /**
+     * Lets a backup answer reads (get, exists, count, scan, dump) from its own, possibly older,
+     * copy. Off by default: reads go to the primary and are linearizable.
+     */
+    public PbkvClientBuilder allowStale(boolean allow) {
+        this.allowStale = allow;
+        return this;
+    }
 
-  /**
-   * Where gRPC runs response callbacks, and so where the async client's futures complete
-   * (default: gRPC's shared pool). {@code Runnable::run} runs them on the network threads,
-   * which is fastest for pipelining but means a callback must never block.
-   */
-  public PbkvClientBuilder callbackExecutor(Executor executor) {
-    this.callbackExecutor = executor;
-    return this;
-  }
+    /** The largest message the client accepts (default 64 MiB). */
+    public PbkvClientBuilder maxInboundMessageBytes(int bytes) {
+        this.maxInboundMessageBytes = bytes;
+        return this;
+    }
 
-  ClientOptions options() {
-    return new ClientOptions(endpoints, callTimeout, retryDeadline, initialBackoff, maxBackoff,
-        streamTimeout, allowStale, maxInboundMessageBytes, callbackExecutor);
-  }
+    /**
+     * Where gRPC runs response callbacks, and so where the async client's futures complete
+     * (default: gRPC's shared pool). {@code Runnable::run} runs them on the network threads,
+     * which is fastest for pipelining but means a callback must never block.
+     */
+    public PbkvClientBuilder callbackExecutor(Executor executor) {
+        this.callbackExecutor = executor;
+        return this;
+    }
 
-  /** A blocking client; close it to release its channels. */
-  public PbkvClient build() {
-    return new PbkvClient(options());
-  }
+    ClientOptions options() {
+        return new ClientOptions(
+                endpoints,
+                callTimeout,
+                retryDeadline,
+                initialBackoff,
+                maxBackoff,
+                streamTimeout,
+                allowStale,
+                maxInboundMessageBytes,
+                callbackExecutor);
+    }
 
-  /** An asynchronous client; close it to release its channels and its retry timer. */
-  public PbkvAsyncClient buildAsync() {
-    return new PbkvAsyncClient(options());
-  }
+    /** A blocking client; close it to release its channels. */
+    public PbkvClient build() {
+        return new PbkvClient(options());
+    }
+
+    /** An asynchronous client; close it to release its channels and its retry timer. */
+    public PbkvAsyncClient buildAsync() {
+        return new PbkvAsyncClient(options());
+    }
 }

@@ -9,21 +9,21 @@ import io.grpc.Status;
  */
 public class PbkvException extends RuntimeException {
 
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final Status.Code code;
+    private final Status.Code code;
 
-  public PbkvException(Status.Code code, String message, Throwable cause) {
-    super(message, cause);
-    this.code = code;
-  }
+    public PbkvException(Status.Code code, String message, Throwable cause) {
+        super(message, cause);
+        this.code = code;
+    }
 
-  public PbkvException(Status.Code code, String message) {
-    this(code, message, null);
-  }
+    public PbkvException(Status.Code code, String message) {
+        this(code, message, null);
+    }
 
-  /** The gRPC status code behind this failure. */
-  public Status.Code code() {
-    return code;
-  }
+    /** The gRPC status code behind this failure. */
+    public Status.Code code() {
+        return code;
+    }
 }

@@ -8,9 +8,9 @@ import io.grpc.Status;
  */
 public class PbkvUnavailableException extends PbkvException {
 
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public PbkvUnavailableException(String message, Throwable cause) {
-    super(Status.Code.UNAVAILABLE, message, cause);
-  }
+    public PbkvUnavailableException(String message, Throwable cause) {
+        super(Status.Code.UNAVAILABLE, message, cause);
+    }
 }

@@ -6,11 +6,11 @@ package dev.pbkv.client;
  */
 public record PromoteResult(boolean promoted, long epoch, String refusal) {
 
-  static PromoteResult promoted(long epoch) {
-    return new PromoteResult(true, epoch, "");
-  }
+    static PromoteResult promoted(long epoch) {
+        return new PromoteResult(true, epoch, "");
+    }
 
-  static PromoteResult refused(String reason) {
-    return new PromoteResult(false, 0, reason);
-  }
+    static PromoteResult refused(String reason) {
+        return new PromoteResult(false, 0, reason);
+    }
 }

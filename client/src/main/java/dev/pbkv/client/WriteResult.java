@@ -11,16 +11,15 @@ import dev.pbkv.proto.WriteResponse;
  */
 public record WriteResult(WriteStatus status, long offset, boolean created) {
 
-  public static final WriteResult NOT_FOUND = new WriteResult(WriteStatus.NOT_FOUND, 0, false);
-  public static final WriteResult ALREADY_EXISTS =
-      new WriteResult(WriteStatus.ALREADY_EXISTS, 0, false);
+    public static final WriteResult NOT_FOUND = new WriteResult(WriteStatus.NOT_FOUND, 0, false);
+    public static final WriteResult ALREADY_EXISTS = new WriteResult(WriteStatus.ALREADY_EXISTS, 0, false);
 
-  static WriteResult of(WriteResponse response) {
-    return new WriteResult(WriteStatus.OK, response.getOffset(), response.getCreated());
-  }
+    static WriteResult of(WriteResponse response) {
+        return new WriteResult(WriteStatus.OK, response.getOffset(), response.getCreated());
+    }
 
-  /** Whether the write was applied. */
-  public boolean isOk() {
-    return status == WriteStatus.OK;
-  }
+    /** Whether the write was applied. */
+    public boolean isOk() {
+        return status == WriteStatus.OK;
+    }
 }

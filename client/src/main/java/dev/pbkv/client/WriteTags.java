@@ -11,39 +11,39 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class WriteTags {
 
-  private final long clientId;
-  // Guards nothing else: the last sequence handed out; every new write takes the next one.
-  private final AtomicLong sequence = new AtomicLong();
+    private final long clientId;
+    // Guards nothing else: the last sequence handed out; every new write takes the next one.
+    private final AtomicLong sequence = new AtomicLong();
 
-  WriteTags() {
-    this(newClientId());
-  }
-
-  WriteTags(long clientId) {
-    if (clientId == 0) {
-      throw new IllegalArgumentException("client id 0 means 'no tag'");
+    WriteTags() {
+        this(newClientId());
     }
-    this.clientId = clientId;
-  }
 
-  private static long newClientId() {
-    SecureRandom random = new SecureRandom();
-    long id;
-    do {
-      id = random.nextLong();
-    } while (id == 0);
-    return id;
-  }
+    WriteTags(long clientId) {
+        if (clientId == 0) {
+            throw new IllegalArgumentException("client id 0 means 'no tag'");
+        }
+        this.clientId = clientId;
+    }
 
-  long clientId() {
-    return clientId;
-  }
+    private static long newClientId() {
+        SecureRandom random = new SecureRandom();
+        long id;
+        do {
+            id = random.nextLong();
+        } while (id == 0);
+        return id;
+    }
 
-  /** The tag of a new write. */
-  WriteTag next() {
-    return WriteTag.newBuilder()
-        .setClientId(clientId)
-        .setSequence(sequence.incrementAndGet())
-        .build();
-  }
+    long clientId() {
+        return clientId;
+    }
+
+    /** The tag of a new write. */
+    WriteTag next() {
+        return WriteTag.newBuilder()
+                .setClientId(clientId)
+                .setSequence(sequence.incrementAndGet())
+                .build();
+    }
 }

@@ -7,20 +7,22 @@ import dev.pbkv.server.cli.StatusCommand;
 import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.config.SettingsException;
 import dev.pbkv.server.config.SettingsOptions;
+import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import java.util.concurrent.Callable;
-
 /**
  * {@code java -jar pbkv-server.jar -p|-b [flags]} runs a node until it is shut down (exit 0),
  * fails to start (exit 1) or is misconfigured (exit 2). The subcommands are small tools for the
  * scripts: probe, shutdown, status, data-dir.
  */
-@Command(name = "pbkv-server", mixinStandardHelpOptions = true, version = "pbkv-server 0.1.0",
+@Command(
+        name = "pbkv-server",
+        mixinStandardHelpOptions = true,
+        version = "pbkv-server 0.1.0",
         sortOptions = false,
         subcommands = {ProbeCommand.class, ShutdownCommand.class, StatusCommand.class, DataDirCommand.class},
         description = {"Runs one pbkv node. Flags override the settings file; see docs/configuration.md."},
@@ -47,15 +49,18 @@ public final class Main implements Callable<Integer> {
         Settings settings = options.load();
         Logger log = LoggerFactory.getLogger(Main.class);
         Node node = new Node(settings);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (!node.isTerminated()) {
-                log.info("signal received: shutting down");
-                node.shutdown(false);
-                node.awaitTermination();
-                // A SIGTERM-triggered graceful stop is a normal exit, not 143.
-                Runtime.getRuntime().halt(0);
-            }
-        }, "pbkv-signal"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            if (!node.isTerminated()) {
+                                log.info("signal received: shutting down");
+                                node.shutdown(false);
+                                node.awaitTermination();
+                                // A SIGTERM-triggered graceful stop is a normal exit, not 143.
+                                Runtime.getRuntime().halt(0);
+                            }
+                        },
+                        "pbkv-signal"));
         try {
             node.start();
         } catch (Exception e) {

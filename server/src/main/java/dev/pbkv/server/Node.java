@@ -1,8 +1,6 @@
 package dev.pbkv.server;
 
-import dev.pbkv.server.net.Door;
 import dev.pbkv.server.cli.NodeInfoFile;
-
 import dev.pbkv.server.command.CommandLayer;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.DoorAddresses;
@@ -11,15 +9,13 @@ import dev.pbkv.server.grpc.GrpcDoor;
 import dev.pbkv.server.http.HttpDoor;
 import dev.pbkv.server.http.HttpSettings;
 import dev.pbkv.server.metrics.NodeMetrics;
+import dev.pbkv.server.net.Door;
 import dev.pbkv.server.replication.Replicator;
 import dev.pbkv.server.resp.RespDoor;
 import dev.pbkv.server.resp.RespSettings;
 import dev.pbkv.store.Store;
 import dev.pbkv.store.StoreConfig;
 import dev.pbkv.store.map.MapConfig;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +24,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One pbkv node: wires settings, store, replicator, command layer and doors, and owns their
@@ -54,11 +52,24 @@ public final class Node {
     /** The client-facing doors beside gRPC, in start order: the Redis protocol, then HTTP. */
     public static List<DoorFactory> extraDoors() {
         return List.of(
-                (commands, s, metrics) -> new RespDoor(commands, new RespSettings(s.self().host(), s.self().respPort(),
-                        Math.toIntExact(s.limits().respMaxBulkBytes()), s.limits().respMaxArgs(),
-                        s.limits().respMaxInlineBytes()), metrics),
-                (commands, s, metrics) -> new HttpDoor(commands, new HttpSettings(s.self().host(), s.self().httpPort(),
-                        HttpSettings.DEFAULT_MAX_BODY_BYTES, HttpSettings.DEFAULT_MAX_URI_BYTES, 0), metrics));
+                (commands, s, metrics) -> new RespDoor(
+                        commands,
+                        new RespSettings(
+                                s.self().host(),
+                                s.self().respPort(),
+                                Math.toIntExact(s.limits().respMaxBulkBytes()),
+                                s.limits().respMaxArgs(),
+                                s.limits().respMaxInlineBytes()),
+                        metrics),
+                (commands, s, metrics) -> new HttpDoor(
+                        commands,
+                        new HttpSettings(
+                                s.self().host(),
+                                s.self().httpPort(),
+                                HttpSettings.DEFAULT_MAX_BODY_BYTES,
+                                HttpSettings.DEFAULT_MAX_URI_BYTES,
+                                0),
+                        metrics));
     }
 
     private final Settings settings;
@@ -72,6 +83,7 @@ public final class Node {
     private boolean closed;
     /** Set once by {@link #shutdown}; every later call returns it. Guarded by this. */
     private CompletableFuture<Boolean> shutdown;
+
     private Store store;
     private Replicator replicator;
     private CommandLayer commands;
@@ -94,8 +106,12 @@ public final class Node {
         Files.createDirectories(dataDir);
         try {
             store = Store.open(storeConfig(settings));
-            log.info("store open at {}: {} keys, last offset {}, epoch {}", storeDir(settings),
-                    store.count(), store.lastOffset(), store.epoch());
+            log.info(
+                    "store open at {}: {} keys, last offset {}, epoch {}",
+                    storeDir(settings),
+                    store.count(),
+                    store.lastOffset(),
+                    store.epoch());
             ReplicatorFactory.Replication replication = replicatorFactory.create(settings, store, this::grpcAddress);
             replicator = replication.replicator();
             commands = new CommandLayer(store, replicator, settings, this::shutdown);
@@ -111,10 +127,21 @@ public final class Node {
             }
             commands.setDoorAddresses(new DoorAddresses(grpcAddress(), addressOf("resp"), addressOf("http")));
             replicator.start();
-            new NodeInfoFile(ProcessHandle.current().pid(), settings.nodeId(), settings.self().host(), portOf("grpc"), portOf("resp"),
-                    portOf("http")).writeTo(dataDir);
-            log.info("node {} up: grpc={} resp={} http={} state={}", settings.nodeId(), grpcAddress(),
-                    addressOf("resp"), addressOf("http"), replicator.state());
+            new NodeInfoFile(
+                            ProcessHandle.current().pid(),
+                            settings.nodeId(),
+                            settings.self().host(),
+                            portOf("grpc"),
+                            portOf("resp"),
+                            portOf("http"))
+                    .writeTo(dataDir);
+            log.info(
+                    "node {} up: grpc={} resp={} http={} state={}",
+                    settings.nodeId(),
+                    grpcAddress(),
+                    addressOf("resp"),
+                    addressOf("http"),
+                    replicator.state());
         } catch (IOException | RuntimeException e) {
             log.error("start failed: {}", e.toString());
             closeEverything();
@@ -130,9 +157,12 @@ public final class Node {
     }
 
     static StoreConfig storeConfig(Settings settings) {
-        return new StoreConfig(storeDir(settings),
+        return new StoreConfig(
+                storeDir(settings),
                 new MapConfig(settings.store().buckets(), settings.store().memoryBytes()),
-                settings.store().fsync(), settings.store().snapshotLogBytes(), settings.store().retainedLogBytes());
+                settings.store().fsync(),
+                settings.store().snapshotLogBytes(),
+                settings.store().retainedLogBytes());
     }
 
     /** The command layer (for in-process tests). */
@@ -155,7 +185,11 @@ public final class Node {
     }
 
     private Integer portOf(String name) {
-        return doors.stream().filter(d -> d.name().equals(name)).findFirst().map(Door::port).orElse(null);
+        return doors.stream()
+                .filter(d -> d.name().equals(name))
+                .findFirst()
+                .map(Door::port)
+                .orElse(null);
     }
 
     private String addressOf(String name) {
@@ -185,7 +219,9 @@ public final class Node {
             // primary's address (a retrying client goes on), instead of a bare "shutting down".
             if (replicator != null) {
                 try {
-                    switched = replicator.shutdown(skipSwitchover).get(REPLICATOR_SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                    switched = replicator
+                            .shutdown(skipSwitchover)
+                            .get(REPLICATOR_SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
                 } catch (TimeoutException e) {
                     log.warn("replication did not stop within {} ms; going on", REPLICATOR_SHUTDOWN_TIMEOUT_MILLIS);
                 }
@@ -194,7 +230,10 @@ public final class Node {
                 try {
                     commands.closeAndDrain().get(DRAIN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
                 } catch (TimeoutException e) {
-                    log.warn("{} requests still in flight after {} ms; going on", commands.inFlight(), DRAIN_TIMEOUT_MILLIS);
+                    log.warn(
+                            "{} requests still in flight after {} ms; going on",
+                            commands.inFlight(),
+                            DRAIN_TIMEOUT_MILLIS);
                 }
             }
         } catch (Exception e) {

@@ -5,11 +5,10 @@ import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.replication.PairReplicator;
 import dev.pbkv.server.replication.PairSettings;
 import dev.pbkv.server.replication.Replicator;
-import dev.pbkv.server.role.Role;
 import dev.pbkv.server.replication.SoloReplicator;
+import dev.pbkv.server.role.Role;
 import dev.pbkv.store.Store;
 import io.grpc.BindableService;
-
 import java.time.Clock;
 import java.util.List;
 import java.util.function.Supplier;
@@ -37,15 +36,25 @@ public interface ReplicatorFactory {
     }
 
     /** A node without replication: a primary serves alone, a backup stays read-only (stale reads). */
-    ReplicatorFactory SOLO = (settings, store, own) -> Replication.of(new SoloReplicator(store, settings.role(),
-            settings.role() == Role.PRIMARY ? own : settings::peerAddress));
+    ReplicatorFactory SOLO = (settings, store, own) -> Replication.of(
+            new SoloReplicator(store, settings.role(), settings.role() == Role.PRIMARY ? own : settings::peerAddress));
 
     /** The pair: primary-backup replication with the peer named in the settings (docs/replication.md). */
     ReplicatorFactory PAIR = (settings, store, own) -> {
         ReplicationSettings rs = settings.replication();
-        PairReplicator replicator = new PairReplicator(store, settings.nodeId(), settings.role(), settings.peerAddress(),
-                own, PairSettings.of(rs.requireBackup(), rs.heartbeatMs(), rs.peerTimeoutMs(), rs.batchMaxRecords(),
-                        rs.snapshotChunkBytes(), rs.snapshotRateBytesPerSec()),
+        PairReplicator replicator = new PairReplicator(
+                store,
+                settings.nodeId(),
+                settings.role(),
+                settings.peerAddress(),
+                own,
+                PairSettings.of(
+                        rs.requireBackup(),
+                        rs.heartbeatMs(),
+                        rs.peerTimeoutMs(),
+                        rs.batchMaxRecords(),
+                        rs.snapshotChunkBytes(),
+                        rs.snapshotRateBytesPerSec()),
                 Clock.systemUTC());
         return new Replication(replicator, List.of(replicator.service()));
     };

@@ -1,5 +1,8 @@
 package dev.pbkv.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
 import com.google.protobuf.ByteString;
 import dev.pbkv.proto.AdminGrpc;
 import dev.pbkv.proto.CountRequest;
@@ -14,14 +17,10 @@ import dev.pbkv.testkit.NodeProcess;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A backup whose primary is not running: it comes up but does not serve (health NOT_SERVING),
@@ -37,22 +36,35 @@ class BackupAloneIT {
     @Test
     void backupRefusesWritesWithThePrimaryAddressAndServesStaleReads() {
         try (NodeProcess backup = NodeProcess.backup(dir).peer("127.0.0.1:7777").start()) {
-            KeyValueGrpc.KeyValueBlockingStub kv = KeyValueGrpc.newBlockingStub(backup.channel())
-                    .withDeadlineAfter(30, TimeUnit.SECONDS);
-            StatusRuntimeException w = catchThrowableOfType(StatusRuntimeException.class, () -> kv.put(
-                    WriteRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).setValue(ByteString.copyFromUtf8("v")).build()));
+            KeyValueGrpc.KeyValueBlockingStub kv =
+                    KeyValueGrpc.newBlockingStub(backup.channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
+            StatusRuntimeException w = catchThrowableOfType(
+                    StatusRuntimeException.class,
+                    () -> kv.put(WriteRequest.newBuilder()
+                            .setKey(ByteString.copyFromUtf8("k"))
+                            .setValue(ByteString.copyFromUtf8("v"))
+                            .build()));
             assertThat(w.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
             assertThat(w.getTrailers().get(PRIMARY)).isEqualTo("127.0.0.1:7777");
 
-            StatusRuntimeException r = catchThrowableOfType(StatusRuntimeException.class,
-                    () -> kv.get(GetRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build()));
+            StatusRuntimeException r = catchThrowableOfType(
+                    StatusRuntimeException.class,
+                    () -> kv.get(GetRequest.newBuilder()
+                            .setKey(ByteString.copyFromUtf8("k"))
+                            .build()));
             assertThat(r.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
             assertThat(r.getTrailers().get(PRIMARY)).isEqualTo("127.0.0.1:7777");
 
-            StatusRuntimeException stale = catchThrowableOfType(StatusRuntimeException.class, () -> kv.get(
-                    GetRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).setAllowStale(true).build()));
+            StatusRuntimeException stale = catchThrowableOfType(
+                    StatusRuntimeException.class,
+                    () -> kv.get(GetRequest.newBuilder()
+                            .setKey(ByteString.copyFromUtf8("k"))
+                            .setAllowStale(true)
+                            .build()));
             assertThat(stale.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-            assertThat(kv.count(CountRequest.newBuilder().setAllowStale(true).build()).getCount()).isZero();
+            assertThat(kv.count(CountRequest.newBuilder().setAllowStale(true).build())
+                            .getCount())
+                    .isZero();
 
             assertThat(backup.isServing(NodeProcess.Readiness.SERVING)).isFalse();
             assertThat(backup.isServing(NodeProcess.Readiness.UP)).isTrue();
@@ -68,14 +80,17 @@ class BackupAloneIT {
     @Test
     void fullArenaGetsResourceExhaustedAndDeletesMakeRoom() {
         try (NodeProcess node = NodeProcess.primary(dir).memory("1m").start()) {
-            KeyValueGrpc.KeyValueBlockingStub kv = KeyValueGrpc.newBlockingStub(node.channel())
-                    .withDeadlineAfter(30, TimeUnit.SECONDS);
+            KeyValueGrpc.KeyValueBlockingStub kv =
+                    KeyValueGrpc.newBlockingStub(node.channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
             ByteString value = ByteString.copyFrom(new byte[64 << 10]);
             int stored = 0;
             Status.Code refused = Status.Code.OK;
             for (int i = 0; i < 64 && refused == Status.Code.OK; i++) { // 4 MiB into a 1 MiB arena
                 try {
-                    kv.put(WriteRequest.newBuilder().setKey(ByteString.copyFromUtf8("fill/" + i)).setValue(value).build());
+                    kv.put(WriteRequest.newBuilder()
+                            .setKey(ByteString.copyFromUtf8("fill/" + i))
+                            .setValue(value)
+                            .build());
                     stored++;
                 } catch (StatusRuntimeException e) {
                     refused = e.getStatus().getCode();
@@ -83,8 +98,13 @@ class BackupAloneIT {
             }
             assertThat(refused).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
             assertThat(stored).isPositive();
-            kv.delete(dev.pbkv.proto.DeleteRequest.newBuilder().setKey(ByteString.copyFromUtf8("fill/0")).build());
-            kv.put(WriteRequest.newBuilder().setKey(ByteString.copyFromUtf8("fill/again")).setValue(value).build());
+            kv.delete(dev.pbkv.proto.DeleteRequest.newBuilder()
+                    .setKey(ByteString.copyFromUtf8("fill/0"))
+                    .build());
+            kv.put(WriteRequest.newBuilder()
+                    .setKey(ByteString.copyFromUtf8("fill/again"))
+                    .setValue(value)
+                    .build());
             assertThat(kv.count(CountRequest.getDefaultInstance()).getCount()).isEqualTo(stored);
         }
     }

@@ -1,5 +1,8 @@
 package dev.pbkv.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.google.protobuf.ByteString;
 import dev.pbkv.proto.AdminGrpc;
 import dev.pbkv.proto.CountRequest;
@@ -9,18 +12,14 @@ import dev.pbkv.proto.ShutdownRequest;
 import dev.pbkv.proto.WriteRequest;
 import dev.pbkv.testkit.NodeProcess;
 import io.grpc.StatusRuntimeException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Start, graceful stop, kill -9 and restart of a real node: the data survives, the exits are clean. */
 class LifecycleIT {
@@ -28,7 +27,10 @@ class LifecycleIT {
     Path dir;
 
     static WriteRequest write(String k, String v) {
-        return WriteRequest.newBuilder().setKey(ByteString.copyFromUtf8(k)).setValue(ByteString.copyFromUtf8(v)).build();
+        return WriteRequest.newBuilder()
+                .setKey(ByteString.copyFromUtf8(k))
+                .setValue(ByteString.copyFromUtf8(v))
+                .build();
     }
 
     static KeyValueGrpc.KeyValueBlockingStub kv(NodeProcess node) {
@@ -42,8 +44,10 @@ class LifecycleIT {
                 kv(node).put(write("k" + i, "v" + i));
             }
             kv(node).put(write("k7", "changed"));
-            boolean switched = AdminGrpc.newBlockingStub(node.channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .shutdown(ShutdownRequest.getDefaultInstance()).getSwitchedOver();
+            boolean switched = AdminGrpc.newBlockingStub(node.channel())
+                    .withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .shutdown(ShutdownRequest.getDefaultInstance())
+                    .getSwitchedOver();
             assertThat(switched).isFalse();
             assertThat(node.waitForExit(NodeProcess.STOP_TIMEOUT)).isTrue();
             assertThat(node.exitValue()).isZero();
@@ -51,11 +55,20 @@ class LifecycleIT {
             assertThat(node.logTail(10)).contains("stopped");
 
             node.start();
-            assertThat(kv(node).count(CountRequest.getDefaultInstance()).getCount()).isEqualTo(100);
-            assertThat(kv(node).get(GetRequest.newBuilder().setKey(ByteString.copyFromUtf8("k7")).build())
-                    .getValue().toStringUtf8()).isEqualTo("changed");
-            assertThat(kv(node).get(GetRequest.newBuilder().setKey(ByteString.copyFromUtf8("k99")).build())
-                    .getValue().toStringUtf8()).isEqualTo("v99");
+            assertThat(kv(node).count(CountRequest.getDefaultInstance()).getCount())
+                    .isEqualTo(100);
+            assertThat(kv(node).get(GetRequest.newBuilder()
+                                    .setKey(ByteString.copyFromUtf8("k7"))
+                                    .build())
+                            .getValue()
+                            .toStringUtf8())
+                    .isEqualTo("changed");
+            assertThat(kv(node).get(GetRequest.newBuilder()
+                                    .setKey(ByteString.copyFromUtf8("k99"))
+                                    .build())
+                            .getValue()
+                            .toStringUtf8())
+                    .isEqualTo("v99");
 
             assertThat(node.stop()).as("exit code after SIGTERM").isZero();
             assertThat(node.dataDir().resolve("node.json")).doesNotExist();
@@ -64,22 +77,25 @@ class LifecycleIT {
 
     @Test
     void everyAcknowledgedWriteSurvivesKillDuringAStreamOfWrites() throws Exception {
-        try (NodeProcess node = NodeProcess.primary(dir).args("--fsync", "always").start()) {
+        try (NodeProcess node =
+                NodeProcess.primary(dir).args("--fsync", "always").start()) {
             Map<String, String> acknowledged = new ConcurrentHashMap<>();
             AtomicBoolean stop = new AtomicBoolean();
             KeyValueGrpc.KeyValueBlockingStub stub = KeyValueGrpc.newBlockingStub(node.channel());
-            Thread writer = new Thread(() -> {
-                for (int i = 0; !stop.get(); i++) {
-                    String k = "ack/" + i;
-                    String v = "value-" + i;
-                    try {
-                        stub.withDeadlineAfter(10, TimeUnit.SECONDS).put(write(k, v));
-                        acknowledged.put(k, v);
-                    } catch (StatusRuntimeException e) {
-                        return; // the node is gone: this write was not acknowledged
-                    }
-                }
-            }, "acked-writer");
+            Thread writer = new Thread(
+                    () -> {
+                        for (int i = 0; !stop.get(); i++) {
+                            String k = "ack/" + i;
+                            String v = "value-" + i;
+                            try {
+                                stub.withDeadlineAfter(10, TimeUnit.SECONDS).put(write(k, v));
+                                acknowledged.put(k, v);
+                            } catch (StatusRuntimeException e) {
+                                return; // the node is gone: this write was not acknowledged
+                            }
+                        }
+                    },
+                    "acked-writer");
             writer.start();
             await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= 300);
             node.kill();
@@ -90,8 +106,13 @@ class LifecycleIT {
             node.start();
             KeyValueGrpc.KeyValueBlockingStub after = kv(node);
             for (Map.Entry<String, String> e : acknowledged.entrySet()) {
-                assertThat(after.get(GetRequest.newBuilder().setKey(ByteString.copyFromUtf8(e.getKey())).build())
-                        .getValue().toStringUtf8()).as(e.getKey()).isEqualTo(e.getValue());
+                assertThat(after.get(GetRequest.newBuilder()
+                                        .setKey(ByteString.copyFromUtf8(e.getKey()))
+                                        .build())
+                                .getValue()
+                                .toStringUtf8())
+                        .as(e.getKey())
+                        .isEqualTo(e.getValue());
             }
             assertThat(after.count(CountRequest.getDefaultInstance()).getCount())
                     .isGreaterThanOrEqualTo(acknowledged.size());

@@ -10,10 +10,9 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
+import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.util.Arrays;
 
 /**
  * The package rules of docs/architecture.md, checked on the server's main classes: data flows
@@ -21,8 +20,8 @@ import java.util.Arrays;
  */
 class PackageRulesTest {
 
-    private static final String[] DOORS = {"dev.pbkv.server.grpc..", "dev.pbkv.server.resp..",
-            "dev.pbkv.server.http.."};
+    private static final String[] DOORS = {"dev.pbkv.server.grpc..", "dev.pbkv.server.resp..", "dev.pbkv.server.http.."
+    };
 
     private static JavaClasses server;
 
@@ -36,9 +35,14 @@ class PackageRulesTest {
     @Test
     void doorsSeeOnlyTheCommandLayerAndSharedTypes() {
         // A door translates a protocol to command calls: it never reaches past the command layer.
-        ArchRule rule = classes().that().resideInAnyPackage(DOORS)
-                .should().onlyDependOnClassesThat(not(resideInAnyPackage(
-                        "dev.pbkv.server.replication..", "dev.pbkv.store..", "dev.pbkv.server.cli..",
+        ArchRule rule = classes()
+                .that()
+                .resideInAnyPackage(DOORS)
+                .should()
+                .onlyDependOnClassesThat(not(resideInAnyPackage(
+                        "dev.pbkv.server.replication..",
+                        "dev.pbkv.store..",
+                        "dev.pbkv.server.cli..",
                         "dev.pbkv.server")));
         rule.check(server);
     }
@@ -46,37 +50,61 @@ class PackageRulesTest {
     @Test
     void doorsDoNotUseEachOther() {
         for (String door : DOORS) {
-            String[] others = Arrays.stream(DOORS).filter(d -> !d.equals(door))
-                    .toArray(String[]::new);
-            noClasses().that().resideInAPackage(door)
-                    .should().dependOnClassesThat().resideInAnyPackage(others)
+            String[] others = Arrays.stream(DOORS).filter(d -> !d.equals(door)).toArray(String[]::new);
+            noClasses()
+                    .that()
+                    .resideInAPackage(door)
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAnyPackage(others)
                     .check(server);
         }
     }
 
     @Test
     void onlyTheNodeImportsADoor() {
-        noClasses().that().resideOutsideOfPackages(DOORS)
-                .and().doNotHaveFullyQualifiedName(Node.class.getName())
-                .should().dependOnClassesThat().resideInAnyPackage(DOORS)
+        noClasses()
+                .that()
+                .resideOutsideOfPackages(DOORS)
+                .and()
+                .doNotHaveFullyQualifiedName(Node.class.getName())
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(DOORS)
                 .check(server);
     }
 
     @Test
     void commandLayerDoesNotPointBackAtTheDoorsOrTheNode() {
-        noClasses().that().resideInAPackage("dev.pbkv.server.command..")
-                .should().dependOnClassesThat().resideInAnyPackage(
-                        "dev.pbkv.server.grpc..", "dev.pbkv.server.resp..", "dev.pbkv.server.http..",
-                        "dev.pbkv.server.net..", "dev.pbkv.server.cli..", "dev.pbkv.server")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.pbkv.server.command..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "dev.pbkv.server.grpc..",
+                        "dev.pbkv.server.resp..",
+                        "dev.pbkv.server.http..",
+                        "dev.pbkv.server.net..",
+                        "dev.pbkv.server.cli..",
+                        "dev.pbkv.server")
                 .check(server);
     }
 
     @Test
     void replicationKnowsNothingOfTheLayersAboveIt() {
-        noClasses().that().resideInAPackage("dev.pbkv.server.replication..")
-                .should().dependOnClassesThat().resideInAnyPackage(
-                        "dev.pbkv.server.command..", "dev.pbkv.server.grpc..", "dev.pbkv.server.resp..",
-                        "dev.pbkv.server.http..", "dev.pbkv.server.net..", "dev.pbkv.server.cli..",
+        noClasses()
+                .that()
+                .resideInAPackage("dev.pbkv.server.replication..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "dev.pbkv.server.command..",
+                        "dev.pbkv.server.grpc..",
+                        "dev.pbkv.server.resp..",
+                        "dev.pbkv.server.http..",
+                        "dev.pbkv.server.net..",
+                        "dev.pbkv.server.cli..",
                         "dev.pbkv.server")
                 .check(server);
     }
@@ -84,22 +112,38 @@ class PackageRulesTest {
     @Test
     void sharedTypePackagesAreLeaves() {
         // role, net and config are seen by many; they must not pull the layers in.
-        noClasses().that().resideInAnyPackage("dev.pbkv.server.role..", "dev.pbkv.server.net..",
-                        "dev.pbkv.server.config..")
-                .should().dependOnClassesThat().resideInAnyPackage(
-                        "dev.pbkv.server.command..", "dev.pbkv.server.replication..",
-                        "dev.pbkv.server.metrics..", "dev.pbkv.server.grpc..", "dev.pbkv.server.resp..",
-                        "dev.pbkv.server.http..", "dev.pbkv.server.cli..", "dev.pbkv.server")
+        noClasses()
+                .that()
+                .resideInAnyPackage("dev.pbkv.server.role..", "dev.pbkv.server.net..", "dev.pbkv.server.config..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "dev.pbkv.server.command..",
+                        "dev.pbkv.server.replication..",
+                        "dev.pbkv.server.metrics..",
+                        "dev.pbkv.server.grpc..",
+                        "dev.pbkv.server.resp..",
+                        "dev.pbkv.server.http..",
+                        "dev.pbkv.server.cli..",
+                        "dev.pbkv.server")
                 .check(server);
     }
 
     @Test
     void metricsReadTheCommandLayerOnly() {
         // The doors record into metrics; metrics read the node's status from the command layer.
-        noClasses().that().resideInAPackage("dev.pbkv.server.metrics..")
-                .should().dependOnClassesThat().resideInAnyPackage(
-                        "dev.pbkv.server.replication..", "dev.pbkv.store..", "dev.pbkv.server.grpc..",
-                        "dev.pbkv.server.resp..", "dev.pbkv.server.http..", "dev.pbkv.server.cli..",
+        noClasses()
+                .that()
+                .resideInAPackage("dev.pbkv.server.metrics..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "dev.pbkv.server.replication..",
+                        "dev.pbkv.store..",
+                        "dev.pbkv.server.grpc..",
+                        "dev.pbkv.server.resp..",
+                        "dev.pbkv.server.http..",
+                        "dev.pbkv.server.cli..",
                         "dev.pbkv.server")
                 .check(server);
     }

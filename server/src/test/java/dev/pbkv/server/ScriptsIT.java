@@ -1,23 +1,22 @@
 package dev.pbkv.server;
 
-import dev.pbkv.testkit.PidFile;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.pbkv.testkit.PidFile;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.time.Duration;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * bin/start_server and bin/stop_server against a settings file with free ports and temporary
@@ -29,16 +28,20 @@ class ScriptsIT {
 
     @TempDir
     Path dir;
+
     Path settings;
 
-    record Run(int exit, String output) {
-    }
+    record Run(int exit, String output) {}
 
     Run script(String name, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("bin").resolve(name).toString()));
+        List<String> cmd =
+                new ArrayList<>(List.of(ROOT.resolve("bin").resolve(name).toString()));
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--config", settings.toString()));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
         assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
@@ -81,7 +84,8 @@ class ScriptsIT {
         assertThat(stop.exit()).as(stop.output()).isZero();
         assertThat(stop.output()).contains("stopped (pid " + pid + ", graceful shutdown)");
         // Gone, or a zombie for the moment it takes init to reap it.
-        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), alive -> !alive);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), alive -> !alive);
         assertThat(dir.resolve("p/pbkv.pid")).doesNotExist();
         assertThat(dir.resolve("p/node.json")).doesNotExist();
 

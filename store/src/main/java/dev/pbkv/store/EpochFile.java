@@ -1,7 +1,6 @@
 package dev.pbkv.store;
 
 import dev.pbkv.store.log.SegmentedLog;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -22,8 +21,7 @@ final class EpochFile {
     private static final int VERSION = 1;
     private static final int BYTES = 20;
 
-    private EpochFile() {
-    }
+    private EpochFile() {}
 
     /** The stored epoch, 0 when there is no file yet. A damaged file is an error: the epoch guards against two primaries. */
     static long read(Path dir) throws IOException {
@@ -37,7 +35,9 @@ final class EpochFile {
         if (b.length == BYTES) {
             crc.update(b, 0, BYTES - 4);
         }
-        if (b.length != BYTES || buf.getInt(0) != MAGIC || buf.getInt(4) != VERSION
+        if (b.length != BYTES
+                || buf.getInt(0) != MAGIC
+                || buf.getInt(4) != VERSION
                 || (int) crc.getValue() != buf.getInt(16)) {
             throw new IOException(p + " is damaged; refusing to guess the epoch (restore it or remove it knowingly)");
         }
@@ -52,8 +52,8 @@ final class EpochFile {
         buf.putInt((int) crc.getValue());
         buf.flip();
         Path tmp = dir.resolve(NAME + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(
+                tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }

@@ -92,7 +92,8 @@ public final class HashTable implements AutoCloseable {
                 store.whenDurable(r.offset()).join();
             } catch (CompletionException e) {
                 throw e.getCause() instanceof IOException io
-                        ? new UncheckedIOException("the log cannot be written: " + io.getMessage(), io) : e;
+                        ? new UncheckedIOException("the log cannot be written: " + io.getMessage(), io)
+                        : e;
             }
         }
         return resultOf(m.op(), r.outcome());

@@ -11,5 +11,5 @@ package dev.pbkv.store;
  * @param clientId the at-most-once client id of the write that made it, 0 if untagged
  * @param sequence that client's sequence number, 0 if untagged
  */
-public record LogRecord(long offset, long epoch, Effect effect, byte[] key, byte[] value, long clientId, long sequence) {
-}
+public record LogRecord(
+        long offset, long epoch, Effect effect, byte[] key, byte[] value, long clientId, long sequence) {}

@@ -4,7 +4,6 @@ import dev.pbkv.store.log.SegmentedLog;
 import dev.pbkv.store.map.BucketedMap;
 import dev.pbkv.store.snapshot.SnapshotHeader;
 import dev.pbkv.store.snapshot.SnapshotReader;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -16,8 +15,7 @@ import java.nio.file.Path;
  * store's write lock).
  */
 final class MapLoader {
-    private MapLoader() {
-    }
+    private MapLoader() {}
 
     /**
      * Applies a record's effect to the map (put or delete, both idempotent). Throws IOException
@@ -29,8 +27,8 @@ final class MapLoader {
                 ? map.put(rec.key(), rec.value(), rec.offset())
                 : map.delete(rec.key(), rec.offset());
         if (r == WriteOutcome.OUT_OF_MEMORY || r == WriteOutcome.REJECTED) {
-            throw new IOException("cannot apply log record " + rec.offset() + ": " + r
-                    + " (is store.memory smaller than the data?)");
+            throw new IOException(
+                    "cannot apply log record " + rec.offset() + ": " + r + " (is store.memory smaller than the data?)");
         }
         return r;
     }
@@ -40,7 +38,8 @@ final class MapLoader {
         return SnapshotReader.readAll(file, (key, value, offset) -> {
             WriteOutcome r = map.put(key, value, offset);
             if (!r.changed()) {
-                throw new IOException("cannot load a snapshot entry: " + r + " (is store.memory smaller than the data?)");
+                throw new IOException(
+                        "cannot load a snapshot entry: " + r + " (is store.memory smaller than the data?)");
             }
         });
     }

@@ -2,7 +2,6 @@ package dev.pbkv.store;
 
 import dev.pbkv.store.log.GroupCommitLog;
 import dev.pbkv.store.log.SegmentedLog;
-
 import java.io.IOException;
 import java.util.List;
 

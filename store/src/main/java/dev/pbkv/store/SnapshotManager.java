@@ -9,9 +9,6 @@ import dev.pbkv.store.snapshot.SnapshotFiles.SnapshotFile;
 import dev.pbkv.store.snapshot.SnapshotHeader;
 import dev.pbkv.store.snapshot.SnapshotReader;
 import dev.pbkv.store.snapshot.SnapshotWriter;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -30,6 +27,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A store's snapshot files: writes them (fuzzy, see {@link #writeSnapshot}), keeps the newest and
@@ -66,8 +65,13 @@ final class SnapshotManager {
     /** Whether an automatic snapshot is queued or running (at most one at a time). */
     private final AtomicBoolean autoSnapshotPending = new AtomicBoolean();
 
-    SnapshotManager(StoreConfig config, BucketedMap map, HistoryHead head, SegmentedLog segments, GroupCommitLog log,
-                    String threadName) {
+    SnapshotManager(
+            StoreConfig config,
+            BucketedMap map,
+            HistoryHead head,
+            SegmentedLog segments,
+            GroupCommitLog log,
+            String threadName) {
         this.config = config;
         this.dir = config.dataDir();
         this.map = map;
@@ -207,8 +211,11 @@ final class SnapshotManager {
             long offset;
             long snapEpoch;
             try (SnapshotReader r = new SnapshotReader(in);
-                 FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                         StandardOpenOption.WRITE)) {
+                    FileChannel ch = FileChannel.open(
+                            tmp,
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.TRUNCATE_EXISTING,
+                            StandardOpenOption.WRITE)) {
                 offset = r.offset();
                 snapEpoch = r.epoch();
                 SnapshotWriter w = new SnapshotWriter(Channels.newOutputStream(ch), offset, snapEpoch);
@@ -233,13 +240,18 @@ final class SnapshotManager {
                     StoreRecovery.finishInstallFiles(dir, install, offset);
                 }
                 map.clear();
-                head.fuzzyEnd = MapLoader.loadSnapshot(map, SnapshotFiles.pathFor(dir, offset)).endOffset();
+                head.fuzzyEnd = MapLoader.loadSnapshot(map, SnapshotFiles.pathFor(dir, offset))
+                        .endOffset();
                 head.lastOffset = offset;
                 head.lastEpoch = snapEpoch;
                 head.epoch = Math.max(head.epoch, snapEpoch);
                 log.resetTo(offset);
                 bytesSinceSnapshot.set(0);
-                LOG.info("installed a peer's snapshot at offset {} (epoch {}), {} entries", offset, snapEpoch, map.count());
+                LOG.info(
+                        "installed a peer's snapshot at offset {} (epoch {}), {} entries",
+                        offset,
+                        snapEpoch,
+                        map.count());
             } finally {
                 head.writeLock.unlock();
             }
@@ -256,7 +268,9 @@ final class SnapshotManager {
     SnapshotFile newestHoldingNothingAbove(long offset) throws IOException {
         long base = segments.baseOffset();
         for (SnapshotFile s : SnapshotFiles.list(dir)) {
-            if (s.offset() >= base && s.offset() <= offset && SnapshotReader.peek(s.path()).endOffset() <= offset) {
+            if (s.offset() >= base
+                    && s.offset() <= offset
+                    && SnapshotReader.peek(s.path()).endOffset() <= offset) {
                 return s;
             }
         }
@@ -300,8 +314,11 @@ final class SnapshotManager {
             Path target = SnapshotFiles.pathFor(dir, offset);
             if (!Files.exists(target)) {
                 Path tmp = SnapshotFiles.tempFor(target);
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
-                        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                try (FileChannel ch = FileChannel.open(
+                        tmp,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE)) {
                     SnapshotWriter w = new SnapshotWriter(Channels.newOutputStream(ch), offset, snapEpoch);
                     MapCopier.copy(map, w);
                     long end;
@@ -340,8 +357,11 @@ final class SnapshotManager {
             long cut = pinnedOffsets.isEmpty() ? newest : Math.min(newest, pinnedOffsets.firstKey());
             long removed = segments.dropCovered(cut, config.retainedLogBytes());
             if (removed > 0) {
-                LOG.info("dropped {} bytes of log covered by the snapshot at offset {}; the log now starts after {}",
-                        removed, newest, segments.baseOffset());
+                LOG.info(
+                        "dropped {} bytes of log covered by the snapshot at offset {}; the log now starts after {}",
+                        removed,
+                        newest,
+                        segments.baseOffset());
             }
         }
     }

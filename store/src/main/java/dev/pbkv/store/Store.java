@@ -7,9 +7,6 @@ import dev.pbkv.store.map.BucketedMap;
 import dev.pbkv.store.map.EntryVisitor;
 import dev.pbkv.store.map.Lookup;
 import dev.pbkv.store.map.MemoryStats;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -19,6 +16,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The durable store: the in-memory map, the append-only log and snapshots, in one data directory.
@@ -53,20 +52,25 @@ public final class Store implements AutoCloseable {
     private final UnloggedWriteRollback rollback;
     private final RetainedLogReader retainedLog;
     /** Called under the write lock with each record, in offset order. */
-    private volatile Consumer<LogRecord> appendListener = r -> { };
+    private volatile Consumer<LogRecord> appendListener = r -> {};
 
     private Store(StoreConfig config, BucketedMap map, StoreRecovery.Recovered recovered) {
         this.config = config;
         this.dir = config.dataDir();
         this.map = map;
         this.segments = recovered.segments();
-        this.head = new HistoryHead(dir, recovered.lastOffset(), recovered.lastEpoch(), recovered.epoch(),
-                recovered.fuzzyEnd());
+        this.head = new HistoryHead(
+                dir, recovered.lastOffset(), recovered.lastEpoch(), recovered.epoch(), recovered.fuzzyEnd());
         String name = dir.getFileName() == null ? "store" : dir.getFileName().toString();
         // The log thread calls back only after writing records, and records come only through
         // this store once open has returned it: snapshots and rollback are set by then.
-        this.log = new GroupCommitLog(segments, config.fsync(), head.lastOffset, "pbkv-log-" + name,
-                this::onLogBytesWritten, this::onLogFailure);
+        this.log = new GroupCommitLog(
+                segments,
+                config.fsync(),
+                head.lastOffset,
+                "pbkv-log-" + name,
+                this::onLogBytesWritten,
+                this::onLogFailure);
         this.snapshots = new SnapshotManager(config, map, head, segments, log, "pbkv-snapshot-" + name);
         this.truncation = new TailTruncation(map, head, segments, log, snapshots);
         this.rollback = new UnloggedWriteRollback(map, head, segments, log, snapshots);
@@ -170,11 +174,18 @@ public final class Store implements AutoCloseable {
             if (!r.changed()) {
                 // The answer is about the entry (or delete) seen: the caller waits for its offset.
                 boolean aboutTheKey = r == WriteOutcome.PRESENT || r == WriteOutcome.ABSENT;
-                return new WriteResult(r, null, aboutTheKey ? map.lookup(m.key()).offset() : 0);
+                return new WriteResult(
+                        r, null, aboutTheKey ? map.lookup(m.key()).offset() : 0);
             }
             boolean delete = m.op() == Op.DELETE;
-            LogRecord rec = new LogRecord(next, head.epoch, delete ? Effect.DELETE : Effect.PUT,
-                    m.key(), delete ? EMPTY : m.value(), m.clientId(), m.sequence());
+            LogRecord rec = new LogRecord(
+                    next,
+                    head.epoch,
+                    delete ? Effect.DELETE : Effect.PUT,
+                    m.key(),
+                    delete ? EMPTY : m.value(),
+                    m.clientId(),
+                    m.sequence());
             // Still under writeLock: queue position == offset order == map change order.
             log.enqueue(rec);
             head.lastEpoch = rec.epoch();
@@ -205,7 +216,8 @@ public final class Store implements AutoCloseable {
         try {
             head.requireOpen();
             if (log.failure() != null) {
-                throw new IOException("the log cannot be written: " + log.failure().getMessage(), log.failure());
+                throw new IOException(
+                        "the log cannot be written: " + log.failure().getMessage(), log.failure());
             }
             if (rec.offset() <= head.lastOffset) {
                 return;
@@ -379,7 +391,10 @@ public final class Store implements AutoCloseable {
             }
         }
         if (log.failure() != null) {
-            LOG.warn("store {} closed after a log failure: {}", dir, log.failure().toString());
+            LOG.warn(
+                    "store {} closed after a log failure: {}",
+                    dir,
+                    log.failure().toString());
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.pbkv.store;
 
 import dev.pbkv.store.map.MapConfig;
-
 import java.nio.file.Path;
 
 /**
@@ -15,8 +14,8 @@ import java.nio.file.Path;
  *                         (whole segments; a segment is a quarter of the smaller of the two sizes,
  *                         within 4 KiB..64 MiB)
  */
-public record StoreConfig(Path dataDir, MapConfig map, FsyncPolicy fsync, long snapshotLogBytes,
-                          long retainedLogBytes) {
+public record StoreConfig(
+        Path dataDir, MapConfig map, FsyncPolicy fsync, long snapshotLogBytes, long retainedLogBytes) {
     public StoreConfig {
         if (dataDir == null) {
             throw new IllegalArgumentException("data-dir must be set");
@@ -25,10 +24,12 @@ public record StoreConfig(Path dataDir, MapConfig map, FsyncPolicy fsync, long s
             throw new IllegalArgumentException("store map settings and store.fsync must be set");
         }
         if (snapshotLogBytes < 4096) {
-            throw new IllegalArgumentException("store.snapshot-log-bytes must be at least 4096, was " + snapshotLogBytes);
+            throw new IllegalArgumentException(
+                    "store.snapshot-log-bytes must be at least 4096, was " + snapshotLogBytes);
         }
         if (retainedLogBytes < 0) {
-            throw new IllegalArgumentException("store.retained-log-bytes must not be negative, was " + retainedLogBytes);
+            throw new IllegalArgumentException(
+                    "store.retained-log-bytes must not be negative, was " + retainedLogBytes);
         }
     }
 

@@ -7,14 +7,13 @@ import dev.pbkv.store.snapshot.SnapshotFiles;
 import dev.pbkv.store.snapshot.SnapshotFiles.SnapshotFile;
 import dev.pbkv.store.snapshot.SnapshotHeader;
 import dev.pbkv.store.snapshot.SnapshotReader;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Recovery at open (docs/persistence.md, "Recovery"): finishes an install a crash interrupted,
@@ -26,11 +25,9 @@ final class StoreRecovery {
     private static final Logger LOG = LoggerFactory.getLogger(StoreRecovery.class);
 
     /** What recovery found: the open log and where the history stands. */
-    record Recovered(SegmentedLog segments, long lastOffset, long lastEpoch, long epoch, long fuzzyEnd) {
-    }
+    record Recovered(SegmentedLog segments, long lastOffset, long lastEpoch, long epoch, long fuzzyEnd) {}
 
-    private StoreRecovery() {
-    }
+    private StoreRecovery() {}
 
     /** Recovers config's data directory into map (empty). On failure the log is closed again. */
     static Recovered recover(StoreConfig config, SegmentChannelFactory channels, BucketedMap map) throws IOException {
@@ -73,14 +70,17 @@ final class StoreRecovery {
             }
         }
         if (loaded == null && base > 0) {
-            throw new IOException("cannot recover " + dir + ": no usable snapshot and the log starts after offset " + base);
+            throw new IOException(
+                    "cannot recover " + dir + ": no usable snapshot and the log starts after offset " + base);
         }
         long snapOffset = loaded == null ? 0 : loaded.offset();
         long snapEpoch = loaded == null ? 0 : loaded.epoch();
         if (segments.isEmpty() || snapOffset > logLast) {
             if (!segments.isEmpty()) {
-                LOG.warn("snapshot at offset {} is newer than the log's end ({}); the log restarts at the snapshot",
-                        snapOffset, logLast);
+                LOG.warn(
+                        "snapshot at offset {} is newer than the log's end ({}); the log restarts at the snapshot",
+                        snapOffset,
+                        logLast);
             }
             segments.startAt(snapOffset, snapEpoch);
         } else {
@@ -88,14 +88,22 @@ final class StoreRecovery {
         }
         long lastOffset = segments.lastOffset();
         long epoch = Math.max(Math.max(storedEpoch, segments.lastEpoch()), Math.max(snapEpoch, segments.baseEpoch()));
-        LOG.info("store {} recovered: snapshot at offset {}, log offsets {}..{}, {} entries, epoch {}",
-                dir, loaded != null ? snapOffset : "none", segments.baseOffset() + 1, lastOffset, map.count(), epoch);
-        return new Recovered(segments, lastOffset, segments.lastEpoch(), epoch, loaded == null ? 0 : loaded.endOffset());
+        LOG.info(
+                "store {} recovered: snapshot at offset {}, log offsets {}..{}, {} entries, epoch {}",
+                dir,
+                loaded != null ? snapOffset : "none",
+                segments.baseOffset() + 1,
+                lastOffset,
+                map.count(),
+                epoch);
+        return new Recovered(
+                segments, lastOffset, segments.lastEpoch(), epoch, loaded == null ? 0 : loaded.endOffset());
     }
 
     /** Log segments roll at a quarter of the smaller of the snapshot and retention sizes, within 4 KiB..64 MiB. */
     static long segmentBytes(StoreConfig c) {
-        long basis = c.retainedLogBytes() > 0 ? Math.min(c.snapshotLogBytes(), c.retainedLogBytes()) : c.snapshotLogBytes();
+        long basis =
+                c.retainedLogBytes() > 0 ? Math.min(c.snapshotLogBytes(), c.retainedLogBytes()) : c.snapshotLogBytes();
         return Math.max(4096, Math.min(64L << 20, basis / 4));
     }
 

@@ -5,10 +5,9 @@ import dev.pbkv.store.log.SegmentedLog;
 import dev.pbkv.store.map.BucketedMap;
 import dev.pbkv.store.snapshot.SnapshotFiles.SnapshotFile;
 import dev.pbkv.store.snapshot.SnapshotReader;
+import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.io.IOException;
 
 /**
  * Discards a divergent tail: every record above an offset, from the log, the snapshots and the
@@ -24,8 +23,8 @@ final class TailTruncation {
     private final GroupCommitLog log;
     private final SnapshotManager snapshots;
 
-    TailTruncation(BucketedMap map, HistoryHead head, SegmentedLog segments, GroupCommitLog log,
-                   SnapshotManager snapshots) {
+    TailTruncation(
+            BucketedMap map, HistoryHead head, SegmentedLog segments, GroupCommitLog log, SnapshotManager snapshots) {
         this.map = map;
         this.head = head;
         this.segments = segments;
@@ -57,12 +56,12 @@ final class TailTruncation {
                 long base = segments.baseOffset();
                 SnapshotFile from = snapshots.newestHoldingNothingAbove(offset);
                 if (from == null && base > 0) {
-                    throw new IOException("cannot cut the log back to offset " + offset + ": the log starts after " + base
-                            + " and no snapshot at or below it remains");
+                    throw new IOException("cannot cut the log back to offset " + offset + ": the log starts after "
+                            + base + " and no snapshot at or below it remains");
                 }
                 if (from != null) {
                     // Read it through (CRC) before anything is cut: a damaged file must fail here, not halfway.
-                    SnapshotReader.readAll(from.path(), (k, v, o) -> { });
+                    SnapshotReader.readAll(from.path(), (k, v, o) -> {});
                 }
                 long dropped = head.lastOffset - offset;
                 snapshots.deleteHoldingAbove(offset);

@@ -6,14 +6,13 @@ import dev.pbkv.store.map.BucketedMap;
 import dev.pbkv.store.snapshot.SnapshotEntry;
 import dev.pbkv.store.snapshot.SnapshotFiles.SnapshotFile;
 import dev.pbkv.store.snapshot.SnapshotReader;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Undoes in the map the writes the log could not take (a full disk): docs/persistence.md, "Full
@@ -29,8 +28,8 @@ final class UnloggedWriteRollback {
     private final GroupCommitLog log;
     private final SnapshotManager snapshots;
 
-    UnloggedWriteRollback(BucketedMap map, HistoryHead head, SegmentedLog segments, GroupCommitLog log,
-                          SnapshotManager snapshots) {
+    UnloggedWriteRollback(
+            BucketedMap map, HistoryHead head, SegmentedLog segments, GroupCommitLog log, SnapshotManager snapshots) {
         this.map = map;
         this.head = head;
         this.segments = segments;
@@ -90,11 +89,20 @@ final class UnloggedWriteRollback {
             }
             head.lastOffset = held;
             head.lastEpoch = segments.lastEpoch();
-            LOG.error("the log of {} cannot be written ({}); the {} writes above offset {} were undone in the map "
-                    + "and the store refuses writes until it is reopened", head.dir, log.failure(), lost.size(), held);
+            LOG.error(
+                    "the log of {} cannot be written ({}); the {} writes above offset {} were undone in the map "
+                            + "and the store refuses writes until it is reopened",
+                    head.dir,
+                    log.failure(),
+                    lost.size(),
+                    held);
         } catch (IOException | TailNotRetainedException | RuntimeException e) {
-            LOG.error("the log of {} cannot be written ({}) and the writes above offset {} could not be undone in "
-                    + "the map ({}); they are not durable and their futures fail", head.dir, log.failure(), held,
+            LOG.error(
+                    "the log of {} cannot be written ({}) and the writes above offset {} could not be undone in "
+                            + "the map ({}); they are not durable and their futures fail",
+                    head.dir,
+                    log.failure(),
+                    held,
                     e.toString());
         } finally {
             head.writeLock.unlock();

@@ -1,9 +1,14 @@
 package dev.pbkv.store;
 
-import dev.pbkv.store.log.SegmentChannelFactory;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static dev.pbkv.store.TestStores.b;
+import static dev.pbkv.store.TestStores.config;
+import static dev.pbkv.store.TestStores.contents;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pbkv.store.log.SegmentChannelFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -18,14 +23,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import static dev.pbkv.store.TestStores.b;
-import static dev.pbkv.store.TestStores.config;
-import static dev.pbkv.store.TestStores.contents;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A full disk, for real: once the flag is set, new log segments are created on /dev/full, whose
@@ -49,7 +48,8 @@ class FullDiskTest {
         Map<String, String> durable = new TreeMap<>();
         try (Store store = Store.open(cfg, channels)) {
             for (int i = 0; i < 20; i++) {
-                long offset = store.apply(Mutation.of(Op.PUT, b("before" + i), b("v" + i))).offset();
+                long offset = store.apply(Mutation.of(Op.PUT, b("before" + i), b("v" + i)))
+                        .offset();
                 store.whenDurable(offset).get(10, TimeUnit.SECONDS);
                 durable.put("before" + i, "v" + i);
             }
@@ -134,7 +134,8 @@ class FullDiskTest {
             store.snapshotNow().get(10, TimeUnit.SECONDS);
             assertThat(store.logBaseOffset()).isGreaterThan(2); // old0 and old1 are only in the snapshot now
             // Fill the active segment so the very next batch needs a new one on the full disk.
-            long big = store.apply(Mutation.of(Op.PUT, b("big"), b("B".repeat(5000)))).offset();
+            long big = store.apply(Mutation.of(Op.PUT, b("big"), b("B".repeat(5000))))
+                    .offset();
             store.whenDurable(big).get(10, TimeUnit.SECONDS);
             Map<String, String> expected = contents(store);
             diskFull.set(true);
@@ -144,7 +145,8 @@ class FullDiskTest {
                     store.apply(Mutation.of(Op.PUT, b("old0"), b("changed" + round)));
                     store.apply(Mutation.delete(b("old1")));
                     store.apply(Mutation.of(Op.PUT, b("old1"), b("back" + round)));
-                    long last = store.apply(Mutation.of(Op.PUT, b("filler" + round), b("f".repeat(200)))).offset();
+                    long last = store.apply(Mutation.of(Op.PUT, b("filler" + round), b("f".repeat(200))))
+                            .offset();
                     store.whenDurable(last).get(10, TimeUnit.SECONDS);
                     // durable: part of the expected contents from now on
                     expected.put("old0", "changed" + round);

@@ -1,7 +1,9 @@
 package dev.pbkv.store;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static dev.pbkv.store.TestStores.b;
+import static dev.pbkv.store.TestStores.config;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,11 +13,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
-import static dev.pbkv.store.TestStores.b;
-import static dev.pbkv.store.TestStores.config;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class GroupCommitTest {
     @TempDir
@@ -34,7 +33,8 @@ class GroupCommitTest {
                 int id = t;
                 done.add(pool.submit(() -> {
                     for (int i = 0; i < perThread; i++) {
-                        long offset = store.apply(Mutation.of(Op.PUT, b("t" + id + "-" + i), b("v" + i))).offset();
+                        long offset = store.apply(Mutation.of(Op.PUT, b("t" + id + "-" + i), b("v" + i)))
+                                .offset();
                         store.whenDurable(offset).get(30, TimeUnit.SECONDS);
                         assertThat(store.durableOffset()).isGreaterThanOrEqualTo(offset);
                     }
@@ -50,8 +50,11 @@ class GroupCommitTest {
             assertThat(store.durableOffset()).isEqualTo(records);
             assertThat(store.logForceCount()).isPositive().isLessThan(records);
             // The listener heard every record once, in offset order, and the log holds them in that order.
-            assertThat(heard).extracting(LogRecord::offset)
-                    .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, records).boxed().toList());
+            assertThat(heard)
+                    .extracting(LogRecord::offset)
+                    .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, records)
+                            .boxed()
+                            .toList());
             List<LogRecord> logged = store.readLog(0, (int) records);
             assertThat(logged).hasSize((int) records);
             for (int i = 0; i < records; i++) {
@@ -75,7 +78,8 @@ class GroupCommitTest {
         try (Store store = Store.open(config(tmp, FsyncPolicy.NO))) {
             List<CompletableFuture<Void>> futures = new ArrayList<>();
             for (int i = 0; i < 1000; i++) {
-                futures.add(store.whenDurable(store.apply(Mutation.of(Op.PUT, b("k" + i), b("v"))).offset()));
+                futures.add(store.whenDurable(
+                        store.apply(Mutation.of(Op.PUT, b("k" + i), b("v"))).offset()));
             }
             CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
             assertThat(store.logForceCount()).isZero();
@@ -94,10 +98,13 @@ class GroupCommitTest {
     @Test
     void writesThatChangeNothingAreNotLogged() throws Exception {
         try (Store store = Store.open(config(tmp, FsyncPolicy.ALWAYS))) {
-            assertThat(store.apply(Mutation.of(Op.UPDATE, b("absent"), b("v"))).changed()).isFalse();
+            assertThat(store.apply(Mutation.of(Op.UPDATE, b("absent"), b("v"))).changed())
+                    .isFalse();
             assertThat(store.apply(Mutation.delete(b("absent"))).changed()).isFalse();
-            assertThat(store.apply(Mutation.of(Op.INSERT, b("k"), b("v"))).offset()).isEqualTo(1);
-            assertThat(store.apply(Mutation.of(Op.INSERT, b("k"), b("w"))).outcome()).isEqualTo(WriteOutcome.PRESENT);
+            assertThat(store.apply(Mutation.of(Op.INSERT, b("k"), b("v"))).offset())
+                    .isEqualTo(1);
+            assertThat(store.apply(Mutation.of(Op.INSERT, b("k"), b("w"))).outcome())
+                    .isEqualTo(WriteOutcome.PRESENT);
             assertThat(store.lastOffset()).isEqualTo(1);
         }
     }

@@ -1,15 +1,14 @@
 package dev.pbkv.store;
 
-import dev.pbkv.store.HashTable.Result;
-import dev.pbkv.store.map.MapConfig;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-
 import static dev.pbkv.store.TestStores.b;
 import static dev.pbkv.store.TestStores.config;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pbkv.store.HashTable.Result;
+import dev.pbkv.store.map.MapConfig;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class HashTableTest {
     @TempDir

@@ -1,10 +1,14 @@
 package dev.pbkv.store;
 
+import static dev.pbkv.store.TestStores.b;
+import static dev.pbkv.store.TestStores.config;
+import static dev.pbkv.store.TestStores.contents;
+import static dev.pbkv.store.TestStores.write;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.pbkv.store.log.RecordCodec;
 import dev.pbkv.store.log.SegmentedLog;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -14,13 +18,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import static dev.pbkv.store.TestStores.b;
-import static dev.pbkv.store.TestStores.config;
-import static dev.pbkv.store.TestStores.contents;
-import static dev.pbkv.store.TestStores.write;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RecoveryTest {
     @TempDir
@@ -52,7 +51,9 @@ class RecoveryTest {
         Path segment = TestStores.segmentFiles(dir).get(0);
         long fullSize = Files.size(segment);
         // The last record is k19's put: its encoded size is known from the codec.
-        int lastSize = RecordCodec.HEADER_BYTES + RecordCodec.MIN_BODY_BYTES + b("k19").length
+        int lastSize = RecordCodec.HEADER_BYTES
+                + RecordCodec.MIN_BODY_BYTES
+                + b("k19").length
                 + b("value-19-" + "x".repeat(19 % 7)).length;
         long lastStart = fullSize - lastSize;
         for (long cut = lastStart; cut < fullSize; cut++) {
@@ -63,7 +64,7 @@ class RecoveryTest {
                 ch.truncate(cut);
             }
             try (TestStores.Warnings warnings = new TestStores.Warnings(SegmentedLog.class);
-                 Store store = Store.open(config(copy, FsyncPolicy.NO))) {
+                    Store store = Store.open(config(copy, FsyncPolicy.NO))) {
                 assertThat(store.lastOffset()).as("cut at %d", cut).isEqualTo(19);
                 assertThat(contents(store)).as("cut at %d", cut).isEqualTo(history.get(19));
                 if (cut == lastStart) {
@@ -73,10 +74,16 @@ class RecoveryTest {
                     assertThat(warnings.lines().get(0)).contains((cut - lastStart) + " bytes dropped");
                 }
                 // The store goes on from the cut: the next record takes offset 20.
-                assertThat(store.apply(Mutation.of(Op.PUT, b("after"), b("cut"))).offset()).isEqualTo(20);
+                assertThat(store.apply(Mutation.of(Op.PUT, b("after"), b("cut")))
+                                .offset())
+                        .isEqualTo(20);
             }
-            assertThat(Files.size(seg)).isEqualTo(lastStart + RecordCodec.HEADER_BYTES + RecordCodec.MIN_BODY_BYTES
-                    + "after".length() + "cut".length());
+            assertThat(Files.size(seg))
+                    .isEqualTo(lastStart
+                            + RecordCodec.HEADER_BYTES
+                            + RecordCodec.MIN_BODY_BYTES
+                            + "after".length()
+                            + "cut".length());
         }
     }
 
@@ -102,7 +109,7 @@ class RecoveryTest {
         long start = positionOf(brokenRecord);
         TestStores.flipBit(segment, start + bitPositionInRecord, 3);
         try (TestStores.Warnings warnings = new TestStores.Warnings(SegmentedLog.class);
-             Store store = Store.open(config(dir, FsyncPolicy.NO))) {
+                Store store = Store.open(config(dir, FsyncPolicy.NO))) {
             assertThat(store.lastOffset()).isEqualTo(brokenRecord - 1);
             assertThat(contents(store)).isEqualTo(history.get(brokenRecord - 1));
             assertThat(warnings.lines()).singleElement().asString().contains((size - start) + " bytes dropped");
@@ -165,7 +172,7 @@ class RecoveryTest {
         Path newest = snaps.get(1);
         TestStores.flipBit(newest, Files.size(newest) / 2, 0);
         try (TestStores.Warnings warnings = new TestStores.Warnings(StoreRecovery.class);
-             Store store = Store.open(config(dir, FsyncPolicy.NO))) {
+                Store store = Store.open(config(dir, FsyncPolicy.NO))) {
             assertThat(contents(store)).isEqualTo(new TreeMap<>(model));
             assertThat(store.lastOffset()).isEqualTo(101);
             assertThat(warnings.lines()).anyMatch(l -> l.contains("unusable"));
@@ -187,7 +194,8 @@ class RecoveryTest {
             Files.delete(snap);
         }
         assertThatThrownBy(() -> Store.open(config(dir, FsyncPolicy.NO, 16384, 0)))
-                .isInstanceOf(IOException.class).hasMessageContaining("no usable snapshot");
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("no usable snapshot");
     }
 
     @Test
@@ -230,7 +238,7 @@ class RecoveryTest {
             expectedDrop += Files.size(segments.get(i));
         }
         try (TestStores.Warnings warnings = new TestStores.Warnings(SegmentedLog.class);
-             Store store = Store.open(cfg)) {
+                Store store = Store.open(cfg)) {
             assertThat(store.lastOffset()).isEqualTo(secondBase + 2);
             assertThat(contents(store)).isEqualTo(history.get((int) secondBase + 2));
             assertThat(warnings.lines()).singleElement().asString().contains(expectedDrop + " bytes dropped");

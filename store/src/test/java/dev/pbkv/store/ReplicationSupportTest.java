@@ -1,10 +1,14 @@
 package dev.pbkv.store;
 
+import static dev.pbkv.store.TestStores.b;
+import static dev.pbkv.store.TestStores.config;
+import static dev.pbkv.store.TestStores.contents;
+import static dev.pbkv.store.TestStores.write;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.pbkv.store.snapshot.SnapshotFiles;
 import dev.pbkv.store.snapshot.SnapshotWriter;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,13 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-
-import static dev.pbkv.store.TestStores.b;
-import static dev.pbkv.store.TestStores.config;
-import static dev.pbkv.store.TestStores.contents;
-import static dev.pbkv.store.TestStores.write;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ReplicationSupportTest {
     @TempDir
@@ -38,7 +37,8 @@ class ReplicationSupportTest {
             store.raiseEpoch(5);
             store.raiseEpoch(3); // never lowers
             assertThat(store.epoch()).isEqualTo(5);
-            assertThat(store.apply(Mutation.of(Op.PUT, b("b"), b("2"))).record().epoch()).isEqualTo(5);
+            assertThat(store.apply(Mutation.of(Op.PUT, b("b"), b("2"))).record().epoch())
+                    .isEqualTo(5);
             assertThat(store.epochAt(0)).isZero();
             assertThat(store.epochAt(1)).isZero();
             assertThat(store.epochAt(2)).isEqualTo(5);
@@ -79,7 +79,7 @@ class ReplicationSupportTest {
     @Test
     void backupAppliesReplicatedRecordsInOrderAndIgnoresResends() throws Exception {
         try (Store primary = Store.open(config(tmp.resolve("p"), FsyncPolicy.NO));
-             Store backup = Store.open(config(tmp.resolve("b"), FsyncPolicy.NO))) {
+                Store backup = Store.open(config(tmp.resolve("b"), FsyncPolicy.NO))) {
             List<LogRecord> shipped = new ArrayList<>();
             primary.setAppendListener(shipped::add);
             Map<String, String> model = new HashMap<>();
@@ -90,8 +90,10 @@ class ReplicationSupportTest {
                 backup.applyReplicated(rec);
             }
             backup.applyReplicated(shipped.get(3)); // a resend is ignored
-            assertThatThrownBy(() -> backup.applyReplicated(new LogRecord(shipped.size() + 5, 0, Effect.PUT, b("x"), b("y"), 0, 0)))
-                    .isInstanceOf(IOException.class).hasMessageContaining("gap");
+            assertThatThrownBy(() -> backup.applyReplicated(
+                            new LogRecord(shipped.size() + 5, 0, Effect.PUT, b("x"), b("y"), 0, 0)))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("gap");
             assertThat(backup.lastOffset()).isEqualTo(primary.lastOffset());
             assertThat(contents(backup)).isEqualTo(contents(primary));
         }
@@ -125,7 +127,8 @@ class ReplicationSupportTest {
             assertThat(store.readLog(cut - 1, 10)).extracting(LogRecord::offset).containsExactly(cut);
             assertThat(store.truncateAfter(cut)).isZero();
             assertThat(TestStores.snapshotFiles(dir)).hasSize(1);
-            assertThat(store.apply(Mutation.of(Op.PUT, b("after"), b("cut"))).offset()).isEqualTo(cut + 1);
+            assertThat(store.apply(Mutation.of(Op.PUT, b("after"), b("cut"))).offset())
+                    .isEqualTo(cut + 1);
             atCut.put("after", "cut");
         }
         try (Store store = Store.open(config(dir, FsyncPolicy.ALWAYS))) {
@@ -159,7 +162,7 @@ class ReplicationSupportTest {
         Path a = tmp.resolve("a");
         Path bDir = tmp.resolve("b");
         try (Store source = Store.open(config(a, FsyncPolicy.ALWAYS));
-             Store target = Store.open(config(bDir, FsyncPolicy.ALWAYS))) {
+                Store target = Store.open(config(bDir, FsyncPolicy.ALWAYS))) {
             Map<String, String> model = new HashMap<>();
             for (int i = 0; i < 500; i++) {
                 write(source, model, "key" + (i % 150), i % 7 == 0 ? null : "value" + i);
@@ -192,7 +195,7 @@ class ReplicationSupportTest {
             assertThat(target.lastOffset()).isEqualTo(source.lastOffset());
         }
         try (Store target = Store.open(config(bDir, FsyncPolicy.ALWAYS));
-             Store source = Store.open(config(a, FsyncPolicy.ALWAYS))) {
+                Store source = Store.open(config(a, FsyncPolicy.ALWAYS))) {
             assertThat(contents(target)).isEqualTo(contents(source));
             assertThat(target.lastOffset()).isEqualTo(source.lastOffset());
         }
@@ -229,20 +232,23 @@ class ReplicationSupportTest {
     void brokenTransferStreamChangesNothing() throws Exception {
         Path a = tmp.resolve("a");
         try (Store source = Store.open(config(a, FsyncPolicy.NO));
-             Store target = Store.open(config(tmp.resolve("b"), FsyncPolicy.NO))) {
+                Store target = Store.open(config(tmp.resolve("b"), FsyncPolicy.NO))) {
             for (int i = 0; i < 100; i++) {
                 source.apply(Mutation.of(Op.PUT, b("k" + i), b("v" + i)));
             }
             target.apply(Mutation.of(Op.PUT, b("mine"), b("kept")));
             byte[] bytes;
-            try (SnapshotHandle h = source.snapshotForTransfer(); InputStream in = h.openStream()) {
+            try (SnapshotHandle h = source.snapshotForTransfer();
+                    InputStream in = h.openStream()) {
                 bytes = in.readAllBytes();
             }
             byte[] torn = java.util.Arrays.copyOf(bytes, bytes.length / 2);
-            assertThatThrownBy(() -> target.installSnapshot(new ByteArrayInputStream(torn))).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> target.installSnapshot(new ByteArrayInputStream(torn)))
+                    .isInstanceOf(IOException.class);
             bytes[bytes.length - 30] ^= 1;
             assertThatThrownBy(() -> target.installSnapshot(new ByteArrayInputStream(bytes)))
-                    .isInstanceOf(IOException.class).hasMessageContaining("crc");
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("crc");
             assertThat(contents(target)).containsExactly(Map.entry("mine", "kept"));
             assertThat(target.lastOffset()).isEqualTo(1);
         }

@@ -1,7 +1,11 @@
 package dev.pbkv.store;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static dev.pbkv.store.TestStores.b;
+import static dev.pbkv.store.TestStores.config;
+import static dev.pbkv.store.TestStores.contents;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,13 +19,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import static dev.pbkv.store.TestStores.b;
-import static dev.pbkv.store.TestStores.config;
-import static dev.pbkv.store.TestStores.contents;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SnapshotTest {
     @TempDir
@@ -115,15 +114,18 @@ class SnapshotTest {
             assertThat(s).isEqualTo(1000);
             long base = store.logBaseOffset();
             assertThat(base).isPositive().isLessThan(1000);
-            assertThat(TestStores.segmentFiles(tmp).size()).isLessThan(segmentsBefore).isGreaterThanOrEqualTo(2);
+            assertThat(TestStores.segmentFiles(tmp).size())
+                    .isLessThan(segmentsBefore)
+                    .isGreaterThanOrEqualTo(2);
             assertThat(store.logBytes()).isGreaterThanOrEqualTo(8 << 10);
 
             assertThatThrownBy(() -> store.readLog(base - 1, 10)).isInstanceOf(TailNotRetainedException.class);
             List<LogRecord> tail = store.readLog(base, 10);
             assertThat(tail).hasSize(10);
             assertThat(tail.get(0).offset()).isEqualTo(base + 1);
-            assertThat(store.readLog(990, 100)).extracting(LogRecord::offset).containsExactly(
-                    991L, 992L, 993L, 994L, 995L, 996L, 997L, 998L, 999L, 1000L);
+            assertThat(store.readLog(990, 100))
+                    .extracting(LogRecord::offset)
+                    .containsExactly(991L, 992L, 993L, 994L, 995L, 996L, 997L, 998L, 999L, 1000L);
             assertThat(store.epochAt(base)).isZero();
             // Every starting point in the retained log, across segment boundaries and index points.
             for (long after = base; after < 1000; after++) {
@@ -150,7 +152,8 @@ class SnapshotTest {
             for (int i = 0; i < 2000; i++) {
                 store.apply(Mutation.of(Op.PUT, b("key" + (i % 50)), b("value-" + i)));
             }
-            await().atMost(20, TimeUnit.SECONDS).until(() -> !TestStores.snapshotFiles(tmp).isEmpty());
+            await().atMost(20, TimeUnit.SECONDS)
+                    .until(() -> !TestStores.snapshotFiles(tmp).isEmpty());
             await().atMost(20, TimeUnit.SECONDS).until(() -> store.logBaseOffset() > 0);
         }
     }
@@ -183,7 +186,8 @@ class SnapshotTest {
         // 8 KiB segments, a snapshot every 32 KiB of log, 64 KiB retained.
         StoreConfig cfg = config(tmp, FsyncPolicy.NO, 32 << 10, 64 << 10);
         try (Store store = Store.open(cfg)) {
-            java.util.concurrent.ConcurrentHashMap<Long, LogRecord> appended = new java.util.concurrent.ConcurrentHashMap<>();
+            java.util.concurrent.ConcurrentHashMap<Long, LogRecord> appended =
+                    new java.util.concurrent.ConcurrentHashMap<>();
             store.setAppendListener(rec -> appended.put(rec.offset(), rec));
             ExecutorService pool = Executors.newFixedThreadPool(2);
             List<Future<?>> writers = new ArrayList<>();
@@ -191,7 +195,8 @@ class SnapshotTest {
                 int id = t;
                 writers.add(pool.submit(() -> {
                     for (int i = 0; i < 4000; i++) {
-                        store.apply(Mutation.of(Op.PUT, b("w" + id + "-" + (i % 500)), b("value-" + i + "-" + "r".repeat(i % 50))));
+                        store.apply(Mutation.of(
+                                Op.PUT, b("w" + id + "-" + (i % 500)), b("value-" + i + "-" + "r".repeat(i % 50))));
                     }
                     return null;
                 }));

@@ -11,10 +11,19 @@ class StoreHasNoNetworkTest {
 
     @Test
     void storeImportsNoNetworkGrpcOrNetty() {
-        noClasses().that().resideInAPackage("dev.pbkv.store..")
-                .should().dependOnClassesThat().resideInAnyPackage(
-                        "java.net..", "io.grpc..", "io.netty..", "com.google.protobuf..",
-                        "dev.pbkv.proto..", "dev.pbkv.server..", "dev.pbkv.client..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.pbkv.store..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "java.net..",
+                        "io.grpc..",
+                        "io.netty..",
+                        "com.google.protobuf..",
+                        "dev.pbkv.proto..",
+                        "dev.pbkv.server..",
+                        "dev.pbkv.client..")
                 .check(new ClassFileImporter()
                         .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                         .importPackages("dev.pbkv.store"));

@@ -5,8 +5,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.pbkv.store.map.MapConfig;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,11 +14,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
 
 /** Store configurations, contents and a sequential model for the persistence tests. */
 final class TestStores {
-    private TestStores() {
-    }
+    private TestStores() {}
 
     static StoreConfig config(Path dir, FsyncPolicy fsync) {
         return new StoreConfig(dir, new MapConfig(8, 8L << 20), fsync, 64L << 20, 64L << 20);
@@ -60,13 +58,16 @@ final class TestStores {
 
     static List<Path> segmentFiles(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".seg")).sorted().collect(Collectors.toList());
+            return s.filter(p -> p.getFileName().toString().endsWith(".seg"))
+                    .sorted()
+                    .collect(Collectors.toList());
         }
     }
 
     static List<Path> snapshotFiles(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().matches("snapshot-\\d+\\.snap")).sorted()
+            return s.filter(p -> p.getFileName().toString().matches("snapshot-\\d+\\.snap"))
+                    .sorted()
                     .collect(Collectors.toList());
         }
     }
@@ -98,8 +99,10 @@ final class TestStores {
         }
 
         List<String> lines() {
-            return appender.list.stream().filter(e -> e.getLevel() == Level.WARN)
-                    .map(ILoggingEvent::getFormattedMessage).collect(Collectors.toList());
+            return appender.list.stream()
+                    .filter(e -> e.getLevel() == Level.WARN)
+                    .map(ILoggingEvent::getFormattedMessage)
+                    .collect(Collectors.toList());
         }
 
         @Override

@@ -18,81 +18,94 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code bin/test}: replays .test files against the nodes of a test.conf. */
-@Command(name = "bin/test", mixinStandardHelpOptions = true, version = "pbkv tester 0.1.0",
-    description = {
-        "Replays .test files (default: every file in test-cases/, in name order)",
-        "against the servers of conf/test.conf; prints one line per case, then",
-        "'N passed, N failed'. Grammar: test-cases/README.md.",
-        "Exit code: 0 all passed, 1 a case failed, 2 usage or config error."})
+@Command(
+        name = "bin/test",
+        mixinStandardHelpOptions = true,
+        version = "pbkv tester 0.1.0",
+        description = {
+            "Replays .test files (default: every file in test-cases/, in name order)",
+            "against the servers of conf/test.conf; prints one line per case, then",
+            "'N passed, N failed'. Grammar: test-cases/README.md.",
+            "Exit code: 0 all passed, 1 a case failed, 2 usage or config error."
+        })
 public final class Main implements Callable<Integer> {
 
-  @Parameters(paramLabel = "FILE", description = ".test files or directories of them")
-  List<Path> files = List.of();
+    @Parameters(paramLabel = "FILE", description = ".test files or directories of them")
+    List<Path> files = List.of();
 
-  @Option(names = "--config", paramLabel = "FILE", description = "the test config (default: <root>/conf/test.conf)")
-  Path config;
+    @Option(names = "--config", paramLabel = "FILE", description = "the test config (default: <root>/conf/test.conf)")
+    Path config;
 
-  @Option(names = "--root", paramLabel = "DIR", description = "the project directory: default config and cases,"
-      + " and where node commands run (default: the current directory)")
-  Path root = Path.of("").toAbsolutePath();
+    @Option(
+            names = "--root",
+            paramLabel = "DIR",
+            description = "the project directory: default config and cases,"
+                    + " and where node commands run (default: the current directory)")
+    Path root = Path.of("").toAbsolutePath();
 
-  @Option(names = "--driver", paramLabel = "grpc|http", description = "overrides the config's driver")
-  String driver;
+    @Option(names = "--driver", paramLabel = "grpc|http", description = "overrides the config's driver")
+    String driver;
 
-  @Option(names = "--err-msg", negatable = true, description = "print every failed step (overrides with_err_msg)")
-  Boolean errMsg;
+    @Option(names = "--err-msg", negatable = true, description = "print every failed step (overrides with_err_msg)")
+    Boolean errMsg;
 
-  @Option(names = "--logs", paramLabel = "DIR", description = "where the output of node commands is kept"
-      + " (default: a new temporary directory)")
-  Path logs;
+    @Option(
+            names = "--logs",
+            paramLabel = "DIR",
+            description = "where the output of node commands is kept" + " (default: a new temporary directory)")
+    Path logs;
 
-  @Override
-  public Integer call() throws IOException {
-    Path configFile = config != null ? config : root.resolve("conf/test.conf");
-    TestConfig cfg;
-    try {
-      cfg = TestConfig.load(configFile, root);
-    } catch (ConfigException e) {
-      System.err.println("bin/test: " + e.getMessage());
-      return 2;
+    @Override
+    public Integer call() throws IOException {
+        Path configFile = config != null ? config : root.resolve("conf/test.conf");
+        TestConfig cfg;
+        try {
+            cfg = TestConfig.load(configFile, root);
+        } catch (ConfigException e) {
+            System.err.println("bin/test: " + e.getMessage());
+            return 2;
+        }
+        if (driver != null) {
+            try {
+                cfg = cfg.withDriver(DriverKind.valueOf(driver.toUpperCase(java.util.Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                System.err.println("bin/test: --driver: expected grpc or http, found " + driver);
+                return 2;
+            }
+        }
+        if (errMsg != null) {
+            cfg = cfg.withErrMsg(errMsg);
+        }
+        List<Path> cases = CaseFiles.expand(files.isEmpty() ? List.of(root.resolve("test-cases")) : files);
+        for (Path p : cases) {
+            if (!Files.isRegularFile(p)) {
+                System.err.println("bin/test: " + p + ": no such file");
+                return 2;
+            }
+        }
+        if (cases.isEmpty()) {
+            System.err.println("bin/test: no .test files to run");
+            return 2;
+        }
+        Path logDir = logs != null ? logs : Files.createTempDirectory("pbkv-test-logs");
+        ProcessRunner runner = new ProcessRunner(cfg.workdir(), logDir);
+        TestRun run = new TestRun(
+                cfg,
+                new ShellNodeControl(runner, cfg.timeouts().command()),
+                runner,
+                System.out,
+                System.console() != null);
+        return run.run(cases).failed() == 0 ? 0 : 1;
     }
-    if (driver != null) {
-      try {
-        cfg = cfg.withDriver(DriverKind.valueOf(driver.toUpperCase(java.util.Locale.ROOT)));
-      } catch (IllegalArgumentException e) {
-        System.err.println("bin/test: --driver: expected grpc or http, found " + driver);
-        return 2;
-      }
-    }
-    if (errMsg != null) {
-      cfg = cfg.withErrMsg(errMsg);
-    }
-    List<Path> cases = CaseFiles.expand(files.isEmpty() ? List.of(root.resolve("test-cases")) : files);
-    for (Path p : cases) {
-      if (!Files.isRegularFile(p)) {
-        System.err.println("bin/test: " + p + ": no such file");
-        return 2;
-      }
-    }
-    if (cases.isEmpty()) {
-      System.err.println("bin/test: no .test files to run");
-      return 2;
-    }
-    Path logDir = logs != null ? logs : Files.createTempDirectory("pbkv-test-logs");
-    ProcessRunner runner = new ProcessRunner(cfg.workdir(), logDir);
-    TestRun run = new TestRun(cfg, new ShellNodeControl(runner, cfg.timeouts().command()), runner,
-        System.out, System.console() != null);
-    return run.run(cases).failed() == 0 ? 0 : 1;
-  }
 
-  public static void main(String[] args) {
-    CommandLine cl = new CommandLine(new Main());
-    cl.setExitCodeExceptionMapper(e -> 2);
-    cl.setExecutionExceptionHandler((e, line, parsed) -> {
-      line.getErr().println("bin/test: " + e);
-      return 2;
-    });
-    int code = cl.execute(args);
-    System.exit(code == CommandLine.ExitCode.USAGE ? 2 : code);
-  }
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExitCodeExceptionMapper(e -> 2);
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            line.getErr().println("bin/test: " + e);
+            return 2;
+        });
+        int code = cl.execute(args);
+        System.exit(code == CommandLine.ExitCode.USAGE ? 2 : code);
+    }
 }

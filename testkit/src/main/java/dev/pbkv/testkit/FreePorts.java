@@ -12,8 +12,7 @@ import java.net.ServerSocket;
  * until all are chosen.
  */
 public final class FreePorts {
-    private FreePorts() {
-    }
+    private FreePorts() {}
 
     public static int take() {
         return take(1)[0];

@@ -1,10 +1,5 @@
 package dev.pbkv.testkit;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +7,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@link NodeProcess} for shell scripts (the benchmarks under bin/lib/): start a node or a pair
@@ -25,9 +24,15 @@ import java.util.stream.Collectors;
  * java -cp ... dev.pbkv.testkit.NodeLauncher stop "$primary_dir" "$backup_dir"
  * </pre>
  */
-@Command(name = "node-launcher", mixinStandardHelpOptions = true,
-        subcommands = {NodeLauncher.FreePortsCommand.class, NodeLauncher.StartCommand.class,
-                NodeLauncher.StartPairCommand.class, NodeLauncher.StopCommand.class},
+@Command(
+        name = "node-launcher",
+        mixinStandardHelpOptions = true,
+        subcommands = {
+            NodeLauncher.FreePortsCommand.class,
+            NodeLauncher.StartCommand.class,
+            NodeLauncher.StartPairCommand.class,
+            NodeLauncher.StopCommand.class
+        },
         description = "Starts and stops pbkv nodes for scripts (see NodeProcess).")
 public final class NodeLauncher {
 
@@ -43,22 +48,31 @@ public final class NodeLauncher {
 
     /** How every node started here is launched. */
     static final class LaunchOptions {
-        @Option(names = "--server-jar", paramLabel = "JAR", description = "the runnable node (default: ${DEFAULT-VALUE})")
+        @Option(
+                names = "--server-jar",
+                paramLabel = "JAR",
+                description = "the runnable node (default: ${DEFAULT-VALUE})")
         Path serverJar = Path.of("server/target/pbkv-server.jar");
 
-        @Option(names = "--jvm-opts", paramLabel = "FLAGS", description = "the node JVM's flags, space separated"
-                + " (default: none, the JVM's defaults; not the test kit's small heap)")
+        @Option(
+                names = "--jvm-opts",
+                paramLabel = "FLAGS",
+                description = "the node JVM's flags, space separated"
+                        + " (default: none, the JVM's defaults; not the test kit's small heap)")
         String jvmOpts = "";
 
         @Option(names = "--memory", paramLabel = "SIZE", description = "store.memory (default: the node's own setting)")
         String memory;
 
-        @Parameters(paramLabel = "NODE_FLAG", description = "after --: more flags of the node (--config FILE, --fsync no, ...)")
+        @Parameters(
+                paramLabel = "NODE_FLAG",
+                description = "after --: more flags of the node (--config FILE, --fsync no, ...)")
         List<String> nodeFlags = new ArrayList<>();
 
         NodeProcess.Builder apply(NodeProcess.Builder b) {
             b.classpath(serverJar.toAbsolutePath().toString()).memory(memory).args(nodeFlags.toArray(String[]::new));
-            return b.jvmArgs(Arrays.stream(jvmOpts.trim().split("\\s+")).filter(s -> !s.isEmpty())
+            return b.jvmArgs(Arrays.stream(jvmOpts.trim().split("\\s+"))
+                    .filter(s -> !s.isEmpty())
                     .toArray(String[]::new));
         }
     }
@@ -84,7 +98,9 @@ public final class NodeLauncher {
         return "'" + s.replace("'", "'\\''") + "'";
     }
 
-    @Command(name = "free-ports", mixinStandardHelpOptions = true,
+    @Command(
+            name = "free-ports",
+            mixinStandardHelpOptions = true,
             description = "Prints N distinct free loopback ports, space separated.")
     static final class FreePortsCommand implements Callable<Integer> {
         @Parameters(paramLabel = "N", defaultValue = "1")
@@ -92,17 +108,22 @@ public final class NodeLauncher {
 
         @Override
         public Integer call() {
-            System.out.println(Arrays.stream(FreePorts.take(count)).mapToObj(Integer::toString)
+            System.out.println(Arrays.stream(FreePorts.take(count))
+                    .mapToObj(Integer::toString)
                     .collect(Collectors.joining(" ")));
             return 0;
         }
     }
 
-    @Command(name = "start", mixinStandardHelpOptions = true,
-            description = {"Starts one node in the background, waits until it is ready (unless --no-wait)",
-                    "and prints shell assignments NAME_pid, NAME_dir, NAME_log, NAME_grpc, NAME_grpc_port,",
-                    "NAME_resp, NAME_http, NAME_launched_ms (epoch ms of the launch).",
-                    "Exit 1 (with the node's log tail) if it does not start."})
+    @Command(
+            name = "start",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Starts one node in the background, waits until it is ready (unless --no-wait)",
+                "and prints shell assignments NAME_pid, NAME_dir, NAME_log, NAME_grpc, NAME_grpc_port,",
+                "NAME_resp, NAME_http, NAME_launched_ms (epoch ms of the launch).",
+                "Exit 1 (with the node's log tail) if it does not start."
+            })
     static final class StartCommand implements Callable<Integer> {
         @Option(names = "--role", required = true, description = "primary or backup")
         String role;
@@ -119,8 +140,10 @@ public final class NodeLauncher {
         @Option(names = "--peer", paramLabel = "HOST:PORT")
         String peer;
 
-        @Option(names = "--readiness", description = "SERVING (health of the KV service) or UP (Admin answers);"
-                + " default: SERVING for a primary, UP for a backup")
+        @Option(
+                names = "--readiness",
+                description = "SERVING (health of the KV service) or UP (Admin answers);"
+                        + " default: SERVING for a primary, UP for a backup")
         NodeProcess.Readiness readiness;
 
         @Option(names = "--no-wait", description = "print the PID and return at once")
@@ -131,7 +154,8 @@ public final class NodeLauncher {
 
         @Override
         public Integer call() {
-            NodeProcess.Builder b = launch.apply(NodeProcess.node(role, dataDir.toAbsolutePath()).grpcPort(grpcPort));
+            NodeProcess.Builder b = launch.apply(
+                    NodeProcess.node(role, dataDir.toAbsolutePath()).grpcPort(grpcPort));
             if (peer != null) {
                 b.peer(peer);
             }
@@ -151,10 +175,14 @@ public final class NodeLauncher {
         }
     }
 
-    @Command(name = "start-pair", mixinStandardHelpOptions = true,
-            description = {"Starts a primary in DIR/primary and a backup in DIR/backup on free ports, each",
-                    "knowing the other, waits until the primary serves and the backup is up, and prints",
-                    "primary_* and backup_* assignments (as start does)."})
+    @Command(
+            name = "start-pair",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Starts a primary in DIR/primary and a backup in DIR/backup on free ports, each",
+                "knowing the other, waits until the primary serves and the backup is up, and prints",
+                "primary_* and backup_* assignments (as start does)."
+            })
     static final class StartPairCommand implements Callable<Integer> {
         @Option(names = "--dir", required = true, paramLabel = "DIR")
         Path dir;
@@ -164,7 +192,8 @@ public final class NodeLauncher {
 
         @Override
         public Integer call() {
-            NodeProcess.Pair pair = NodeProcess.pair(dir.toAbsolutePath()).each(launch::apply).start();
+            NodeProcess.Pair pair =
+                    NodeProcess.pair(dir.toAbsolutePath()).each(launch::apply).start();
             pair.primary().detach();
             pair.backup().detach();
             System.out.println(assignments("primary", pair.primary(), true));
@@ -173,9 +202,13 @@ public final class NodeLauncher {
         }
     }
 
-    @Command(name = "stop", mixinStandardHelpOptions = true,
-            description = {"Stops the node of each data directory through its pbkv.pid: SIGTERM (a graceful",
-                    "shutdown), SIGKILL after --grace seconds. A node that is not running is not an error."})
+    @Command(
+            name = "stop",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Stops the node of each data directory through its pbkv.pid: SIGTERM (a graceful",
+                "shutdown), SIGKILL after --grace seconds. A node that is not running is not an error."
+            })
     static final class StopCommand implements Callable<Integer> {
         @Option(names = "--grace", description = "seconds between SIGTERM and SIGKILL (default ${DEFAULT-VALUE})")
         long graceSeconds = 30;

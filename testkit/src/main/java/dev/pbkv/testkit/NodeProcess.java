@@ -1,5 +1,7 @@
 package dev.pbkv.testkit;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
@@ -16,7 +18,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -30,8 +31,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-
-import static org.awaitility.Awaitility.await;
 
 /**
  * The one way pbkv starts real nodes outside bin/start_server: the integration tests, the
@@ -58,19 +57,21 @@ import static org.awaitility.Awaitility.await;
 public final class NodeProcess implements AutoCloseable {
     /** How long a node may take to start or stop on a busy machine. */
     public static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
     public static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Every node process still running, for the last-resort shutdown hook. */
     private static final Set<ProcessHandle> LIVE = ConcurrentHashMap.newKeySet();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(ProcessHandle::destroyForcibly),
-                "pbkv-testkit-reaper"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(() -> LIVE.forEach(ProcessHandle::destroyForcibly), "pbkv-testkit-reaper"));
     }
 
     /** What "started" means: the primary serves (health SERVING), or the node is up (Admin health SERVING). */
     public enum Readiness {
-        SERVING(""), UP("pbkv.v1.Admin");
+        SERVING(""),
+        UP("pbkv.v1.Admin");
 
         final String healthService;
 
@@ -90,8 +91,8 @@ public final class NodeProcess implements AutoCloseable {
     private int grpcPort;
     private boolean detached;
 
-    private NodeProcess(String role, Path dataDir, List<String> args, List<String> jvmArgs, Readiness readiness,
-                        String classpath) {
+    private NodeProcess(
+            String role, Path dataDir, List<String> args, List<String> jvmArgs, Readiness readiness, String classpath) {
         this.role = role;
         this.dataDir = dataDir;
         this.args = List.copyOf(args);
@@ -125,8 +126,8 @@ public final class NodeProcess implements AutoCloseable {
         private final String role;
         private final Path dataDir;
         private final List<String> args = new ArrayList<>();
-        private final List<String> jvmArgs = new ArrayList<>(List.of("-Xmx256m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
+        private final List<String> jvmArgs =
+                new ArrayList<>(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
         private Readiness readiness = Readiness.SERVING;
         private int grpcPort;
         private String peer;
@@ -187,8 +188,17 @@ public final class NodeProcess implements AutoCloseable {
         }
 
         public NodeProcess build() {
-            List<String> all = new ArrayList<>(List.of("--role", role, "--data-dir", dataDir.toString(),
-                    "--grpc-port", Integer.toString(grpcPort), "--resp-port", "0", "--http-port", "0"));
+            List<String> all = new ArrayList<>(List.of(
+                    "--role",
+                    role,
+                    "--data-dir",
+                    dataDir.toString(),
+                    "--grpc-port",
+                    Integer.toString(grpcPort),
+                    "--resp-port",
+                    "0",
+                    "--http-port",
+                    "0"));
             if (memory != null) {
                 all.add("--memory");
                 all.add(memory);
@@ -232,8 +242,11 @@ public final class NodeProcess implements AutoCloseable {
             cmd.add(classpath);
             cmd.add("dev.pbkv.server.Main");
             cmd.addAll(args);
-            Files.writeString(logFile(), "### " + String.join(" ", args) + "\n",
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            Files.writeString(
+                    logFile(),
+                    "### " + String.join(" ", args) + "\n",
+                    java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
             process = new ProcessBuilder(cmd)
                     .directory(dataDir.toFile())
                     .redirectErrorStream(true)
@@ -262,17 +275,22 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     private NodeProcess awaitReady(Readiness readiness) {
-        await("pbkv " + role + " ready").atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(100))
+        await("pbkv " + role + " ready")
+                .atMost(START_TIMEOUT)
+                .pollInterval(Duration.ofMillis(100))
                 .until(() -> {
                     if (!isAlive()) {
                         throw new IllegalStateException(role + " exited with " + process.exitValue()
                                 + " while starting; log tail:\n" + logTail(40));
                     }
-                    return nodeInfo().map(n -> n.path("grpc").asInt(0)).filter(p -> p > 0)
+                    return nodeInfo()
+                            .map(n -> n.path("grpc").asInt(0))
+                            .filter(p -> p > 0)
                             .map(p -> {
                                 usePort(p);
                                 return isServing(readiness);
-                            }).orElse(false);
+                            })
+                            .orElse(false);
                 });
         return this;
     }
@@ -281,16 +299,21 @@ public final class NodeProcess implements AutoCloseable {
         if (port != grpcPort || channel == null) {
             closeChannel();
             grpcPort = port;
-            channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
+            channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())
+                    .build();
         }
     }
 
     /** Whether health answers SERVING for the given readiness. */
     public boolean isServing(Readiness r) {
         try {
-            return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
-                    .check(HealthCheckRequest.newBuilder().setService(r.healthService).build())
-                    .getStatus() == HealthCheckResponse.ServingStatus.SERVING;
+            return HealthGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(2, TimeUnit.SECONDS)
+                            .check(HealthCheckRequest.newBuilder()
+                                    .setService(r.healthService)
+                                    .build())
+                            .getStatus()
+                    == HealthCheckResponse.ServingStatus.SERVING;
         } catch (StatusRuntimeException e) {
             return false;
         }
@@ -345,13 +368,16 @@ public final class NodeProcess implements AutoCloseable {
 
     /** Admin.Status of the running node. */
     public StatusResponse status() {
-        return AdminGrpc.newBlockingStub(channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
+        return AdminGrpc.newBlockingStub(channel())
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
                 .status(StatusRequest.getDefaultInstance());
     }
 
     /** Waits until Admin.Status shows this role and state (a node that exits while waiting fails the wait). */
     public NodeProcess awaitState(Role r, NodeState s, Duration atMost) {
-        await(this.role + " " + r + " " + s).atMost(atMost).pollInterval(Duration.ofMillis(100))
+        await(this.role + " " + r + " " + s)
+                .atMost(atMost)
+                .pollInterval(Duration.ofMillis(100))
                 .ignoreException(StatusRuntimeException.class)
                 .until(() -> {
                     if (!isAlive()) {
@@ -366,7 +392,8 @@ public final class NodeProcess implements AutoCloseable {
     /** Admin.Dump (stale reads allowed, so a backup answers too): every entry, ordered by key bytes. */
     public TreeMap<ByteString, ByteString> dump() {
         TreeMap<ByteString, ByteString> all = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
-        AdminGrpc.newBlockingStub(channel()).withDeadlineAfter(120, TimeUnit.SECONDS)
+        AdminGrpc.newBlockingStub(channel())
+                .withDeadlineAfter(120, TimeUnit.SECONDS)
                 .dump(DumpRequest.newBuilder().setAllowStale(true).build())
                 .forEachRemaining(page -> page.getEntriesList().forEach(e -> all.put(e.getKey(), e.getValue())));
         return all;

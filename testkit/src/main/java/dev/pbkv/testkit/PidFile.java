@@ -22,8 +22,7 @@ import java.util.concurrent.TimeoutException;
 public final class PidFile {
     public static final String NAME = "pbkv.pid";
 
-    private PidFile() {
-    }
+    private PidFile() {}
 
     public static Path in(Path dataDir) {
         return dataDir.resolve(NAME);
@@ -61,8 +60,11 @@ public final class PidFile {
      * check as bin/lib/node-common.sh's is_pbkv_pid (the command line runs the server).
      */
     public static Optional<ProcessHandle> process(Path dataDir) {
-        return read(dataDir).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive)
-                .filter(p -> p.info().commandLine()
+        return read(dataDir)
+                .flatMap(ProcessHandle::of)
+                .filter(ProcessHandle::isAlive)
+                .filter(p -> p.info()
+                        .commandLine()
                         .map(c -> c.contains("pbkv-server") || c.contains("dev.pbkv.server.Main"))
                         .orElse(true));
     }

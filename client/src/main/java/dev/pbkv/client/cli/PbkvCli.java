@@ -40,386 +40,413 @@ import picocli.CommandLine.ScopeType;
  * code says how it went (0 ok, 1 the operation's "no", 2 usage, 3 unavailable, 4 other).
  */
 @Command(
-    name = "pbkv",
-    mixinStandardHelpOptions = true,
-    version = "pbkv 0.1.0",
-    description = "The pbkv command-line client. Talks gRPC to the pair named in"
-        + " conf/settings.conf, or to the nodes given with --server.",
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-        "0:success (exists: the key is present)",
-        "1:the operation's \"no\": key not found, key already exists, exists: absent,"
-            + " promotion refused, no node to act on",
-        "2:usage error (bad option or argument, unreadable settings)",
-        "3:server unavailable (no node served the call before --timeout)",
-        "4:any other error (invalid argument, memory full, internal error)"},
-    subcommandsRepeatable = false)
+        name = "pbkv",
+        mixinStandardHelpOptions = true,
+        version = "pbkv 0.1.0",
+        description = "The pbkv command-line client. Talks gRPC to the pair named in"
+                + " conf/settings.conf, or to the nodes given with --server.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success (exists: the key is present)",
+            "1:the operation's \"no\": key not found, key already exists, exists: absent,"
+                    + " promotion refused, no node to act on",
+            "2:usage error (bad option or argument, unreadable settings)",
+            "3:server unavailable (no node served the call before --timeout)",
+            "4:any other error (invalid argument, memory full, internal error)"
+        },
+        subcommandsRepeatable = false)
 public final class PbkvCli implements Callable<Integer> {
 
-  public static final int OK = 0;
-  public static final int NO = 1;
-  public static final int USAGE = 2;
-  public static final int UNAVAILABLE = 3;
-  public static final int OTHER = 4;
+    public static final int OK = 0;
+    public static final int NO = 1;
+    public static final int USAGE = 2;
+    public static final int UNAVAILABLE = 3;
+    public static final int OTHER = 4;
 
-  @Option(names = "--server", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,
-      description = "A node's gRPC address; repeat for both nodes."
-          + " Default: the pair in conf/settings.conf.")
-  List<String> servers = new ArrayList<>();
+    @Option(
+            names = "--server",
+            paramLabel = "HOST:PORT",
+            scope = ScopeType.INHERIT,
+            description = "A node's gRPC address; repeat for both nodes." + " Default: the pair in conf/settings.conf.")
+    List<String> servers = new ArrayList<>();
 
-  @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
-      description = "The settings file. Default: conf/settings.conf of the pbkv checkout"
-          + " ($PBKV_HOME), else of the current directory.")
-  Path config;
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            scope = ScopeType.INHERIT,
+            description = "The settings file. Default: conf/settings.conf of the pbkv checkout"
+                    + " ($PBKV_HOME), else of the current directory.")
+    Path config;
 
-  @Option(names = "--stale", scope = ScopeType.INHERIT,
-      description = "Let a backup answer reads from its own, possibly older, copy.")
-  boolean stale;
+    @Option(
+            names = "--stale",
+            scope = ScopeType.INHERIT,
+            description = "Let a backup answer reads from its own, possibly older, copy.")
+    boolean stale;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", scope = ScopeType.INHERIT,
-      converter = DurationConverter.class, defaultValue = "5s",
-      description = "How long to keep retrying an unavailable pair (e.g. 500ms, 5s;"
-          + " default ${DEFAULT-VALUE}).")
-  Duration timeout;
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            scope = ScopeType.INHERIT,
+            converter = DurationConverter.class,
+            defaultValue = "5s",
+            description =
+                    "How long to keep retrying an unavailable pair (e.g. 500ms, 5s;" + " default ${DEFAULT-VALUE}).")
+    Duration timeout;
 
-  private final PrintStream out;
-  private final PrintStream err;
-  private final InputStream in;
-  private final Map<String, String> env;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final InputStream in;
+    private final Map<String, String> env;
 
-  public PbkvCli(PrintStream out, PrintStream err, InputStream in, Map<String, String> env) {
-    this.out = out;
-    this.err = err;
-    this.in = in;
-    this.env = env;
-  }
-
-  public static void main(String[] args) {
-    // The CLI's output is its contract: no library logging on the console.
-    if (System.getProperty("logback.configurationFile") == null) {
-      System.setProperty("logback.configurationFile", "pbkv-cli-logback.xml");
+    public PbkvCli(PrintStream out, PrintStream err, InputStream in, Map<String, String> env) {
+        this.out = out;
+        this.err = err;
+        this.in = in;
+        this.env = env;
     }
-    java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.OFF);
-    int code = run(System.out, System.err, System.in, System.getenv(), args);
-    System.out.flush();
-    System.exit(code);
-  }
 
-  /** Runs one command line; returns its exit code. */
-  public static int run(PrintStream out, PrintStream err, InputStream in, Map<String, String> env,
-      String... args) {
-    return commandLine(new PbkvCli(out, err, in, env)).execute(args);
-  }
-
-  /** The picocli command line of this CLI, with its error handling and output streams. */
-  public static CommandLine commandLine(PbkvCli cli) {
-    CommandLine cmd = new CommandLine(cli);
-    cmd.setOut(new PrintWriter(cli.out, true, StandardCharsets.UTF_8));
-    cmd.setErr(new PrintWriter(cli.err, true, StandardCharsets.UTF_8));
-    cmd.setExecutionExceptionHandler((e, line, parsed) -> cli.fail(e));
-    cmd.setParameterExceptionHandler((e, args) -> {
-      cli.err.println("pbkv: " + e.getMessage() + " (see pbkv --help)");
-      return USAGE;
-    });
-    return cmd;
-  }
-
-  /** {@code pbkv} alone: the usage, as a usage error. */
-  @Override
-  public Integer call() {
-    err.println("pbkv: a command is needed");
-    CommandLine.usage(this, err);
-    return USAGE;
-  }
-
-  // ---- key-value commands ----
-
-  @Command(name = "get", description = "Print the value of KEY and a newline. Exit 1 when absent.")
-  int get(@Parameters(paramLabel = "KEY") String key) {
-    return withClient(kv -> {
-      Optional<byte[]> value = kv.get(bytes(key));
-      if (value.isEmpty()) {
-        return no("key '" + key + "' not found");
-      }
-      out.write(value.get(), 0, value.get().length);
-      out.println();
-      return OK;
-    });
-  }
-
-  @Command(name = "put", description = "Store KEY whether or not it exists; prints OK.")
-  int put(@Parameters(paramLabel = "KEY") String key,
-      @Parameters(paramLabel = "VALUE", arity = "0..1",
-          description = "Default: read from standard input.") String value) {
-    return withClient(kv -> written(kv.put(bytes(key), valueOf(value)), key));
-  }
-
-  @Command(name = "insert", description = "Store KEY only if absent; prints OK. Exit 1 if present.")
-  int insert(@Parameters(paramLabel = "KEY") String key,
-      @Parameters(paramLabel = "VALUE", arity = "0..1",
-          description = "Default: read from standard input.") String value) {
-    return withClient(kv -> written(kv.insert(bytes(key), valueOf(value)), key));
-  }
-
-  @Command(name = "update", description = "Replace KEY's value only if present; prints OK."
-      + " Exit 1 if absent.")
-  int update(@Parameters(paramLabel = "KEY") String key,
-      @Parameters(paramLabel = "VALUE", arity = "0..1",
-          description = "Default: read from standard input.") String value) {
-    return withClient(kv -> written(kv.update(bytes(key), valueOf(value)), key));
-  }
-
-  @Command(name = "delete", description = "Remove KEY; prints OK. Exit 1 if absent.")
-  int delete(@Parameters(paramLabel = "KEY") String key) {
-    return withClient(kv -> written(kv.delete(bytes(key)), key));
-  }
-
-  @Command(name = "exists", description = "Print true and exit 0 if KEY is present,"
-      + " else print false and exit 1.")
-  int exists(@Parameters(paramLabel = "KEY") String key) {
-    return withClient(kv -> {
-      boolean present = kv.exists(bytes(key));
-      out.println(present);
-      return present ? OK : NO;
-    });
-  }
-
-  @Command(name = "count", description = "Print the number of keys.")
-  int count() {
-    return withClient(kv -> {
-      out.println(kv.count());
-      return OK;
-    });
-  }
-
-  @Command(name = "scan", description = "Print KEY<TAB>VALUE lines in key order.")
-  int scan(@Option(names = "--prefix", paramLabel = "P", defaultValue = "",
-          description = "Only keys starting with P.") String prefix,
-      @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
-          description = "At most N entries; 0 (default) for all.") long limit) {
-    if (limit < 0) {
-      throw new CommandLine.ParameterException(new CommandLine(this),
-          "--limit must be 0 or more, got " + limit);
+    public static void main(String[] args) {
+        // The CLI's output is its contract: no library logging on the console.
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "pbkv-cli-logback.xml");
+        }
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.OFF);
+        int code = run(System.out, System.err, System.in, System.getenv(), args);
+        System.out.flush();
+        System.exit(code);
     }
-    return withClient(kv -> {
-      try (Stream<KvEntry> entries = kv.scan(bytes(prefix), limit)) {
-        entries.forEach(this::printEntry);
-      }
-      return OK;
-    });
-  }
 
-  @Command(name = "dump", description = "Print every KEY<TAB>VALUE, in no particular order.")
-  int dump() {
-    return withClient(kv -> {
-      try (Stream<KvEntry> entries = kv.dump()) {
-        entries.forEach(this::printEntry);
-      }
-      return OK;
-    });
-  }
+    /** Runs one command line; returns its exit code. */
+    public static int run(PrintStream out, PrintStream err, InputStream in, Map<String, String> env, String... args) {
+        return commandLine(new PbkvCli(out, err, in, env)).execute(args);
+    }
 
-  // ---- administration ----
+    /** The picocli command line of this CLI, with its error handling and output streams. */
+    public static CommandLine commandLine(PbkvCli cli) {
+        CommandLine cmd = new CommandLine(cli);
+        cmd.setOut(new PrintWriter(cli.out, true, StandardCharsets.UTF_8));
+        cmd.setErr(new PrintWriter(cli.err, true, StandardCharsets.UTF_8));
+        cmd.setExecutionExceptionHandler((e, line, parsed) -> cli.fail(e));
+        cmd.setParameterExceptionHandler((e, args) -> {
+            cli.err.println("pbkv: " + e.getMessage() + " (see pbkv --help)");
+            return USAGE;
+        });
+        return cmd;
+    }
 
-  @Command(name = "status", description = "Print each node's status, one 'field: value' per"
-      + " line, a blank line between nodes. Exit 3 when no node answers.")
-  int status() {
-    return withClient(kv -> {
-      int answered = 0;
-      boolean first = true;
-      for (Endpoint e : kv.endpoints()) {
-        if (!first) {
-          out.println();
-        }
-        first = false;
-        out.println("server: " + e);
-        try {
-          printStatus(kv.status(e));
-          answered++;
-        } catch (PbkvException ex) {
-          out.println("error: " + ex.getMessage());
-        }
-      }
-      if (answered == 0) {
-        err.println("pbkv: no node answered");
-        return UNAVAILABLE;
-      }
-      return OK;
-    });
-  }
+    /** {@code pbkv} alone: the usage, as a usage error. */
+    @Override
+    public Integer call() {
+        err.println("pbkv: a command is needed");
+        CommandLine.usage(this, err);
+        return USAGE;
+    }
 
-  @Command(name = "promote", description = "Make a backup whose primary is gone the primary."
-      + " Acts on the one --server given, else on the one reachable backup of the pair.")
-  int promote() {
-    return withClient(kv -> {
-      Endpoint target;
-      if (kv.endpoints().size() == 1) {
-        target = kv.endpoints().get(0);
-      } else {
-        List<Endpoint> backups = new ArrayList<>();
-        int reachable = 0;
-        for (Endpoint e : kv.endpoints()) {
-          try {
-            if (kv.status(e).getRole() == Role.BACKUP) {
-              backups.add(e);
+    // ---- key-value commands ----
+
+    @Command(name = "get", description = "Print the value of KEY and a newline. Exit 1 when absent.")
+    int get(@Parameters(paramLabel = "KEY") String key) {
+        return withClient(kv -> {
+            Optional<byte[]> value = kv.get(bytes(key));
+            if (value.isEmpty()) {
+                return no("key '" + key + "' not found");
             }
-            reachable++;
-          } catch (PbkvUnavailableException ex) {
-            // not reachable: not a candidate
-          }
-        }
-        if (reachable == 0) {
-          throw new PbkvUnavailableException("no node of " + kv.endpoints() + " answered", null);
-        }
-        if (backups.size() != 1) {
-          return no(backups.isEmpty() ? "no reachable backup to promote among " + kv.endpoints()
-              : "more than one backup " + backups + "; name one with --server");
-        }
-        target = backups.get(0);
-      }
-      PromoteResult result = kv.promote(target);
-      if (!result.promoted()) {
-        return no("promotion of " + target + " refused: " + result.refusal());
-      }
-      out.println("promoted " + target + " to primary, epoch " + result.epoch());
-      return OK;
-    });
-  }
+            out.write(value.get(), 0, value.get().length);
+            out.println();
+            return OK;
+        });
+    }
 
-  @Command(name = "shutdown", description = "Stop a node gracefully (an in-sync primary hands"
-      + " its role to the backup first). Acts on the one --server given, else on the primary.")
-  int shutdown(@Option(names = "--no-switchover",
-      description = "Exit at once without handing the primary role over.") boolean noSwitchover) {
-    return withClient(kv -> {
-      Endpoint target;
-      if (kv.endpoints().size() == 1) {
-        target = kv.endpoints().get(0);
-      } else {
-        Optional<Endpoint> primary = kv.findPrimary();
-        if (primary.isEmpty()) {
-          throw new PbkvUnavailableException(
-              "no node of " + kv.endpoints() + " says it is primary; name one with --server", null);
+    @Command(name = "put", description = "Store KEY whether or not it exists; prints OK.")
+    int put(
+            @Parameters(paramLabel = "KEY") String key,
+            @Parameters(paramLabel = "VALUE", arity = "0..1", description = "Default: read from standard input.")
+                    String value) {
+        return withClient(kv -> written(kv.put(bytes(key), valueOf(value)), key));
+    }
+
+    @Command(name = "insert", description = "Store KEY only if absent; prints OK. Exit 1 if present.")
+    int insert(
+            @Parameters(paramLabel = "KEY") String key,
+            @Parameters(paramLabel = "VALUE", arity = "0..1", description = "Default: read from standard input.")
+                    String value) {
+        return withClient(kv -> written(kv.insert(bytes(key), valueOf(value)), key));
+    }
+
+    @Command(name = "update", description = "Replace KEY's value only if present; prints OK." + " Exit 1 if absent.")
+    int update(
+            @Parameters(paramLabel = "KEY") String key,
+            @Parameters(paramLabel = "VALUE", arity = "0..1", description = "Default: read from standard input.")
+                    String value) {
+        return withClient(kv -> written(kv.update(bytes(key), valueOf(value)), key));
+    }
+
+    @Command(name = "delete", description = "Remove KEY; prints OK. Exit 1 if absent.")
+    int delete(@Parameters(paramLabel = "KEY") String key) {
+        return withClient(kv -> written(kv.delete(bytes(key)), key));
+    }
+
+    @Command(
+            name = "exists",
+            description = "Print true and exit 0 if KEY is present," + " else print false and exit 1.")
+    int exists(@Parameters(paramLabel = "KEY") String key) {
+        return withClient(kv -> {
+            boolean present = kv.exists(bytes(key));
+            out.println(present);
+            return present ? OK : NO;
+        });
+    }
+
+    @Command(name = "count", description = "Print the number of keys.")
+    int count() {
+        return withClient(kv -> {
+            out.println(kv.count());
+            return OK;
+        });
+    }
+
+    @Command(name = "scan", description = "Print KEY<TAB>VALUE lines in key order.")
+    int scan(
+            @Option(names = "--prefix", paramLabel = "P", defaultValue = "", description = "Only keys starting with P.")
+                    String prefix,
+            @Option(
+                            names = "--limit",
+                            paramLabel = "N",
+                            defaultValue = "0",
+                            description = "At most N entries; 0 (default) for all.")
+                    long limit) {
+        if (limit < 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--limit must be 0 or more, got " + limit);
         }
-        target = primary.get();
-      }
-      boolean switched = kv.shutdown(target, noSwitchover);
-      out.println("shutting down " + target + (switched ? " (primary role handed to the backup)"
-          : ""));
-      return OK;
-    });
-  }
+        return withClient(kv -> {
+            try (Stream<KvEntry> entries = kv.scan(bytes(prefix), limit)) {
+                entries.forEach(this::printEntry);
+            }
+            return OK;
+        });
+    }
 
-  // ---- plumbing ----
+    @Command(name = "dump", description = "Print every KEY<TAB>VALUE, in no particular order.")
+    int dump() {
+        return withClient(kv -> {
+            try (Stream<KvEntry> entries = kv.dump()) {
+                entries.forEach(this::printEntry);
+            }
+            return OK;
+        });
+    }
 
-  private int withClient(Function<PbkvClient, Integer> body) {
-    PbkvClientBuilder builder = PbkvClient.builder()
-        .retryDeadline(timeout)
-        .callTimeout(timeout.compareTo(Duration.ofSeconds(2)) < 0 ? timeout : Duration.ofSeconds(2))
-        .allowStale(stale);
-    if (servers.isEmpty()) {
-      builder.settings(settingsFile());
-    } else {
-      for (String s : servers) {
+    // ---- administration ----
+
+    @Command(
+            name = "status",
+            description = "Print each node's status, one 'field: value' per"
+                    + " line, a blank line between nodes. Exit 3 when no node answers.")
+    int status() {
+        return withClient(kv -> {
+            int answered = 0;
+            boolean first = true;
+            for (Endpoint e : kv.endpoints()) {
+                if (!first) {
+                    out.println();
+                }
+                first = false;
+                out.println("server: " + e);
+                try {
+                    printStatus(kv.status(e));
+                    answered++;
+                } catch (PbkvException ex) {
+                    out.println("error: " + ex.getMessage());
+                }
+            }
+            if (answered == 0) {
+                err.println("pbkv: no node answered");
+                return UNAVAILABLE;
+            }
+            return OK;
+        });
+    }
+
+    @Command(
+            name = "promote",
+            description = "Make a backup whose primary is gone the primary."
+                    + " Acts on the one --server given, else on the one reachable backup of the pair.")
+    int promote() {
+        return withClient(kv -> {
+            Endpoint target;
+            if (kv.endpoints().size() == 1) {
+                target = kv.endpoints().get(0);
+            } else {
+                List<Endpoint> backups = new ArrayList<>();
+                int reachable = 0;
+                for (Endpoint e : kv.endpoints()) {
+                    try {
+                        if (kv.status(e).getRole() == Role.BACKUP) {
+                            backups.add(e);
+                        }
+                        reachable++;
+                    } catch (PbkvUnavailableException ex) {
+                        // not reachable: not a candidate
+                    }
+                }
+                if (reachable == 0) {
+                    throw new PbkvUnavailableException("no node of " + kv.endpoints() + " answered", null);
+                }
+                if (backups.size() != 1) {
+                    return no(
+                            backups.isEmpty()
+                                    ? "no reachable backup to promote among " + kv.endpoints()
+                                    : "more than one backup " + backups + "; name one with --server");
+                }
+                target = backups.get(0);
+            }
+            PromoteResult result = kv.promote(target);
+            if (!result.promoted()) {
+                return no("promotion of " + target + " refused: " + result.refusal());
+            }
+            out.println("promoted " + target + " to primary, epoch " + result.epoch());
+            return OK;
+        });
+    }
+
+    @Command(
+            name = "shutdown",
+            description = "Stop a node gracefully (an in-sync primary hands"
+                    + " its role to the backup first). Acts on the one --server given, else on the primary.")
+    int shutdown(
+            @Option(names = "--no-switchover", description = "Exit at once without handing the primary role over.")
+                    boolean noSwitchover) {
+        return withClient(kv -> {
+            Endpoint target;
+            if (kv.endpoints().size() == 1) {
+                target = kv.endpoints().get(0);
+            } else {
+                Optional<Endpoint> primary = kv.findPrimary();
+                if (primary.isEmpty()) {
+                    throw new PbkvUnavailableException(
+                            "no node of " + kv.endpoints() + " says it is primary; name one with --server", null);
+                }
+                target = primary.get();
+            }
+            boolean switched = kv.shutdown(target, noSwitchover);
+            out.println("shutting down " + target + (switched ? " (primary role handed to the backup)" : ""));
+            return OK;
+        });
+    }
+
+    // ---- plumbing ----
+
+    private int withClient(Function<PbkvClient, Integer> body) {
+        PbkvClientBuilder builder = PbkvClient.builder()
+                .retryDeadline(timeout)
+                .callTimeout(timeout.compareTo(Duration.ofSeconds(2)) < 0 ? timeout : Duration.ofSeconds(2))
+                .allowStale(stale);
+        if (servers.isEmpty()) {
+            builder.settings(settingsFile());
+        } else {
+            for (String s : servers) {
+                try {
+                    builder.endpoint(Endpoint.parse(s));
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(new CommandLine(this), "--server: " + e.getMessage());
+                }
+            }
+        }
+        try (PbkvClient kv = builder.build()) {
+            return body.apply(kv);
+        } finally {
+            out.flush();
+        }
+    }
+
+    private Path settingsFile() {
+        if (config != null) {
+            return config;
+        }
+        String home = env.get("PBKV_HOME");
+        Path file = home != null && !home.isBlank()
+                ? Path.of(home, "conf", "settings.conf")
+                : Path.of("conf", "settings.conf");
+        if (!Files.isRegularFile(file)) {
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this),
+                    "no settings file at " + file.toAbsolutePath() + "; give --server or --config");
+        }
+        return file;
+    }
+
+    private int written(WriteResult result, String key) {
+        switch (result.status()) {
+            case OK:
+                out.println("OK");
+                return OK;
+            case NOT_FOUND:
+                return no("key '" + key + "' not found");
+            case ALREADY_EXISTS:
+                return no("key '" + key + "' already exists");
+            default:
+                throw new IllegalStateException("unknown write status " + result.status());
+        }
+    }
+
+    private int no(String message) {
+        err.println("pbkv: " + message);
+        return NO;
+    }
+
+    private byte[] valueOf(String value) {
+        if (value != null) {
+            return bytes(value);
+        }
         try {
-          builder.endpoint(Endpoint.parse(s));
-        } catch (IllegalArgumentException e) {
-          throw new CommandLine.ParameterException(new CommandLine(this),
-              "--server: " + e.getMessage());
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the value from standard input", e);
         }
-      }
     }
-    try (PbkvClient kv = builder.build()) {
-      return body.apply(kv);
-    } finally {
-      out.flush();
-    }
-  }
 
-  private Path settingsFile() {
-    if (config != null) {
-      return config;
+    private void printEntry(KvEntry e) {
+        out.write(e.key(), 0, e.key().length);
+        out.write('\t');
+        out.write(e.value(), 0, e.value().length);
+        out.println();
     }
-    String home = env.get("PBKV_HOME");
-    Path file = home != null && !home.isBlank()
-        ? Path.of(home, "conf", "settings.conf") : Path.of("conf", "settings.conf");
-    if (!Files.isRegularFile(file)) {
-      throw new CommandLine.ParameterException(new CommandLine(this),
-          "no settings file at " + file.toAbsolutePath() + "; give --server or --config");
-    }
-    return file;
-  }
 
-  private int written(WriteResult result, String key) {
-    switch (result.status()) {
-      case OK:
-        out.println("OK");
-        return OK;
-      case NOT_FOUND:
-        return no("key '" + key + "' not found");
-      case ALREADY_EXISTS:
-        return no("key '" + key + "' already exists");
-      default:
-        throw new IllegalStateException("unknown write status " + result.status());
+    private void printStatus(StatusResponse status) {
+        for (FieldDescriptor field : StatusResponse.getDescriptor().getFields()) {
+            Object value = status.getField(field);
+            if (value instanceof com.google.protobuf.Descriptors.EnumValueDescriptor enumValue) {
+                value = enumValue.getName();
+            }
+            out.println(field.getName() + ": " + value);
+        }
     }
-  }
 
-  private int no(String message) {
-    err.println("pbkv: " + message);
-    return NO;
-  }
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
 
-  private byte[] valueOf(String value) {
-    if (value != null) {
-      return bytes(value);
+    /** Turns a failure into one line on stderr and its exit code. */
+    private int fail(Exception e) {
+        if (e instanceof CommandLine.ParameterException pe) {
+            err.println("pbkv: " + pe.getMessage());
+            return USAGE;
+        }
+        if (e instanceof PbkvUnavailableException) {
+            err.println("pbkv: unavailable: " + e.getMessage());
+            return UNAVAILABLE;
+        }
+        if (e instanceof PbkvException) {
+            err.println("pbkv: " + e.getMessage());
+            return OTHER;
+        }
+        if (e instanceof IllegalArgumentException || e instanceof UncheckedIOException) {
+            // settings that cannot be read or parsed
+            err.println("pbkv: " + e.getMessage());
+            return USAGE;
+        }
+        err.println("pbkv: " + e);
+        return OTHER;
     }
-    try {
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the value from standard input", e);
-    }
-  }
-
-  private void printEntry(KvEntry e) {
-    out.write(e.key(), 0, e.key().length);
-    out.write('\t');
-    out.write(e.value(), 0, e.value().length);
-    out.println();
-  }
-
-  private void printStatus(StatusResponse status) {
-    for (FieldDescriptor field : StatusResponse.getDescriptor().getFields()) {
-      Object value = status.getField(field);
-      if (value instanceof com.google.protobuf.Descriptors.EnumValueDescriptor enumValue) {
-        value = enumValue.getName();
-      }
-      out.println(field.getName() + ": " + value);
-    }
-  }
-
-  private static byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** Turns a failure into one line on stderr and its exit code. */
-  private int fail(Exception e) {
-    if (e instanceof CommandLine.ParameterException pe) {
-      err.println("pbkv: " + pe.getMessage());
-      return USAGE;
-    }
-    if (e instanceof PbkvUnavailableException) {
-      err.println("pbkv: unavailable: " + e.getMessage());
-      return UNAVAILABLE;
-    }
-    if (e instanceof PbkvException) {
-      err.println("pbkv: " + e.getMessage());
-      return OTHER;
-    }
-    if (e instanceof IllegalArgumentException || e instanceof UncheckedIOException) {
-      // settings that cannot be read or parsed
-      err.println("pbkv: " + e.getMessage());
-      return USAGE;
-    }
-    err.println("pbkv: " + e);
-    return OTHER;
-  }
 }

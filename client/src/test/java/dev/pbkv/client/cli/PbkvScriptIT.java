@@ -21,49 +21,55 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PbkvScriptIT {
 
-  private static final Path REPO = Path.of("").toAbsolutePath().getParent();
+    private static final Path REPO = Path.of("").toAbsolutePath().getParent();
 
-  @TempDir Path elsewhere;
-  private FakeNode node;
+    @TempDir
+    Path elsewhere;
 
-  record Result(int code, String out, String err) {}
+    private FakeNode node;
 
-  @BeforeEach
-  void start() throws IOException {
-    node = new FakeNode("primary", true);
-  }
+    record Result(int code, String out, String err) {}
 
-  @AfterEach
-  void stop() {
-    node.close();
-  }
-
-  private Result pbkv(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(REPO.resolve("bin/pbkv").toString());
-    command.addAll(List.of(args));
-    Path out = elsewhere.resolve("out.txt");
-    Path err = elsewhere.resolve("err.txt");
-    Process p = new ProcessBuilder(command).directory(elsewhere.toFile())
-        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    try {
-      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("bin/pbkv finished").isTrue();
-    } finally {
-      p.destroyForcibly();
+    @BeforeEach
+    void start() throws IOException {
+        node = new FakeNode("primary", true);
     }
-    return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-        Files.readString(err, StandardCharsets.UTF_8));
-  }
 
-  @Test
-  void theScriptWorksFromAnyDirectory() throws Exception {
-    String server = "--server=" + node.address();
-    assertThat(pbkv(server, "put", "greeting", "hello there")).isEqualTo(new Result(0, "OK\n", ""));
-    assertThat(pbkv(server, "get", "greeting")).isEqualTo(new Result(0, "hello there\n", ""));
-    assertThat(pbkv(server, "get", "absent"))
-        .isEqualTo(new Result(1, "", "pbkv: key 'absent' not found\n"));
-    Result help = pbkv("--help");
-    assertThat(help.code()).isZero();
-    assertThat(help.out()).contains("Exit codes:");
-  }
+    @AfterEach
+    void stop() {
+        node.close();
+    }
+
+    private Result pbkv(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(REPO.resolve("bin/pbkv").toString());
+        command.addAll(List.of(args));
+        Path out = elsewhere.resolve("out.txt");
+        Path err = elsewhere.resolve("err.txt");
+        Process p = new ProcessBuilder(command)
+                .directory(elsewhere.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
+        try {
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("bin/pbkv finished").isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        return new Result(
+                p.exitValue(),
+                Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theScriptWorksFromAnyDirectory() throws Exception {
+        String server = "--server=" + node.address();
+        assertThat(pbkv(server, "put", "greeting", "hello there")).isEqualTo(new Result(0, "OK\n", ""));
+        assertThat(pbkv(server, "get", "greeting")).isEqualTo(new Result(0, "hello there\n", ""));
+        assertThat(pbkv(server, "get", "absent")).isEqualTo(new Result(1, "", "pbkv: key 'absent' not found\n"));
+        Result help = pbkv("--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("Exit codes:");
+    }
 }

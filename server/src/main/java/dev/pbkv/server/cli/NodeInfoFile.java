@@ -3,7 +3,6 @@ package dev.pbkv.server.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -54,7 +53,9 @@ public record NodeInfoFile(long pid, String role, String host, Integer grpc, Int
     public static Optional<NodeInfoFile> read(Path dataDir) {
         try {
             JsonNode n = JSON.readTree(Files.readString(in(dataDir)));
-            return Optional.of(new NodeInfoFile(n.path("pid").asLong(), n.path("role").asText(),
+            return Optional.of(new NodeInfoFile(
+                    n.path("pid").asLong(),
+                    n.path("role").asText(),
                     n.path("host").asText("127.0.0.1"),
                     n.has("grpc") ? n.get("grpc").asInt() : null,
                     n.has("resp") ? n.get("resp").asInt() : null,

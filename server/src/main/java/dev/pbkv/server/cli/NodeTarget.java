@@ -1,16 +1,14 @@
 package dev.pbkv.server.cli;
 
-import dev.pbkv.server.cli.NodeInfoFile;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.function.ToIntFunction;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntFunction;
+import picocli.CommandLine.Option;
 
 /** Which running node a helper command talks to: --port, or the port in a data directory's node.json. */
 final class NodeTarget {
@@ -68,7 +66,8 @@ final class NodeTarget {
     }
 
     static ManagedChannel channel(String host, int port) {
-        return Grpc.newChannelBuilderForAddress(host, port, InsecureChannelCredentials.create()).build();
+        return Grpc.newChannelBuilderForAddress(host, port, InsecureChannelCredentials.create())
+                .build();
     }
 
     static void close(ManagedChannel channel) {

@@ -8,31 +8,39 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** Asks a node's gRPC health service, optionally waiting until it answers SERVING. Used by bin/start_server. */
-@Command(name = "probe", mixinStandardHelpOptions = true,
+@Command(
+        name = "probe",
+        mixinStandardHelpOptions = true,
         description = {"Checks a node's gRPC health. Exit 0: SERVING; 1: not (yet) serving; 3: --pid exited."})
 public final class ProbeCommand implements Callable<Integer> {
     @Mixin
     NodeTarget target;
 
-    @Option(names = "--service", defaultValue = "",
-            description = "Health service name: \"\" (default) is SERVING on a serving primary; pbkv.v1.Admin on any node that is up.")
+    @Option(
+            names = "--service",
+            defaultValue = "",
+            description =
+                    "Health service name: \"\" (default) is SERVING on a serving primary; pbkv.v1.Admin on any node that is up.")
     String service;
 
-    @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "0",
+    @Option(
+            names = "--wait",
+            paramLabel = "SECONDS",
+            defaultValue = "0",
             description = "Keep trying this long (default: ${DEFAULT-VALUE}, one try).")
     double waitSeconds;
 
-    @Option(names = "--settled",
+    @Option(
+            names = "--settled",
             description = "Also wait until the node has left COLD_START (found its peer or went on alone), "
                     + "whatever role it ends up in.")
     boolean settled;
@@ -68,12 +76,15 @@ public final class ProbeCommand implements Callable<Integer> {
     private String check(int port) {
         ManagedChannel channel = NodeTarget.channel(target.host(), port);
         try {
-            HealthCheckResponse r = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
+            HealthCheckResponse r = HealthGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(2, TimeUnit.SECONDS)
                     .check(HealthCheckRequest.newBuilder().setService(service).build());
             if (settled && r.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
                 // A restarted primary may find that its peer took over and join as backup: that is settled too.
-                NodeState state = AdminGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
-                        .status(StatusRequest.getDefaultInstance()).getState();
+                NodeState state = AdminGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(2, TimeUnit.SECONDS)
+                        .status(StatusRequest.getDefaultInstance())
+                        .getState();
                 return state == NodeState.COLD_START ? "COLD_START" : "SERVING";
             }
             return r.getStatus().name();

@@ -5,17 +5,14 @@ import dev.pbkv.server.config.LimitSettings;
 import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.replication.NotPrimaryException;
 import dev.pbkv.server.replication.Replicator;
-import dev.pbkv.server.role.Role;
 import dev.pbkv.server.role.NodeState;
+import dev.pbkv.server.role.Role;
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.Op;
 import dev.pbkv.store.Store;
 import dev.pbkv.store.WriteResult;
 import dev.pbkv.store.map.Lookup;
 import dev.pbkv.store.map.MemoryStats;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -31,6 +28,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The command layer: checks each request against the limits and the node's role and state,
@@ -48,6 +47,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
     static final int PAGE_MAX_ENTRIES = 1000;
     /** ...and about this many key and value bytes (one entry may overshoot it). */
     static final int PAGE_MAX_BYTES = 1 << 20;
+
     private static final Comparator<KeyValue> BY_KEY = (a, b) -> Arrays.compareUnsigned(a.key(), b.key());
     private static final byte[] EMPTY = new byte[0];
 
@@ -68,8 +68,10 @@ public final class CommandLayer implements Commands, AutoCloseable {
         this.settings = settings;
         this.limits = settings.limits();
         this.nodeShutdown = nodeShutdown;
-        this.dumpExecutor = Executors.newCachedThreadPool(
-                new ThreadFactoryBuilder().setNameFormat("pbkv-dump-%d").setDaemon(true).build());
+        this.dumpExecutor = Executors.newCachedThreadPool(new ThreadFactoryBuilder()
+                .setNameFormat("pbkv-dump-%d")
+                .setDaemon(true)
+                .build());
     }
 
     public void setDoorAddresses(DoorAddresses addresses) {
@@ -102,8 +104,9 @@ public final class CommandLayer implements Commands, AutoCloseable {
         byte[] v = value == null ? EMPTY : value;
         Reply<WriteAck> invalid = checkKey(key);
         if (invalid == null && v.length > limits.maxValueBytes()) {
-            invalid = Reply.failure(ErrorCode.INVALID_ARGUMENT, "value is " + v.length
-                    + " bytes; the limit is limits.max-value-bytes = " + limits.maxValueBytes());
+            invalid = Reply.failure(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "value is " + v.length + " bytes; the limit is limits.max-value-bytes = " + limits.maxValueBytes());
         }
         if (invalid != null) {
             return CompletableFuture.completedFuture(invalid);
@@ -121,10 +124,14 @@ public final class CommandLayer implements Commands, AutoCloseable {
             case REPLACED, DELETED -> Reply.success(new WriteAck(r.offset(), false));
             case PRESENT -> Reply.failure(ErrorCode.ALREADY_EXISTS, "key already exists");
             case ABSENT -> Reply.failure(ErrorCode.NOT_FOUND, "key not found");
-            case OUT_OF_MEMORY -> Reply.failure(ErrorCode.RESOURCE_EXHAUSTED,
-                    "the store's memory (store.memory) is full; delete keys to make room");
-            case REJECTED -> Reply.failure(ErrorCode.INVALID_ARGUMENT,
-                    "the store refused the entry (key or value too large for its arena)");
+            case OUT_OF_MEMORY ->
+                Reply.failure(
+                        ErrorCode.RESOURCE_EXHAUSTED,
+                        "the store's memory (store.memory) is full; delete keys to make room");
+            case REJECTED ->
+                Reply.failure(
+                        ErrorCode.INVALID_ARGUMENT,
+                        "the store refused the entry (key or value too large for its arena)");
         };
     }
 
@@ -138,7 +145,8 @@ public final class CommandLayer implements Commands, AutoCloseable {
         }
         return read(allowStale, () -> {
             Lookup l = store.lookup(key);
-            Reply<byte[]> reply = l.found() ? Reply.success(l.value()) : Reply.failure(ErrorCode.NOT_FOUND, "key not found");
+            Reply<byte[]> reply =
+                    l.found() ? Reply.success(l.value()) : Reply.failure(ErrorCode.NOT_FOUND, "key not found");
             return afterCommit(l.offset(), reply);
         });
     }
@@ -165,10 +173,13 @@ public final class CommandLayer implements Commands, AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<Reply<List<KeyValue>>> scan(byte[] prefix, byte[] startAfter, int limit, boolean allowStale) {
+    public CompletableFuture<Reply<List<KeyValue>>> scan(
+            byte[] prefix, byte[] startAfter, int limit, boolean allowStale) {
         if (limit < 0 || limit > limits.maxScanLimit()) {
-            return CompletableFuture.completedFuture(Reply.failure(ErrorCode.INVALID_ARGUMENT, "scan limit "
-                    + Integer.toUnsignedString(limit) + " is above limits.max-scan-limit = " + limits.maxScanLimit()));
+            return CompletableFuture.completedFuture(Reply.failure(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "scan limit " + Integer.toUnsignedString(limit) + " is above limits.max-scan-limit = "
+                            + limits.maxScanLimit()));
         }
         int max = limit == 0 ? Math.min(LimitSettings.DEFAULT_SCAN_LIMIT, limits.maxScanLimit()) : limit;
         byte[] p = prefix == null ? EMPTY : prefix;
@@ -304,8 +315,9 @@ public final class CommandLayer implements Commands, AutoCloseable {
 
     @Override
     public CompletableFuture<Reply<Boolean>> shutdown(boolean skipSwitchover) {
-        return nodeShutdown.begin(skipSwitchover).handle((switched, t) ->
-                t == null ? Reply.success(switched) : failureOf(t));
+        return nodeShutdown
+                .begin(skipSwitchover)
+                .handle((switched, t) -> t == null ? Reply.success(switched) : failureOf(t));
     }
 
     /**
@@ -334,8 +346,9 @@ public final class CommandLayer implements Commands, AutoCloseable {
             return Reply.failure(ErrorCode.INVALID_ARGUMENT, "key is empty");
         }
         if (key.length > limits.maxKeyBytes()) {
-            return Reply.failure(ErrorCode.INVALID_ARGUMENT, "key is " + key.length
-                    + " bytes; the limit is limits.max-key-bytes = " + limits.maxKeyBytes());
+            return Reply.failure(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "key is " + key.length + " bytes; the limit is limits.max-key-bytes = " + limits.maxKeyBytes());
         }
         return null;
     }
@@ -359,8 +372,10 @@ public final class CommandLayer implements Commands, AutoCloseable {
             return cannotRead(allowStale);
         }
         if (replicator.role() != Role.PRIMARY && !store.isConsistentPrefix()) {
-            return new Reply.Failure<>(ErrorCode.UNAVAILABLE, "this node's copy is not yet a consistent prefix (at offset "
-                    + store.lastOffset() + ", consistent from " + store.consistentFromOffset() + "): read from the primary",
+            return new Reply.Failure<>(
+                    ErrorCode.UNAVAILABLE,
+                    "this node's copy is not yet a consistent prefix (at offset " + store.lastOffset()
+                            + ", consistent from " + store.consistentFromOffset() + "): read from the primary",
                     replicator.primaryAddress());
         }
         return null;
@@ -377,8 +392,9 @@ public final class CommandLayer implements Commands, AutoCloseable {
     private <T> Reply<T> cannotRead(boolean allowStale) {
         String why = replicator.role() == Role.PRIMARY
                 ? "this node is in state " + replicator.state() + " and serves no reads"
-                : allowStale ? "this backup is in state " + replicator.state() + " and serves no reads"
-                : "this node is a backup; read from the primary or allow stale reads";
+                : allowStale
+                        ? "this backup is in state " + replicator.state() + " and serves no reads"
+                        : "this node is a backup; read from the primary or allow stale reads";
         return new Reply.Failure<>(ErrorCode.UNAVAILABLE, why, replicator.primaryAddress());
     }
 
@@ -386,7 +402,9 @@ public final class CommandLayer implements Commands, AutoCloseable {
     private <T> Reply<T> shuttingDown() {
         String primary = replicator.primaryAddress();
         String self = doorAddresses.grpc();
-        return new Reply.Failure<>(ErrorCode.UNAVAILABLE, "this node is shutting down",
+        return new Reply.Failure<>(
+                ErrorCode.UNAVAILABLE,
+                "this node is shutting down",
                 primary != null && !primary.equals(self) ? primary : null);
     }
 

@@ -1,5 +1,4 @@
 package dev.pbkv.server.command;
 
 /** One entry, as scans and dumps return it. */
-public record KeyValue(byte[] key, byte[] value) {
-}
+public record KeyValue(byte[] key, byte[] value) {}

@@ -23,5 +23,4 @@ public record NodeStatus(
         String respAddress,
         String httpAddress,
         String primaryAddress,
-        long uptimeMillis) {
-}
+        long uptimeMillis) {}

@@ -6,8 +6,7 @@ package dev.pbkv.server.command;
  */
 public sealed interface Reply<T> {
 
-    record Success<T>(T value) implements Reply<T> {
-    }
+    record Success<T>(T value) implements Reply<T> {}
 
     /**
      * @param code           why

@@ -12,6 +12,7 @@ final class RequestGate {
 
     /** Low bits: requests in flight; bit 62: closed. Once closed, the count only goes down. */
     private final AtomicLong state = new AtomicLong();
+
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
     /** Admits a request unless the gate is closed; an admitted request must call {@link #exit()} once. */

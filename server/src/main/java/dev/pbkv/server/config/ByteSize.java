@@ -8,8 +8,7 @@ import java.util.regex.Pattern;
 public final class ByteSize {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]?)(i?b)?");
 
-    private ByteSize() {
-    }
+    private ByteSize() {}
 
     /** The number of bytes, or throws IllegalArgumentException with a sentence saying what is accepted. */
     public static long parse(String text) {

@@ -11,8 +11,13 @@ package dev.pbkv.server.config;
  * @param respMaxArgs        most arguments in one RESP command (default 1024)
  * @param respMaxInlineBytes longest inline (telnet) RESP line (default 64 KiB)
  */
-public record LimitSettings(int maxKeyBytes, int maxValueBytes, int maxScanLimit, long respMaxBulkBytes,
-                            int respMaxArgs, int respMaxInlineBytes) {
+public record LimitSettings(
+        int maxKeyBytes,
+        int maxValueBytes,
+        int maxScanLimit,
+        long respMaxBulkBytes,
+        int respMaxArgs,
+        int respMaxInlineBytes) {
     /** The page a Scan with limit 0 returns. */
     public static final int DEFAULT_SCAN_LIMIT = 1000;
 }

@@ -10,6 +10,10 @@ package dev.pbkv.server.config;
  * @param snapshotChunkBytes      size of one snapshot chunk sent to a warming peer (default 1 MiB)
  * @param snapshotRateBytesPerSec snapshot transfer rate cap; 0 is unlimited (default 0)
  */
-public record ReplicationSettings(boolean requireBackup, long heartbeatMs, long peerTimeoutMs, int batchMaxRecords,
-                                  long snapshotChunkBytes, long snapshotRateBytesPerSec) {
-}
+public record ReplicationSettings(
+        boolean requireBackup,
+        long heartbeatMs,
+        long peerTimeoutMs,
+        int batchMaxRecords,
+        long snapshotChunkBytes,
+        long snapshotRateBytesPerSec) {}

@@ -16,9 +16,15 @@ import dev.pbkv.server.role.Role;
  * @param replication {@code replication}
  * @param effective   the merged settings tree, for the start-up log line and for doors that add keys
  */
-public record Settings(Role role, NodeSettings primary, NodeSettings backup, String peerAddress,
-                       StoreSettings store, LimitSettings limits, ReplicationSettings replication,
-                       JsonNode effective) {
+public record Settings(
+        Role role,
+        NodeSettings primary,
+        NodeSettings backup,
+        String peerAddress,
+        StoreSettings store,
+        LimitSettings limits,
+        ReplicationSettings replication,
+        JsonNode effective) {
 
     /** This node's own entry. */
     public NodeSettings self() {

@@ -7,9 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.pbkv.server.role.Role;
 import dev.pbkv.store.FsyncPolicy;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -21,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds {@link Settings}: the documented defaults (the resource defaults.json, the same shape as
@@ -72,8 +71,8 @@ public final class SettingsLoader {
         try {
             tree = JSON.readTree(Files.readString(file));
         } catch (JsonProcessingException e) {
-            throw new SettingsException(file + " is not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ")");
+            throw new SettingsException(file + " is not valid JSON: " + e.getOriginalMessage() + " (line "
+                    + e.getLocation().getLineNr() + ")");
         } catch (IOException e) {
             throw new SettingsException("cannot read settings file " + file + ": " + e);
         }
@@ -145,15 +144,16 @@ public final class SettingsLoader {
                 r.size("replication.snapshot-chunk-bytes", 1),
                 r.size("replication.snapshot-rate-bytes-per-sec", 0));
         if (primary != null && backup != null && primary.dataDir().equals(backup.dataDir())) {
-            problems.add("nodes.primary.data-dir and nodes.backup.data-dir must differ (both are "
-                    + primary.dataDir() + ")");
+            problems.add("nodes.primary.data-dir and nodes.backup.data-dir must differ (both are " + primary.dataDir()
+                    + ")");
         }
         if (replication.peerTimeoutMs() < 2 * replication.heartbeatMs()) {
             problems.add("replication.peer-timeout-ms must be at least twice replication.heartbeat-ms, was "
                     + replication.peerTimeoutMs());
         }
         if (replication.snapshotChunkBytes() < 1024 || replication.snapshotChunkBytes() > 16 << 20) {
-            problems.add("replication.snapshot-chunk-bytes must be within 1k..16m, was " + replication.snapshotChunkBytes());
+            problems.add(
+                    "replication.snapshot-chunk-bytes must be within 1k..16m, was " + replication.snapshotChunkBytes());
         }
         String peer = peerAddress;
         if (peer == null && primary != null && backup != null) {
@@ -167,7 +167,8 @@ public final class SettingsLoader {
         ObjectNode effective = merged.deepCopy();
         for (String which : List.of("primary", "backup")) {
             NodeSettings n = which.equals("primary") ? primary : backup;
-            ((ObjectNode) effective.get("nodes").get(which)).put("data-dir", n.dataDir().toString());
+            ((ObjectNode) effective.get("nodes").get(which))
+                    .put("data-dir", n.dataDir().toString());
         }
         return new Settings(role, primary, backup, peer, store, limits, replication, effective);
     }
@@ -220,7 +221,8 @@ public final class SettingsLoader {
             if (host == null || dir == null) {
                 return null;
             }
-            return new NodeSettings(host, grpc, resp, http, Path.of(dir).toAbsolutePath().normalize());
+            return new NodeSettings(
+                    host, grpc, resp, http, Path.of(dir).toAbsolutePath().normalize());
         }
 
         String text(String key) {
@@ -244,8 +246,11 @@ public final class SettingsLoader {
                 return min;
             }
             if (v < min || v > max) {
-                problems.add(key + (max == Long.MAX_VALUE || max == Integer.MAX_VALUE
-                        ? " must be >= " + min : " must be between " + min + " and " + max) + ", was " + v);
+                problems.add(key
+                        + (max == Long.MAX_VALUE || max == Integer.MAX_VALUE
+                                ? " must be >= " + min
+                                : " must be between " + min + " and " + max)
+                        + ", was " + v);
                 return min;
             }
             return v;
@@ -279,7 +284,9 @@ public final class SettingsLoader {
             if (n != null && n.isBoolean()) {
                 return n.asBoolean();
             }
-            if (n != null && n.isTextual() && (n.asText().equals("true") || n.asText().equals("false"))) {
+            if (n != null
+                    && n.isTextual()
+                    && (n.asText().equals("true") || n.asText().equals("false"))) {
                 return Boolean.parseBoolean(n.asText());
             }
             problems.add(key + " must be true or false, was " + n);

@@ -1,14 +1,13 @@
 package dev.pbkv.server.config;
 
 import dev.pbkv.server.role.Role;
-import picocli.CommandLine.ArgGroup;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Option;
 
 /**
  * The command-line flags that choose a node and override conf/settings.conf (a picocli mixin,
@@ -19,10 +18,16 @@ public final class SettingsOptions {
     public static final Path DEFAULT_CONFIG = Path.of("conf", "settings.conf");
 
     static final class RoleChoice {
-        @Option(names = {"-p", "--primary"}, description = "Run as the primary (nodes.primary).")
+        @Option(
+                names = {"-p", "--primary"},
+                description = "Run as the primary (nodes.primary).")
         boolean primary;
-        @Option(names = {"-b", "--backup"}, description = "Run as the backup (nodes.backup).")
+
+        @Option(
+                names = {"-b", "--backup"},
+                description = "Run as the backup (nodes.backup).")
         boolean backup;
+
         @Option(names = "--role", paramLabel = "primary|backup", description = "The role, spelled out.")
         String role;
     }
@@ -30,23 +35,36 @@ public final class SettingsOptions {
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     RoleChoice roleChoice;
 
-    @Option(names = "--config", paramLabel = "FILE",
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
             description = "Settings file (JSON). Default: conf/settings.conf if present, else built-in defaults.")
     Path config;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Overrides nodes.<role>.data-dir.")
     String dataDir;
 
-    @Option(names = "--grpc-port", paramLabel = "PORT", description = "Overrides nodes.<role>.grpc-port (0: a free port).")
+    @Option(
+            names = "--grpc-port",
+            paramLabel = "PORT",
+            description = "Overrides nodes.<role>.grpc-port (0: a free port).")
     Integer grpcPort;
 
-    @Option(names = "--resp-port", paramLabel = "PORT", description = "Overrides nodes.<role>.resp-port (0: a free port).")
+    @Option(
+            names = "--resp-port",
+            paramLabel = "PORT",
+            description = "Overrides nodes.<role>.resp-port (0: a free port).")
     Integer respPort;
 
-    @Option(names = "--http-port", paramLabel = "PORT", description = "Overrides nodes.<role>.http-port (0: a free port).")
+    @Option(
+            names = "--http-port",
+            paramLabel = "PORT",
+            description = "Overrides nodes.<role>.http-port (0: a free port).")
     Integer httpPort;
 
-    @Option(names = "--peer", paramLabel = "HOST:PORT",
+    @Option(
+            names = "--peer",
+            paramLabel = "HOST:PORT",
             description = "The peer's gRPC address. Default: the other node's host and grpc-port.")
     String peer;
 
@@ -56,8 +74,11 @@ public final class SettingsOptions {
     @Option(names = "--fsync", paramLabel = "always|everysec|no", description = "Overrides store.fsync.")
     String fsync;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "Overrides any setting by its dotted key, e.g. --set replication.require-backup=true. Repeatable.")
+    @Option(
+            names = "--set",
+            paramLabel = "KEY=VALUE",
+            description =
+                    "Overrides any setting by its dotted key, e.g. --set replication.require-backup=true. Repeatable.")
     Map<String, String> sets = new LinkedHashMap<>();
 
     /** The role chosen on the command line, or null. */

@@ -11,6 +11,5 @@ import dev.pbkv.store.FsyncPolicy;
  * @param snapshotLogBytes a snapshot starts once the log holds this many bytes (default 64m)
  * @param retainedLogBytes log kept after a snapshot for a lagging peer (default 64m)
  */
-public record StoreSettings(long memoryBytes, int buckets, FsyncPolicy fsync, long snapshotLogBytes,
-                            long retainedLogBytes) {
-}
+public record StoreSettings(
+        long memoryBytes, int buckets, FsyncPolicy fsync, long snapshotLogBytes, long retainedLogBytes) {}

@@ -17,7 +17,6 @@ import dev.pbkv.server.role.NodeState;
 import dev.pbkv.server.role.Role;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-
 import java.util.List;
 import java.util.concurrent.CancellationException;
 
@@ -98,41 +97,45 @@ final class AdminService extends AdminGrpc.AdminImplBase {
             }
         });
         commands.dump(request.getAllowStale(), page -> {
-            synchronized (readiness) {
-                while (!call.isReady() && !call.isCancelled()) {
-                    try {
-                        readiness.wait(100);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new CancellationException("interrupted");
+                    synchronized (readiness) {
+                        while (!call.isReady() && !call.isCancelled()) {
+                            try {
+                                readiness.wait(100);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                throw new CancellationException("interrupted");
+                            }
+                        }
                     }
-                }
-            }
-            if (call.isCancelled()) {
-                throw new CancellationException("the client cancelled the dump");
-            }
-            call.onNext(pageOf(page));
-        }).whenComplete((r, t) -> {
-            if (call.isCancelled()) {
-                return;
-            }
-            ReplyResponder.respond(t == null ? java.util.concurrent.CompletableFuture.completedFuture(r)
-                    : java.util.concurrent.CompletableFuture.failedFuture(t), new StreamObserver<Void>() {
-                        @Override
-                        public void onNext(Void value) {
-                        }
+                    if (call.isCancelled()) {
+                        throw new CancellationException("the client cancelled the dump");
+                    }
+                    call.onNext(pageOf(page));
+                })
+                .whenComplete((r, t) -> {
+                    if (call.isCancelled()) {
+                        return;
+                    }
+                    ReplyResponder.respond(
+                            t == null
+                                    ? java.util.concurrent.CompletableFuture.completedFuture(r)
+                                    : java.util.concurrent.CompletableFuture.failedFuture(t),
+                            new StreamObserver<Void>() {
+                                @Override
+                                public void onNext(Void value) {}
 
-                        @Override
-                        public void onError(Throwable e) {
-                            call.onError(e);
-                        }
+                                @Override
+                                public void onError(Throwable e) {
+                                    call.onError(e);
+                                }
 
-                        @Override
-                        public void onCompleted() {
-                            call.onCompleted();
-                        }
-                    }, v -> null);
-        });
+                                @Override
+                                public void onCompleted() {
+                                    call.onCompleted();
+                                }
+                            },
+                            v -> null);
+                });
     }
 
     private static DumpResponse pageOf(List<KeyValue> page) {
@@ -146,13 +149,18 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     /** Answers once the node has drained and stopped replication; the node then closes its doors and exits. */
     @Override
     public void shutdown(ShutdownRequest request, StreamObserver<ShutdownResponse> observer) {
-        ReplyResponder.respond(commands.shutdown(request.getSkipSwitchover()), observer,
-                switched -> ShutdownResponse.newBuilder().setSwitchedOver(switched).build());
+        ReplyResponder.respond(
+                commands.shutdown(request.getSkipSwitchover()),
+                observer,
+                switched ->
+                        ShutdownResponse.newBuilder().setSwitchedOver(switched).build());
     }
 
     @Override
     public void promote(PromoteRequest request, StreamObserver<PromoteResponse> observer) {
-        ReplyResponder.respond(commands.promote(), observer,
+        ReplyResponder.respond(
+                commands.promote(),
+                observer,
                 epoch -> PromoteResponse.newBuilder().setEpoch(epoch).build());
     }
 }

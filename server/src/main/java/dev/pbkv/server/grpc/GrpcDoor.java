@@ -3,11 +3,11 @@ package dev.pbkv.server.grpc;
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.pbkv.proto.AdminGrpc;
 import dev.pbkv.proto.KeyValueGrpc;
-import dev.pbkv.server.net.Door;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.NodeStatus;
 import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.metrics.NodeMetrics;
+import dev.pbkv.server.net.Door;
 import dev.pbkv.server.role.NodeState;
 import dev.pbkv.server.role.Role;
 import io.grpc.BindableService;
@@ -20,9 +20,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -30,6 +27,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gRPC door: KeyValue and Admin, gRPC health and server reflection, and any extra services
@@ -53,6 +52,7 @@ public final class GrpcDoor implements Door {
     private final List<BindableService> extraServices;
     /** Where KeyValue and Admin calls are counted; null: not counted. */
     private final NodeMetrics metrics;
+
     private final HealthStatusManager health = new HealthStatusManager();
     private EventLoopGroup boss;
     private EventLoopGroup workers;
@@ -86,9 +86,10 @@ public final class GrpcDoor implements Door {
         boss = new MultiThreadIoEventLoopGroup(1, named("pbkv-grpc-accept-%d"), NioIoHandler.newFactory());
         workers = new MultiThreadIoEventLoopGroup(cores, named("pbkv-grpc-io-%d"), NioIoHandler.newFactory());
         handlers = Executors.newFixedThreadPool(Math.max(4, 2 * cores), named("pbkv-grpc-%d"));
-        int maxMessage = Math.max(4 << 20, settings.limits().maxValueBytes() + settings.limits().maxKeyBytes() + (64 << 10));
-        NettyServerBuilder builder = NettyServerBuilder
-                .forAddress(new InetSocketAddress(settings.self().host(), settings.self().grpcPort()))
+        int maxMessage = Math.max(
+                4 << 20, settings.limits().maxValueBytes() + settings.limits().maxKeyBytes() + (64 << 10));
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(
+                        settings.self().host(), settings.self().grpcPort()))
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
                 .channelType(NioServerSocketChannel.class)
@@ -123,8 +124,8 @@ public final class GrpcDoor implements Door {
         try {
             NodeStatus s = commands.status();
             boolean up = s.state() != NodeState.SHUTTING_DOWN;
-            boolean serving = up && s.role() == Role.PRIMARY
-                    && (s.state() == NodeState.BOOTSTRAP || s.state() == NodeState.SYNC);
+            boolean serving =
+                    up && s.role() == Role.PRIMARY && (s.state() == NodeState.BOOTSTRAP || s.state() == NodeState.SYNC);
             ServingStatus kv = serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, kv);
             health.setStatus(KeyValueGrpc.SERVICE_NAME, kv);

@@ -9,7 +9,6 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-
 import java.util.concurrent.Executor;
 
 /**
@@ -35,7 +34,8 @@ final class HandlerPoolInterceptor implements ServerInterceptor {
     }
 
     @Override
-    public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+    public <Q, A> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
         if (runsInline(call.getMethodDescriptor())) {
             return next.startCall(call, headers);
         }
@@ -48,8 +48,7 @@ final class HandlerPoolInterceptor implements ServerInterceptor {
             try {
                 listener.delegate = next.startCall(call, headers);
             } catch (RuntimeException e) {
-                listener.delegate = new ServerCall.Listener<>() {
-                };
+                listener.delegate = new ServerCall.Listener<>() {};
                 call.close(Status.fromThrowable(e), new Metadata());
             }
         });

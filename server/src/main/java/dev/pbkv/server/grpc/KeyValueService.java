@@ -20,7 +20,6 @@ import dev.pbkv.server.command.Reply;
 import dev.pbkv.server.command.WriteAck;
 import dev.pbkv.server.command.WriteTag;
 import io.grpc.stub.StreamObserver;
-
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -37,55 +36,84 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
 
     @Override
     public void get(GetRequest request, StreamObserver<GetResponse> observer) {
-        ReplyResponder.respond(commands.get(request.getKey().toByteArray(), request.getAllowStale()), observer,
+        ReplyResponder.respond(
+                commands.get(request.getKey().toByteArray(), request.getAllowStale()),
+                observer,
                 v -> GetResponse.newBuilder().setValue(ByteString.copyFrom(v)).build());
     }
 
     @Override
     public void insert(WriteRequest request, StreamObserver<WriteResponse> observer) {
-        ReplyResponder.respond(commands.insert(request.getKey().toByteArray(), request.getValue().toByteArray(),
-                tagOf(request.hasTag(), request.getTag())), observer, KeyValueService::ack);
+        ReplyResponder.respond(
+                commands.insert(
+                        request.getKey().toByteArray(),
+                        request.getValue().toByteArray(),
+                        tagOf(request.hasTag(), request.getTag())),
+                observer,
+                KeyValueService::ack);
     }
 
     @Override
     public void update(WriteRequest request, StreamObserver<WriteResponse> observer) {
-        ReplyResponder.respond(commands.update(request.getKey().toByteArray(), request.getValue().toByteArray(),
-                tagOf(request.hasTag(), request.getTag())), observer, KeyValueService::ack);
+        ReplyResponder.respond(
+                commands.update(
+                        request.getKey().toByteArray(),
+                        request.getValue().toByteArray(),
+                        tagOf(request.hasTag(), request.getTag())),
+                observer,
+                KeyValueService::ack);
     }
 
     @Override
     public void put(WriteRequest request, StreamObserver<WriteResponse> observer) {
-        ReplyResponder.respond(commands.put(request.getKey().toByteArray(), request.getValue().toByteArray(),
-                tagOf(request.hasTag(), request.getTag())), observer, KeyValueService::ack);
+        ReplyResponder.respond(
+                commands.put(
+                        request.getKey().toByteArray(),
+                        request.getValue().toByteArray(),
+                        tagOf(request.hasTag(), request.getTag())),
+                observer,
+                KeyValueService::ack);
     }
 
     @Override
     public void delete(DeleteRequest request, StreamObserver<WriteResponse> observer) {
-        ReplyResponder.respond(commands.delete(request.getKey().toByteArray(),
-                tagOf(request.hasTag(), request.getTag())), observer, KeyValueService::ack);
+        ReplyResponder.respond(
+                commands.delete(request.getKey().toByteArray(), tagOf(request.hasTag(), request.getTag())),
+                observer,
+                KeyValueService::ack);
     }
 
     @Override
     public void exists(ExistsRequest request, StreamObserver<ExistsResponse> observer) {
-        ReplyResponder.respond(commands.exists(request.getKey().toByteArray(), request.getAllowStale()), observer,
+        ReplyResponder.respond(
+                commands.exists(request.getKey().toByteArray(), request.getAllowStale()),
+                observer,
                 v -> ExistsResponse.newBuilder().setExists(v).build());
     }
 
     @Override
     public void count(CountRequest request, StreamObserver<CountResponse> observer) {
-        ReplyResponder.respond(commands.count(request.getAllowStale()), observer,
+        ReplyResponder.respond(
+                commands.count(request.getAllowStale()),
+                observer,
                 n -> CountResponse.newBuilder().setCount(n).build());
     }
 
     @Override
     public void scan(ScanRequest request, StreamObserver<ScanResponse> observer) {
-        commands.scan(request.getPrefix().toByteArray(), request.getStartAfter().toByteArray(), request.getLimit(),
-                request.getAllowStale()).whenComplete((r, t) -> {
+        commands.scan(
+                        request.getPrefix().toByteArray(),
+                        request.getStartAfter().toByteArray(),
+                        request.getLimit(),
+                        request.getAllowStale())
+                .whenComplete((r, t) -> {
                     if (t == null && r instanceof Reply.Success<List<KeyValue>> s) {
                         sendPages(s.value(), observer);
                     } else {
-                        ReplyResponder.respond(t == null ? CompletableFuture.completedFuture(r)
-                                : CompletableFuture.failedFuture(t), observer, v -> ScanResponse.getDefaultInstance());
+                        ReplyResponder.respond(
+                                t == null ? CompletableFuture.completedFuture(r) : CompletableFuture.failedFuture(t),
+                                observer,
+                                v -> ScanResponse.getDefaultInstance());
                     }
                 });
     }
@@ -114,7 +142,10 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
     }
 
     static Entry entryOf(KeyValue kv) {
-        return Entry.newBuilder().setKey(ByteString.copyFrom(kv.key())).setValue(ByteString.copyFrom(kv.value())).build();
+        return Entry.newBuilder()
+                .setKey(ByteString.copyFrom(kv.key()))
+                .setValue(ByteString.copyFrom(kv.value()))
+                .build();
     }
 
     private static WriteTag tagOf(boolean present, dev.pbkv.proto.WriteTag tag) {
@@ -122,6 +153,9 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
     }
 
     private static WriteResponse ack(WriteAck a) {
-        return WriteResponse.newBuilder().setOffset(a.offset()).setCreated(a.created()).build();
+        return WriteResponse.newBuilder()
+                .setOffset(a.offset())
+                .setCreated(a.created())
+                .build();
     }
 }

@@ -10,7 +10,6 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-
 import java.util.Locale;
 
 /**
@@ -26,21 +25,24 @@ final class MeteringInterceptor implements ServerInterceptor {
     }
 
     @Override
-    public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+    public <Q, A> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
         String service = call.getMethodDescriptor().getServiceName();
         if (!KeyValueGrpc.SERVICE_NAME.equals(service) && !AdminGrpc.SERVICE_NAME.equals(service)) {
             return next.startCall(call, headers);
         }
         // requestMeter hands back the same instance per method (one map lookup per call).
-        RequestMeter meter = metrics.requestMeter("grpc",
-                call.getMethodDescriptor().getBareMethodName().toLowerCase(Locale.ROOT));
+        RequestMeter meter = metrics.requestMeter(
+                "grpc", call.getMethodDescriptor().getBareMethodName().toLowerCase(Locale.ROOT));
         long start = System.nanoTime();
-        return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-            @Override
-            public void close(Status status, Metadata trailers) {
-                meter.record(start, status.isOk());
-                super.close(status, trailers);
-            }
-        }, headers);
+        return next.startCall(
+                new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                    @Override
+                    public void close(Status status, Metadata trailers) {
+                        meter.record(start, status.isOk());
+                        super.close(status, trailers);
+                    }
+                },
+                headers);
     }
 }

@@ -12,8 +12,7 @@ public final class StatusMapping {
     public static final Metadata.Key<String> PRIMARY_TRAILER =
             Metadata.Key.of("pbkv-primary", Metadata.ASCII_STRING_MARSHALLER);
 
-    private StatusMapping() {
-    }
+    private StatusMapping() {}
 
     public static Status.Code codeOf(ErrorCode code) {
         return switch (code) {
@@ -30,7 +29,8 @@ public final class StatusMapping {
     public static StatusRuntimeException toException(Reply.Failure<?> failure) {
         Status status = Status.fromCode(codeOf(failure.code())).withDescription(failure.message());
         Metadata trailers = new Metadata();
-        if (failure.code() == ErrorCode.UNAVAILABLE && failure.primaryAddress() != null
+        if (failure.code() == ErrorCode.UNAVAILABLE
+                && failure.primaryAddress() != null
                 && !failure.primaryAddress().isEmpty()) {
             trailers.put(PRIMARY_TRAILER, failure.primaryAddress());
         }

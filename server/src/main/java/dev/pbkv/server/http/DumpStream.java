@@ -16,7 +16,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -73,9 +72,13 @@ final class DumpStream {
                 chunk.writeByte(',');
             }
             anyEntry = true;
-            chunk.writeByte('"').writeBytes(encoder.quoteAsUTF8(HttpAnswers.text(entry.key()))).writeByte('"');
+            chunk.writeByte('"')
+                    .writeBytes(encoder.quoteAsUTF8(HttpAnswers.text(entry.key())))
+                    .writeByte('"');
             chunk.writeByte(':');
-            chunk.writeByte('"').writeBytes(encoder.quoteAsUTF8(HttpAnswers.text(entry.value()))).writeByte('"');
+            chunk.writeByte('"')
+                    .writeBytes(encoder.quoteAsUTF8(HttpAnswers.text(entry.value())))
+                    .writeByte('"');
         }
         ctx.writeAndFlush(new DefaultHttpContent(chunk), ctx.voidPromise());
     }
@@ -100,7 +103,8 @@ final class DumpStream {
         boolean whole = error == null && reply instanceof Reply.Success;
         if (!whole && !started) {
             var response = error != null
-                    ? HttpAnswers.refusal(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "dump failed: " + error)
+                    ? HttpAnswers.refusal(
+                            ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "dump failed: " + error)
                     : HttpAnswers.failure(ctx.alloc(), (Reply.Failure<?>) reply);
             HttpRoutes.write(ctx, response, keepAlive).whenComplete((v, e) -> done.complete(false));
             return;
@@ -111,8 +115,8 @@ final class DumpStream {
             return;
         }
         startIfNeeded();
-        ChannelFuture written = ctx.writeAndFlush(new DefaultLastHttpContent(
-                ctx.alloc().buffer(1).writeByte('}')));
+        ChannelFuture written = ctx.writeAndFlush(
+                new DefaultLastHttpContent(ctx.alloc().buffer(1).writeByte('}')));
         if (!keepAlive) {
             written.addListener(ChannelFutureListener.CLOSE);
         }
@@ -127,7 +131,8 @@ final class DumpStream {
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpAnswers.JSON_TYPE);
         head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        head.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+        head.headers()
+                .set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
         ctx.write(head, ctx.voidPromise());
         ctx.write(new DefaultHttpContent(ctx.alloc().buffer(1).writeByte('{')), ctx.voidPromise());
     }

@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -27,8 +26,7 @@ final class HttpAnswers {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String JSON_TYPE = "application/json; charset=utf-8";
 
-    private HttpAnswers() {
-    }
+    private HttpAnswers() {}
 
     static HttpResponseStatus statusOf(ErrorCode code) {
         return switch (code) {
@@ -82,8 +80,8 @@ final class HttpAnswers {
     }
 
     static FullHttpResponse bytes(ByteBufAllocator alloc, HttpResponseStatus status, String contentType, byte[] body) {
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                alloc.buffer(body.length).writeBytes(body));
+        FullHttpResponse response = new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1, status, alloc.buffer(body.length).writeBytes(body));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);

@@ -1,12 +1,12 @@
 package dev.pbkv.server.http;
 
+import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.metrics.NodeMetrics;
-
 import dev.pbkv.server.net.ListeningDoor;
 import dev.pbkv.server.net.TcpListener;
-import dev.pbkv.server.command.Commands;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -14,8 +14,6 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.channel.socket.SocketChannel;
-
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -92,7 +90,9 @@ public final class HttpDoor extends ListeningDoor {
 
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            FullHttpResponse response = HttpAnswers.refusal(ctx.alloc(), HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+            FullHttpResponse response = HttpAnswers.refusal(
+                    ctx.alloc(),
+                    HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                     "request body over the limit of " + maxBodyBytes + " bytes");
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

@@ -1,16 +1,14 @@
 package dev.pbkv.server.http;
 
 import dev.pbkv.server.net.ListeningDoor;
-
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.util.ReferenceCountUtil;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP connection: serves its requests one after another, each once the previous answer is
@@ -40,15 +38,17 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         inFlight.incrementAndGet();
-        previous = previous
-                .handle((v, e) -> null)
+        previous = previous.handle((v, e) -> null)
                 .thenCompose(v -> routes.serve(ctx, request))
                 .whenComplete((v, e) -> {
                     inFlight.decrementAndGet();
                     request.release();
                     if (e != null) {
-                        LOG.warn("http request {} {} failed unexpectedly; closing the connection", request.method(),
-                                request.uri(), e);
+                        LOG.warn(
+                                "http request {} {} failed unexpectedly; closing the connection",
+                                request.method(),
+                                request.uri(),
+                                e);
                         ctx.close();
                     }
                 });

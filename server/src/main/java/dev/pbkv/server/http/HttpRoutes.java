@@ -1,14 +1,13 @@
 package dev.pbkv.server.http;
 
-import dev.pbkv.server.metrics.NodeMetrics;
-import dev.pbkv.server.metrics.RequestMeter;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.NodeStatus;
 import dev.pbkv.server.command.Reply;
 import dev.pbkv.server.command.WriteAck;
 import dev.pbkv.server.command.WriteTag;
+import dev.pbkv.server.metrics.NodeMetrics;
+import dev.pbkv.server.metrics.RequestMeter;
 import dev.pbkv.server.role.NodeState;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -24,9 +23,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,6 +31,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP endpoints: parses a request's path, method and fields, calls the command layer, and
@@ -98,10 +96,14 @@ final class HttpRoutes {
         DecoderResult decoded = request.decoderResult();
         if (decoded.isFailure()) {
             Throwable cause = decoded.cause();
-            HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
-                    : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-                    : HttpResponseStatus.BAD_REQUEST;
-            return write(ctx, HttpAnswers.refusal(ctx.alloc(), status, "malformed HTTP request: " + cause.getMessage()),
+            HttpResponseStatus status = cause instanceof TooLongHttpLineException
+                    ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                    : cause instanceof TooLongHttpHeaderException
+                            ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                            : HttpResponseStatus.BAD_REQUEST;
+            return write(
+                    ctx,
+                    HttpAnswers.refusal(ctx.alloc(), status, "malformed HTTP request: " + cause.getMessage()),
                     false);
         }
         QueryStringDecoder uri;
@@ -112,16 +114,23 @@ final class HttpRoutes {
             path = uri.path();
             query = uri.parameters();
         } catch (IllegalArgumentException e) {
-            return write(ctx, HttpAnswers.refusal(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
-                    "bad encoding in the URI: " + e.getMessage()), keepAlive);
+            return write(
+                    ctx,
+                    HttpAnswers.refusal(
+                            ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "bad encoding in the URI: " + e.getMessage()),
+                    keepAlive);
         }
         Endpoint endpoint = Endpoint.of(path);
         if (endpoint == null) {
-            return write(ctx, HttpAnswers.refusal(ctx.alloc(), HttpResponseStatus.NOT_FOUND,
-                    "no such endpoint: " + path), keepAlive);
+            return write(
+                    ctx,
+                    HttpAnswers.refusal(ctx.alloc(), HttpResponseStatus.NOT_FOUND, "no such endpoint: " + path),
+                    keepAlive);
         }
         if (!request.method().equals(endpoint.method)) {
-            FullHttpResponse refusal = HttpAnswers.refusal(ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED,
+            FullHttpResponse refusal = HttpAnswers.refusal(
+                    ctx.alloc(),
+                    HttpResponseStatus.METHOD_NOT_ALLOWED,
                     endpoint.path + " takes " + endpoint.method + ", not " + request.method());
             refusal.headers().set(HttpHeaderNames.ALLOW, endpoint.method.name());
             return write(ctx, refusal, keepAlive);
@@ -130,11 +139,13 @@ final class HttpRoutes {
         try {
             fields = fields(request, query);
         } catch (IllegalArgumentException e) {
-            return write(ctx, HttpAnswers.refusal(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, e.getMessage()),
-                    keepAlive);
+            return write(
+                    ctx, HttpAnswers.refusal(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, e.getMessage()), keepAlive);
         } catch (UnsupportedMediaTypeException e) {
-            return write(ctx, HttpAnswers.refusal(ctx.alloc(), HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
-                    e.getMessage()), keepAlive);
+            return write(
+                    ctx,
+                    HttpAnswers.refusal(ctx.alloc(), HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, e.getMessage()),
+                    keepAlive);
         }
         long start = System.nanoTime();
         RequestMeter meter = meters.get(endpoint);
@@ -153,7 +164,8 @@ final class HttpRoutes {
                         ? commands.insert(utf8(key), utf8(value), WriteTag.NONE)
                         : commands.update(utf8(key), utf8(value), WriteTag.NONE);
                 answer = write.thenApply(r -> r instanceof Reply.Failure<WriteAck> f
-                        ? HttpAnswers.failure(ctx.alloc(), f) : HttpAnswers.success(ctx.alloc()));
+                        ? HttpAnswers.failure(ctx.alloc(), f)
+                        : HttpAnswers.success(ctx.alloc()));
             }
             case DELETE -> {
                 String key = fields.get("key");
@@ -167,21 +179,30 @@ final class HttpRoutes {
                 if (key == null) {
                     return missing(ctx, "key", keepAlive, meter, start);
                 }
-                answer = commands.get(utf8(key), allowStale).thenApply(r -> r instanceof Reply.Success<byte[]> s
-                        ? HttpAnswers.success(ctx.alloc(), Map.of("value", HttpAnswers.text(s.value())))
-                        : HttpAnswers.failure(ctx.alloc(), (Reply.Failure<?>) r));
+                answer = commands.get(utf8(key), allowStale)
+                        .thenApply(r -> r instanceof Reply.Success<byte[]> s
+                                ? HttpAnswers.success(ctx.alloc(), Map.of("value", HttpAnswers.text(s.value())))
+                                : HttpAnswers.failure(ctx.alloc(), (Reply.Failure<?>) r));
             }
-            case COUNTKEY -> answer = commands.count(allowStale).thenApply(r -> r instanceof Reply.Success<Long> s
-                    ? HttpAnswers.json(ctx.alloc(), HttpResponseStatus.OK, Map.of("result", s.value()))
-                    : HttpAnswers.failure(ctx.alloc(), (Reply.Failure<?>) r));
+            case COUNTKEY ->
+                answer = commands.count(allowStale)
+                        .thenApply(r -> r instanceof Reply.Success<Long> s
+                                ? HttpAnswers.json(ctx.alloc(), HttpResponseStatus.OK, Map.of("result", s.value()))
+                                : HttpAnswers.failure(ctx.alloc(), (Reply.Failure<?>) r));
             case DUMP -> {
-                return new DumpStream(ctx, keepAlive).run(commands, allowStale)
-                        .whenComplete((ok, e) -> meter.record(start, e == null && ok)).thenApply(ok -> null);
+                return new DumpStream(ctx, keepAlive)
+                        .run(commands, allowStale)
+                        .whenComplete((ok, e) -> meter.record(start, e == null && ok))
+                        .thenApply(ok -> null);
             }
             case SHUTDOWN -> answer = shutdown(ctx);
             case HEALTH -> answer = CompletableFuture.completedFuture(health(ctx));
-            case METRICS -> answer = CompletableFuture.completedFuture(HttpAnswers.bytes(ctx.alloc(),
-                    HttpResponseStatus.OK, NodeMetrics.contentType(), metrics.scrape().getBytes(StandardCharsets.UTF_8)));
+            case METRICS ->
+                answer = CompletableFuture.completedFuture(HttpAnswers.bytes(
+                        ctx.alloc(),
+                        HttpResponseStatus.OK,
+                        NodeMetrics.contentType(),
+                        metrics.scrape().getBytes(StandardCharsets.UTF_8)));
             default -> throw new IllegalStateException("no route for " + endpoint);
         }
         return answer.thenCompose(response -> {
@@ -193,14 +214,15 @@ final class HttpRoutes {
     private CompletableFuture<FullHttpResponse> delete(ChannelHandlerContext ctx, byte[] key) {
         // The contract answers the deleted value. The command layer's delete does not return it, so
         // it is read just before; under concurrent writes to the same key it may be a newer or older one.
-        return commands.get(key, false).thenCompose(before -> commands.delete(key, WriteTag.NONE).thenApply(r -> {
-            if (r instanceof Reply.Failure<WriteAck> f) {
-                return HttpAnswers.failure(ctx.alloc(), f);
-            }
-            return before instanceof Reply.Success<byte[]> s
-                    ? HttpAnswers.success(ctx.alloc(), Map.of("value", HttpAnswers.text(s.value())))
-                    : HttpAnswers.success(ctx.alloc());
-        }));
+        return commands.get(key, false)
+                .thenCompose(before -> commands.delete(key, WriteTag.NONE).thenApply(r -> {
+                    if (r instanceof Reply.Failure<WriteAck> f) {
+                        return HttpAnswers.failure(ctx.alloc(), f);
+                    }
+                    return before instanceof Reply.Success<byte[]> s
+                            ? HttpAnswers.success(ctx.alloc(), Map.of("value", HttpAnswers.text(s.value())))
+                            : HttpAnswers.success(ctx.alloc());
+                }));
     }
 
     private CompletableFuture<FullHttpResponse> shutdown(ChannelHandlerContext ctx) {
@@ -208,25 +230,27 @@ final class HttpRoutes {
         // On a thread of its own: the node's shutdown may close this door, which must not happen on
         // (and wait for) one of the door's own event loops.
         CompletableFuture<Reply<Boolean>> shutdown = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                commands.shutdown(false).whenComplete((r, e) -> {
-                    if (e != null) {
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        commands.shutdown(false).whenComplete((r, e) -> {
+                            if (e != null) {
+                                shutdown.completeExceptionally(e);
+                            } else {
+                                shutdown.complete(r);
+                            }
+                        });
+                    } catch (RuntimeException e) {
                         shutdown.completeExceptionally(e);
-                    } else {
-                        shutdown.complete(r);
                     }
-                });
-            } catch (RuntimeException e) {
-                shutdown.completeExceptionally(e);
-            }
-        }, "pbkv-http-shutdown");
+                },
+                "pbkv-http-shutdown");
         thread.start();
         return shutdown.completeOnTimeout(null, SHUTDOWN_ANSWER_WAIT_MILLIS, TimeUnit.MILLISECONDS)
                 .handle((r, e) -> {
                     if (e != null) {
-                        return HttpAnswers.refusal(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                                "shutdown failed: " + e);
+                        return HttpAnswers.refusal(
+                                ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "shutdown failed: " + e);
                     }
                     if (r instanceof Reply.Failure<Boolean> f) {
                         return HttpAnswers.failure(ctx.alloc(), f);
@@ -262,11 +286,16 @@ final class HttpRoutes {
         return HttpAnswers.json(ctx.alloc(), up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, body);
     }
 
-    private CompletableFuture<Void> missing(ChannelHandlerContext ctx, String field, boolean keepAlive,
-                                            RequestMeter meter, long start) {
+    private CompletableFuture<Void> missing(
+            ChannelHandlerContext ctx, String field, boolean keepAlive, RequestMeter meter, long start) {
         meter.record(start, false);
-        return write(ctx, HttpAnswers.refusal(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
-                "missing field '" + field + "' (a form field or query parameter)"), keepAlive);
+        return write(
+                ctx,
+                HttpAnswers.refusal(
+                        ctx.alloc(),
+                        HttpResponseStatus.BAD_REQUEST,
+                        "missing field '" + field + "' (a form field or query parameter)"),
+                keepAlive);
     }
 
     /**
@@ -277,12 +306,15 @@ final class HttpRoutes {
             throws UnsupportedMediaTypeException {
         Map<String, String> fields = new HashMap<>();
         if (request.content().isReadable()) {
-            String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE, "").toLowerCase(Locale.ROOT);
+            String type =
+                    request.headers().get(HttpHeaderNames.CONTENT_TYPE, "").toLowerCase(Locale.ROOT);
             String body = request.content().toString(StandardCharsets.UTF_8);
-            if (type.isEmpty() || type.startsWith(HttpHeaderValues.APPLICATION_X_WWW_FORM_URLENCODED.toString())
+            if (type.isEmpty()
+                    || type.startsWith(HttpHeaderValues.APPLICATION_X_WWW_FORM_URLENCODED.toString())
                     || type.startsWith("text/plain")) {
                 try {
-                    new QueryStringDecoder(body, StandardCharsets.UTF_8, false).parameters()
+                    new QueryStringDecoder(body, StandardCharsets.UTF_8, false)
+                            .parameters()
                             .forEach((name, values) -> fields.putIfAbsent(name, values.get(0)));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("bad encoding in the form body: " + e.getMessage());
@@ -297,8 +329,12 @@ final class HttpRoutes {
                 if (node == null || !node.isObject()) {
                     throw new IllegalArgumentException("a JSON body must be an object of fields");
                 }
-                node.fields().forEachRemaining(e -> fields.putIfAbsent(e.getKey(), e.getValue().isTextual()
-                        ? e.getValue().textValue() : e.getValue().toString()));
+                node.fields()
+                        .forEachRemaining(e -> fields.putIfAbsent(
+                                e.getKey(),
+                                e.getValue().isTextual()
+                                        ? e.getValue().textValue()
+                                        : e.getValue().toString()));
             } else {
                 throw new UnsupportedMediaTypeException("unsupported body type '" + type
                         + "': send application/x-www-form-urlencoded (or application/json)");

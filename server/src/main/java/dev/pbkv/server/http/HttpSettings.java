@@ -15,6 +15,7 @@ public record HttpSettings(String host, int port, int maxBodyBytes, int maxUriBy
 
     /** A form carrying a 1 MiB value, percent-encoded (up to 3 bytes per byte), with room to spare. */
     public static final int DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
     public static final int DEFAULT_MAX_URI_BYTES = 64 * 1024;
 
     public HttpSettings {

@@ -12,13 +12,12 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A node's metrics, in one Micrometer registry that GET /metrics renders in the Prometheus text
@@ -53,27 +52,36 @@ public final class NodeMetrics implements AutoCloseable {
         offsetGauge("durable", s -> s.durableOffset());
         offsetGauge("committed", s -> s.committedOffset());
         offsetGauge("peer_acked", s -> s.peerAckedOffset());
-        statusGauge("pbkv.replication.lag", "log offsets the peer has not acknowledged (last - peer acked)",
-                null, s -> Math.max(0, s.lastOffset() - s.peerAckedOffset()));
-        statusGauge("pbkv.peer.connected", "1 when the replication stream to the peer is up", null,
+        statusGauge(
+                "pbkv.replication.lag",
+                "log offsets the peer has not acknowledged (last - peer acked)",
+                null,
+                s -> Math.max(0, s.lastOffset() - s.peerAckedOffset()));
+        statusGauge(
+                "pbkv.peer.connected",
+                "1 when the replication stream to the peer is up",
+                null,
                 s -> s.peerConnected() ? 1 : 0);
         statusGauge("pbkv.uptime", "seconds since the node started", "seconds", s -> s.uptimeMillis() / 1000.0);
         for (NodeState state : NodeState.values()) {
             Gauge.builder("pbkv.state", this, m -> m.status(s -> s.state() == state ? 1 : 0))
-                    .description("1 for the node's current replication state").tag("state", state.name())
+                    .description("1 for the node's current replication state")
+                    .tag("state", state.name())
                     .register(registry);
         }
         for (Role role : Role.values()) {
             Gauge.builder("pbkv.role", this, m -> m.status(s -> s.role() == role ? 1 : 0))
-                    .description("1 for the role the node plays now").tag("role", role.name())
+                    .description("1 for the role the node plays now")
+                    .tag("role", role.name())
                     .register(registry);
         }
     }
 
     /** The meter for one command on one door ("resp", "http", "grpc"); the same instance each time. */
     public RequestMeter requestMeter(String door, String command) {
-        return meters.computeIfAbsent(door + '/' + command, k -> new RequestMeter(
-                timer(door, command, "success"), timer(door, command, "failure")));
+        return meters.computeIfAbsent(
+                door + '/' + command,
+                k -> new RequestMeter(timer(door, command, "success"), timer(door, command, "failure")));
     }
 
     /** The Prometheus text exposition of every meter. */
@@ -100,7 +108,9 @@ public final class NodeMetrics implements AutoCloseable {
     private Timer timer(String door, String command, String outcome) {
         return Timer.builder("pbkv.requests")
                 .description("requests answered, by door, command and outcome, with their latency")
-                .tag("door", door).tag("command", command).tag("outcome", outcome)
+                .tag("door", door)
+                .tag("command", command)
+                .tag("outcome", outcome)
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofNanos(10_000))
                 .maximumExpectedValue(Duration.ofSeconds(10))
@@ -108,7 +118,8 @@ public final class NodeMetrics implements AutoCloseable {
     }
 
     private void statusGauge(String name, String description, String unit, ToDoubleFunction<NodeStatus> value) {
-        Gauge.Builder<NodeMetrics> builder = Gauge.builder(name, this, m -> m.status(value)).description(description);
+        Gauge.Builder<NodeMetrics> builder =
+                Gauge.builder(name, this, m -> m.status(value)).description(description);
         if (unit != null) {
             builder.baseUnit(unit);
         }
@@ -118,7 +129,8 @@ public final class NodeMetrics implements AutoCloseable {
     private void offsetGauge(String kind, ToDoubleFunction<NodeStatus> value) {
         Gauge.builder("pbkv.offset", this, m -> m.status(value))
                 .description("log offsets: last written, durable on disk, committed, acknowledged by the peer")
-                .tag("kind", kind).register(registry);
+                .tag("kind", kind)
+                .register(registry);
     }
 
     private double status(ToDoubleFunction<NodeStatus> value) {

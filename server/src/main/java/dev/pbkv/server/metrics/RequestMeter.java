@@ -1,7 +1,6 @@
 package dev.pbkv.server.metrics;
 
 import io.micrometer.core.instrument.Timer;
-
 import java.util.concurrent.TimeUnit;
 
 /**

@@ -2,10 +2,9 @@ package dev.pbkv.server.net;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.SocketChannel;
+import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.io.IOException;
 
 /**
  * The lifecycle every plain-Netty door shares (RESP, HTTP): start binds one {@link TcpListener},
@@ -68,8 +67,7 @@ public abstract class ListeningDoor implements Door {
     protected abstract boolean answersPending(TcpListener listener);
 
     /** Runs once at the end of close(), after the listener is gone. */
-    protected void afterClose() {
-    }
+    protected void afterClose() {}
 
     /** Connections open now; 0 when not started. */
     protected final int openConnections() {

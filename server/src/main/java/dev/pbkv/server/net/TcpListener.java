@@ -14,7 +14,6 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -32,10 +31,15 @@ public final class TcpListener {
     private final EventLoopGroup ioGroup;
     /** Open connections; Netty removes a channel from the group when it closes. */
     private final ChannelGroup connections;
+
     private final Channel serverChannel;
 
-    private TcpListener(String door, EventLoopGroup acceptGroup, EventLoopGroup ioGroup, ChannelGroup connections,
-                        Channel serverChannel) {
+    private TcpListener(
+            String door,
+            EventLoopGroup acceptGroup,
+            EventLoopGroup ioGroup,
+            ChannelGroup connections,
+            Channel serverChannel) {
         this.door = door;
         this.acceptGroup = acceptGroup;
         this.ioGroup = ioGroup;
@@ -47,12 +51,13 @@ public final class TcpListener {
      * Binds host:port (0 picks a free port) and installs a connection's pipeline with
      * initConnection; threads are named pbkv-DOOR-accept and pbkv-DOOR-io.
      */
-    public static TcpListener bind(String door, String host, int port, int ioThreads,
-                                   Consumer<SocketChannel> initConnection) throws IOException {
-        EventLoopGroup acceptGroup = new MultiThreadIoEventLoopGroup(1,
-                new DefaultThreadFactory("pbkv-" + door + "-accept"), NioIoHandler.newFactory());
-        EventLoopGroup ioGroup = new MultiThreadIoEventLoopGroup(ioThreads,
-                new DefaultThreadFactory("pbkv-" + door + "-io"), NioIoHandler.newFactory());
+    public static TcpListener bind(
+            String door, String host, int port, int ioThreads, Consumer<SocketChannel> initConnection)
+            throws IOException {
+        EventLoopGroup acceptGroup = new MultiThreadIoEventLoopGroup(
+                1, new DefaultThreadFactory("pbkv-" + door + "-accept"), NioIoHandler.newFactory());
+        EventLoopGroup ioGroup = new MultiThreadIoEventLoopGroup(
+                ioThreads, new DefaultThreadFactory("pbkv-" + door + "-io"), NioIoHandler.newFactory());
         ChannelGroup connections = new DefaultChannelGroup("pbkv-" + door, GlobalEventExecutor.INSTANCE);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptGroup, ioGroup)
@@ -69,7 +74,8 @@ public final class TcpListener {
                     }
                 });
         try {
-            Channel serverChannel = bootstrap.bind(host, port).syncUninterruptibly().channel();
+            Channel serverChannel =
+                    bootstrap.bind(host, port).syncUninterruptibly().channel();
             return new TcpListener(door, acceptGroup, ioGroup, connections, serverChannel);
         } catch (RuntimeException e) {
             acceptGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);

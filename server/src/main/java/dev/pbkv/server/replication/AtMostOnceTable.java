@@ -8,16 +8,14 @@ import dev.pbkv.store.Store;
 import dev.pbkv.store.TailNotRetainedException;
 import dev.pbkv.store.WriteOutcome;
 import dev.pbkv.store.WriteResult;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Recent write results per client id, so a write retried with the same (client id, sequence) is
@@ -82,10 +80,11 @@ final class AtMostOnceTable {
         if (rec.clientId() == 0) {
             return;
         }
-        WriteOutcome outcome = rec.effect() == Effect.DELETE ? WriteOutcome.DELETED
+        WriteOutcome outcome = rec.effect() == Effect.DELETE
+                ? WriteOutcome.DELETED
                 : existedBefore ? WriteOutcome.REPLACED : WriteOutcome.CREATED;
-        LogRecord slim = new LogRecord(rec.offset(), rec.epoch(), rec.effect(), EMPTY, EMPTY, rec.clientId(),
-                rec.sequence());
+        LogRecord slim =
+                new LogRecord(rec.offset(), rec.epoch(), rec.effect(), EMPTY, EMPTY, rec.clientId(), rec.sequence());
         ClientWindow w = window(rec.clientId());
         synchronized (w) {
             w.results.put(rec.sequence(), CompletableFuture.completedFuture(new WriteResult(outcome, slim)));
@@ -98,8 +97,10 @@ final class AtMostOnceTable {
         if (rec == null) {
             return r;
         }
-        return new WriteResult(r.outcome(), new LogRecord(rec.offset(), rec.epoch(), rec.effect(), EMPTY, EMPTY,
-                rec.clientId(), rec.sequence()), r.answerOffset());
+        return new WriteResult(
+                r.outcome(),
+                new LogRecord(rec.offset(), rec.epoch(), rec.effect(), EMPTY, EMPTY, rec.clientId(), rec.sequence()),
+                r.answerOffset());
     }
 
     /** Replays the log's tail into the table, so retries across a restart are answered too; a failure is logged. */

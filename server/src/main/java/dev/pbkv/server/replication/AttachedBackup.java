@@ -1,21 +1,19 @@
 package dev.pbkv.server.replication;
 
-import dev.pbkv.server.role.NodeState;
-
 import dev.pbkv.proto.replication.DigestReply;
 import dev.pbkv.proto.replication.PeerInfo;
 import dev.pbkv.proto.replication.PrimaryMessage;
 import dev.pbkv.proto.replication.Refusal;
 import dev.pbkv.proto.replication.Welcome;
+import dev.pbkv.server.role.NodeState;
 import dev.pbkv.store.Store;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Clock;
 import java.util.function.LongSupplier;
 import java.util.function.ObjLongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The primary's side of the pair: accepts or refuses a backup's subscription (history check,
@@ -48,11 +46,20 @@ final class AttachedBackup implements PrimarySide {
     /** The attached backup's stream, or null; written on the control thread only. */
     private volatile PrimarySession session;
     /** Test seam: runs on the sender thread after each digest cut. */
-    private volatile ObjLongConsumer<Integer> digestCutHook = (bucket, at) -> { };
+    private volatile ObjLongConsumer<Integer> digestCutHook = (bucket, at) -> {};
 
-    AttachedBackup(Store store, PairSettings settings, Clock clock, PairState node, Epochs epochs,
-                   CommitTracker commits, WriteFences fences, SnapshotSource snapshots, ControlThread control,
-                   HigherEpoch higherEpoch, LongSupplier committedOffset) {
+    AttachedBackup(
+            Store store,
+            PairSettings settings,
+            Clock clock,
+            PairState node,
+            Epochs epochs,
+            CommitTracker commits,
+            WriteFences fences,
+            SnapshotSource snapshots,
+            ControlThread control,
+            HigherEpoch higherEpoch,
+            LongSupplier committedOffset) {
         this.store = store;
         this.settings = settings;
         this.clock = clock;
@@ -81,17 +88,20 @@ final class AttachedBackup implements PrimarySide {
         control.run(() -> {
             node.peerInfo = backup;
             if (node.closed || !node.isActingPrimary() || node.switchover != null) {
-                Refusal.Builder r = Refusal.newBuilder().setReason(Refusal.Reason.NOT_PRIMARY)
+                Refusal.Builder r = Refusal.newBuilder()
+                        .setReason(Refusal.Reason.NOT_PRIMARY)
                         .setDetail(node.nodeId + " is not primary (state " + node.state + ", role " + node.role + ")");
                 s.refuse(r.build());
                 return;
             }
             if (backup.getEpoch() > store.epoch()) {
-                s.refuse(Refusal.newBuilder().setReason(Refusal.Reason.STALE_PRIMARY)
+                s.refuse(Refusal.newBuilder()
+                        .setReason(Refusal.Reason.STALE_PRIMARY)
                         .setDetail("the subscriber's epoch " + backup.getEpoch() + " is above this primary's "
-                                + store.epoch()).build());
-                higherEpoch.stepDown(backup.getEpoch(), "subscriber " + backup.getNodeId() + " has epoch "
-                        + backup.getEpoch());
+                                + store.epoch())
+                        .build());
+                higherEpoch.stepDown(
+                        backup.getEpoch(), "subscriber " + backup.getNodeId() + " has epoch " + backup.getEpoch());
                 return;
             }
             long from = backup.getLastOffset();
@@ -99,10 +109,14 @@ final class AttachedBackup implements PrimarySide {
             if (mismatch != null) {
                 String detail = mismatch == Refusal.Reason.DIVERGED
                         ? "the record at offset " + from + " (epoch " + backup.getLastRecordEpoch()
-                        + ") is not in this primary's history (last offset " + store.lastOffset() + ")"
+                                + ") is not in this primary's history (last offset " + store.lastOffset() + ")"
                         : "this primary's log no longer holds the records after offset " + from;
                 log.info("{}: refusing subscription of {}: {}", node.nodeId, backup.getNodeId(), detail);
-                s.refuse(Refusal.newBuilder().setReason(mismatch).setDetail(detail).setPrimary(node.selfInfo()).build());
+                s.refuse(Refusal.newBuilder()
+                        .setReason(mismatch)
+                        .setDetail(detail)
+                        .setPrimary(node.selfInfo())
+                        .build());
                 return;
             }
             PrimarySession old = session;
@@ -112,7 +126,13 @@ final class AttachedBackup implements PrimarySide {
             }
             session = s;
             commits.requirePeer(settings.requireBackup(), from);
-            s.accept(backup, from, Welcome.newBuilder().setPrimary(node.selfInfo()).setStartAfter(from).build());
+            s.accept(
+                    backup,
+                    from,
+                    Welcome.newBuilder()
+                            .setPrimary(node.selfInfo())
+                            .setStartAfter(from)
+                            .build());
             String cause = "backup " + backup.getNodeId() + " subscribed at offset " + from + " (primary at "
                     + store.lastOffset() + "); catching up";
             if (node.state == NodeState.SYNC) {
@@ -140,12 +160,19 @@ final class AttachedBackup implements PrimarySide {
             if (reply.getMatch()) {
                 snapshots.release();
                 commits.requirePeer(true, s.acked());
-                node.transition(NodeState.SYNC, "backup " + s.backup().getNodeId() + " holds the same contents at "
-                        + "offset " + reply.getOffset() + " (" + reply.getEntries() + " entries)");
+                node.transition(
+                        NodeState.SYNC,
+                        "backup " + s.backup().getNodeId() + " holds the same contents at " + "offset "
+                                + reply.getOffset() + " (" + reply.getEntries() + " entries)");
             } else {
-                log.warn("{}: backup {} differs in {} buckets up to offset {} ({} entries there); it starts over "
-                        + "from a snapshot", node.nodeId, s.backup().getNodeId(), reply.getDifferingBuckets(),
-                        reply.getOffset(), reply.getEntries());
+                log.warn(
+                        "{}: backup {} differs in {} buckets up to offset {} ({} entries there); it starts over "
+                                + "from a snapshot",
+                        node.nodeId,
+                        s.backup().getNodeId(),
+                        reply.getDifferingBuckets(),
+                        reply.getOffset(),
+                        reply.getEntries());
             }
         });
     }

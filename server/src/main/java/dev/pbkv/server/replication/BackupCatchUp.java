@@ -1,8 +1,5 @@
 package dev.pbkv.server.replication;
 
-import dev.pbkv.server.role.Role;
-import dev.pbkv.server.role.NodeState;
-
 import dev.pbkv.proto.replication.EpochAtRequest;
 import dev.pbkv.proto.replication.EpochAtResponse;
 import dev.pbkv.proto.replication.Handover;
@@ -12,12 +9,11 @@ import dev.pbkv.proto.replication.ReplicationGrpc;
 import dev.pbkv.proto.replication.SnapshotChunk;
 import dev.pbkv.proto.replication.SnapshotRequest;
 import dev.pbkv.proto.replication.Welcome;
+import dev.pbkv.server.role.NodeState;
+import dev.pbkv.server.role.Role;
 import dev.pbkv.store.Store;
 import dev.pbkv.store.TailNotRetainedException;
 import io.grpc.ManagedChannel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -26,6 +22,8 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The backup's catch-up (WARM_START to SYNC): subscribes to the primary through one
@@ -66,9 +64,17 @@ final class BackupCatchUp implements BackupSide {
     /** Snapshots installed here (Status and tests: one snapshot per catch-up, never a loop). */
     private final AtomicInteger snapshotsInstalled = new AtomicInteger();
 
-    BackupCatchUp(Store store, PairSettings settings, Clock clock, PairState node, Epochs epochs,
-                  AtMostOnceTable atMostOnce, PeerChannel peer, ControlThread control, ExecutorService transfers,
-                  HandoverTaker handoverTaker) {
+    BackupCatchUp(
+            Store store,
+            PairSettings settings,
+            Clock clock,
+            PairState node,
+            Epochs epochs,
+            AtMostOnceTable atMostOnce,
+            PeerChannel peer,
+            ControlThread control,
+            ExecutorService transfers,
+            HandoverTaker handoverTaker) {
         this.store = store;
         this.settings = settings;
         this.clock = clock;
@@ -162,8 +168,13 @@ final class BackupCatchUp implements BackupSide {
                     log.error("{}: could not store the primary's epoch {}", node.nodeId, p.getEpoch(), e);
                 }
             }
-            log.info("{}: subscribed to {} (epoch {}); streaming from offset {}, primary at {}", node.nodeId,
-                    p.getNodeId(), p.getEpoch(), w.getStartAfter() + 1, p.getLastOffset());
+            log.info(
+                    "{}: subscribed to {} (epoch {}); streaming from offset {}, primary at {}",
+                    node.nodeId,
+                    p.getNodeId(),
+                    p.getEpoch(),
+                    w.getStartAfter() + 1,
+                    p.getLastOffset());
         });
     }
 
@@ -186,8 +197,8 @@ final class BackupCatchUp implements BackupSide {
                     }
                 }
                 case SNAPSHOT_NEEDED -> transfers.execute(this::fetchSnapshot);
-                default -> node.transition(NodeState.COLD_START, "the peer refused: " + r.getReason() + ": "
-                        + r.getDetail());
+                default ->
+                    node.transition(NodeState.COLD_START, "the peer refused: " + r.getReason() + ": " + r.getDetail());
             }
         });
     }
@@ -213,12 +224,19 @@ final class BackupCatchUp implements BackupSide {
             }
             if (match) {
                 failedAttempts = 0;
-                node.transition(NodeState.SYNC, "contents equal the primary's, bucket by bucket, up to offset "
-                        + offset + " (" + entries + " entries)");
+                node.transition(
+                        NodeState.SYNC,
+                        "contents equal the primary's, bucket by bucket, up to offset " + offset + " (" + entries
+                                + " entries)");
             } else {
                 failedAttempts++;
-                log.error("{}: contents differ from the primary's up to offset {}: {} buckets differ ({} entries "
-                        + "here); starting over from a snapshot", node.nodeId, offset, differing, entries);
+                log.error(
+                        "{}: contents differ from the primary's up to offset {}: {} buckets differ ({} entries "
+                                + "here); starting over from a snapshot",
+                        node.nodeId,
+                        offset,
+                        differing,
+                        entries);
                 link = null;
                 l.cancel("digest mismatch");
                 transfers.execute(this::fetchSnapshot);
@@ -260,13 +278,20 @@ final class BackupCatchUp implements BackupSide {
                 }
             }
             long dropped = store.truncateAfter(lo);
-            log.info("{}: discarded {} records of a divergent history after offset {} (the primary {} has epoch {})",
-                    node.nodeId, dropped, lo, primary.getNodeId(), primary.getEpoch());
+            log.info(
+                    "{}: discarded {} records of a divergent history after offset {} (the primary {} has epoch {})",
+                    node.nodeId,
+                    dropped,
+                    lo,
+                    primary.getNodeId(),
+                    primary.getEpoch());
             atMostOnce.clear();
             atMostOnce.replayLogTail(store, node.nodeId);
             control.run(this::subscribe);
         } catch (TailNotRetainedException e) {
-            log.info("{}: the divergence point is before the retained logs ({}); fetching a snapshot", node.nodeId,
+            log.info(
+                    "{}: the divergence point is before the retained logs ({}); fetching a snapshot",
+                    node.nodeId,
                     e.getMessage());
             fetchSnapshot();
         } catch (IOException | RuntimeException e) {
@@ -311,20 +336,30 @@ final class BackupCatchUp implements BackupSide {
         long started = System.nanoTime();
         try {
             Iterator<SnapshotChunk> chunks = ReplicationGrpc.newBlockingStub(peer.get())
-                    .fetchSnapshot(SnapshotRequest.newBuilder().setCaller(node.selfInfo()).build());
+                    .fetchSnapshot(SnapshotRequest.newBuilder()
+                            .setCaller(node.selfInfo())
+                            .build());
             if (!chunks.hasNext()) {
                 throw new IOException("the primary sent an empty snapshot");
             }
             SnapshotChunk first = chunks.next();
-            log.info("{}: installing a snapshot at offset {} (epoch {}, {} bytes) from the primary", node.nodeId,
-                    first.getOffset(), first.getEpoch(), first.getSizeBytes());
+            log.info(
+                    "{}: installing a snapshot at offset {} (epoch {}, {} bytes) from the primary",
+                    node.nodeId,
+                    first.getOffset(),
+                    first.getEpoch(),
+                    first.getSizeBytes());
             SnapshotChunkStream in = new SnapshotChunkStream(first, chunks);
             store.installSnapshot(in);
             epochs.installed(first.getOffset(), first.getEpoch());
             snapshotsInstalled.incrementAndGet();
             atMostOnce.clear();
-            log.info("{}: installed the snapshot at offset {} ({} bytes) in {} ms", node.nodeId, first.getOffset(),
-                    in.received(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            log.info(
+                    "{}: installed the snapshot at offset {} ({} bytes) in {} ms",
+                    node.nodeId,
+                    first.getOffset(),
+                    in.received(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             installing = false;
             control.run(this::subscribe);
         } catch (IOException | RuntimeException e) {

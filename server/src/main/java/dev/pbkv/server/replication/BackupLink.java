@@ -16,11 +16,10 @@ import dev.pbkv.store.Store;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The backup's end of the Replicate stream: subscribes, applies each batch in order as it
@@ -38,11 +37,13 @@ final class BackupLink implements ClientResponseObserver<BackupMessage, PrimaryM
 
     /** The replicator's backup side, which decides what the primary's answers mean. */
     private final BackupSide owner;
+
     private final Store store;
     private final AtMostOnceTable atMostOnce;
     private final Clock clock;
     /** Guards every call on requests: a StreamObserver is not thread-safe. */
     private final Object sendLock = new Object();
+
     private ClientCallStreamObserver<BackupMessage> requests;
 
     /** Highest offset applied from this stream (or held before it); written by the gRPC delivery thread. */
@@ -57,6 +58,7 @@ final class BackupLink implements ClientResponseObserver<BackupMessage, PrimaryM
     private volatile boolean welcomed;
     /** The running digest round: buckets that differed and entries seen; gRPC delivery thread only. */
     private int differingBuckets;
+
     private long digestEntries;
     /** Once true nothing more is sent or applied. */
     private volatile boolean closed;
@@ -74,7 +76,9 @@ final class BackupLink implements ClientResponseObserver<BackupMessage, PrimaryM
         lastApplied = self.getLastOffset();
         ackedDurable = self.getLastOffset();
         stub.replicate(this);
-        send(BackupMessage.newBuilder().setSubscribe(Subscribe.newBuilder().setBackup(self)).build());
+        send(BackupMessage.newBuilder()
+                .setSubscribe(Subscribe.newBuilder().setBackup(self))
+                .build());
     }
 
     @Override
@@ -98,7 +102,8 @@ final class BackupLink implements ClientResponseObserver<BackupMessage, PrimaryM
                 owner.onRefusal(this, m.getRefusal());
             }
             case BATCH -> apply(m.getBatch());
-            case HEARTBEAT -> primaryCommit = Math.max(primaryCommit, m.getHeartbeat().getCommitOffset());
+            case HEARTBEAT ->
+                primaryCommit = Math.max(primaryCommit, m.getHeartbeat().getCommitOffset());
             case DIGEST_CHECK -> compareDigest(m.getDigestCheck());
             case HANDOVER -> owner.onHandover(this, m.getHandover());
             default -> log.warn("ignoring an unknown message from the primary: {}", m.getKindCase());
@@ -153,22 +158,35 @@ final class BackupLink implements ClientResponseObserver<BackupMessage, PrimaryM
     }
 
     private void compareDigest(DigestCheck check) {
-        ContentDigest mine = check.getWholeMap() ? ContentDigest.ofMap(store)
+        ContentDigest mine = check.getWholeMap()
+                ? ContentDigest.ofMap(store)
                 : check.getBucketCount() == store.bucketCount()
-                ? ContentDigest.ofBucket(store, check.getBucket()) : null;
-        boolean same = mine != null && lastApplied == check.getOffset() && mine.sum() == check.getDigest()
+                        ? ContentDigest.ofBucket(store, check.getBucket())
+                        : null;
+        boolean same = mine != null
+                && lastApplied == check.getOffset()
+                && mine.sum() == check.getDigest()
                 && mine.entries() == check.getEntries();
         if (!same) {
             differingBuckets++;
-            log.warn("bucket {} differs from the primary's at offset {} (applied {}): {} entries here, {} there",
-                    check.getWholeMap() ? "(whole map)" : check.getBucket(), check.getOffset(), lastApplied,
-                    mine == null ? "?" : mine.entries(), check.getEntries());
+            log.warn(
+                    "bucket {} differs from the primary's at offset {} (applied {}): {} entries here, {} there",
+                    check.getWholeMap() ? "(whole map)" : check.getBucket(),
+                    check.getOffset(),
+                    lastApplied,
+                    mine == null ? "?" : mine.entries(),
+                    check.getEntries());
         }
         digestEntries += mine == null ? 0 : mine.entries();
         if (check.getWholeMap() || check.getBucket() == check.getBucketCount() - 1) {
             boolean match = differingBuckets == 0;
-            send(BackupMessage.newBuilder().setDigestReply(DigestReply.newBuilder().setOffset(check.getOffset())
-                    .setMatch(match).setDifferingBuckets(differingBuckets).setEntries(digestEntries)).build());
+            send(BackupMessage.newBuilder()
+                    .setDigestReply(DigestReply.newBuilder()
+                            .setOffset(check.getOffset())
+                            .setMatch(match)
+                            .setDifferingBuckets(differingBuckets)
+                            .setEntries(digestEntries))
+                    .build());
             owner.onDigestCompared(this, check.getOffset(), match, differingBuckets, digestEntries);
             differingBuckets = 0;
             digestEntries = 0;
@@ -182,17 +200,23 @@ final class BackupLink implements ClientResponseObserver<BackupMessage, PrimaryM
                 return;
             }
             ackedDurable = offset;
-            requests.onNext(BackupMessage.newBuilder().setAck(Ack.newBuilder().setDurableOffset(offset)).build());
+            requests.onNext(BackupMessage.newBuilder()
+                    .setAck(Ack.newBuilder().setDurableOffset(offset))
+                    .build());
         }
     }
 
     /** Repeats the last ack: the backup's heartbeat. */
     void heartbeat() {
-        send(BackupMessage.newBuilder().setAck(Ack.newBuilder().setDurableOffset(ackedDurable)).build());
+        send(BackupMessage.newBuilder()
+                .setAck(Ack.newBuilder().setDurableOffset(ackedDurable))
+                .build());
     }
 
     void sendHandoverDone(long newEpoch) {
-        send(BackupMessage.newBuilder().setHandoverDone(HandoverDone.newBuilder().setNewEpoch(newEpoch)).build());
+        send(BackupMessage.newBuilder()
+                .setHandoverDone(HandoverDone.newBuilder().setNewEpoch(newEpoch))
+                .build());
     }
 
     /** Half-closes the stream after a last message; the primary then ends the call. */

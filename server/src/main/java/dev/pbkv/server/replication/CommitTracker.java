@@ -15,6 +15,7 @@ final class CommitTracker {
 
     /** Guards localDurable, peerAcked, needPeer and the computation of committed from them. */
     private final Object lock = new Object();
+
     private long localDurable;
     private long peerAcked;
     private boolean needPeer;

@@ -1,19 +1,17 @@
 package dev.pbkv.server.replication;
 
-import dev.pbkv.server.role.Role;
-
 import dev.pbkv.proto.replication.EpochAtResponse;
 import dev.pbkv.proto.replication.PeerInfo;
 import dev.pbkv.proto.replication.Refusal;
+import dev.pbkv.server.role.Role;
 import dev.pbkv.store.SnapshotHandle;
 import dev.pbkv.store.Store;
 import dev.pbkv.store.TailNotRetainedException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.util.List;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Epochs and history ranking: which epoch a new primary takes (epochs made by the configured
@@ -36,6 +34,7 @@ final class Epochs {
      * sees its epoch.
      */
     private volatile long installedOffset = -1;
+
     private volatile long installedEpoch;
     /** Test seam: pretend the log holds only records above this offset (forces snapshot catch-up). */
     private volatile LongSupplier retainedFloor = () -> 0;
@@ -72,7 +71,8 @@ final class Epochs {
             c = Long.compare(a.getLastOffset(), b.getLastOffset());
         }
         if (c == 0) {
-            c = Boolean.compare(a.getConfiguredRole() == dev.pbkv.proto.Role.PRIMARY,
+            c = Boolean.compare(
+                    a.getConfiguredRole() == dev.pbkv.proto.Role.PRIMARY,
                     b.getConfiguredRole() == dev.pbkv.proto.Role.PRIMARY);
         }
         if (c == 0) {

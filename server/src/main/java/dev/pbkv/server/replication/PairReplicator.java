@@ -1,23 +1,19 @@
 package dev.pbkv.server.replication;
 
-import dev.pbkv.server.role.Role;
-import dev.pbkv.server.role.NodeState;
-
 import dev.pbkv.proto.replication.BackupMessage;
 import dev.pbkv.proto.replication.EpochAtResponse;
 import dev.pbkv.proto.replication.PeerInfo;
 import dev.pbkv.proto.replication.PrimaryMessage;
 import dev.pbkv.proto.replication.SnapshotChunk;
 import dev.pbkv.proto.replication.SnapshotRequest;
+import dev.pbkv.server.role.NodeState;
+import dev.pbkv.server.role.Role;
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.Store;
 import dev.pbkv.store.WriteResult;
 import io.grpc.BindableService;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +24,8 @@ import java.util.concurrent.locks.Lock;
 import java.util.function.LongSupplier;
 import java.util.function.ObjLongConsumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The replicator of a node in a pair: the façade over the five-state machine (see
@@ -66,9 +64,11 @@ public final class PairReplicator implements Replicator {
     private final Epochs epochs;
     /** The write gate: client writes enter it, digests and step-down fence it. */
     private final WriteFences fences;
+
     private final ControlThread control;
     /** Blocking transfers: serving snapshots (primary), installing them and searching divergence (backup). */
     private final ExecutorService transfers;
+
     private final PeerChannel peer;
     private final SnapshotSource snapshots;
     private final AttachedBackup attached;
@@ -85,14 +85,26 @@ public final class PairReplicator implements Replicator {
      * @param settings       replication settings
      * @param clock          time source for heartbeats and timeouts
      */
-    public PairReplicator(Store store, String nodeId, Role configuredRole, String peerAddress, String clientAddress,
-                          PairSettings settings, Clock clock) {
+    public PairReplicator(
+            Store store,
+            String nodeId,
+            Role configuredRole,
+            String peerAddress,
+            String clientAddress,
+            PairSettings settings,
+            Clock clock) {
         this(store, nodeId, configuredRole, peerAddress, () -> clientAddress, settings, clock);
     }
 
     /** As above, with this node's client address read when first needed (after the doors bound their ports). */
-    public PairReplicator(Store store, String nodeId, Role configuredRole, String peerAddress,
-                          Supplier<String> clientAddress, PairSettings settings, Clock clock) {
+    public PairReplicator(
+            Store store,
+            String nodeId,
+            Role configuredRole,
+            String peerAddress,
+            Supplier<String> clientAddress,
+            PairSettings settings,
+            Clock clock) {
         this.store = store;
         this.settings = settings;
         this.atMostOnce = new AtMostOnceTable(settings.dedupMaxClients(), settings.dedupPerClient());
@@ -104,14 +116,36 @@ public final class PairReplicator implements Replicator {
         this.peer = new PeerChannel(peerAddress);
         this.snapshots = new SnapshotSource(store, settings, clock, node, control, transfers);
         // stepDown and onHandover reach roles and switchover, made below; they run only after construction.
-        this.attached = new AttachedBackup(store, settings, clock, node, epochs, commits, fences, snapshots, control,
-                this::stepDown, this::committedOffset);
-        this.catchUp = new BackupCatchUp(store, settings, clock, node, epochs, atMostOnce, peer, control, transfers,
-                this::onHandover);
-        this.roles = new RoleControl(store, settings, clock, node, epochs, commits, fences, attached, catchUp,
-                snapshots, atMostOnce, peer, control);
-        this.switchover = new Switchover(store, settings, node, epochs, commits, fences, roles, attached, catchUp,
+        this.attached = new AttachedBackup(
+                store,
+                settings,
+                clock,
+                node,
+                epochs,
+                commits,
+                fences,
+                snapshots,
+                control,
+                this::stepDown,
+                this::committedOffset);
+        this.catchUp = new BackupCatchUp(
+                store, settings, clock, node, epochs, atMostOnce, peer, control, transfers, this::onHandover);
+        this.roles = new RoleControl(
+                store,
+                settings,
+                clock,
+                node,
+                epochs,
+                commits,
+                fences,
+                attached,
+                catchUp,
+                snapshots,
+                atMostOnce,
+                peer,
                 control);
+        this.switchover =
+                new Switchover(store, settings, node, epochs, commits, fences, roles, attached, catchUp, control);
         store.setAppendListener(rec -> {
             PrimarySession s = attached.session();
             if (s != null) {
@@ -152,8 +186,8 @@ public final class PairReplicator implements Replicator {
         }
         PrimarySession s = attached.session();
         if (settings.requireBackup() && s == null) {
-            return CompletableFuture.failedFuture(new NotPrimaryException(
-                    "the backup is not connected and replication.require-backup is set", null));
+            return CompletableFuture.failedFuture(
+                    new NotPrimaryException("the backup is not connected and replication.require-backup is set", null));
         }
         CompletableFuture<Void> admission = s == null ? null : s.admission();
         if (admission != null) {
@@ -180,7 +214,8 @@ public final class PairReplicator implements Replicator {
             if (!node.acceptingWrites) {
                 release(m, claim);
                 CompletableFuture<String> sw = node.switchover;
-                return sw != null ? sw.thenCompose(addr -> CompletableFuture.failedFuture(PairState.handedOver(addr)))
+                return sw != null
+                        ? sw.thenCompose(addr -> CompletableFuture.failedFuture(PairState.handedOver(addr)))
                         : CompletableFuture.failedFuture(node.notPrimary());
             }
             try {
@@ -305,7 +340,7 @@ public final class PairReplicator implements Replicator {
         transfers.shutdownNow();
         peer.close();
         snapshots.release();
-        store.setAppendListener(rec -> { });
+        store.setAppendListener(rec -> {});
     }
 
     // ---- the node-to-node service (ReplicationService) --------------------------------------------

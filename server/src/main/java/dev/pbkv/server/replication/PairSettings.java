@@ -16,31 +16,40 @@ import java.time.Duration;
  * @param dedupMaxClients        at-most-once table: most clients remembered (least recently used dropped)
  * @param dedupPerClient         at-most-once table: most recent results remembered per client
  */
-public record PairSettings(boolean requireBackup, Duration heartbeat, Duration peerTimeout, int batchMaxRecords,
-                           int batchMaxBytes, int snapshotChunkBytes, long snapshotRateBytesPerSec,
-                           int dedupMaxClients, int dedupPerClient) {
+public record PairSettings(
+        boolean requireBackup,
+        Duration heartbeat,
+        Duration peerTimeout,
+        int batchMaxRecords,
+        int batchMaxBytes,
+        int snapshotChunkBytes,
+        long snapshotRateBytesPerSec,
+        int dedupMaxClients,
+        int dedupPerClient) {
 
     public PairSettings {
         if (heartbeat.isNegative() || heartbeat.isZero()) {
-            throw new IllegalArgumentException("replication.heartbeat-ms must be positive, was " + heartbeat.toMillis());
+            throw new IllegalArgumentException(
+                    "replication.heartbeat-ms must be positive, was " + heartbeat.toMillis());
         }
         if (peerTimeout.compareTo(heartbeat.multipliedBy(2)) < 0) {
             throw new IllegalArgumentException("replication.peer-timeout-ms must be at least twice "
                     + "replication.heartbeat-ms, was " + peerTimeout.toMillis());
         }
         if (batchMaxRecords < 1) {
-            throw new IllegalArgumentException("replication.batch-max-records must be at least 1, was " + batchMaxRecords);
+            throw new IllegalArgumentException(
+                    "replication.batch-max-records must be at least 1, was " + batchMaxRecords);
         }
         if (batchMaxBytes < 1) {
             throw new IllegalArgumentException("batch-max-bytes must be at least 1, was " + batchMaxBytes);
         }
         if (snapshotChunkBytes < 1024 || snapshotChunkBytes > 16 << 20) {
-            throw new IllegalArgumentException("replication.snapshot-chunk-bytes must be within 1 KiB..16 MiB, was "
-                    + snapshotChunkBytes);
+            throw new IllegalArgumentException(
+                    "replication.snapshot-chunk-bytes must be within 1 KiB..16 MiB, was " + snapshotChunkBytes);
         }
         if (snapshotRateBytesPerSec < 0) {
-            throw new IllegalArgumentException("replication.snapshot-rate-bytes-per-sec must not be negative, was "
-                    + snapshotRateBytesPerSec);
+            throw new IllegalArgumentException(
+                    "replication.snapshot-rate-bytes-per-sec must not be negative, was " + snapshotRateBytesPerSec);
         }
         if (dedupMaxClients < 1 || dedupPerClient < 1) {
             throw new IllegalArgumentException("the at-most-once table needs room for one client and one result");
@@ -52,11 +61,23 @@ public record PairSettings(boolean requireBackup, Duration heartbeat, Duration p
     public static final int DEFAULT_DEDUP_PER_CLIENT = 256;
 
     /** The settings.conf keys, with defaults for the rest. */
-    public static PairSettings of(boolean requireBackup, long heartbeatMs, long peerTimeoutMs, int batchMaxRecords,
-                                  long snapshotChunkBytes, long snapshotRateBytesPerSec) {
-        return new PairSettings(requireBackup, Duration.ofMillis(heartbeatMs), Duration.ofMillis(peerTimeoutMs),
-                batchMaxRecords, DEFAULT_BATCH_MAX_BYTES, (int) Math.min(Integer.MAX_VALUE, snapshotChunkBytes),
-                snapshotRateBytesPerSec, DEFAULT_DEDUP_MAX_CLIENTS, DEFAULT_DEDUP_PER_CLIENT);
+    public static PairSettings of(
+            boolean requireBackup,
+            long heartbeatMs,
+            long peerTimeoutMs,
+            int batchMaxRecords,
+            long snapshotChunkBytes,
+            long snapshotRateBytesPerSec) {
+        return new PairSettings(
+                requireBackup,
+                Duration.ofMillis(heartbeatMs),
+                Duration.ofMillis(peerTimeoutMs),
+                batchMaxRecords,
+                DEFAULT_BATCH_MAX_BYTES,
+                (int) Math.min(Integer.MAX_VALUE, snapshotChunkBytes),
+                snapshotRateBytesPerSec,
+                DEFAULT_DEDUP_MAX_CLIENTS,
+                DEFAULT_DEDUP_PER_CLIENT);
     }
 
     /** The defaults of conf/settings.conf. */
@@ -65,7 +86,15 @@ public record PairSettings(boolean requireBackup, Duration heartbeat, Duration p
     }
 
     public PairSettings withRequireBackup(boolean require) {
-        return new PairSettings(require, heartbeat, peerTimeout, batchMaxRecords, batchMaxBytes, snapshotChunkBytes,
-                snapshotRateBytesPerSec, dedupMaxClients, dedupPerClient);
+        return new PairSettings(
+                require,
+                heartbeat,
+                peerTimeout,
+                batchMaxRecords,
+                batchMaxBytes,
+                snapshotChunkBytes,
+                snapshotRateBytesPerSec,
+                dedupMaxClients,
+                dedupPerClient);
     }
 }

@@ -1,17 +1,15 @@
 package dev.pbkv.server.replication;
 
-import dev.pbkv.server.role.Role;
-import dev.pbkv.server.role.NodeState;
-
 import dev.pbkv.proto.replication.PeerInfo;
+import dev.pbkv.server.role.NodeState;
+import dev.pbkv.server.role.Role;
 import dev.pbkv.store.Store;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What this node is in the pair right now: its role and state (docs/state-machine.md), whether it
@@ -31,6 +29,7 @@ final class PairState {
     private final String peerAddress;
     /** This node's client-facing address; a supplier because the node knows its bound port only once its doors started. */
     private final Supplier<String> clientAddress;
+
     private final Epochs epochs;
     private final Clock clock;
 
@@ -49,8 +48,14 @@ final class PairState {
     /** clock.millis() when this node last entered COLD_START; control thread only. */
     long coldStartSinceMillis;
 
-    PairState(Store store, String nodeId, Role configuredRole, String peerAddress, Supplier<String> clientAddress,
-              Epochs epochs, Clock clock) {
+    PairState(
+            Store store,
+            String nodeId,
+            Role configuredRole,
+            String peerAddress,
+            Supplier<String> clientAddress,
+            Epochs epochs,
+            Clock clock) {
         this.store = store;
         this.nodeId = nodeId;
         this.configuredRole = configuredRole;
@@ -78,7 +83,8 @@ final class PairState {
 
     static boolean isActing(PeerInfo p) {
         return p.getRole() == dev.pbkv.proto.Role.PRIMARY
-                && (p.getState() == dev.pbkv.proto.NodeState.BOOTSTRAP || p.getState() == dev.pbkv.proto.NodeState.SYNC);
+                && (p.getState() == dev.pbkv.proto.NodeState.BOOTSTRAP
+                        || p.getState() == dev.pbkv.proto.NodeState.SYNC);
     }
 
     String clientAddress() {
@@ -106,7 +112,8 @@ final class PairState {
 
     /** The refusal of a write that arrived during or after a switchover. */
     static NotPrimaryException handedOver(String addr) {
-        return addr == null ? new NotPrimaryException("this node is shutting down", null)
+        return addr == null
+                ? new NotPrimaryException("this node is shutting down", null)
                 : new NotPrimaryException("this node handed the primary role to " + addr, addr);
     }
 

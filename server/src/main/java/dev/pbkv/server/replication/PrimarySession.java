@@ -15,9 +15,6 @@ import dev.pbkv.store.TailNotRetainedException;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -27,6 +24,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The primary's end of one Replicate stream: receives the backup's subscription, acks and
@@ -76,6 +75,7 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
 
     /** The replicator's primary side, which decides what the backup's messages mean. */
     private final PrimarySide owner;
+
     private final Store store;
     private final WriteFences fences;
     private final PairSettings settings;
@@ -102,11 +102,13 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     private volatile long lastHeardMillis;
     /** Batches and records sent (batching shows as records per batch). */
     private final java.util.concurrent.atomic.LongAdder batchesSent = new java.util.concurrent.atomic.LongAdder();
+
     private final java.util.concurrent.atomic.LongAdder recordsSent = new java.util.concurrent.atomic.LongAdder();
     /** The primary's last offset when the subscription was accepted: the initial backlog ends there. */
     private volatile long initialTarget;
     /** Set while new writes must wait for the backup (see THROTTLE_LAG_BATCHES); the waiters below. */
     private volatile boolean throttling;
+
     private final ConcurrentLinkedQueue<CompletableFuture<Void>> throttled = new ConcurrentLinkedQueue<>();
     /** clock.millis() when the backup last made progress: an ack that moved, or a send with nothing outstanding. */
     private volatile long lastProgressMillis;
@@ -121,8 +123,13 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     /** clock.millis() of the last message sent; decides when a heartbeat is due. */
     private volatile long lastSentMillis;
 
-    PrimarySession(PrimarySide owner, Store store, WriteFences fences, PairSettings settings, Clock clock,
-                   ServerCallStreamObserver<PrimaryMessage> out) {
+    PrimarySession(
+            PrimarySide owner,
+            Store store,
+            WriteFences fences,
+            PairSettings settings,
+            Clock clock,
+            ServerCallStreamObserver<PrimaryMessage> out) {
         this.owner = owner;
         this.store = store;
         this.fences = fences;
@@ -211,7 +218,8 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
 
     /** Asks the sender to hand over once everything up to lastOffset went out; completes with the new epoch. */
     CompletableFuture<Long> requestHandover(long lastOffset, long epoch) {
-        pendingHandover = Handover.newBuilder().setLastOffset(lastOffset).setEpoch(epoch).build();
+        pendingHandover =
+                Handover.newBuilder().setLastOffset(lastOffset).setEpoch(epoch).build();
         wake();
         return handoverDone;
     }
@@ -306,7 +314,8 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                     sendBatch(batch);
                     updateThrottle();
                     if (digestOffset < 0
-                            && store.lastOffset() - (nextToSend - 1) <= (long) DIGEST_LAG_BATCHES * settings.batchMaxRecords()) {
+                            && store.lastOffset() - (nextToSend - 1)
+                                    <= (long) DIGEST_LAG_BATCHES * settings.batchMaxRecords()) {
                         if (!checkDigest()) {
                             return;
                         }
@@ -363,8 +372,10 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
         long batch = settings.batchMaxRecords();
         if (!throttling && lag > THROTTLE_LAG_BATCHES * batch) {
             throttling = true;
-            log.info("backup {} is {} records behind after its initial catch-up; writes now wait for it",
-                    backup.getNodeId(), lag);
+            log.info(
+                    "backup {} is {} records behind after its initial catch-up; writes now wait for it",
+                    backup.getNodeId(),
+                    lag);
         } else if (throttling && lag <= DIGEST_LAG_BATCHES * batch) {
             releaseThrottled();
         }
@@ -400,8 +411,11 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
             }
             long pauseStart = System.nanoTime();
             int bucket = b;
-            DigestCut cut = fences.cut(perBucket ? b : -1, () -> new DigestCut(store.lastOffset(),
-                    perBucket ? ContentDigest.ofBucket(store, bucket) : ContentDigest.ofMap(store)));
+            DigestCut cut = fences.cut(
+                    perBucket ? b : -1,
+                    () -> new DigestCut(
+                            store.lastOffset(),
+                            perBucket ? ContentDigest.ofBucket(store, bucket) : ContentDigest.ofMap(store)));
             longestPauseNanos = Math.max(longestPauseNanos, System.nanoTime() - pauseStart);
             at = cut.at();
             owner.onDigestCut(b, at);
@@ -413,22 +427,32 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                 sendBatch(batch);
             }
             entries += cut.digest().entries();
-            send(PrimaryMessage.newBuilder().setDigestCheck(DigestCheck.newBuilder()
-                    .setOffset(at).setBucket(b).setBucketCount(perBucket ? buckets : 1).setWholeMap(!perBucket)
-                    .setDigest(cut.digest().sum()).setEntries(cut.digest().entries())).build());
+            send(PrimaryMessage.newBuilder()
+                    .setDigestCheck(DigestCheck.newBuilder()
+                            .setOffset(at)
+                            .setBucket(b)
+                            .setBucketCount(perBucket ? buckets : 1)
+                            .setWholeMap(!perBucket)
+                            .setDigest(cut.digest().sum())
+                            .setEntries(cut.digest().entries()))
+                    .build());
             maybeHeartbeat();
         }
         digestOffset = at;
-        log.info("sent content digests of {} to {} up to offset {} ({} entries) in {} ms; writes to a bucket "
-                        + "paused at most {} ms", perBucket ? buckets + " buckets" : "the whole map", backup.getNodeId(),
-                at, entries, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+        log.info(
+                "sent content digests of {} to {} up to offset {} ({} entries) in {} ms; writes to a bucket "
+                        + "paused at most {} ms",
+                perBucket ? buckets + " buckets" : "the whole map",
+                backup.getNodeId(),
+                at,
+                entries,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
                 TimeUnit.NANOSECONDS.toMillis(longestPauseNanos));
         return true;
     }
 
     /** A bucket's (or the whole map's) digest and the offset it holds exactly the history up to. */
-    private record DigestCut(long at, ContentDigest digest) {
-    }
+    private record DigestCut(long at, ContentDigest digest) {}
 
     /**
      * Up to batch-max-records records from nextToSend on, none above upTo: from the queue when
@@ -450,8 +474,11 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
         List<LogRecord> batch = new ArrayList<>(Math.min(maxRecords, 256));
         long bytes = 0;
         if (head != null && head.offset() == nextToSend) {
-            while (batch.size() < maxRecords && bytes < maxBytes && (head = queue.peek()) != null
-                    && head.offset() == nextToSend + batch.size() && head.offset() <= last) {
+            while (batch.size() < maxRecords
+                    && bytes < maxBytes
+                    && (head = queue.peek()) != null
+                    && head.offset() == nextToSend + batch.size()
+                    && head.offset() <= last) {
                 queue.poll();
                 queued.decrementAndGet();
                 batch.add(head);
@@ -477,10 +504,17 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
             }
             return batch;
         } catch (TailNotRetainedException e) {
-            log.info("backup {} needs records after offset {}, which the log no longer holds: {}; "
-                    + "asking it to fetch a snapshot", backup.getNodeId(), nextToSend - 1, e.getMessage());
-            refuse(Refusal.newBuilder().setReason(Refusal.Reason.SNAPSHOT_NEEDED).setDetail(e.getMessage())
-                    .setPrimary(owner.selfInfo()).build());
+            log.info(
+                    "backup {} needs records after offset {}, which the log no longer holds: {}; "
+                            + "asking it to fetch a snapshot",
+                    backup.getNodeId(),
+                    nextToSend - 1,
+                    e.getMessage());
+            refuse(Refusal.newBuilder()
+                    .setReason(Refusal.Reason.SNAPSHOT_NEEDED)
+                    .setDetail(e.getMessage())
+                    .setPrimary(owner.selfInfo())
+                    .build());
             owner.onEnded(this, "the backup needs a snapshot");
             return null;
         }
@@ -497,8 +531,11 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     /** Sends a heartbeat if nothing went out for heartbeat-ms (the sender, or the control tick while the sender is busy). */
     void maybeHeartbeat() {
         if (clock.millis() - lastSentMillis >= settings.heartbeat().toMillis()) {
-            send(PrimaryMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
-                    .setCommitOffset(owner.committedOffset()).setLastOffset(store.lastOffset())).build());
+            send(PrimaryMessage.newBuilder()
+                    .setHeartbeat(Heartbeat.newBuilder()
+                            .setCommitOffset(owner.committedOffset())
+                            .setLastOffset(store.lastOffset()))
+                    .build());
         }
     }
 

@@ -8,8 +8,7 @@ import dev.pbkv.store.LogRecord;
 
 /** Log records to and from their wire form on the replication stream. */
 final class RecordCodec {
-    private RecordCodec() {
-    }
+    private RecordCodec() {}
 
     static ReplRecord toWire(LogRecord r) {
         // The store never mutates a record's arrays after appending it, so they are wrapped, not copied.
@@ -25,8 +24,14 @@ final class RecordCodec {
     }
 
     static LogRecord fromWire(ReplRecord r) {
-        return new LogRecord(r.getOffset(), r.getEpoch(), r.getDelete() ? Effect.DELETE : Effect.PUT,
-                r.getKey().toByteArray(), r.getValue().toByteArray(), r.getClientId(), r.getSequence());
+        return new LogRecord(
+                r.getOffset(),
+                r.getEpoch(),
+                r.getDelete() ? Effect.DELETE : Effect.PUT,
+                r.getKey().toByteArray(),
+                r.getValue().toByteArray(),
+                r.getClientId(),
+                r.getSequence());
     }
 
     /** Bytes a record adds to a batch message, roughly. */

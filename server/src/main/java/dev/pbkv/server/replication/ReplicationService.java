@@ -22,7 +22,9 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
 
     @Override
     public void probe(ProbeRequest request, StreamObserver<ProbeResponse> response) {
-        response.onNext(ProbeResponse.newBuilder().setNode(replicator.onProbe(request.getCaller())).build());
+        response.onNext(ProbeResponse.newBuilder()
+                .setNode(replicator.onProbe(request.getCaller()))
+                .build());
         response.onCompleted();
     }
 

@@ -1,11 +1,9 @@
 package dev.pbkv.server.replication;
 
-import dev.pbkv.server.role.Role;
 import dev.pbkv.server.role.NodeState;
-
+import dev.pbkv.server.role.Role;
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.WriteResult;
-
 import java.util.concurrent.CompletableFuture;
 
 /**

@@ -1,23 +1,21 @@
 package dev.pbkv.server.replication;
 
-import dev.pbkv.server.role.Role;
-import dev.pbkv.server.role.NodeState;
-
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import dev.pbkv.proto.replication.PeerInfo;
 import dev.pbkv.proto.replication.ProbeRequest;
 import dev.pbkv.proto.replication.ProbeResponse;
 import dev.pbkv.proto.replication.ReplicationGrpc;
+import dev.pbkv.server.role.NodeState;
+import dev.pbkv.server.role.Role;
 import dev.pbkv.store.Store;
 import io.grpc.ManagedChannel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Role control: decides which role this node plays and carries out the role changes. It probes
@@ -54,9 +52,20 @@ final class RoleControl {
     /** When the primary alone last probed its peer (to find a newer primary after a partition). */
     private long lastAloneProbeMillis;
 
-    RoleControl(Store store, PairSettings settings, Clock clock, PairState node, Epochs epochs, CommitTracker commits,
-                WriteFences fences, AttachedBackup attached, BackupCatchUp catchUp, SnapshotSource snapshots,
-                AtMostOnceTable atMostOnce, PeerChannel peer, ControlThread control) {
+    RoleControl(
+            Store store,
+            PairSettings settings,
+            Clock clock,
+            PairState node,
+            Epochs epochs,
+            CommitTracker commits,
+            WriteFences fences,
+            AttachedBackup attached,
+            BackupCatchUp catchUp,
+            SnapshotSource snapshots,
+            AtMostOnceTable atMostOnce,
+            PeerChannel peer,
+            ControlThread control) {
         this.store = store;
         this.settings = settings;
         this.clock = clock;
@@ -78,8 +87,14 @@ final class RoleControl {
             atMostOnce.replayLogTail(store, node.nodeId);
             commits.localDurable(store.durableOffset());
             node.coldStartSinceMillis = clock.millis();
-            log.info("{}: state {} (role {}, epoch {}, last offset {}): looking for the peer at {}", node.nodeId,
-                    node.state, node.role, store.epoch(), store.lastOffset(), node.peerAddress());
+            log.info(
+                    "{}: state {} (role {}, epoch {}, last offset {}): looking for the peer at {}",
+                    node.nodeId,
+                    node.state,
+                    node.role,
+                    store.epoch(),
+                    store.lastOffset(),
+                    node.peerAddress());
         });
         control.every(settings.heartbeat().toMillis(), this::tick);
     }
@@ -94,8 +109,8 @@ final class RoleControl {
             attached.tick(now);
             catchUp.tick(now);
             snapshots.releaseIfIdle(now, attached.session() != null);
-            boolean alone = node.isActingPrimary() && attached.session() == null
-                    && now - lastAloneProbeMillis >= timeout / 2;
+            boolean alone =
+                    node.isActingPrimary() && attached.session() == null && now - lastAloneProbeMillis >= timeout / 2;
             if ((node.state == NodeState.COLD_START || alone) && !probeInFlight) {
                 if (alone) {
                     lastAloneProbeMillis = now;
@@ -118,24 +133,30 @@ final class RoleControl {
         probeInFlight = true;
         ManagedChannel ch = peer.get();
         ch.resetConnectBackoff();
-        long deadline = Math.max(settings.heartbeat().toMillis() * 2, settings.peerTimeout().toMillis() / 2);
-        var call = ReplicationGrpc.newFutureStub(ch).withWaitForReady()
+        long deadline = Math.max(
+                settings.heartbeat().toMillis() * 2, settings.peerTimeout().toMillis() / 2);
+        var call = ReplicationGrpc.newFutureStub(ch)
+                .withWaitForReady()
                 .withDeadlineAfter(deadline, TimeUnit.MILLISECONDS)
                 .probe(ProbeRequest.newBuilder().setCaller(node.selfInfo()).build());
-        Futures.addCallback(call, new FutureCallback<ProbeResponse>() {
-            @Override
-            public void onSuccess(ProbeResponse r) {
-                probeInFlight = false;
-                node.peerInfo = r.getNode();
-                callback.answered(r.getNode(), null);
-            }
+        Futures.addCallback(
+                call,
+                new FutureCallback<ProbeResponse>() {
+                    @Override
+                    public void onSuccess(ProbeResponse r) {
+                        probeInFlight = false;
+                        node.peerInfo = r.getNode();
+                        callback.answered(r.getNode(), null);
+                    }
 
-            @Override
-            public void onFailure(Throwable t) {
-                probeInFlight = false;
-                callback.answered(null, io.grpc.Status.fromThrowable(t).getCode().toString());
-            }
-        }, control::run);
+                    @Override
+                    public void onFailure(Throwable t) {
+                        probeInFlight = false;
+                        callback.answered(
+                                null, io.grpc.Status.fromThrowable(t).getCode().toString());
+                    }
+                },
+                control::run);
     }
 
     private void onProbeResult(PeerInfo peerInfo, String failure) {
@@ -145,17 +166,22 @@ final class RoleControl {
         long now = clock.millis();
         if (node.state == NodeState.COLD_START) {
             if (peerInfo == null || peerInfo.getState() == dev.pbkv.proto.NodeState.SHUTTING_DOWN) {
-                if (epochs.wasLastPrimary() && now - node.coldStartSinceMillis >= settings.peerTimeout().toMillis()) {
-                    becomePrimary("the peer is " + (peerInfo == null ? "unreachable (" + failure + ")"
-                            : "shutting down") + " and this node was the last primary (epoch " + store.epoch() + ")");
+                if (epochs.wasLastPrimary()
+                        && now - node.coldStartSinceMillis
+                                >= settings.peerTimeout().toMillis()) {
+                    becomePrimary(
+                            "the peer is " + (peerInfo == null ? "unreachable (" + failure + ")" : "shutting down")
+                                    + " and this node was the last primary (epoch " + store.epoch() + ")");
                 }
                 return;
             }
             if (PairState.isActing(peerInfo)) {
                 if (peerInfo.getEpoch() >= store.epoch()) {
-                    joinAsBackup(peerInfo, "primary " + peerInfo.getNodeId() + " found at epoch "
-                            + peerInfo.getEpoch() + " with last offset " + peerInfo.getLastOffset()
-                            + "; this node holds " + store.lastOffset());
+                    joinAsBackup(
+                            peerInfo,
+                            "primary " + peerInfo.getNodeId() + " found at epoch "
+                                    + peerInfo.getEpoch() + " with last offset " + peerInfo.getLastOffset()
+                                    + "; this node holds " + store.lastOffset());
                 }
                 return; // a lower epoch: our probe made it step down; the next probe sees it
             }
@@ -175,9 +201,12 @@ final class RoleControl {
         }
         if (node.isActingPrimary() && attached.session() == null && peerInfo != null && PairState.isActing(peerInfo)) {
             if (peerInfo.getEpoch() > store.epoch()
-                    || (peerInfo.getEpoch() == store.epoch() && Epochs.compareHistories(peerInfo, node.selfInfo()) > 0)) {
-                stepDown(peerInfo.getEpoch(), "the peer " + peerInfo.getNodeId() + " acts as primary with epoch "
-                        + peerInfo.getEpoch() + " >= this node's " + store.epoch());
+                    || (peerInfo.getEpoch() == store.epoch()
+                            && Epochs.compareHistories(peerInfo, node.selfInfo()) > 0)) {
+                stepDown(
+                        peerInfo.getEpoch(),
+                        "the peer " + peerInfo.getNodeId() + " acts as primary with epoch " + peerInfo.getEpoch()
+                                + " >= this node's " + store.epoch());
             }
         }
     }
@@ -188,8 +217,10 @@ final class RoleControl {
         control.runFor(answer, () -> {
             node.peerInfo = caller;
             if (node.isActingPrimary() && caller.getEpoch() > store.epoch()) {
-                stepDown(caller.getEpoch(), "probed by " + caller.getNodeId() + " with epoch " + caller.getEpoch()
-                        + " above this node's " + store.epoch());
+                stepDown(
+                        caller.getEpoch(),
+                        "probed by " + caller.getNodeId() + " with epoch " + caller.getEpoch() + " above this node's "
+                                + store.epoch());
             }
             answer.complete(node.selfInfo());
         });

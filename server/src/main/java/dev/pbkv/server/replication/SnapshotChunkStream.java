@@ -2,7 +2,6 @@ package dev.pbkv.server.replication;
 
 import dev.pbkv.proto.replication.SnapshotChunk;
 import io.grpc.StatusRuntimeException;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Iterator;

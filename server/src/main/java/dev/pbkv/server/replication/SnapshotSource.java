@@ -7,15 +7,14 @@ import dev.pbkv.proto.replication.SnapshotRequest;
 import dev.pbkv.store.SnapshotHandle;
 import dev.pbkv.store.Store;
 import io.grpc.stub.ServerCallStreamObserver;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The primary's side of snapshot catch-up: streams a snapshot to a backup that asked for one, in
@@ -43,10 +42,16 @@ final class SnapshotSource {
     // Control thread only (close() reads them after the control thread stopped).
     /** The last snapshot sent, kept open so the log after it stays until the backup resubscribes. */
     private SnapshotHandle pinned;
+
     private long pinnedSinceMillis;
 
-    SnapshotSource(Store store, PairSettings settings, Clock clock, PairState node, ControlThread control,
-                   ExecutorService transfers) {
+    SnapshotSource(
+            Store store,
+            PairSettings settings,
+            Clock clock,
+            PairState node,
+            ControlThread control,
+            ExecutorService transfers) {
         this.store = store;
         this.settings = settings;
         this.clock = clock;
@@ -79,7 +84,8 @@ final class SnapshotSource {
             SnapshotHandle h = store.snapshotForTransfer();
             control.run(() -> pin(h));
             RateLimiter rate = settings.snapshotRateBytesPerSec() > 0
-                    ? RateLimiter.create(settings.snapshotRateBytesPerSec()) : null;
+                    ? RateLimiter.create(settings.snapshotRateBytesPerSec())
+                    : null;
             int chunk = settings.snapshotChunkBytes();
             long bytes = 0;
             try (InputStream in = h.openStream()) {
@@ -116,7 +122,12 @@ final class SnapshotSource {
             }
             out.onCompleted();
             sent.incrementAndGet();
-            log.info("{}: sent a snapshot at offset {} ({} bytes) to {} in {} ms", nodeId, h.offset(), bytes, to,
+            log.info(
+                    "{}: sent a snapshot at offset {} ({} bytes) to {} in {} ms",
+                    nodeId,
+                    h.offset(),
+                    bytes,
+                    to,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -124,7 +135,9 @@ final class SnapshotSource {
         } catch (IOException | RuntimeException e) {
             log.warn("{}: snapshot transfer to {} failed", nodeId, to, e);
             try {
-                out.onError(io.grpc.Status.INTERNAL.withDescription("snapshot failed: " + e).asRuntimeException());
+                out.onError(io.grpc.Status.INTERNAL
+                        .withDescription("snapshot failed: " + e)
+                        .asRuntimeException());
             } catch (RuntimeException ignored) {
                 // the call is already over
             }

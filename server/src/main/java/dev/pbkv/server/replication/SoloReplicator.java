@@ -1,18 +1,16 @@
 package dev.pbkv.server.replication;
 
-import dev.pbkv.server.role.Role;
 import dev.pbkv.server.role.NodeState;
-
+import dev.pbkv.server.role.Role;
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.Store;
 import dev.pbkv.store.WriteResult;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A node without replication. A configured primary serves alone: after recovery it moves from
@@ -44,7 +42,9 @@ public final class SoloReplicator implements Replicator {
     @Override
     public void start() {
         if (role == Role.PRIMARY) {
-            moveTo(NodeState.COLD_START, NodeState.BOOTSTRAP,
+            moveTo(
+                    NodeState.COLD_START,
+                    NodeState.BOOTSTRAP,
                     "store recovered at offset " + store.lastOffset() + "; no replication configured, serving alone");
         } else {
             log.info("backup without replication: staying in COLD_START (writes refused, stale reads only)");
@@ -56,7 +56,8 @@ public final class SoloReplicator implements Replicator {
         NodeState now = state.get();
         if (role != Role.PRIMARY || now != NodeState.BOOTSTRAP) {
             return CompletableFuture.failedFuture(new NotPrimaryException(
-                    role != Role.PRIMARY ? "this node is a backup; writes go to the primary"
+                    role != Role.PRIMARY
+                            ? "this node is a backup; writes go to the primary"
                             : "this node is in state " + now + " and takes no writes",
                     role != Role.PRIMARY ? primaryAddress.get() : null));
         }
@@ -120,9 +121,11 @@ public final class SoloReplicator implements Replicator {
 
     @Override
     public CompletableFuture<Long> promote() {
-        return CompletableFuture.failedFuture(new IllegalStateException(role == Role.PRIMARY
-                ? "this node is already the primary"
-                : "replication is not configured on this node; a backup without a primary stream has no data to serve"));
+        return CompletableFuture.failedFuture(
+                new IllegalStateException(
+                        role == Role.PRIMARY
+                                ? "this node is already the primary"
+                                : "replication is not configured on this node; a backup without a primary stream has no data to serve"));
     }
 
     @Override

@@ -1,17 +1,15 @@
 package dev.pbkv.server.replication;
 
-import dev.pbkv.server.role.Role;
-import dev.pbkv.server.role.NodeState;
-
 import dev.pbkv.proto.replication.Handover;
+import dev.pbkv.server.role.NodeState;
+import dev.pbkv.server.role.Role;
 import dev.pbkv.store.Store;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Planned role changes: the switchover (an in-sync primary that shuts down hands its role to the
@@ -36,9 +34,17 @@ final class Switchover {
     private final BackupCatchUp catchUp;
     private final ControlThread control;
 
-    Switchover(Store store, PairSettings settings, PairState node, Epochs epochs, CommitTracker commits,
-               WriteFences fences, RoleControl roles, AttachedBackup attached, BackupCatchUp catchUp,
-               ControlThread control) {
+    Switchover(
+            Store store,
+            PairSettings settings,
+            PairState node,
+            Epochs epochs,
+            CommitTracker commits,
+            WriteFences fences,
+            RoleControl roles,
+            AttachedBackup attached,
+            BackupCatchUp catchUp,
+            ControlThread control) {
         this.store = store;
         this.settings = settings;
         this.node = node;
@@ -73,8 +79,10 @@ final class Switchover {
                     return;
                 }
                 catchUp.dropLink("promoted");
-                roles.becomePrimary("promoted by request; the peer is " + (peer == null
-                        ? "unreachable (" + failure + ")" : "not primary (state " + peer.getState() + ")"));
+                roles.becomePrimary("promoted by request; the peer is "
+                        + (peer == null
+                                ? "unreachable (" + failure + ")"
+                                : "not primary (state " + peer.getState() + ")"));
                 if (node.isActingPrimary()) {
                     result.complete(store.epoch());
                 } else {
@@ -127,8 +135,9 @@ final class Switchover {
         } finally {
             unfence.run();
         }
-        node.transition(NodeState.SHUTTING_DOWN, handover ? "switchover to " + s.backup().getNodeId() + " requested"
-                : "shutdown requested");
+        node.transition(
+                NodeState.SHUTTING_DOWN,
+                handover ? "switchover to " + s.backup().getNodeId() + " requested" : "shutdown requested");
         if (!handover) {
             finishShutdown(sw, null);
             result.complete(false);
@@ -139,27 +148,36 @@ final class Switchover {
         commits.await(last)
                 .orTimeout(timeout, TimeUnit.MILLISECONDS)
                 .thenCompose(v -> s.requestHandover(last, epochNow).orTimeout(timeout, TimeUnit.MILLISECONDS))
-                .whenCompleteAsync((newEpoch, t) -> {
-                    if (t != null) {
-                        log.warn("{}: switchover to {} failed ({}); stopping without it", node.nodeId,
-                                s.backup().getNodeId(), t instanceof TimeoutException ? "timed out" : t.toString());
-                        finishShutdown(sw, null);
-                        result.complete(false);
-                        return;
-                    }
-                    try {
-                        store.raiseEpoch(newEpoch);
-                    } catch (IOException e) {
-                        log.error("{}: could not store the new primary's epoch {}", node.nodeId, newEpoch, e);
-                    }
-                    String addr = s.backup().getClientAddress();
-                    node.role = Role.BACKUP;
-                    node.primaryClientAddress = addr;
-                    log.info("{}: handed the primary role to {} at offset {} (its epoch {})", node.nodeId,
-                            s.backup().getNodeId(), last, newEpoch);
-                    finishShutdown(sw, addr);
-                    result.complete(true);
-                }, control::run);
+                .whenCompleteAsync(
+                        (newEpoch, t) -> {
+                            if (t != null) {
+                                log.warn(
+                                        "{}: switchover to {} failed ({}); stopping without it",
+                                        node.nodeId,
+                                        s.backup().getNodeId(),
+                                        t instanceof TimeoutException ? "timed out" : t.toString());
+                                finishShutdown(sw, null);
+                                result.complete(false);
+                                return;
+                            }
+                            try {
+                                store.raiseEpoch(newEpoch);
+                            } catch (IOException e) {
+                                log.error("{}: could not store the new primary's epoch {}", node.nodeId, newEpoch, e);
+                            }
+                            String addr = s.backup().getClientAddress();
+                            node.role = Role.BACKUP;
+                            node.primaryClientAddress = addr;
+                            log.info(
+                                    "{}: handed the primary role to {} at offset {} (its epoch {})",
+                                    node.nodeId,
+                                    s.backup().getNodeId(),
+                                    last,
+                                    newEpoch);
+                            finishShutdown(sw, addr);
+                            result.complete(true);
+                        },
+                        control::run);
     }
 
     private void finishShutdown(CompletableFuture<String> sw, String newPrimary) {
@@ -172,27 +190,34 @@ final class Switchover {
     /** The backup's side: takes the primary role once everything up to the handover's offset is durable here. */
     void onHandover(BackupLink l, Handover h) {
         if (l.lastApplied() < h.getLastOffset()) {
-            log.warn("{}: handover at offset {} but only {} applied; ignoring it", node.nodeId, h.getLastOffset(),
+            log.warn(
+                    "{}: handover at offset {} but only {} applied; ignoring it",
+                    node.nodeId,
+                    h.getLastOffset(),
                     l.lastApplied());
             return;
         }
-        store.whenDurable(h.getLastOffset()).whenCompleteAsync((v, t) -> {
-            if (t != null || l != catchUp.link() || node.closed) {
-                return;
-            }
-            long newEpoch = epochs.nextEpoch(Math.max(store.epoch(), h.getEpoch()));
-            try {
-                store.raiseEpoch(newEpoch);
-            } catch (IOException e) {
-                log.error("{}: could not store epoch {}; handover refused", node.nodeId, newEpoch, e);
-                return;
-            }
-            catchUp.release(l);
-            // Take writes before the old primary hears HandoverDone and sends its clients here.
-            roles.becomePrimaryAt("switchover: " + (node.peerInfo == null ? "the primary" : node.peerInfo.getNodeId())
-                    + " handed over at offset " + h.getLastOffset());
-            l.sendHandoverDone(newEpoch);
-            l.finish();
-        }, control::run);
+        store.whenDurable(h.getLastOffset())
+                .whenCompleteAsync(
+                        (v, t) -> {
+                            if (t != null || l != catchUp.link() || node.closed) {
+                                return;
+                            }
+                            long newEpoch = epochs.nextEpoch(Math.max(store.epoch(), h.getEpoch()));
+                            try {
+                                store.raiseEpoch(newEpoch);
+                            } catch (IOException e) {
+                                log.error("{}: could not store epoch {}; handover refused", node.nodeId, newEpoch, e);
+                                return;
+                            }
+                            catchUp.release(l);
+                            // Take writes before the old primary hears HandoverDone and sends its clients here.
+                            roles.becomePrimaryAt(
+                                    "switchover: " + (node.peerInfo == null ? "the primary" : node.peerInfo.getNodeId())
+                                            + " handed over at offset " + h.getLastOffset());
+                            l.sendHandoverDone(newEpoch);
+                            l.finish();
+                        },
+                        control::run);
     }
 }

@@ -11,8 +11,7 @@ import java.util.List;
  */
 final class InlineLineSplitter {
 
-    private InlineLineSplitter() {
-    }
+    private InlineLineSplitter() {}
 
     /** The arguments of the line, or null when its quotes are unbalanced. */
     static List<byte[]> split(byte[] line, int length) {
@@ -35,20 +34,24 @@ final class InlineLineSplitter {
                         return null;
                     }
                     byte c = line[i];
-                    if (c == '\\' && i + 3 < length && line[i + 1] == 'x'
-                            && hexValue(line[i + 2]) >= 0 && hexValue(line[i + 3]) >= 0) {
+                    if (c == '\\'
+                            && i + 3 < length
+                            && line[i + 1] == 'x'
+                            && hexValue(line[i + 2]) >= 0
+                            && hexValue(line[i + 3]) >= 0) {
                         current.write(hexValue(line[i + 2]) * 16 + hexValue(line[i + 3]));
                         i += 3;
                     } else if (c == '\\' && i + 1 < length) {
                         i++;
-                        current.write(switch (line[i]) {
-                            case 'n' -> '\n';
-                            case 'r' -> '\r';
-                            case 't' -> '\t';
-                            case 'b' -> '\b';
-                            case 'a' -> 7;
-                            default -> line[i];
-                        });
+                        current.write(
+                                switch (line[i]) {
+                                    case 'n' -> '\n';
+                                    case 'r' -> '\r';
+                                    case 't' -> '\t';
+                                    case 'b' -> '\b';
+                                    case 'a' -> 7;
+                                    default -> line[i];
+                                });
                     } else if (c == '"') {
                         if (i + 1 < length && !isSpace(line[i + 1])) {
                             return null;

@@ -1,25 +1,23 @@
 package dev.pbkv.server.resp;
 
-import dev.pbkv.server.net.ListeningDoor;
-
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.ErrorCode;
 import dev.pbkv.server.command.Reply;
 import dev.pbkv.server.command.WriteAck;
 import dev.pbkv.server.command.WriteTag;
+import dev.pbkv.server.net.ListeningDoor;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One connection's requests: dispatches each to the command layer and writes the answers back
@@ -43,6 +41,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** Above this many queued replies the connection stops reading until it drains to half. */
     private static final int MAX_PENDING = 4096;
+
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     /** Writes one reply for a completed result; answers whether it was a success (for metrics). */
@@ -52,9 +51,12 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** A reply waiting for its future, in request order. */
-    private record Pending(CompletableFuture<Object> future, ReplyEncoder<Object> encoder, RespCommand command,
-                           long startNanos, boolean closeAfter) {
-    }
+    private record Pending(
+            CompletableFuture<Object> future,
+            ReplyEncoder<Object> encoder,
+            RespCommand command,
+            long startNanos,
+            boolean closeAfter) {}
 
     private final RespDoor door;
     private final Commands commands;
@@ -163,61 +165,67 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         switch (command) {
             case GET -> reply(commands.get(args[1], allowStale), command, start, false, RespReplies::encodeGet);
             case SET -> set(args, start);
-            case PUT -> reply(commands.put(args[1], args[2], WriteTag.NONE), command, start, false,
-                    RespReplies::encodeWriteOk);
+            case PUT ->
+                reply(commands.put(args[1], args[2], WriteTag.NONE), command, start, false, RespReplies::encodeWriteOk);
             case DEL, DELETE -> delete(args, command, start);
             case EXISTS -> exists(args, start);
-            case DBSIZE, COUNT -> reply(commands.count(allowStale), command, start, false,
-                    RespReplies::encodeInteger);
+            case DBSIZE, COUNT -> reply(commands.count(allowStale), command, start, false, RespReplies::encodeInteger);
             case MGET -> mget(args, start);
             case MSET -> mset(args, start);
-            case PING -> immediate(command, false, (v, o) -> {
-                if (args.length > 2) {
-                    RespWriter.error(o, RespErrors.wrongArity("ping"));
-                    return false;
-                }
-                if (args.length == 2) {
+            case PING ->
+                immediate(command, false, (v, o) -> {
+                    if (args.length > 2) {
+                        RespWriter.error(o, RespErrors.wrongArity("ping"));
+                        return false;
+                    }
+                    if (args.length == 2) {
+                        RespWriter.bulk(o, args[1]);
+                    } else {
+                        RespWriter.simple(o, "PONG");
+                    }
+                    return true;
+                });
+            case ECHO ->
+                immediate(command, false, (v, o) -> {
                     RespWriter.bulk(o, args[1]);
-                } else {
-                    RespWriter.simple(o, "PONG");
-                }
-                return true;
-            });
-            case ECHO -> immediate(command, false, (v, o) -> {
-                RespWriter.bulk(o, args[1]);
-                return true;
-            });
-            case INFO -> immediate(command, false, (v, o) -> {
-                var status = commands.status();
-                StringBuilder text = new StringBuilder(args.length > 1 ? "" : RespInfo.render(door, status, "default"));
-                for (int i = 1; i < args.length; i++) {
-                    text.append(RespInfo.render(door, status, ascii(args[i])));
-                }
-                RespWriter.bulk(o, text.toString());
-                return true;
-            });
+                    return true;
+                });
+            case INFO ->
+                immediate(command, false, (v, o) -> {
+                    var status = commands.status();
+                    StringBuilder text =
+                            new StringBuilder(args.length > 1 ? "" : RespInfo.render(door, status, "default"));
+                    for (int i = 1; i < args.length; i++) {
+                        text.append(RespInfo.render(door, status, ascii(args[i])));
+                    }
+                    RespWriter.bulk(o, text.toString());
+                    return true;
+                });
             case COMMAND -> immediate(command, false, (v, o) -> RespIntrospection.command(args, o));
             case CONFIG -> immediate(command, false, (v, o) -> RespIntrospection.config(args, o));
-            case HELLO -> immediate(command, false, (v, o) -> RespIntrospection.hello(args, o, clientId,
-                    commands.status()));
+            case HELLO ->
+                immediate(command, false, (v, o) -> RespIntrospection.hello(args, o, clientId, commands.status()));
             case CLIENT -> immediate(command, false, (v, o) -> client(args, o));
-            case SELECT -> immediate(command, false, (v, o) -> {
-                if (ascii(args[1]).equals("0")) {
+            case SELECT ->
+                immediate(command, false, (v, o) -> {
+                    if (ascii(args[1]).equals("0")) {
+                        RespWriter.ok(o);
+                        return true;
+                    }
+                    RespWriter.error(o, "ERR DB index is out of range (pbkv has only database 0)");
+                    return false;
+                });
+            case READONLY, READWRITE ->
+                immediate(command, false, (v, o) -> {
+                    allowStale = command == RespCommand.READONLY;
                     RespWriter.ok(o);
                     return true;
-                }
-                RespWriter.error(o, "ERR DB index is out of range (pbkv has only database 0)");
-                return false;
-            });
-            case READONLY, READWRITE -> immediate(command, false, (v, o) -> {
-                allowStale = command == RespCommand.READONLY;
-                RespWriter.ok(o);
-                return true;
-            });
-            case QUIT, END -> immediate(command, true, (v, o) -> {
-                RespWriter.ok(o);
-                return true;
-            });
+                });
+            case QUIT, END ->
+                immediate(command, true, (v, o) -> {
+                    RespWriter.ok(o);
+                    return true;
+                });
             case SHUTDOWN -> shutdown(args, start);
             default -> throw new IllegalStateException("no dispatch for " + command);
         }
@@ -232,8 +240,10 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
                 nx = true;
             } else if (RespCommand.is(option, "XX")) {
                 xx = true;
-            } else if (RespCommand.is(option, "EX") || RespCommand.is(option, "PX")
-                    || RespCommand.is(option, "EXAT") || RespCommand.is(option, "PXAT")
+            } else if (RespCommand.is(option, "EX")
+                    || RespCommand.is(option, "PX")
+                    || RespCommand.is(option, "EXAT")
+                    || RespCommand.is(option, "PXAT")
                     || RespCommand.is(option, "KEEPTTL")) {
                 String name = ascii(option).toUpperCase(java.util.Locale.ROOT);
                 refuse(RespCommand.SET, "ERR SET " + name + ": expiry is not supported by pbkv (keys do not expire)");
@@ -249,13 +259,25 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         if (nx && xx) {
             refuse(RespCommand.SET, RespErrors.SYNTAX);
         } else if (nx) {
-            reply(commands.insert(args[1], args[2], WriteTag.NONE), RespCommand.SET, start, false,
+            reply(
+                    commands.insert(args[1], args[2], WriteTag.NONE),
+                    RespCommand.SET,
+                    start,
+                    false,
                     (r, o) -> RespReplies.encodeConditionalWrite(r, o, ErrorCode.ALREADY_EXISTS));
         } else if (xx) {
-            reply(commands.update(args[1], args[2], WriteTag.NONE), RespCommand.SET, start, false,
+            reply(
+                    commands.update(args[1], args[2], WriteTag.NONE),
+                    RespCommand.SET,
+                    start,
+                    false,
                     (r, o) -> RespReplies.encodeConditionalWrite(r, o, ErrorCode.NOT_FOUND));
         } else {
-            reply(commands.put(args[1], args[2], WriteTag.NONE), RespCommand.SET, start, false,
+            reply(
+                    commands.put(args[1], args[2], WriteTag.NONE),
+                    RespCommand.SET,
+                    start,
+                    false,
                     RespReplies::encodeWriteOk);
         }
     }
@@ -292,7 +314,11 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         for (int i = 1; i < args.length; i++) {
             parts[i - 1] = commands.exists(args[i], allowStale);
         }
-        reply(parts.length == 1 ? parts[0].thenApply(r -> (Void) null) : CompletableFuture.allOf(parts), RespCommand.EXISTS, start, false,
+        reply(
+                parts.length == 1 ? parts[0].thenApply(r -> (Void) null) : CompletableFuture.allOf(parts),
+                RespCommand.EXISTS,
+                start,
+                false,
                 (v, o) -> {
                     long present = 0;
                     for (CompletableFuture<Reply<Boolean>> part : parts) {
@@ -398,7 +424,9 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
                 RespWriter.bulk(o, line);
             }
             default -> {
-                RespWriter.error(o, "ERR unknown subcommand '" + sub + "'. Try CLIENT SETNAME, GETNAME, ID, INFO, LIST, SETINFO.");
+                RespWriter.error(
+                        o,
+                        "ERR unknown subcommand '" + sub + "'. Try CLIENT SETNAME, GETNAME, ID, INFO, LIST, SETINFO.");
                 return false;
             }
         }
@@ -420,14 +448,26 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     @SuppressWarnings("unchecked")
-    private <T> void reply(CompletableFuture<T> future, RespCommand command, long start, boolean closeAfter,
-                           ReplyEncoder<? super T> encoder) {
+    private <T> void reply(
+            CompletableFuture<T> future,
+            RespCommand command,
+            long start,
+            boolean closeAfter,
+            ReplyEncoder<? super T> encoder) {
         if (pending.isEmpty() && future.isDone()) {
-            write((CompletableFuture<Object>) (CompletableFuture<?>) future, (ReplyEncoder<Object>) encoder, command,
-                    start, closeAfter);
+            write(
+                    (CompletableFuture<Object>) (CompletableFuture<?>) future,
+                    (ReplyEncoder<Object>) encoder,
+                    command,
+                    start,
+                    closeAfter);
             return;
         }
-        pending.add(new Pending((CompletableFuture<Object>) (CompletableFuture<?>) future, (ReplyEncoder<Object>) encoder, command, start,
+        pending.add(new Pending(
+                (CompletableFuture<Object>) (CompletableFuture<?>) future,
+                (ReplyEncoder<Object>) encoder,
+                command,
+                start,
                 closeAfter));
         pendingCount = pending.size();
         // Always register, even if the future is done by now: it may have completed (on the log
@@ -470,8 +510,12 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void write(CompletableFuture<Object> future, ReplyEncoder<Object> encoder, RespCommand command,
-                       long start, boolean closeAfter) {
+    private void write(
+            CompletableFuture<Object> future,
+            ReplyEncoder<Object> encoder,
+            RespCommand command,
+            long start,
+            boolean closeAfter) {
         if (closing) {
             return;
         }
@@ -530,7 +574,9 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     private static String unknownCommand(String name, byte[][] args) {
         StringBuilder preview = new StringBuilder();
         for (int i = 1; i < args.length && preview.length() < 128; i++) {
-            preview.append('\'').append(new String(args[i], StandardCharsets.UTF_8)).append("' ");
+            preview.append('\'')
+                    .append(new String(args[i], StandardCharsets.UTF_8))
+                    .append("' ");
         }
         String shown = name.length() > 128 ? name.substring(0, 128) + "..." : name;
         return "ERR unknown command '" + shown + "', with args beginning with: " + preview;

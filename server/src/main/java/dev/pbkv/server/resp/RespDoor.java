@@ -1,13 +1,12 @@
 package dev.pbkv.server.resp;
 
-import dev.pbkv.server.net.ListeningDoor;
-import dev.pbkv.server.net.TcpListener;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.metrics.NodeMetrics;
 import dev.pbkv.server.metrics.RequestMeter;
+import dev.pbkv.server.net.ListeningDoor;
+import dev.pbkv.server.net.TcpListener;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.SocketChannel;
-
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,9 +28,11 @@ public final class RespDoor extends ListeningDoor {
 
     /** Counters INFO shows; written by event loops, read by INFO. */
     final LongAdder commandsProcessed = new LongAdder();
+
     final AtomicLong connectionsReceived = new AtomicLong();
     /** Source of CLIENT ID values; each connection takes the next. */
     final AtomicLong clientIds = new AtomicLong();
+
     final long startedNanos = System.nanoTime();
 
     public RespDoor(Commands commands, RespSettings settings) {
@@ -51,8 +52,10 @@ public final class RespDoor extends ListeningDoor {
     @Override
     protected void initConnection(SocketChannel ch) {
         connectionsReceived.incrementAndGet();
-        ch.pipeline().addLast("resp-decoder", new RespRequestDecoder(
-                settings.maxBulkBytes(), settings.maxArgs(), settings.maxInlineBytes()));
+        ch.pipeline()
+                .addLast(
+                        "resp-decoder",
+                        new RespRequestDecoder(settings.maxBulkBytes(), settings.maxArgs(), settings.maxInlineBytes()));
         ch.pipeline().addLast("resp-handler", new RespConnectionHandler(this));
     }
 

@@ -10,8 +10,7 @@ import dev.pbkv.server.command.Reply;
  */
 final class RespErrors {
 
-    private RespErrors() {
-    }
+    private RespErrors() {}
 
     /**
      * The error line (without '-') for a failure.
@@ -38,15 +37,16 @@ final class RespErrors {
         if (primary != null && !primary.isEmpty()) {
             return write
                     ? "READONLY You can't write against a backup; primary is " + primary + " (" + message + ")"
-                    : "READONLY This node is a backup (send READONLY to read from it); primary is " + primary
-                      + " (" + message + ")";
+                    : "READONLY This node is a backup (send READONLY to read from it); primary is " + primary + " ("
+                            + message + ")";
         }
         return "UNAVAILABLE " + message;
     }
 
     static String internal(Throwable error) {
         Throwable cause = error.getCause() != null && error instanceof java.util.concurrent.CompletionException
-                ? error.getCause() : error;
+                ? error.getCause()
+                : error;
         return "ERR internal error: " + cause;
     }
 

@@ -2,7 +2,6 @@ package dev.pbkv.server.resp;
 
 import dev.pbkv.server.command.NodeStatus;
 import dev.pbkv.server.role.Role;
-
 import java.util.Locale;
 
 /**
@@ -14,10 +13,10 @@ final class RespInfo {
 
     /** The Redis version clients should assume: the command set is a subset of Redis 7's. */
     static final String REDIS_COMPAT_VERSION = "7.2.0";
+
     static final String PBKV_VERSION = "0.1.0";
 
-    private RespInfo() {
-    }
+    private RespInfo() {}
 
     static String render(RespDoor door, NodeStatus status, String section) {
         String wanted = section.toLowerCase(Locale.ROOT);
@@ -29,8 +28,11 @@ final class RespInfo {
             field(b, "redis_version", REDIS_COMPAT_VERSION);
             field(b, "pbkv_version", PBKV_VERSION);
             field(b, "redis_mode", "standalone");
-            field(b, "os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-                    + System.getProperty("os.arch"));
+            field(
+                    b,
+                    "os",
+                    System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                            + System.getProperty("os.arch"));
             field(b, "arch_bits", "64");
             field(b, "java_version", System.getProperty("java.version"));
             field(b, "process_id", ProcessHandle.current().pid());
@@ -72,10 +74,15 @@ final class RespInfo {
                 field(b, "connected_slaves", status.peerConnected() ? 1 : 0);
                 if (status.peerConnected() && status.peerAddress() != null) {
                     HostPort peer = HostPort.parse(status.peerAddress());
-                    b.append("slave0:ip=").append(peer.host()).append(",port=").append(peer.port())
-                            .append(",state=").append(status.state() == dev.pbkv.server.role.NodeState.SYNC
-                                    ? "online" : "wait_bgsave")
-                            .append(",offset=").append(status.peerAckedOffset()).append(",lag=0\r\n");
+                    b.append("slave0:ip=")
+                            .append(peer.host())
+                            .append(",port=")
+                            .append(peer.port())
+                            .append(",state=")
+                            .append(status.state() == dev.pbkv.server.role.NodeState.SYNC ? "online" : "wait_bgsave")
+                            .append(",offset=")
+                            .append(status.peerAckedOffset())
+                            .append(",lag=0\r\n");
                 }
             } else {
                 HostPort master = HostPort.parse(status.primaryAddress());
@@ -135,8 +142,9 @@ final class RespInfo {
                 return new HostPort("", "");
             }
             int colon = address.lastIndexOf(':');
-            return colon < 0 ? new HostPort(address, "") : new HostPort(address.substring(0, colon),
-                    address.substring(colon + 1));
+            return colon < 0
+                    ? new HostPort(address, "")
+                    : new HostPort(address.substring(0, colon), address.substring(colon + 1));
         }
     }
 }

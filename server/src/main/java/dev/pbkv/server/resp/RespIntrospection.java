@@ -3,7 +3,6 @@ package dev.pbkv.server.resp;
 import dev.pbkv.server.command.NodeStatus;
 import dev.pbkv.server.role.Role;
 import io.netty.buffer.ByteBuf;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,8 +28,7 @@ final class RespIntrospection {
         CONFIG.put("cluster-enabled", "no");
     }
 
-    private RespIntrospection() {
-    }
+    private RespIntrospection() {}
 
     static boolean command(byte[][] args, ByteBuf o) {
         if (args.length == 1) {
@@ -123,7 +121,8 @@ final class RespIntrospection {
             }
             case "RESETSTAT" -> RespWriter.ok(o);
             default -> {
-                RespWriter.error(o, "ERR CONFIG " + sub + " is not supported by pbkv; settings live in conf/settings.conf");
+                RespWriter.error(
+                        o, "ERR CONFIG " + sub + " is not supported by pbkv; settings live in conf/settings.conf");
                 return false;
             }
         }

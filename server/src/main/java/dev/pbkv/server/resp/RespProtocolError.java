@@ -7,5 +7,4 @@ package dev.pbkv.server.resp;
  * @param close   whether the stream cannot be resynchronised, so the connection must close after
  *                the error is sent
  */
-record RespProtocolError(String message, boolean close) {
-}
+record RespProtocolError(String message, boolean close) {}

@@ -12,8 +12,7 @@ import io.netty.buffer.ByteBuf;
  */
 final class RespReplies {
 
-    private RespReplies() {
-    }
+    private RespReplies() {}
 
     static boolean encodeGet(Reply<byte[]> r, ByteBuf o) {
         if (r instanceof Reply.Success<byte[]> s) {

@@ -7,5 +7,4 @@ package dev.pbkv.server.resp;
  * @param args   args[0] is the command name; never empty
  * @param inline whether it came as an inline line
  */
-record RespRequest(byte[][] args, boolean inline) {
-}
+record RespRequest(byte[][] args, boolean inline) {}

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ByteProcessor;
-
 import java.util.List;
 
 /**
@@ -38,6 +37,7 @@ final class RespRequestDecoder extends ByteToMessageDecoder {
     private final HeaderLine header = new HeaderLine();
     /** Argument start offsets and lengths of the request being parsed; reused, event loop only. */
     private int[] argStarts = new int[16];
+
     private int[] argLengths = new int[16];
     /** Set after an unrecoverable error: every later byte is dropped. Event loop only. */
     private boolean failed;
@@ -82,8 +82,11 @@ final class RespRequestDecoder extends ByteToMessageDecoder {
             return;
         }
         if (count > maxArgs) {
-            fail(in, out, "ERR Protocol error: " + count + " arguments exceed the limit of " + maxArgs
-                    + " (limits.resp-max-args)");
+            fail(
+                    in,
+                    out,
+                    "ERR Protocol error: " + count + " arguments exceed the limit of " + maxArgs
+                            + " (limits.resp-max-args)");
             return;
         }
         int n = (int) count;
@@ -111,8 +114,11 @@ final class RespRequestDecoder extends ByteToMessageDecoder {
                 return;
             }
             if (length > maxBulkBytes) {
-                fail(in, out, "ERR Protocol error: bulk length " + length + " exceeds the limit of " + maxBulkBytes
-                        + " bytes (limits.resp-max-bulk-bytes)");
+                fail(
+                        in,
+                        out,
+                        "ERR Protocol error: bulk length " + length + " exceeds the limit of " + maxBulkBytes
+                                + " bytes (limits.resp-max-bulk-bytes)");
                 return;
             }
             int dataStart = bulkLf + 1;
@@ -145,8 +151,11 @@ final class RespRequestDecoder extends ByteToMessageDecoder {
         int lf = findLf(in, start, searchEnd);
         if (lf < 0) {
             if (end - start > maxInlineBytes + 1) {
-                fail(in, out, "ERR Protocol error: too big inline request (limit " + maxInlineBytes
-                        + " bytes, limits.resp-max-inline-bytes)");
+                fail(
+                        in,
+                        out,
+                        "ERR Protocol error: too big inline request (limit " + maxInlineBytes
+                                + " bytes, limits.resp-max-inline-bytes)");
             }
             return;
         }
@@ -167,8 +176,10 @@ final class RespRequestDecoder extends ByteToMessageDecoder {
             return;
         }
         if (args.size() > maxArgs) {
-            out.add(new RespProtocolError("ERR Protocol error: " + args.size() + " arguments exceed the limit of "
-                    + maxArgs + " (limits.resp-max-args)", false));
+            out.add(new RespProtocolError(
+                    "ERR Protocol error: " + args.size() + " arguments exceed the limit of " + maxArgs
+                            + " (limits.resp-max-args)",
+                    false));
             return;
         }
         out.add(new RespRequest(args.toArray(new byte[0][]), true));

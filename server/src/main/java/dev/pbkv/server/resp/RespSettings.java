@@ -15,8 +15,7 @@ import dev.pbkv.server.net.ListeningDoor;
  *                       (limits.resp-max-inline-bytes)
  * @param ioThreads      Netty event-loop threads serving connections; 0 means one per core
  */
-public record RespSettings(String host, int port, int maxBulkBytes, int maxArgs, int maxInlineBytes,
-                           int ioThreads) {
+public record RespSettings(String host, int port, int maxBulkBytes, int maxArgs, int maxInlineBytes, int ioThreads) {
 
     public static final int DEFAULT_MAX_BULK_BYTES = 2 * 1024 * 1024;
     public static final int DEFAULT_MAX_ARGS = 1024;

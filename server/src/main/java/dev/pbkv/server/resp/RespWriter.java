@@ -2,7 +2,6 @@ package dev.pbkv.server.resp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-
 import java.nio.charset.StandardCharsets;
 
 /** Writes RESP2 replies into a buffer. Stateless; the handler owns the buffer. */
@@ -15,8 +14,7 @@ final class RespWriter {
     private static final byte[] ONE = ":1\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EMPTY_ARRAY = "*0\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    private RespWriter() {
-    }
+    private RespWriter() {}
 
     static void ok(ByteBuf out) {
         out.writeBytes(OK);
@@ -104,6 +102,8 @@ final class RespWriter {
 
     /** Error and status lines may not contain CR or LF: they would break the framing. */
     private static String oneLine(String text) {
-        return text.indexOf('\r') < 0 && text.indexOf('\n') < 0 ? text : text.replace('\r', ' ').replace('\n', ' ');
+        return text.indexOf('\r') < 0 && text.indexOf('\n') < 0
+                ? text
+                : text.replace('\r', ' ').replace('\n', ' ');
     }
 }

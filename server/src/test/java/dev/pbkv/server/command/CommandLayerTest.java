@@ -1,21 +1,18 @@
 package dev.pbkv.server.command;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.config.SettingsLoader;
-import dev.pbkv.server.role.NodeState;
 import dev.pbkv.server.replication.Replicator;
-import dev.pbkv.server.role.Role;
 import dev.pbkv.server.replication.SoloReplicator;
+import dev.pbkv.server.role.NodeState;
+import dev.pbkv.server.role.Role;
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.Store;
 import dev.pbkv.store.StoreConfig;
 import dev.pbkv.store.WriteOutcome;
 import dev.pbkv.store.WriteResult;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -24,12 +21,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CommandLayerTest {
     @TempDir
     Path dir;
+
     Store store;
     CommandLayer commands;
     SoloReplicator replicator;
@@ -107,13 +107,17 @@ class CommandLayerTest {
 
     @Test
     void emptyOrOversizedInputIsRefusedAndStoresNothing() {
-        assertThat(failed(commands.put(b(""), b("v"), WriteTag.NONE), ErrorCode.INVALID_ARGUMENT).message())
+        assertThat(failed(commands.put(b(""), b("v"), WriteTag.NONE), ErrorCode.INVALID_ARGUMENT)
+                        .message())
                 .contains("empty");
-        assertThat(failed(commands.put(null, b("v"), WriteTag.NONE), ErrorCode.INVALID_ARGUMENT).message())
+        assertThat(failed(commands.put(null, b("v"), WriteTag.NONE), ErrorCode.INVALID_ARGUMENT)
+                        .message())
                 .contains("empty");
-        assertThat(failed(commands.put(b("123456789"), b("v"), WriteTag.NONE), ErrorCode.INVALID_ARGUMENT).message())
+        assertThat(failed(commands.put(b("123456789"), b("v"), WriteTag.NONE), ErrorCode.INVALID_ARGUMENT)
+                        .message())
                 .contains("limits.max-key-bytes = 8");
-        assertThat(failed(commands.insert(b("k"), new byte[17], WriteTag.NONE), ErrorCode.INVALID_ARGUMENT).message())
+        assertThat(failed(commands.insert(b("k"), new byte[17], WriteTag.NONE), ErrorCode.INVALID_ARGUMENT)
+                        .message())
                 .contains("limits.max-value-bytes = 16");
         failed(commands.get(b(""), false), ErrorCode.INVALID_ARGUMENT);
         failed(commands.exists(new byte[9], false), ErrorCode.INVALID_ARGUMENT);
@@ -126,18 +130,20 @@ class CommandLayerTest {
 
     @Test
     void scanReturnsPrefixedKeysAfterStartInUnsignedOrderUpToTheLimit() {
-        List<byte[]> keys = List.of(b("p1"), b("p2"), b("p10"), new byte[]{'p', (byte) 0xFF}, new byte[]{'p', 0x01},
-                b("q1"), b("o9"));
+        List<byte[]> keys = List.of(
+                b("p1"), b("p2"), b("p10"), new byte[] {'p', (byte) 0xFF}, new byte[] {'p', 0x01}, b("q1"), b("o9"));
         for (byte[] k : keys) {
             ok(commands.put(k, k, WriteTag.NONE));
         }
         List<KeyValue> all = ok(commands.scan(b("p"), null, 0, false));
-        assertThat(all).extracting(kv -> new String(kv.key(), StandardCharsets.ISO_8859_1))
+        assertThat(all)
+                .extracting(kv -> new String(kv.key(), StandardCharsets.ISO_8859_1))
                 .containsExactly("p\u0001", "p1", "p10", "p2", "p\u00FF");
-        assertThat(all.get(0).value()).isEqualTo(new byte[]{'p', 0x01});
+        assertThat(all.get(0).value()).isEqualTo(new byte[] {'p', 0x01});
 
         List<KeyValue> page = ok(commands.scan(b("p"), b("p1"), 2, false));
-        assertThat(page).extracting(kv -> new String(kv.key(), StandardCharsets.ISO_8859_1))
+        assertThat(page)
+                .extracting(kv -> new String(kv.key(), StandardCharsets.ISO_8859_1))
                 .containsExactly("p10", "p2");
         assertThat(ok(commands.scan(b(""), null, 50, false))).hasSize(keys.size());
         assertThat(ok(commands.scan(b("nothing"), null, 5, false))).isEmpty();
@@ -150,7 +156,8 @@ class CommandLayerTest {
         }
         // Default page 1000, capped by this node's maximum of 50.
         assertThat(ok(commands.scan(null, null, 0, false))).hasSize(50);
-        assertThat(failed(commands.scan(null, null, 51, false), ErrorCode.INVALID_ARGUMENT).message())
+        assertThat(failed(commands.scan(null, null, 51, false), ErrorCode.INVALID_ARGUMENT)
+                        .message())
                 .contains("limits.max-scan-limit = 50");
         failed(commands.scan(null, null, -1, false), ErrorCode.INVALID_ARGUMENT); // uint32 above 2^31 from gRPC
     }
@@ -165,7 +172,10 @@ class CommandLayerTest {
         ok(commands.dump(false, pages::add));
         assertThat(pages).allSatisfy(p -> assertThat(p).hasSizeBetween(1, CommandLayer.PAGE_MAX_ENTRIES));
         assertThat(pages.stream().mapToInt(List::size).sum()).isEqualTo(n);
-        assertThat(pages.stream().flatMap(List::stream).map(kv -> new String(kv.key(), StandardCharsets.UTF_8)).distinct())
+        assertThat(pages.stream()
+                        .flatMap(List::stream)
+                        .map(kv -> new String(kv.key(), StandardCharsets.UTF_8))
+                        .distinct())
                 .hasSize(n);
     }
 
@@ -177,13 +187,16 @@ class CommandLayerTest {
             ok(commands.put(b("k"), b("v"), WriteTag.NONE)); // written through the primary's layer
             Reply.Failure<WriteAck> f = failed(onBackup.put(b("k"), b("w"), WriteTag.NONE), ErrorCode.UNAVAILABLE);
             assertThat(f.primaryAddress()).isEqualTo("10.0.0.1:7001");
-            assertThat(failed(onBackup.get(b("k"), false), ErrorCode.UNAVAILABLE).primaryAddress()).isEqualTo("10.0.0.1:7001");
+            assertThat(failed(onBackup.get(b("k"), false), ErrorCode.UNAVAILABLE)
+                            .primaryAddress())
+                    .isEqualTo("10.0.0.1:7001");
             assertThat(ok(onBackup.get(b("k"), true))).isEqualTo(b("v"));
             assertThat(ok(onBackup.count(true))).isEqualTo(1L);
-            failed(onBackup.dump(false, p -> { }), ErrorCode.UNAVAILABLE);
+            failed(onBackup.dump(false, p -> {}), ErrorCode.UNAVAILABLE);
             assertThat(onBackup.status().state()).isEqualTo(NodeState.COLD_START);
             assertThat(onBackup.status().role()).isEqualTo(Role.BACKUP);
-            assertThat(failed(onBackup.promote(), ErrorCode.FAILED_PRECONDITION).message()).contains("not configured");
+            assertThat(failed(onBackup.promote(), ErrorCode.FAILED_PRECONDITION).message())
+                    .contains("not configured");
         }
     }
 
@@ -197,7 +210,8 @@ class CommandLayerTest {
         ok(commands.put(b("k"), b("v"), WriteTag.NONE));
         assertThat(commands.closeAndDrain()).isCompleted();
         assertThat(commands.status().state()).isEqualTo(NodeState.SHUTTING_DOWN);
-        assertThat(failed(commands.get(b("k"), false), ErrorCode.UNAVAILABLE).message()).contains("shutting down");
+        assertThat(failed(commands.get(b("k"), false), ErrorCode.UNAVAILABLE).message())
+                .contains("shutting down");
         failed(commands.put(b("k"), b("v"), WriteTag.NONE), ErrorCode.UNAVAILABLE);
         assertThat(ok(commands.shutdown(true))).isFalse();
         assertThat(shutdownAsked).isCompletedWithValue(true);
@@ -206,8 +220,11 @@ class CommandLayerTest {
     @Test
     void drainWaitsForAWriteInFlight() {
         CompletableFuture<Void> commit = new CompletableFuture<>();
-        try (CommandLayer layer = new CommandLayer(store, new HeldReplicator(replicator, commit, Function.identity()),
-                settings(Role.PRIMARY), skip -> null)) {
+        try (CommandLayer layer = new CommandLayer(
+                store,
+                new HeldReplicator(replicator, commit, Function.identity()),
+                settings(Role.PRIMARY),
+                skip -> null)) {
             CompletableFuture<Reply<WriteAck>> write = layer.put(b("k"), b("v"), WriteTag.NONE);
             CompletableFuture<Void> drained = layer.closeAndDrain();
             assertThat(write).isNotDone();
@@ -222,8 +239,11 @@ class CommandLayerTest {
     void primaryReadWaitsUntilWhatItSawIsCommitted() {
         ok(commands.put(b("k"), b("v"), WriteTag.NONE));
         CompletableFuture<Void> commit = new CompletableFuture<>();
-        try (CommandLayer layer = new CommandLayer(store, new HeldReplicator(replicator, commit, Function.identity()),
-                settings(Role.PRIMARY), skip -> null)) {
+        try (CommandLayer layer = new CommandLayer(
+                store,
+                new HeldReplicator(replicator, commit, Function.identity()),
+                settings(Role.PRIMARY),
+                skip -> null)) {
             CompletableFuture<Reply<byte[]>> read = layer.get(b("k"), false);
             assertThat(read).isNotDone();
             commit.complete(null);
@@ -234,21 +254,32 @@ class CommandLayerTest {
     @Test
     void storeResultsAndFailuresMapToErrorCodes() {
         Function<WriteResult, WriteResult> oom = r -> new WriteResult(WriteOutcome.OUT_OF_MEMORY, null);
-        try (CommandLayer full = new CommandLayer(store, new HeldReplicator(replicator, CompletableFuture.completedFuture(null), oom),
-                settings(Role.PRIMARY), skip -> null)) {
+        try (CommandLayer full = new CommandLayer(
+                store,
+                new HeldReplicator(replicator, CompletableFuture.completedFuture(null), oom),
+                settings(Role.PRIMARY),
+                skip -> null)) {
             failed(full.put(b("k"), b("v"), WriteTag.NONE), ErrorCode.RESOURCE_EXHAUSTED);
         }
         Function<WriteResult, WriteResult> bad = r -> new WriteResult(WriteOutcome.REJECTED, null);
-        try (CommandLayer refusing = new CommandLayer(store, new HeldReplicator(replicator, CompletableFuture.completedFuture(null), bad),
-                settings(Role.PRIMARY), skip -> null)) {
+        try (CommandLayer refusing = new CommandLayer(
+                store,
+                new HeldReplicator(replicator, CompletableFuture.completedFuture(null), bad),
+                settings(Role.PRIMARY),
+                skip -> null)) {
             failed(refusing.put(b("k"), b("v"), WriteTag.NONE), ErrorCode.INVALID_ARGUMENT);
         }
         Function<WriteResult, WriteResult> diskFull = r -> {
             throw new UncheckedIOException(new IOException("No space left on device"));
         };
-        try (CommandLayer broken = new CommandLayer(store, new HeldReplicator(replicator, CompletableFuture.completedFuture(null), diskFull),
-                settings(Role.PRIMARY), skip -> null)) {
-            assertThat(failed(broken.put(b("k"), b("v"), WriteTag.NONE), ErrorCode.INTERNAL).message()).contains("No space");
+        try (CommandLayer broken = new CommandLayer(
+                store,
+                new HeldReplicator(replicator, CompletableFuture.completedFuture(null), diskFull),
+                settings(Role.PRIMARY),
+                skip -> null)) {
+            assertThat(failed(broken.put(b("k"), b("v"), WriteTag.NONE), ErrorCode.INTERNAL)
+                            .message())
+                    .contains("No space");
         }
     }
 
@@ -275,7 +306,8 @@ class CommandLayerTest {
         private final CompletableFuture<Void> commit;
         private final Function<WriteResult, WriteResult> rewrite;
 
-        HeldReplicator(Replicator delegate, CompletableFuture<Void> commit, Function<WriteResult, WriteResult> rewrite) {
+        HeldReplicator(
+                Replicator delegate, CompletableFuture<Void> commit, Function<WriteResult, WriteResult> rewrite) {
             this.delegate = delegate;
             this.commit = commit;
             this.rewrite = rewrite;
@@ -332,8 +364,7 @@ class CommandLayerTest {
         }
 
         @Override
-        public void start() {
-        }
+        public void start() {}
 
         @Override
         public CompletableFuture<Long> promote() {
@@ -346,7 +377,6 @@ class CommandLayerTest {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 }

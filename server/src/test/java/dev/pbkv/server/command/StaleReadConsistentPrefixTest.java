@@ -1,5 +1,10 @@
 package dev.pbkv.server.command;
 
+import static dev.pbkv.server.command.CommandLayerTest.b;
+import static dev.pbkv.server.command.CommandLayerTest.failed;
+import static dev.pbkv.server.command.CommandLayerTest.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.pbkv.server.config.SettingsLoader;
 import dev.pbkv.server.replication.SoloReplicator;
 import dev.pbkv.server.role.Role;
@@ -8,22 +13,16 @@ import dev.pbkv.store.LogRecord;
 import dev.pbkv.store.Store;
 import dev.pbkv.store.StoreConfig;
 import dev.pbkv.store.snapshot.SnapshotWriter;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static dev.pbkv.server.command.CommandLayerTest.b;
-import static dev.pbkv.server.command.CommandLayerTest.failed;
-import static dev.pbkv.server.command.CommandLayerTest.ok;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Stale reads on a backup promise a consistent prefix of the history. After a fuzzy snapshot is
@@ -36,6 +35,7 @@ class StaleReadConsistentPrefixTest {
 
     @TempDir
     Path dir;
+
     Store store;
     CommandLayer onBackup;
 
@@ -44,9 +44,13 @@ class StaleReadConsistentPrefixTest {
         store = Store.open(StoreConfig.defaults(dir.resolve("store")));
         SoloReplicator backup = new SoloReplicator(store, Role.BACKUP, () -> PRIMARY);
         backup.start();
-        onBackup = new CommandLayer(store, backup, SettingsLoader.withDefaults()
-                .set("nodes.backup.data-dir", dir.resolve("b").toString())
-                .build(Role.BACKUP), skip -> null);
+        onBackup = new CommandLayer(
+                store,
+                backup,
+                SettingsLoader.withDefaults()
+                        .set("nodes.backup.data-dir", dir.resolve("b").toString())
+                        .build(Role.BACKUP),
+                skip -> null);
     }
 
     @AfterEach
@@ -75,8 +79,9 @@ class StaleReadConsistentPrefixTest {
     }
 
     private static <T> void refusedAsNotYetAPrefix(Reply.Failure<T> f, long at) {
-        assertThat(f.message()).isEqualTo("this node's copy is not yet a consistent prefix (at offset " + at
-                + ", consistent from 4): read from the primary");
+        assertThat(f.message())
+                .isEqualTo("this node's copy is not yet a consistent prefix (at offset " + at
+                        + ", consistent from 4): read from the primary");
         assertThat(f.primaryAddress()).isEqualTo(PRIMARY);
     }
 
@@ -101,7 +106,8 @@ class StaleReadConsistentPrefixTest {
         assertThat(ok(onBackup.get(b("b"), true))).isEqualTo(b("2"));
         assertThat(ok(onBackup.exists(b("b"), true))).isTrue();
         assertThat(ok(onBackup.count(true))).isEqualTo(2L);
-        assertThat(ok(onBackup.scan(null, null, 0, true))).extracting(kv -> new String(kv.value()))
+        assertThat(ok(onBackup.scan(null, null, 0, true)))
+                .extracting(kv -> new String(kv.value()))
                 .containsExactly("2", "2");
         ok(onBackup.dump(true, pages::add));
         assertThat(pages.stream().mapToInt(List::size).sum()).isEqualTo(2);

@@ -1,16 +1,15 @@
 package dev.pbkv.server.config;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.pbkv.server.role.Role;
 import dev.pbkv.store.FsyncPolicy;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SettingsLoaderTest {
 
@@ -55,7 +54,8 @@ class SettingsLoaderTest {
     void fileThenSetOverridesAndSizesParse(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("s.conf");
         Files.writeString(file, "{\"store\":{\"memory\":\"64m\"},\"limits\":{\"max-key-bytes\":16},\"extra\":1}");
-        Settings s = SettingsLoader.withDefaults().file(file)
+        Settings s = SettingsLoader.withDefaults()
+                .file(file)
                 .set("limits.max-key-bytes", "32")
                 .set("replication.require-backup", "true")
                 .set("store.fsync", "everysec")
@@ -90,7 +90,8 @@ class SettingsLoaderTest {
     @Test
     void unknownSetKeyIsRefused() {
         assertThatThrownBy(() -> SettingsLoader.withDefaults().set("limits.max-kee-bytes", "1"))
-                .isInstanceOf(SettingsException.class).hasMessageContaining("unknown setting 'limits.max-kee-bytes'");
+                .isInstanceOf(SettingsException.class)
+                .hasMessageContaining("unknown setting 'limits.max-kee-bytes'");
     }
 
     @Test
@@ -98,12 +99,15 @@ class SettingsLoaderTest {
         Path file = dir.resolve("broken.conf");
         Files.writeString(file, "{\"store\": ");
         assertThatThrownBy(() -> SettingsLoader.withDefaults().file(file))
-                .isInstanceOf(SettingsException.class).hasMessageContaining("broken.conf is not valid JSON");
+                .isInstanceOf(SettingsException.class)
+                .hasMessageContaining("broken.conf is not valid JSON");
     }
 
     @Test
     void bothNodesMayNotShareADataDir() {
-        assertThatThrownBy(() -> SettingsLoader.withDefaults().set("nodes.backup.data-dir", "data/primary").build(Role.PRIMARY))
+        assertThatThrownBy(() -> SettingsLoader.withDefaults()
+                        .set("nodes.backup.data-dir", "data/primary")
+                        .build(Role.PRIMARY))
                 .hasMessageContaining("must differ");
     }
 

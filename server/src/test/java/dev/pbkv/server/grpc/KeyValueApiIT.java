@@ -1,5 +1,8 @@
 package dev.pbkv.server.grpc;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.google.protobuf.ByteString;
 import dev.pbkv.proto.AdminGrpc;
 import dev.pbkv.proto.CountRequest;
@@ -29,11 +32,6 @@ import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,14 +39,16 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Every KeyValue and Admin RPC and every error code against one real node process. */
 class KeyValueApiIT {
     @TempDir
     static Path dir;
+
     static NodeProcess node;
     static KeyValueGrpc.KeyValueBlockingStub kv;
     static AdminGrpc.AdminBlockingStub admin;
@@ -104,13 +104,18 @@ class KeyValueApiIT {
 
         assertThat(kv.put(write("api/b", "x")).getCreated()).isTrue();
         assertThat(kv.put(write("api/b", "y")).getCreated()).isFalse();
-        assertThat(kv.exists(ExistsRequest.newBuilder().setKey(bs("api/b")).build()).getExists()).isTrue();
+        assertThat(kv.exists(ExistsRequest.newBuilder().setKey(bs("api/b")).build())
+                        .getExists())
+                .isTrue();
 
         kv.delete(DeleteRequest.newBuilder().setKey(bs("api/b")).build());
-        assertThat(codeOf(() -> kv.delete(DeleteRequest.newBuilder().setKey(bs("api/b")).build())))
+        assertThat(codeOf(() ->
+                        kv.delete(DeleteRequest.newBuilder().setKey(bs("api/b")).build())))
                 .isEqualTo(Status.Code.NOT_FOUND);
         assertThat(codeOf(() -> kv.get(get("api/b")))).isEqualTo(Status.Code.NOT_FOUND);
-        assertThat(kv.exists(ExistsRequest.newBuilder().setKey(bs("api/b")).build()).getExists()).isFalse();
+        assertThat(kv.exists(ExistsRequest.newBuilder().setKey(bs("api/b")).build())
+                        .getExists())
+                .isFalse();
     }
 
     @Test
@@ -128,14 +133,23 @@ class KeyValueApiIT {
         for (int i = 0; i < 30; i++) {
             kv.put(write(String.format("scan/%03d", i), "v" + i));
         }
-        List<Entry> first = scanAll(ScanRequest.newBuilder().setPrefix(bs("scan/")).setLimit(20).build());
-        assertThat(first).extracting(e -> e.getKey().toStringUtf8()).hasSize(20).isSorted()
-                .startsWith("scan/000").endsWith("scan/019");
-        List<Entry> rest = scanAll(ScanRequest.newBuilder().setPrefix(bs("scan/")).setLimit(20)
-                .setStartAfter(first.get(19).getKey()).build());
+        List<Entry> first = scanAll(
+                ScanRequest.newBuilder().setPrefix(bs("scan/")).setLimit(20).build());
+        assertThat(first)
+                .extracting(e -> e.getKey().toStringUtf8())
+                .hasSize(20)
+                .isSorted()
+                .startsWith("scan/000")
+                .endsWith("scan/019");
+        List<Entry> rest = scanAll(ScanRequest.newBuilder()
+                .setPrefix(bs("scan/"))
+                .setLimit(20)
+                .setStartAfter(first.get(19).getKey())
+                .build());
         assertThat(rest).extracting(e -> e.getKey().toStringUtf8()).hasSize(10).startsWith("scan/020");
         assertThat(rest.get(0).getValue().toStringUtf8()).isEqualTo("v20");
-        assertThat(scanAll(ScanRequest.newBuilder().setPrefix(bs("scan/none")).build())).isEmpty();
+        assertThat(scanAll(ScanRequest.newBuilder().setPrefix(bs("scan/none")).build()))
+                .isEmpty();
     }
 
     @Test
@@ -147,7 +161,8 @@ class KeyValueApiIT {
         List<ScanResponse> messages = new ArrayList<>();
         kv.scan(ScanRequest.newBuilder().setPrefix(bs("bigscan/")).build()).forEachRemaining(messages::add);
         assertThat(messages.size()).isGreaterThan(1);
-        assertThat(messages.stream().mapToInt(ScanResponse::getEntriesCount).sum()).isEqualTo(12);
+        assertThat(messages.stream().mapToInt(ScanResponse::getEntriesCount).sum())
+                .isEqualTo(12);
     }
 
     static List<Entry> scanAll(ScanRequest r) {
@@ -161,20 +176,25 @@ class KeyValueApiIT {
         assertThat(codeOf(() -> kv.put(write("", "v")))).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(codeOf(() -> kv.get(get("")))).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(codeOf(() -> kv.put(write("k".repeat(1025), "v")))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(codeOf(() -> kv.put(WriteRequest.newBuilder().setKey(bs("bad/v"))
-                .setValue(ByteString.copyFrom(new byte[(1 << 20) + 1])).build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(codeOf(() -> kv.put(WriteRequest.newBuilder()
+                        .setKey(bs("bad/v"))
+                        .setValue(ByteString.copyFrom(new byte[(1 << 20) + 1]))
+                        .build())))
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(codeOf(() -> scanAll(ScanRequest.newBuilder().setLimit(501).build())))
                 .isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(codeOf(() -> scanAll(ScanRequest.newBuilder().setLimit(-1).build()))) // uint32 4294967295
                 .isEqualTo(Status.Code.INVALID_ARGUMENT);
-        StatusRuntimeException e = (StatusRuntimeException) org.assertj.core.api.Assertions.catchThrowable(
-                () -> kv.put(write("k".repeat(1025), "v")));
+        StatusRuntimeException e = (StatusRuntimeException)
+                org.assertj.core.api.Assertions.catchThrowable(() -> kv.put(write("k".repeat(1025), "v")));
         assertThat(e.getStatus().getDescription()).contains("limits.max-key-bytes = 1024");
 
         // Nothing was stored, and the node still serves; the limits are inclusive.
         assertThat(codeOf(() -> kv.get(get("bad/v")))).isEqualTo(Status.Code.NOT_FOUND);
-        kv.put(WriteRequest.newBuilder().setKey(bs("k".repeat(1024)))
-                .setValue(ByteString.copyFrom(new byte[1 << 20])).build());
+        kv.put(WriteRequest.newBuilder()
+                .setKey(bs("k".repeat(1024)))
+                .setValue(ByteString.copyFrom(new byte[1 << 20]))
+                .build());
         assertThat(kv.get(get("k".repeat(1024))).getValue().size()).isEqualTo(1 << 20);
     }
 
@@ -186,9 +206,13 @@ class KeyValueApiIT {
         List<Entry> all = new ArrayList<>();
         Iterator<DumpResponse> it = admin.dump(DumpRequest.getDefaultInstance());
         it.forEachRemaining(p -> all.addAll(p.getEntriesList()));
-        assertThat(all).extracting(e -> e.getKey().toStringUtf8()).filteredOn(k -> k.startsWith("dump/"))
-                .hasSize(50).doesNotHaveDuplicates();
-        assertThat((long) all.size()).isEqualTo(kv.count(CountRequest.getDefaultInstance()).getCount());
+        assertThat(all)
+                .extracting(e -> e.getKey().toStringUtf8())
+                .filteredOn(k -> k.startsWith("dump/"))
+                .hasSize(50)
+                .doesNotHaveDuplicates();
+        assertThat((long) all.size())
+                .isEqualTo(kv.count(CountRequest.getDefaultInstance()).getCount());
     }
 
     @Test
@@ -202,7 +226,8 @@ class KeyValueApiIT {
         assertThat(s.getLastOffset()).isPositive();
         assertThat(s.getDurableOffset()).isEqualTo(s.getLastOffset());
         assertThat(s.getCommittedOffset()).isEqualTo(s.getDurableOffset());
-        assertThat(s.getKeyCount()).isEqualTo(kv.count(CountRequest.getDefaultInstance()).getCount());
+        assertThat(s.getKeyCount())
+                .isEqualTo(kv.count(CountRequest.getDefaultInstance()).getCount());
         assertThat(s.getMemoryCapacityBytes()).isEqualTo(32L << 20);
         assertThat(s.getGrpcAddress()).isEqualTo(node.grpcAddress());
         assertThat(s.getPrimaryAddress()).isEqualTo(node.grpcAddress());
@@ -220,8 +245,12 @@ class KeyValueApiIT {
     void healthIsServingForAPrimary() {
         HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(node.channel());
         for (String service : List.of("", "pbkv.v1.KeyValue", "pbkv.v1.Admin")) {
-            assertThat(health.check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus())
-                    .as(service).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+            assertThat(health.check(HealthCheckRequest.newBuilder()
+                                    .setService(service)
+                                    .build())
+                            .getStatus())
+                    .as(service)
+                    .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
         }
     }
 
@@ -241,12 +270,14 @@ class KeyValueApiIT {
                     }
 
                     @Override
-                    public void onCompleted() {
-                    }
+                    public void onCompleted() {}
                 });
         req.onNext(ServerReflectionRequest.newBuilder().setListServices("*").build());
         List<String> names = new ArrayList<>();
-        answer.orTimeout(30, TimeUnit.SECONDS).join().getListServicesResponse().getServiceList()
+        answer.orTimeout(30, TimeUnit.SECONDS)
+                .join()
+                .getListServicesResponse()
+                .getServiceList()
                 .forEach(s -> names.add(s.getName()));
         req.onCompleted();
         assertThat(names).contains("pbkv.v1.KeyValue", "pbkv.v1.Admin", "grpc.health.v1.Health");
@@ -259,8 +290,15 @@ class KeyValueApiIT {
         for (int i = 0; i < value.length; i++) {
             value[i] = (byte) i;
         }
-        kv.put(WriteRequest.newBuilder().setKey(ByteString.copyFrom(key)).setValue(ByteString.copyFrom(value)).build());
-        assertThat(kv.get(GetRequest.newBuilder().setKey(ByteString.copyFrom(key)).build()).getValue().toByteArray())
+        kv.put(WriteRequest.newBuilder()
+                .setKey(ByteString.copyFrom(key))
+                .setValue(ByteString.copyFrom(value))
+                .build());
+        assertThat(kv.get(GetRequest.newBuilder()
+                                .setKey(ByteString.copyFrom(key))
+                                .build())
+                        .getValue()
+                        .toByteArray())
                 .isEqualTo(value);
         assertThat(new String(key, StandardCharsets.ISO_8859_1)).hasSize(5);
     }

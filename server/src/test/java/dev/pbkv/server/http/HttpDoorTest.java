@@ -1,14 +1,13 @@
 package dev.pbkv.server.http;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pbkv.server.command.ErrorCode;
-import dev.pbkv.server.role.NodeState;
 import dev.pbkv.server.resp.InMemoryCommands;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
+import dev.pbkv.server.role.NodeState;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -21,9 +20,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** java.net.http against an HttpDoor on a loopback port, backed by the in-memory command layer. */
 class HttpDoorTest {
@@ -54,19 +53,27 @@ class HttpDoorTest {
     }
 
     private HttpResponse<String> post(String path, String form) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(uri(path))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(form))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(String pathAndQuery) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(pathAndQuery)).timeout(Duration.ofSeconds(10)).GET().build(),
+        return http.send(
+                HttpRequest.newBuilder(uri(pathAndQuery))
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     private static JsonNode json(HttpResponse<String> response) throws Exception {
-        assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(
-                t -> assertThat(t).startsWith("application/json"));
+        assertThat(response.headers().firstValue("content-type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
         return JSON.readTree(response.body());
     }
 
@@ -76,7 +83,8 @@ class HttpDoorTest {
             if (b.length() > 0) {
                 b.append('&');
             }
-            b.append(URLEncoder.encode(namesAndValues[i], StandardCharsets.UTF_8)).append('=')
+            b.append(URLEncoder.encode(namesAndValues[i], StandardCharsets.UTF_8))
+                    .append('=')
                     .append(URLEncoder.encode(namesAndValues[i + 1], StandardCharsets.UTF_8));
         }
         return b.toString();
@@ -118,20 +126,28 @@ class HttpDoorTest {
     void encodedTextQueryParametersAndJsonBodiesAreAccepted() throws Exception {
         String key = "a b&c=d/é+";
         String value = "line\nwith \"quotes\" and ü";
-        assertThat(post("/kv/insert", form("key", key, "value", value)).statusCode()).isEqualTo(200);
+        assertThat(post("/kv/insert", form("key", key, "value", value)).statusCode())
+                .isEqualTo(200);
         HttpResponse<String> got = get("/kv/get?key=" + URLEncoder.encode(key, StandardCharsets.UTF_8));
         assertThat(json(got).get("value").asText()).isEqualTo(value);
-        assertThat(new String(commands.peek(new String(key.getBytes(StandardCharsets.UTF_8),
-                StandardCharsets.ISO_8859_1)), StandardCharsets.UTF_8)).isEqualTo(value);
+        assertThat(new String(
+                        commands.peek(new String(key.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)),
+                        StandardCharsets.UTF_8))
+                .isEqualTo(value);
 
-        HttpResponse<String> byQuery = http.send(HttpRequest.newBuilder(uri("/kv/insert?key=q&value=fromquery"))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> byQuery = http.send(
+                HttpRequest.newBuilder(uri("/kv/insert?key=q&value=fromquery"))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(byQuery.statusCode()).isEqualTo(200);
         assertThat(json(get("/kv/get?key=q")).get("value").asText()).isEqualTo("fromquery");
 
-        HttpResponse<String> byJson = http.send(HttpRequest.newBuilder(uri("/kv/update"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"q\",\"value\":\"fromjson\"}")).build(),
+        HttpResponse<String> byJson = http.send(
+                HttpRequest.newBuilder(uri("/kv/update"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"q\",\"value\":\"fromjson\"}"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(byJson.statusCode()).isEqualTo(200);
         assertThat(json(get("/kv/get?key=q")).get("value").asText()).isEqualTo("fromjson");
@@ -163,9 +179,13 @@ class HttpDoorTest {
             post("/kv/insert", form("key", "k" + i, "value", "v" + i));
         }
         for (int round = 0; round < 100; round++) {
-            HttpResponse<String> dump = http.sendAsync(HttpRequest.newBuilder(uri("/kvman/dump")).GET().build(),
-                    HttpResponse.BodyHandlers.ofString()).get(20, java.util.concurrent.TimeUnit.SECONDS);
-            assertThat(JSON.readValue(dump.body(), Map.class)).as("dump %d", round).isEqualTo(expected);
+            HttpResponse<String> dump = http.sendAsync(
+                            HttpRequest.newBuilder(uri("/kvman/dump")).GET().build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .get(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(JSON.readValue(dump.body(), Map.class))
+                    .as("dump %d", round)
+                    .isEqualTo(expected);
         }
     }
 
@@ -221,7 +241,8 @@ class HttpDoorTest {
         HttpResponse<String> full = post("/kv/insert", form("key", "full", "value", "1"));
         assertThat(full.statusCode()).isEqualTo(507);
         assertThat(json(full).get("code").asText()).isEqualTo("RESOURCE_EXHAUSTED");
-        assertThat(post("/kv/insert", form("key", "broken", "value", "1")).statusCode()).isEqualTo(500);
+        assertThat(post("/kv/insert", form("key", "broken", "value", "1")).statusCode())
+                .isEqualTo(500);
         HttpResponse<String> empty = post("/kv/insert", form("key", "", "value", "1"));
         assertThat(empty.statusCode()).isEqualTo(400);
         assertThat(json(empty).get("error").asText()).isEqualTo("key must not be empty");
@@ -247,7 +268,8 @@ class HttpDoorTest {
         HttpResponse<String> stale = get("/kv/get?key=s&allow_stale=true");
         assertThat(stale.statusCode()).isEqualTo(200);
         assertThat(json(stale).get("value").asText()).isEqualTo("v1");
-        assertThat(json(get("/kvman/countkey?allow_stale=true")).get("result").asLong()).isEqualTo(1);
+        assertThat(json(get("/kvman/countkey?allow_stale=true")).get("result").asLong())
+                .isEqualTo(1);
         assertThat(json(get("/kvman/dump?allow_stale=true")).get("s").asText()).isEqualTo("v1");
     }
 
@@ -262,8 +284,13 @@ class HttpDoorTest {
         assertThat(wrongMethod.headers().firstValue("allow")).hasValue("POST");
         assertThat(json(wrongMethod).get("success").asText()).isEqualTo("false");
         assertThat(post("/kv/get", form("key", "a")).statusCode()).isEqualTo(405);
-        assertThat(http.send(HttpRequest.newBuilder(uri("/kv/get?key=a")).DELETE().build(),
-                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(405);
+        assertThat(http.send(
+                                HttpRequest.newBuilder(uri("/kv/get?key=a"))
+                                        .DELETE()
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .statusCode())
+                .isEqualTo(405);
 
         HttpResponse<String> noKey = get("/kv/get");
         assertThat(noKey.statusCode()).isEqualTo(400);
@@ -277,13 +304,19 @@ class HttpDoorTest {
         assertThat(badForm.statusCode()).isEqualTo(400);
         assertThat(json(badForm).get("error").asText()).startsWith("bad encoding in the form body");
 
-        HttpResponse<String> badJson = http.send(HttpRequest.newBuilder(uri("/kv/insert"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{nope")).build(),
+        HttpResponse<String> badJson = http.send(
+                HttpRequest.newBuilder(uri("/kv/insert"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{nope"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(badJson.statusCode()).isEqualTo(400);
 
-        HttpResponse<String> xml = http.send(HttpRequest.newBuilder(uri("/kv/insert"))
-                .header("Content-Type", "application/xml").POST(HttpRequest.BodyPublishers.ofString("<a/>")).build(),
+        HttpResponse<String> xml = http.send(
+                HttpRequest.newBuilder(uri("/kv/insert"))
+                        .header("Content-Type", "application/xml")
+                        .POST(HttpRequest.BodyPublishers.ofString("<a/>"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(xml.statusCode()).isEqualTo(415);
 
@@ -307,8 +340,12 @@ class HttpDoorTest {
             requests.append("GET /kv/get?key=%zz HTTP/1.1\r\nHost: x\r\n\r\n");
             for (int i = 0; i < 20; i++) {
                 String body = "key=p" + i + "&value=" + i;
-                requests.append("POST /kv/insert HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n")
-                        .append("Content-Length: ").append(body.length()).append("\r\n\r\n").append(body);
+                requests.append(
+                                "POST /kv/insert HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n")
+                        .append("Content-Length: ")
+                        .append(body.length())
+                        .append("\r\n\r\n")
+                        .append(body);
                 requests.append("GET /kv/get?key=p").append(i).append(" HTTP/1.1\r\nHost: x\r\n\r\n");
             }
             requests.append("GET /kvman/countkey HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
@@ -320,7 +357,9 @@ class HttpDoorTest {
             assertThat(bodies[1]).startsWith("400").contains("bad encoding in the URI");
             for (int i = 0; i < 20; i++) {
                 assertThat(bodies[2 + 2 * i]).startsWith("200").endsWith("{\"success\":\"true\"}");
-                assertThat(bodies[3 + 2 * i]).startsWith("200").endsWith("{\"success\":\"true\",\"value\":\"" + i + "\"}");
+                assertThat(bodies[3 + 2 * i])
+                        .startsWith("200")
+                        .endsWith("{\"success\":\"true\",\"value\":\"" + i + "\"}");
             }
             assertThat(bodies[42]).startsWith("200").endsWith("{\"result\":20}");
         }
@@ -330,7 +369,8 @@ class HttpDoorTest {
     void garbageInsteadOfHttpGetsA400AndTheDoorGoesOn() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", door.port())) {
             socket.setSoTimeout(5000);
-            socket.getOutputStream().write("\u0001\u0002 NOT HTTP AT ALL\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream()
+                    .write("\u0001\u0002 NOT HTTP AT ALL\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             String answer = new String(readAll(socket.getInputStream()), StandardCharsets.UTF_8);
             assertThat(answer).startsWith("HTTP/1.1 400").contains("\"success\":\"false\"");
         }

@@ -1,6 +1,6 @@
 package dev.pbkv.server.http;
 
-import dev.pbkv.server.metrics.NodeMetrics;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,15 +9,6 @@ import dev.pbkv.proto.GetRequest;
 import dev.pbkv.proto.KeyValueGrpc;
 import dev.pbkv.proto.WriteRequest;
 import dev.pbkv.testkit.NodeProcess;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
-import redis.clients.jedis.Jedis;
-
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -29,8 +20,14 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
 
 /**
  * java.net.http against the HTTP port of a real pair of node processes: every endpoint of the
@@ -40,9 +37,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HttpNodeIT {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
     @TempDir
     static Path dir;
+
     static NodeProcess.Pair pair;
 
     @BeforeAll
@@ -62,14 +62,22 @@ class HttpNodeIT {
     }
 
     static HttpResponse<String> post(NodeProcess node, String path, String form) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(base(node) + path)).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(base(node) + path))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(form))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     static HttpResponse<String> get(NodeProcess node, String pathAndQuery) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(base(node) + pathAndQuery)).timeout(Duration.ofSeconds(30))
-                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(base(node) + pathAndQuery))
+                        .timeout(Duration.ofSeconds(30))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     static JsonNode json(HttpResponse<String> r) throws Exception {
@@ -157,7 +165,8 @@ class HttpNodeIT {
         assertThat(body.path("success").asText()).isEqualTo("false");
         assertThat(body.path("code").asText()).isEqualTo("UNAVAILABLE");
         assertThat(body.path("primary").asText()).isEqualTo(pair.primary().grpcAddress());
-        assertThat(r.headers().firstValue("X-Pbkv-Primary")).contains(pair.primary().grpcAddress());
+        assertThat(r.headers().firstValue("X-Pbkv-Primary"))
+                .contains(pair.primary().grpcAddress());
         assertThat(get(pair.primary(), "/kv/get?key=b:k").statusCode()).isEqualTo(404);
     }
 
@@ -166,16 +175,23 @@ class HttpNodeIT {
     void oneCommandLayerAndOneSetOfMetricsBehindAllThreeDoors() throws Exception {
         NodeProcess p = pair.primary();
         var kv = KeyValueGrpc.newBlockingStub(p.channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
-        kv.put(WriteRequest.newBuilder().setKey(ByteString.copyFromUtf8("x:grpc"))
-                .setValue(ByteString.copyFromUtf8("from grpc")).build());
-        try (Jedis jedis = new Jedis("127.0.0.1", p.nodeInfo().orElseThrow().path("resp").asInt(), 30_000)) {
+        kv.put(WriteRequest.newBuilder()
+                .setKey(ByteString.copyFromUtf8("x:grpc"))
+                .setValue(ByteString.copyFromUtf8("from grpc"))
+                .build());
+        try (Jedis jedis =
+                new Jedis("127.0.0.1", p.nodeInfo().orElseThrow().path("resp").asInt(), 30_000)) {
             assertThat(jedis.get("x:grpc")).isEqualTo("from grpc");
             jedis.set("x:resp", "from resp");
             jedis.get("x:resp");
         }
         assertThat(json(get(p, "/kv/get?key=x:resp")).path("value").asText()).isEqualTo("from resp");
-        assertThat(kv.get(GetRequest.newBuilder().setKey(ByteString.copyFromUtf8("x:resp")).build())
-                .getValue().toStringUtf8()).isEqualTo("from resp");
+        assertThat(kv.get(GetRequest.newBuilder()
+                                .setKey(ByteString.copyFromUtf8("x:resp"))
+                                .build())
+                        .getValue()
+                        .toStringUtf8())
+                .isEqualTo("from resp");
 
         HttpResponse<String> m = get(p, "/metrics");
         assertThat(m.statusCode()).isEqualTo(200);
@@ -191,10 +207,12 @@ class HttpNodeIT {
 
     /** The value of pbkv_requests_seconds_count for these labels (labels in Prometheus's sorted order), or -1. */
     static double count(String metrics, String door, String command, String outcome) {
-        Matcher m = Pattern.compile("^pbkv_requests_seconds_count\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE).matcher(metrics);
+        Matcher m = Pattern.compile("^pbkv_requests_seconds_count\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE)
+                .matcher(metrics);
         while (m.find()) {
             String labels = m.group(1);
-            if (labels.contains("door=\"" + door + "\"") && labels.contains("command=\"" + command + "\"")
+            if (labels.contains("door=\"" + door + "\"")
+                    && labels.contains("command=\"" + command + "\"")
                     && labels.contains("outcome=\"" + outcome + "\"")) {
                 return Double.parseDouble(m.group(2));
             }
@@ -208,6 +226,8 @@ class HttpNodeIT {
         HttpResponse<String> r = get(pair.backup(), "/kvman/shutdown");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(json(r).path("success").asText()).isEqualTo("true");
-        assertThat(pair.backup().waitForExit(NodeProcess.STOP_TIMEOUT)).as("backup exits after /kvman/shutdown").isTrue();
+        assertThat(pair.backup().waitForExit(NodeProcess.STOP_TIMEOUT))
+                .as("backup exits after /kvman/shutdown")
+                .isTrue();
     }
 }

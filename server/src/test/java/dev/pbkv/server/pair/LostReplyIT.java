@@ -1,5 +1,11 @@
 package dev.pbkv.server.pair;
 
+import static dev.pbkv.server.pair.PairFailoverIT.STATE_WAIT;
+import static dev.pbkv.server.pair.PairFailoverIT.awaitSync;
+import static dev.pbkv.server.pair.PairFailoverIT.pair;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.google.protobuf.ByteString;
 import dev.pbkv.client.PbkvClient;
 import dev.pbkv.client.WriteResult;
@@ -7,9 +13,6 @@ import dev.pbkv.client.WriteStatus;
 import dev.pbkv.proto.GetRequest;
 import dev.pbkv.proto.KeyValueGrpc;
 import dev.pbkv.testkit.NodeProcess;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,12 +26,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-
-import static dev.pbkv.server.pair.PairFailoverIT.STATE_WAIT;
-import static dev.pbkv.server.pair.PairFailoverIT.awaitSync;
-import static dev.pbkv.server.pair.PairFailoverIT.pair;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A reply lost on purpose: a TCP proxy between the client and the primary forwards the request
@@ -91,22 +90,25 @@ class LostReplyIT {
         }
 
         private void pump(Socket from, Socket to, boolean replies) {
-            Thread t = new Thread(() -> {
-                byte[] buf = new byte[16384];
-                try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                    for (int n; (n = in.read(buf)) >= 0; ) {
-                        if (!(replies && swallowReplies)) {
-                            out.write(buf, 0, n);
-                            out.flush();
+            Thread t = new Thread(
+                    () -> {
+                        byte[] buf = new byte[16384];
+                        try (InputStream in = from.getInputStream();
+                                OutputStream out = to.getOutputStream()) {
+                            for (int n; (n = in.read(buf)) >= 0; ) {
+                                if (!(replies && swallowReplies)) {
+                                    out.write(buf, 0, n);
+                                    out.flush();
+                                }
+                            }
+                        } catch (IOException e) {
+                            // the connection was cut or closed: this pump ends
+                        } finally {
+                            closeQuietly(from);
+                            closeQuietly(to);
                         }
-                    }
-                } catch (IOException e) {
-                    // the connection was cut or closed: this pump ends
-                } finally {
-                    closeQuietly(from);
-                    closeQuietly(to);
-                }
-            }, "lost-reply-proxy-pump");
+                    },
+                    "lost-reply-proxy-pump");
             t.setDaemon(true);
             t.start();
         }
@@ -129,29 +131,44 @@ class LostReplyIT {
     @Test
     void aRetriedInsertWhoseReplyWasLostGetsTheOriginalSuccessAndIsAppliedOnce() throws Exception {
         try (NodeProcess.Pair pair = pair(dir).start();
-             ReplyDroppingProxy proxy = new ReplyDroppingProxy(pair.primary().grpcPort());
-             PbkvClient client = PbkvClient.builder().endpoint(proxy.address())
-                     .retryDeadline(Duration.ofSeconds(30)).callTimeout(Duration.ofSeconds(20)).build()) {
+                ReplyDroppingProxy proxy = new ReplyDroppingProxy(pair.primary().grpcPort());
+                PbkvClient client = PbkvClient.builder()
+                        .endpoint(proxy.address())
+                        .retryDeadline(Duration.ofSeconds(30))
+                        .callTimeout(Duration.ofSeconds(20))
+                        .build()) {
             awaitSync(pair.primary(), pair.backup());
             assertThat(client.put("warm", "up").isOk()).isTrue(); // the connection through the proxy is open
 
-            KeyValueGrpc.KeyValueBlockingStub direct = KeyValueGrpc.newBlockingStub(pair.primary().channel());
-            GetRequest probe = GetRequest.newBuilder().setKey(ByteString.copyFromUtf8("once")).build();
+            KeyValueGrpc.KeyValueBlockingStub direct =
+                    KeyValueGrpc.newBlockingStub(pair.primary().channel());
+            GetRequest probe = GetRequest.newBuilder()
+                    .setKey(ByteString.copyFromUtf8("once"))
+                    .build();
             proxy.swallowReplies(true);
             CompletableFuture<WriteResult> insert = CompletableFuture.supplyAsync(() -> client.insert("once", "first"));
             // the request reached the primary and was applied (and replicated): its reply is lost in the proxy
-            await().atMost(STATE_WAIT).ignoreExceptions()
-                    .until(() -> direct.withDeadlineAfter(5, TimeUnit.SECONDS).get(probe).getValue().toStringUtf8(),
+            await().atMost(STATE_WAIT)
+                    .ignoreExceptions()
+                    .until(
+                            () -> direct.withDeadlineAfter(5, TimeUnit.SECONDS)
+                                    .get(probe)
+                                    .getValue()
+                                    .toStringUtf8(),
                             "first"::equals);
             long offsetAfterFirst = pair.primary().status().getLastOffset();
             assertThat(insert).isNotDone();
             proxy.cut(); // the client sees the connection drop and retries with the same WriteTag
 
             WriteResult retried = insert.get(60, TimeUnit.SECONDS);
-            assertThat(retried.status()).as("the original answer, not ALREADY_EXISTS").isEqualTo(WriteStatus.OK);
+            assertThat(retried.status())
+                    .as("the original answer, not ALREADY_EXISTS")
+                    .isEqualTo(WriteStatus.OK);
             assertThat(retried.created()).isTrue();
             assertThat(retried.offset()).isEqualTo(offsetAfterFirst);
-            assertThat(pair.primary().status().getLastOffset()).as("no second record").isEqualTo(offsetAfterFirst);
+            assertThat(pair.primary().status().getLastOffset())
+                    .as("no second record")
+                    .isEqualTo(offsetAfterFirst);
 
             // a new insert of the same key (a new tag) is refused as usual
             assertThat(client.insert("once", "second").status()).isEqualTo(WriteStatus.ALREADY_EXISTS);

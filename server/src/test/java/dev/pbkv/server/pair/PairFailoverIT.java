@@ -1,5 +1,8 @@
 package dev.pbkv.server.pair;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.pbkv.client.Endpoint;
 import dev.pbkv.client.PbkvClient;
 import dev.pbkv.client.PbkvException;
@@ -7,18 +10,14 @@ import dev.pbkv.client.PromoteResult;
 import dev.pbkv.proto.NodeState;
 import dev.pbkv.proto.Role;
 import dev.pbkv.testkit.NodeProcess;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The pair as real processes: start order, kill -9 of either node, promotion and fencing of a
@@ -35,8 +34,12 @@ class PairFailoverIT {
     }
 
     static PbkvClient client(NodeProcess.Pair pair, Duration retryDeadline) {
-        return PbkvClient.builder().endpoint(pair.primary().grpcAddress()).endpoint(pair.backup().grpcAddress())
-                .retryDeadline(retryDeadline).callTimeout(Duration.ofSeconds(5)).build();
+        return PbkvClient.builder()
+                .endpoint(pair.primary().grpcAddress())
+                .endpoint(pair.backup().grpcAddress())
+                .retryDeadline(retryDeadline)
+                .callTimeout(Duration.ofSeconds(5))
+                .build();
     }
 
     static Endpoint endpoint(NodeProcess node) {
@@ -56,19 +59,21 @@ class PairFailoverIT {
         private final Thread thread;
 
         AckedWriter(PbkvClient client, String prefix) {
-            thread = new Thread(() -> {
-                for (int i = 0; !stop.get(); i++) {
-                    String k = prefix + i;
-                    String v = "v" + i;
-                    try {
-                        if (client.put(k, v).isOk()) {
-                            acknowledged.put(k, v);
+            thread = new Thread(
+                    () -> {
+                        for (int i = 0; !stop.get(); i++) {
+                            String k = prefix + i;
+                            String v = "v" + i;
+                            try {
+                                if (client.put(k, v).isOk()) {
+                                    acknowledged.put(k, v);
+                                }
+                            } catch (PbkvException e) {
+                                // not acknowledged: the outcome is unknown, nothing is asserted about it
+                            }
                         }
-                    } catch (PbkvException e) {
-                        // not acknowledged: the outcome is unknown, nothing is asserted about it
-                    }
-                }
-            }, "acked-writer-" + prefix);
+                    },
+                    "acked-writer-" + prefix);
             thread.start();
         }
 
@@ -116,7 +121,8 @@ class PairFailoverIT {
 
     @Test
     void acknowledgedWritesSurviveKillOfTheBackupAndOfThePrimaryThenPromotion() throws Exception {
-        try (NodeProcess.Pair pair = pair(dir).start(); PbkvClient client = client(pair, Duration.ofSeconds(3))) {
+        try (NodeProcess.Pair pair = pair(dir).start();
+                PbkvClient client = client(pair, Duration.ofSeconds(3))) {
             awaitSync(pair.primary(), pair.backup());
             NodeProcess primary = pair.primary();
             NodeProcess backup = pair.backup();
@@ -130,13 +136,17 @@ class PairFailoverIT {
                 writer.awaitMore(200);
 
                 PromoteResult refused = client.promote(endpoint(backup));
-                assertThat(refused.promoted()).as("promote while the primary is alive: %s", refused).isFalse();
+                assertThat(refused.promoted())
+                        .as("promote while the primary is alive: %s", refused)
+                        .isFalse();
                 assertThat(backup.status().getRole()).isEqualTo(Role.BACKUP);
 
                 primary.kill();
                 long epochBefore = backup.status().getEpoch();
                 PromoteResult promoted = client.promote(endpoint(backup));
-                assertThat(promoted.promoted()).as("promote after the primary died: %s", promoted).isTrue();
+                assertThat(promoted.promoted())
+                        .as("promote after the primary died: %s", promoted)
+                        .isTrue();
                 assertThat(promoted.epoch()).isGreaterThan(epochBefore);
                 backup.awaitState(Role.PRIMARY, NodeState.BOOTSTRAP, STATE_WAIT);
                 writer.awaitMore(200); // the client found the new primary
@@ -160,7 +170,8 @@ class PairFailoverIT {
      */
     @Test
     void aStalePrimaryIsDemotedAndDropsItsDivergentTail() {
-        try (NodeProcess.Pair pair = pair(dir).start(); PbkvClient client = client(pair, Duration.ofSeconds(20))) {
+        try (NodeProcess.Pair pair = pair(dir).start();
+                PbkvClient client = client(pair, Duration.ofSeconds(20))) {
             NodeProcess primary = pair.primary();
             NodeProcess backup = pair.backup();
             awaitSync(primary, backup);
@@ -187,7 +198,8 @@ class PairFailoverIT {
             primary.awaitState(Role.BACKUP, NodeState.SYNC, STATE_WAIT);
             assertThat(primary.status().getEpoch()).isEqualTo(backup.status().getEpoch());
             assertThat(primary.logContains("discarded " + alone + " records of a divergent history"))
-                    .as("log of the old primary:\n%s", primary.logTail(30)).isTrue();
+                    .as("log of the old primary:\n%s", primary.logTail(30))
+                    .isTrue();
             var contents = primary.dump();
             assertThat(contents).isEqualTo(backup.dump()).hasSize(70);
             assertThat(contents.keySet()).noneMatch(k -> k.toStringUtf8().startsWith("alone/"));

@@ -1,13 +1,18 @@
 package dev.pbkv.server.pair;
 
+import static dev.pbkv.server.pair.PairFailoverIT.STATE_WAIT;
+import static dev.pbkv.server.pair.PairFailoverIT.awaitSync;
+import static dev.pbkv.server.pair.PairFailoverIT.client;
+import static dev.pbkv.server.pair.PairFailoverIT.endpoint;
+import static dev.pbkv.server.pair.PairFailoverIT.pair;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.google.protobuf.ByteString;
 import dev.pbkv.client.PbkvClient;
 import dev.pbkv.proto.NodeState;
 import dev.pbkv.proto.Role;
 import dev.pbkv.testkit.NodeProcess;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,14 +26,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static dev.pbkv.server.pair.PairFailoverIT.STATE_WAIT;
-import static dev.pbkv.server.pair.PairFailoverIT.awaitSync;
-import static dev.pbkv.server.pair.PairFailoverIT.client;
-import static dev.pbkv.server.pair.PairFailoverIT.endpoint;
-import static dev.pbkv.server.pair.PairFailoverIT.pair;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Admin.Shutdown on an in-sync primary (what bin/stop_server does) while several clients write:
@@ -42,7 +41,8 @@ class PairSwitchoverIT {
     @Test
     void switchoverUnderConcurrentWritesLosesNothingAndShowsNoError() throws Exception {
         int writers = 4;
-        try (NodeProcess.Pair pair = pair(dir).start(); PbkvClient client = client(pair, Duration.ofSeconds(20))) {
+        try (NodeProcess.Pair pair = pair(dir).start();
+                PbkvClient client = client(pair, Duration.ofSeconds(20))) {
             awaitSync(pair.primary(), pair.backup());
             Map<String, String> acknowledged = new ConcurrentHashMap<>();
             Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
@@ -89,10 +89,12 @@ class PairSwitchoverIT {
                 f.get();
             }
             assertThat(errors).as("errors seen by the writers").isEmpty();
-            System.out.printf("switchover: %d writes acknowledged, longest write %d ms%n", acknowledged.size(),
-                    longestWriteNanos.get() / 1_000_000);
+            System.out.printf(
+                    "switchover: %d writes acknowledged, longest write %d ms%n",
+                    acknowledged.size(), longestWriteNanos.get() / 1_000_000);
             Map<ByteString, ByteString> onNewPrimary = pair.backup().dump();
-            acknowledged.forEach((k, v) -> assertThat(onNewPrimary.get(ByteString.copyFromUtf8(k))).as(k)
+            acknowledged.forEach((k, v) -> assertThat(onNewPrimary.get(ByteString.copyFromUtf8(k)))
+                    .as(k)
                     .isEqualTo(ByteString.copyFromUtf8(v)));
             assertThat(onNewPrimary).hasSize(acknowledged.size()); // nothing applied twice under another name
 

@@ -1,14 +1,13 @@
 package dev.pbkv.server.replication;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.pbkv.store.Effect;
 import dev.pbkv.store.LogRecord;
 import dev.pbkv.store.WriteOutcome;
 import dev.pbkv.store.WriteResult;
-import org.junit.jupiter.api.Test;
-
 import java.util.concurrent.CompletableFuture;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class AtMostOnceTableTest {
     private static final byte[] K = {1};

@@ -1,16 +1,20 @@
 package dev.pbkv.server.replication;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.pbkv.proto.replication.PeerInfo;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class HistoryRankingTest {
 
     private static PeerInfo node(String id, boolean configuredPrimary, long epoch, long lastRecordEpoch, long last) {
-        return PeerInfo.newBuilder().setNodeId(id)
+        return PeerInfo.newBuilder()
+                .setNodeId(id)
                 .setConfiguredRole(configuredPrimary ? dev.pbkv.proto.Role.PRIMARY : dev.pbkv.proto.Role.BACKUP)
-                .setEpoch(epoch).setLastRecordEpoch(lastRecordEpoch).setLastOffset(last).build();
+                .setEpoch(epoch)
+                .setLastRecordEpoch(lastRecordEpoch)
+                .setLastOffset(last)
+                .build();
     }
 
     @Test

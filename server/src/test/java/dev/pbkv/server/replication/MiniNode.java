@@ -1,8 +1,7 @@
 package dev.pbkv.server.replication;
 
-import dev.pbkv.server.role.Role;
 import dev.pbkv.server.role.NodeState;
-
+import dev.pbkv.server.role.Role;
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.Op;
 import dev.pbkv.store.Store;
@@ -11,7 +10,6 @@ import dev.pbkv.store.WriteResult;
 import dev.pbkv.store.map.MapConfig;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -47,8 +45,16 @@ final class MiniNode implements AutoCloseable {
     }
 
     static PairSettings testSettings() {
-        return new PairSettings(false, java.time.Duration.ofMillis(50), java.time.Duration.ofMillis(2000), 1024,
-                1 << 20, 64 << 10, 0, 1024, 64);
+        return new PairSettings(
+                false,
+                java.time.Duration.ofMillis(50),
+                java.time.Duration.ofMillis(2000),
+                1024,
+                1 << 20,
+                64 << 10,
+                0,
+                1024,
+                64);
     }
 
     /** A node, not started: the store is open, nothing listens yet. */
@@ -58,10 +64,15 @@ final class MiniNode implements AutoCloseable {
     }
 
     /** With retainedLogBytes: how much log the store keeps after a snapshot (tiny: catch-up needs a snapshot). */
-    static MiniNode create(String id, Role role, int port, int peerPort, Path dir, PairSettings settings,
-                           long retainedLogBytes) throws IOException {
-        StoreConfig cfg = new StoreConfig(dir.resolve(id), new MapConfig(8, 32L << 20),
-                dev.pbkv.store.FsyncPolicy.NO, 64L << 20, retainedLogBytes);
+    static MiniNode create(
+            String id, Role role, int port, int peerPort, Path dir, PairSettings settings, long retainedLogBytes)
+            throws IOException {
+        StoreConfig cfg = new StoreConfig(
+                dir.resolve(id),
+                new MapConfig(8, 32L << 20),
+                dev.pbkv.store.FsyncPolicy.NO,
+                64L << 20,
+                retainedLogBytes);
         java.nio.file.Files.createDirectories(cfg.dataDir());
         return new MiniNode(id, role, port, peerPort, Store.open(cfg), settings);
     }
@@ -76,8 +87,8 @@ final class MiniNode implements AutoCloseable {
 
     /** Starts (or restarts) the replicator and the server. */
     MiniNode start() throws IOException {
-        replicator = new PairReplicator(store, id, role, "127.0.0.1:" + peerPort, address(), settings,
-                Clock.systemUTC());
+        replicator =
+                new PairReplicator(store, id, role, "127.0.0.1:" + peerPort, address(), settings, Clock.systemUTC());
         startServer();
         replicator.start();
         return this;

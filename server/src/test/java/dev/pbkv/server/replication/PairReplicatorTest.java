@@ -1,17 +1,16 @@
 package dev.pbkv.server.replication;
 
-import dev.pbkv.server.role.Role;
-import dev.pbkv.server.role.NodeState;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pbkv.server.role.NodeState;
+import dev.pbkv.server.role.Role;
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.Op;
 import dev.pbkv.store.WriteOutcome;
 import dev.pbkv.store.WriteResult;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,11 +19,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Two mini nodes on loopback: the guarantees of the pair (docs/replication.md), one test each. */
 class PairReplicatorTest {
@@ -32,6 +30,7 @@ class PairReplicatorTest {
 
     @TempDir
     Path dir;
+
     private MiniNode a;
     private MiniNode b;
 
@@ -81,8 +80,10 @@ class PairReplicatorTest {
         assertThat(b.replicator.epoch()).isEqualTo(a.replicator.epoch()).isEqualTo(1);
         assertThat(b.replicator.primaryAddress()).isEqualTo(a.address());
         // The backup refuses writes and says where the primary is.
-        assertThatThrownBy(() -> b.put("k", "other")).isInstanceOf(NotPrimaryException.class)
-                .satisfies(e -> assertThat(((NotPrimaryException) e).primaryAddress()).isEqualTo(a.address()));
+        assertThatThrownBy(() -> b.put("k", "other"))
+                .isInstanceOf(NotPrimaryException.class)
+                .satisfies(e ->
+                        assertThat(((NotPrimaryException) e).primaryAddress()).isEqualTo(a.address()));
         assertThat(b.replicator.canServeReads(false)).isFalse();
         assertThat(b.replicator.canServeReads(true)).isTrue();
     }
@@ -155,7 +156,8 @@ class PairReplicatorTest {
         create(MiniNode.testSettings().withRequireBackup(true));
         a.start();
         await().atMost(WAIT).until(() -> a.state() == NodeState.BOOTSTRAP);
-        assertThatThrownBy(() -> a.put("k", "v")).isInstanceOf(NotPrimaryException.class)
+        assertThatThrownBy(() -> a.put("k", "v"))
+                .isInstanceOf(NotPrimaryException.class)
                 .hasMessageContaining("require-backup");
         b.start();
         awaitSync();
@@ -186,16 +188,18 @@ class PairReplicatorTest {
         // Writes keep flowing during the catch-up.
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicInteger written = new AtomicInteger();
-        Thread writer = new Thread(() -> {
-            while (writing.get()) {
-                try {
-                    a.put("during" + written.get(), "w");
-                    written.incrementAndGet();
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
-            }
-        }, "test-writer");
+        Thread writer = new Thread(
+                () -> {
+                    while (writing.get()) {
+                        try {
+                            a.put("during" + written.get(), "w");
+                            written.incrementAndGet();
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        }
+                    }
+                },
+                "test-writer");
         writer.start();
         try {
             b.start();
@@ -284,24 +288,26 @@ class PairReplicatorTest {
         AtomicBoolean writing = new AtomicBoolean(true);
         List<String> acknowledged = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger errors = new AtomicInteger();
-        Thread client = new Thread(() -> {
-            MiniNode target = a;
-            int i = 0;
-            while (writing.get()) {
-                String key = "sw" + i;
-                try {
-                    target.put(key, "v");
-                    acknowledged.add(key);
-                    i++;
-                } catch (NotPrimaryException e) {
-                    if (e.primaryAddress() != null && e.primaryAddress().equals(b.address())) {
-                        target = b;
+        Thread client = new Thread(
+                () -> {
+                    MiniNode target = a;
+                    int i = 0;
+                    while (writing.get()) {
+                        String key = "sw" + i;
+                        try {
+                            target.put(key, "v");
+                            acknowledged.add(key);
+                            i++;
+                        } catch (NotPrimaryException e) {
+                            if (e.primaryAddress() != null && e.primaryAddress().equals(b.address())) {
+                                target = b;
+                            }
+                        } catch (Exception e) {
+                            errors.incrementAndGet();
+                        }
                     }
-                } catch (Exception e) {
-                    errors.incrementAndGet();
-                }
-            }
-        }, "test-client");
+                },
+                "test-client");
         client.start();
         try {
             await().atMost(WAIT).until(() -> acknowledged.size() > 100);
@@ -320,8 +326,10 @@ class PairReplicatorTest {
         for (String key : acknowledged) {
             assertThat(b.get(key)).as(key).isEqualTo("v");
         }
-        assertThatThrownBy(() -> a.put("late", "v")).isInstanceOf(NotPrimaryException.class)
-                .satisfies(e -> assertThat(((NotPrimaryException) e).primaryAddress()).isEqualTo(b.address()));
+        assertThatThrownBy(() -> a.put("late", "v"))
+                .isInstanceOf(NotPrimaryException.class)
+                .satisfies(e ->
+                        assertThat(((NotPrimaryException) e).primaryAddress()).isEqualTo(b.address()));
         // The old primary comes back as the backup of the new one.
         a.crash();
         a.start();
@@ -367,17 +375,19 @@ class PairReplicatorTest {
         List<Thread> writers = new ArrayList<>();
         for (int w = 0; w < 8; w++) {
             int id = w;
-            Thread t = new Thread(() -> {
-                for (int i = 0; writing.get(); i++) {
-                    String key = "w" + id + "-" + i;
-                    try {
-                        a.put(key, "v" + i);
-                        acknowledged.add(key);
-                    } catch (Exception e) {
-                        return; // the primary died: this write's outcome is unknown, and not counted
-                    }
-                }
-            }, "test-writer-" + w);
+            Thread t = new Thread(
+                    () -> {
+                        for (int i = 0; writing.get(); i++) {
+                            String key = "w" + id + "-" + i;
+                            try {
+                                a.put(key, "v" + i);
+                                acknowledged.add(key);
+                            } catch (Exception e) {
+                                return; // the primary died: this write's outcome is unknown, and not counted
+                            }
+                        }
+                    },
+                    "test-writer-" + w);
             t.start();
             writers.add(t);
         }
@@ -455,14 +465,24 @@ class PairReplicatorTest {
             String sameBucket = keyIn(digested, true);
             String otherBucket = keyIn(digested, false);
             var toSame = java.util.concurrent.CompletableFuture.supplyAsync(
-                    () -> a.replicator.write(Mutation.of(Op.PUT, MiniNode.bytes(sameBucket), MiniNode.bytes("s"))),
-                    writers).thenCompose(f -> f).thenApply(r -> digestHeld.get() ? r : null);
+                            () -> a.replicator.write(
+                                    Mutation.of(Op.PUT, MiniNode.bytes(sameBucket), MiniNode.bytes("s"))),
+                            writers)
+                    .thenCompose(f -> f)
+                    .thenApply(r -> digestHeld.get() ? r : null);
             var toOther = java.util.concurrent.CompletableFuture.supplyAsync(
-                    () -> a.replicator.write(Mutation.of(Op.PUT, MiniNode.bytes(otherBucket), MiniNode.bytes("o"))),
-                    writers).thenCompose(f -> f).thenApply(r -> digestHeld.get() ? r : null);
+                            () -> a.replicator.write(
+                                    Mutation.of(Op.PUT, MiniNode.bytes(otherBucket), MiniNode.bytes("o"))),
+                            writers)
+                    .thenCompose(f -> f)
+                    .thenApply(r -> digestHeld.get() ? r : null);
             // Each answer is kept only if it came while the digest round was held in that bucket.
-            assertThat(toOther).succeedsWithin(WAIT).satisfies(r -> assertThat(r.changed()).isTrue());
-            assertThat(toSame).succeedsWithin(WAIT).satisfies(r -> assertThat(r.changed()).isTrue());
+            assertThat(toOther)
+                    .succeedsWithin(WAIT)
+                    .satisfies(r -> assertThat(r.changed()).isTrue());
+            assertThat(toSame)
+                    .succeedsWithin(WAIT)
+                    .satisfies(r -> assertThat(r.changed()).isTrue());
             assertThat(a.state()).isEqualTo(NodeState.BOOTSTRAP);
             assertThat(b.state()).isEqualTo(NodeState.WARM_START);
         } finally {

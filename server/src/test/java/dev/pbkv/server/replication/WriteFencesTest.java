@@ -1,6 +1,6 @@
 package dev.pbkv.server.replication;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -9,8 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class WriteFencesTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
@@ -22,15 +21,18 @@ class WriteFencesTest {
         CountDownLatch finish = new CountDownLatch(1);
         ExecutorService threads = Executors.newFixedThreadPool(3);
         try {
-            CompletableFuture<Long> cut = CompletableFuture.supplyAsync(() -> fences.cut(1, () -> {
-                computing.countDown();
-                await(finish);
-                return 42L;
-            }), threads);
+            CompletableFuture<Long> cut = CompletableFuture.supplyAsync(
+                    () -> fences.cut(1, () -> {
+                        computing.countDown();
+                        await(finish);
+                        return 42L;
+                    }),
+                    threads);
             assertThat(computing.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
             // Another bucket is not fenced: its writer enters while the cut computes.
             assertThat(CompletableFuture.supplyAsync(() -> enterAndLeave(fences, 2), threads))
-                    .succeedsWithin(WAIT).isEqualTo(2);
+                    .succeedsWithin(WAIT)
+                    .isEqualTo(2);
             // The fenced bucket's writer waits for the cut and enters right after it.
             CompletableFuture<Integer> fenced = CompletableFuture.supplyAsync(() -> enterAndLeave(fences, 1), threads);
             assertThat(fenced).isNotDone();

@@ -9,7 +9,6 @@ import dev.pbkv.server.command.WriteAck;
 import dev.pbkv.server.command.WriteTag;
 import dev.pbkv.server.role.NodeState;
 import dev.pbkv.server.role.Role;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +38,7 @@ public final class InMemoryCommands implements Commands, AutoCloseable {
 
     /** Keys as ISO-8859-1 strings (a lossless byte mapping), sorted for scans and dumps. */
     private final ConcurrentSkipListMap<String, byte[]> data = new ConcurrentSkipListMap<>();
+
     private final Map<String, ErrorCode> forcedFailures = new ConcurrentHashMap<>();
     private final AtomicLong offset = new AtomicLong();
     private final AtomicInteger shutdownCalls = new AtomicInteger();
@@ -49,6 +49,7 @@ public final class InMemoryCommands implements Commands, AutoCloseable {
     });
     /** Written by tests, read by the doors' threads. */
     private volatile boolean backup;
+
     private volatile boolean lateWrites;
     private volatile long maxKeys = Long.MAX_VALUE;
     private volatile NodeState state = NodeState.SYNC;
@@ -94,20 +95,28 @@ public final class InMemoryCommands implements Commands, AutoCloseable {
             return CompletableFuture.completedFuture(check);
         }
         byte[] value = data.get(k(key));
-        return CompletableFuture.completedFuture(value == null
-                ? Reply.failure(ErrorCode.NOT_FOUND, "key not found") : Reply.success(value));
+        return CompletableFuture.completedFuture(
+                value == null ? Reply.failure(ErrorCode.NOT_FOUND, "key not found") : Reply.success(value));
     }
 
     @Override
     public CompletableFuture<Reply<WriteAck>> insert(byte[] key, byte[] value, WriteTag tag) {
-        return write(key, value, () -> data.putIfAbsent(k(key), value) == null
-                ? ack(true) : Reply.failure(ErrorCode.ALREADY_EXISTS, "key exists"));
+        return write(
+                key,
+                value,
+                () -> data.putIfAbsent(k(key), value) == null
+                        ? ack(true)
+                        : Reply.failure(ErrorCode.ALREADY_EXISTS, "key exists"));
     }
 
     @Override
     public CompletableFuture<Reply<WriteAck>> update(byte[] key, byte[] value, WriteTag tag) {
-        return write(key, value, () -> data.replace(k(key), value) != null
-                ? ack(false) : Reply.failure(ErrorCode.NOT_FOUND, "key not found"));
+        return write(
+                key,
+                value,
+                () -> data.replace(k(key), value) != null
+                        ? ack(false)
+                        : Reply.failure(ErrorCode.NOT_FOUND, "key not found"));
     }
 
     @Override
@@ -117,8 +126,10 @@ public final class InMemoryCommands implements Commands, AutoCloseable {
 
     @Override
     public CompletableFuture<Reply<WriteAck>> delete(byte[] key, WriteTag tag) {
-        return write(key, new byte[0], () -> data.remove(k(key)) != null
-                ? ack(false) : Reply.failure(ErrorCode.NOT_FOUND, "key not found"));
+        return write(
+                key,
+                new byte[0],
+                () -> data.remove(k(key)) != null ? ack(false) : Reply.failure(ErrorCode.NOT_FOUND, "key not found"));
     }
 
     @Override
@@ -134,8 +145,8 @@ public final class InMemoryCommands implements Commands, AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<Reply<List<KeyValue>>> scan(byte[] prefix, byte[] startAfter, int limit,
-                                                         boolean allowStale) {
+    public CompletableFuture<Reply<List<KeyValue>>> scan(
+            byte[] prefix, byte[] startAfter, int limit, boolean allowStale) {
         List<KeyValue> page = new ArrayList<>();
         String p = k(prefix);
         for (Map.Entry<String, byte[]> e : data.tailMap(k(startAfter), false).entrySet()) {
@@ -152,30 +163,47 @@ public final class InMemoryCommands implements Commands, AutoCloseable {
         if (check != null) {
             return CompletableFuture.completedFuture(check);
         }
-        return CompletableFuture.supplyAsync(() -> {
-            List<KeyValue> page = new ArrayList<>();
-            for (Map.Entry<String, byte[]> e : data.entrySet()) {
-                page.add(new KeyValue(e.getKey().getBytes(StandardCharsets.ISO_8859_1), e.getValue()));
-                if (page.size() == 3) {
-                    pageSink.accept(page);
-                    page = new ArrayList<>();
-                }
-            }
-            if (!page.isEmpty()) {
-                pageSink.accept(page);
-            }
-            return Reply.success(null);
-        }, lateCompleter);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    List<KeyValue> page = new ArrayList<>();
+                    for (Map.Entry<String, byte[]> e : data.entrySet()) {
+                        page.add(new KeyValue(e.getKey().getBytes(StandardCharsets.ISO_8859_1), e.getValue()));
+                        if (page.size() == 3) {
+                            pageSink.accept(page);
+                            page = new ArrayList<>();
+                        }
+                    }
+                    if (!page.isEmpty()) {
+                        pageSink.accept(page);
+                    }
+                    return Reply.success(null);
+                },
+                lateCompleter);
     }
 
     @Override
     public NodeStatus status() {
         boolean b = backup;
-        return new NodeStatus("fake-" + (b ? "backup" : "primary"), b ? Role.BACKUP : Role.PRIMARY,
-                b ? Role.BACKUP : Role.PRIMARY, state, 3, offset.get(), offset.get(), offset.get(),
-                Math.max(0, offset.get() - 2), b ? PRIMARY_ADDRESS : "127.0.0.1:7002", true, data.size(),
-                data.size() * 64L, 256L * 1024 * 1024, "127.0.0.1:7001", "127.0.0.1:7379", "127.0.0.1:8001",
-                b ? PRIMARY_ADDRESS : null, 5_000);
+        return new NodeStatus(
+                "fake-" + (b ? "backup" : "primary"),
+                b ? Role.BACKUP : Role.PRIMARY,
+                b ? Role.BACKUP : Role.PRIMARY,
+                state,
+                3,
+                offset.get(),
+                offset.get(),
+                offset.get(),
+                Math.max(0, offset.get() - 2),
+                b ? PRIMARY_ADDRESS : "127.0.0.1:7002",
+                true,
+                data.size(),
+                data.size() * 64L,
+                256L * 1024 * 1024,
+                "127.0.0.1:7001",
+                "127.0.0.1:7379",
+                "127.0.0.1:8001",
+                b ? PRIMARY_ADDRESS : null,
+                5_000);
     }
 
     @Override
@@ -201,7 +229,8 @@ public final class InMemoryCommands implements Commands, AutoCloseable {
         }
         ErrorCode forced = forcedFailures.get(k(key));
         if (forced != null) {
-            return new Reply.Failure<>(forced, "forced " + forced, forced == ErrorCode.UNAVAILABLE ? PRIMARY_ADDRESS : null);
+            return new Reply.Failure<>(
+                    forced, "forced " + forced, forced == ErrorCode.UNAVAILABLE ? PRIMARY_ADDRESS : null);
         }
         if (backup && !allowStale) {
             return new Reply.Failure<>(ErrorCode.UNAVAILABLE, "this node is the backup", PRIMARY_ADDRESS);
@@ -209,8 +238,8 @@ public final class InMemoryCommands implements Commands, AutoCloseable {
         return null;
     }
 
-    private CompletableFuture<Reply<WriteAck>> write(byte[] key, byte[] value,
-                                                     java.util.function.Supplier<Reply<WriteAck>> apply) {
+    private CompletableFuture<Reply<WriteAck>> write(
+            byte[] key, byte[] value, java.util.function.Supplier<Reply<WriteAck>> apply) {
         Reply<WriteAck> refused = refuseWrite(key, value);
         if (refused != null) {
             return CompletableFuture.completedFuture(refused);
@@ -220,8 +249,8 @@ public final class InMemoryCommands implements Commands, AutoCloseable {
             return CompletableFuture.completedFuture(result);
         }
         CompletableFuture<Reply<WriteAck>> future = new CompletableFuture<>();
-        lateCompleter.schedule(() -> future.complete(result), ThreadLocalRandom.current().nextInt(0, 2000),
-                TimeUnit.MICROSECONDS);
+        lateCompleter.schedule(
+                () -> future.complete(result), ThreadLocalRandom.current().nextInt(0, 2000), TimeUnit.MICROSECONDS);
         return future;
     }
 
@@ -230,16 +259,20 @@ public final class InMemoryCommands implements Commands, AutoCloseable {
             return Reply.failure(ErrorCode.INVALID_ARGUMENT, "key must not be empty");
         }
         if (key.length > MAX_KEY_BYTES) {
-            return Reply.failure(ErrorCode.INVALID_ARGUMENT, "key is " + key.length + " bytes, over the limit of "
-                    + MAX_KEY_BYTES + " (limits.max-key-bytes)");
+            return Reply.failure(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "key is " + key.length + " bytes, over the limit of " + MAX_KEY_BYTES + " (limits.max-key-bytes)");
         }
         if (value.length > MAX_VALUE_BYTES) {
-            return Reply.failure(ErrorCode.INVALID_ARGUMENT, "value is " + value.length
-                    + " bytes, over the limit of " + MAX_VALUE_BYTES + " (limits.max-value-bytes)");
+            return Reply.failure(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "value is " + value.length + " bytes, over the limit of " + MAX_VALUE_BYTES
+                            + " (limits.max-value-bytes)");
         }
         ErrorCode forced = forcedFailures.get(k(key));
         if (forced != null) {
-            return new Reply.Failure<>(forced, "forced " + forced, forced == ErrorCode.UNAVAILABLE ? PRIMARY_ADDRESS : null);
+            return new Reply.Failure<>(
+                    forced, "forced " + forced, forced == ErrorCode.UNAVAILABLE ? PRIMARY_ADDRESS : null);
         }
         if (backup) {
             return new Reply.Failure<>(ErrorCode.UNAVAILABLE, "this node is the backup", PRIMARY_ADDRESS);

@@ -1,7 +1,14 @@
 package dev.pbkv.server.resp;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
 import dev.pbkv.server.command.ErrorCode;
 import dev.pbkv.server.role.NodeState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -12,14 +19,6 @@ import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.util.SafeEncoder;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 /** Jedis against a RespDoor on a loopback port, backed by the in-memory command layer. */
 class RespDoorTest {
@@ -77,7 +76,8 @@ class RespDoorTest {
     @Test
     void setWithExpiryOrConflictingOptionsIsRefusedClearly() {
         assertThatThrownBy(() -> jedis.set("k", "v", SetParams.setParams().ex(10)))
-                .isInstanceOf(JedisDataException.class).hasMessageContaining("expiry is not supported");
+                .isInstanceOf(JedisDataException.class)
+                .hasMessageContaining("expiry is not supported");
         assertThatThrownBy(() -> jedis.set("k", "v", SetParams.setParams().px(10)))
                 .hasMessageContaining("expiry is not supported");
         assertThatThrownBy(() -> jedis.set("k", "v", SetParams.setParams().keepTtl()))
@@ -121,21 +121,34 @@ class RespDoorTest {
     void infoShowsReplicationKeyspaceAndMemoryInRedisSections() {
         jedis.set("a", "1");
         String info = jedis.info();
-        assertThat(info).contains("# Server\r\n", "redis_version:", "# Replication\r\n", "role:master\r\n",
-                "pbkv_state:SYNC\r\n", "pbkv_epoch:3\r\n", "pbkv_last_offset:1\r\n", "# Keyspace\r\n",
-                "db0:keys=1,expires=0,avg_ttl=0\r\n", "# Memory\r\n", "used_memory:64\r\n", "connected_clients:1");
+        assertThat(info)
+                .contains(
+                        "# Server\r\n",
+                        "redis_version:",
+                        "# Replication\r\n",
+                        "role:master\r\n",
+                        "pbkv_state:SYNC\r\n",
+                        "pbkv_epoch:3\r\n",
+                        "pbkv_last_offset:1\r\n",
+                        "# Keyspace\r\n",
+                        "db0:keys=1,expires=0,avg_ttl=0\r\n",
+                        "# Memory\r\n",
+                        "used_memory:64\r\n",
+                        "connected_clients:1");
         String replication = jedis.info("replication");
         assertThat(replication).startsWith("# Replication").doesNotContain("# Server");
         assertThat(jedis.info("nonsense")).isEmpty();
         assertThat((String) SafeEncoder.encode((byte[]) jedis.sendCommand(Protocol.Command.INFO, "keyspace", "memory")))
-                .startsWith("# Keyspace").contains("# Memory").doesNotContain("# Replication");
+                .startsWith("# Keyspace")
+                .contains("# Memory")
+                .doesNotContain("# Replication");
     }
 
     @Test
     void infoOnABackupNamesItsMaster() {
         commands.actAsBackup(true);
-        assertThat(jedis.info("replication")).contains("role:slave\r\n", "master_host:127.0.0.1\r\n",
-                "master_port:7001\r\n", "pbkv_role:BACKUP");
+        assertThat(jedis.info("replication"))
+                .contains("role:slave\r\n", "master_host:127.0.0.1\r\n", "master_port:7001\r\n", "pbkv_role:BACKUP");
     }
 
     @Test
@@ -161,12 +174,12 @@ class RespDoorTest {
         assertThat(jedis.clientSetname("worker-1")).isEqualTo("OK");
         assertThat(jedis.clientGetname()).isEqualTo("worker-1");
         assertThat(jedis.clientId()).isPositive();
-        assertThat(jedis.sendCommand(Protocol.Command.CLIENT, "SETINFO", "LIB-NAME", "x")).isEqualTo(
-                SafeEncoder.encode("OK"));
+        assertThat(jedis.sendCommand(Protocol.Command.CLIENT, "SETINFO", "LIB-NAME", "x"))
+                .isEqualTo(SafeEncoder.encode("OK"));
         assertThat(jedis.clientInfo()).contains("name=worker-1");
         assertThatThrownBy(() -> jedis.clientSetname("has space")).hasMessageContaining("cannot contain spaces");
-        assertThatThrownBy(() -> jedis.sendCommand(Protocol.Command.CLIENT, "FLY")).hasMessageContaining(
-                "unknown subcommand");
+        assertThatThrownBy(() -> jedis.sendCommand(Protocol.Command.CLIENT, "FLY"))
+                .hasMessageContaining("unknown subcommand");
         try (Jedis other = new Jedis("127.0.0.1", door.port())) {
             assertThat(other.clientGetname()).isNull();
             assertThat(other.clientId()).isNotEqualTo(jedis.clientId());
@@ -215,7 +228,8 @@ class RespDoorTest {
 
     @Test
     void eachErrorCodeMapsToOneRespError() {
-        commands.failKey("full", ErrorCode.RESOURCE_EXHAUSTED).failKey("broken", ErrorCode.INTERNAL)
+        commands.failKey("full", ErrorCode.RESOURCE_EXHAUSTED)
+                .failKey("broken", ErrorCode.INTERNAL)
                 .failKey("pre", ErrorCode.FAILED_PRECONDITION);
         assertThatThrownBy(() -> jedis.set("full", "v")).hasMessage("OOM forced RESOURCE_EXHAUSTED");
         assertThatThrownBy(() -> jedis.set("broken", "v")).hasMessage("ERR internal error: forced INTERNAL");
@@ -260,22 +274,24 @@ class RespDoorTest {
         List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
         for (int t = 0; t < 8; t++) {
             int id = t;
-            Thread thread = new Thread(() -> {
-                try (Jedis client = new Jedis("127.0.0.1", door.port())) {
-                    Pipeline p = client.pipelined();
-                    List<Response<String>> gets = new ArrayList<>();
-                    for (int i = 0; i < 500; i++) {
-                        p.set("t" + id + ":" + i, Integer.toString(i));
-                        gets.add(p.get("t" + id + ":" + i));
-                    }
-                    p.sync();
-                    for (int i = 0; i < 500; i++) {
-                        assertThat(gets.get(i).get()).isEqualTo(Integer.toString(i));
-                    }
-                } catch (Throwable e) {
-                    failures.add(e);
-                }
-            }, "pipeline-client-" + t);
+            Thread thread = new Thread(
+                    () -> {
+                        try (Jedis client = new Jedis("127.0.0.1", door.port())) {
+                            Pipeline p = client.pipelined();
+                            List<Response<String>> gets = new ArrayList<>();
+                            for (int i = 0; i < 500; i++) {
+                                p.set("t" + id + ":" + i, Integer.toString(i));
+                                gets.add(p.get("t" + id + ":" + i));
+                            }
+                            p.sync();
+                            for (int i = 0; i < 500; i++) {
+                                assertThat(gets.get(i).get()).isEqualTo(Integer.toString(i));
+                            }
+                        } catch (Throwable e) {
+                            failures.add(e);
+                        }
+                    },
+                    "pipeline-client-" + t);
             threads.add(thread);
             thread.start();
         }

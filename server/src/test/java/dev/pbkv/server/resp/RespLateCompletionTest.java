@@ -1,16 +1,15 @@
 package dev.pbkv.server.resp;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.pbkv.server.command.Commands;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
-
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.util.concurrent.CompletableFuture;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A reply whose future completes while the door is queueing it (after the door saw it not done,
@@ -49,8 +48,8 @@ class RespLateCompletionTest {
     void start() throws Exception {
         backing = new InMemoryCommands();
         // Every put answers with a future that completes "between" the door's two looks at it.
-        Commands racing = (Commands) Proxy.newProxyInstance(Commands.class.getClassLoader(), new Class<?>[] {Commands.class},
-                (proxy, method, args) -> {
+        Commands racing = (Commands) Proxy.newProxyInstance(
+                Commands.class.getClassLoader(), new Class<?>[] {Commands.class}, (proxy, method, args) -> {
                     try {
                         Object result = method.invoke(backing, args);
                         if (method.getName().equals("put")) {

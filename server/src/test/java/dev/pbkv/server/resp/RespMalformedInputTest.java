@@ -1,14 +1,13 @@
 package dev.pbkv.server.resp;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
-
-import java.nio.charset.StandardCharsets;
-import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Raw sockets against a RespDoor: inline (telnet) commands, and malformed or oversized frames.
@@ -52,8 +51,11 @@ class RespMalformedInputTest {
             assertThat(telnet.send("PING\r\n").readLine()).isEqualTo("+PONG");
             assertThat(telnet.send("PUT greeting hello\r\n").readLine()).isEqualTo("+OK");
             assertThat(telnet.send("get greeting\n").readBulk()).isEqualTo("hello");
-            assertThat(telnet.send("PUT \"two words\" 'it''s'\r\n").readLine()).isEqualTo("-ERR Protocol error: unbalanced quotes in request");
-            assertThat(telnet.send("PUT \"two words\" \"line\\nbreak\\x41\"\r\n").readLine()).isEqualTo("+OK");
+            assertThat(telnet.send("PUT \"two words\" 'it''s'\r\n").readLine())
+                    .isEqualTo("-ERR Protocol error: unbalanced quotes in request");
+            assertThat(telnet.send("PUT \"two words\" \"line\\nbreak\\x41\"\r\n")
+                            .readLine())
+                    .isEqualTo("+OK");
             assertThat(telnet.send("GET \"two words\"\r\n").readBulk()).isEqualTo("line\nbreakA");
             assertThat(telnet.send("  \r\n\r\nEXISTS greeting\r\n").readLine()).isEqualTo(":1");
             assertThat(telnet.send("COUNT\r\n").readLine()).isEqualTo(":3");
@@ -63,7 +65,8 @@ class RespMalformedInputTest {
             assertThat(telnet.send("SET a 1\r\nGET a\r\n").readLine()).isEqualTo("+OK");
             assertThat(telnet.readBulk()).isEqualTo("1");
             assertThat(telnet.send("HELLOTHERE x\r\n").readLine()).startsWith("-ERR unknown command 'HELLOTHERE'");
-            assertThat(telnet.send("PUT onlykey\r\n").readLine()).isEqualTo("-ERR wrong number of arguments for 'put' command");
+            assertThat(telnet.send("PUT onlykey\r\n").readLine())
+                    .isEqualTo("-ERR wrong number of arguments for 'put' command");
             assertThat(telnet.send("END\r\n").readLine()).isEqualTo("+OK");
             assertThat(telnet.closedByServer()).isTrue();
         }
@@ -96,7 +99,9 @@ class RespMalformedInputTest {
                 // quotes, line too long).
                 client.send(withEnd);
                 String first = client.readLineOrNull();
-                assertThat(first == null || first.startsWith("-ERR")).as("first reply %s", first).isTrue();
+                assertThat(first == null || first.startsWith("-ERR"))
+                        .as("first reply %s", first)
+                        .isTrue();
             }
             bystanderIsServed();
         }
@@ -105,12 +110,12 @@ class RespMalformedInputTest {
     @Test
     void badMultibulkFramesAnswerAProtocolErrorAndClose() throws Exception {
         String[] frames = {
-                "*x\r\n",                              // not a number
-                "*1\r\n$-5\r\n",                       // negative bulk length
-                "*1\r\n+GET\r\n",                      // not a bulk string
-                "*1\r\n$3\r\nGETXX",                   // no CRLF after the bulk
-                "*99999999999999999999999\r\n",        // count overflows
-                "*1\r\n$99999999999999999999999\r\n",  // length overflows
+            "*x\r\n", // not a number
+            "*1\r\n$-5\r\n", // negative bulk length
+            "*1\r\n+GET\r\n", // not a bulk string
+            "*1\r\n$3\r\nGETXX", // no CRLF after the bulk
+            "*99999999999999999999999\r\n", // count overflows
+            "*1\r\n$99999999999999999999999\r\n", // length overflows
         };
         for (String frame : frames) {
             try (RawRespClient client = new RawRespClient(door.port())) {
@@ -125,8 +130,9 @@ class RespMalformedInputTest {
     void hundredMegabyteLengthHeaderIsRefusedBeforeAnyBodyArrives() throws Exception {
         try (RawRespClient client = new RawRespClient(door.port())) {
             String error = client.send("*2\r\n$3\r\nGET\r\n$104857600\r\n").readLine();
-            assertThat(error).isEqualTo("-ERR Protocol error: bulk length 104857600 exceeds the limit of " + MAX_BULK
-                    + " bytes (limits.resp-max-bulk-bytes)");
+            assertThat(error)
+                    .isEqualTo("-ERR Protocol error: bulk length 104857600 exceeds the limit of " + MAX_BULK
+                            + " bytes (limits.resp-max-bulk-bytes)");
             assertThat(client.closedByServer()).isTrue();
         }
         bystanderIsServed();
@@ -150,8 +156,9 @@ class RespMalformedInputTest {
     void tooManyArgumentsAreRefusedAtTheArrayHeader() throws Exception {
         try (RawRespClient client = new RawRespClient(door.port())) {
             String error = client.send("*1000000\r\n").readLine();
-            assertThat(error).isEqualTo("-ERR Protocol error: 1000000 arguments exceed the limit of " + MAX_ARGS
-                    + " (limits.resp-max-args)");
+            assertThat(error)
+                    .isEqualTo("-ERR Protocol error: 1000000 arguments exceed the limit of " + MAX_ARGS
+                            + " (limits.resp-max-args)");
             assertThat(client.closedByServer()).isTrue();
         }
         StringBuilder inline = new StringBuilder("EXISTS");
@@ -171,8 +178,9 @@ class RespMalformedInputTest {
             byte[] line = new byte[MAX_INLINE * 3];
             java.util.Arrays.fill(line, (byte) 'a');
             String error = client.send(line).readLine();
-            assertThat(error).isEqualTo("-ERR Protocol error: too big inline request (limit " + MAX_INLINE
-                    + " bytes, limits.resp-max-inline-bytes)");
+            assertThat(error)
+                    .isEqualTo("-ERR Protocol error: too big inline request (limit " + MAX_INLINE
+                            + " bytes, limits.resp-max-inline-bytes)");
             assertThat(client.closedByServer()).isTrue();
         }
         bystanderIsServed();
@@ -199,14 +207,16 @@ class RespMalformedInputTest {
             }
             assertThat(commands.peek("slow")).isNull();
             assertThat(slow.send("ue\r\n").readLine()).isEqualTo("+OK");
-            assertThat(new String(commands.peek("slow"), StandardCharsets.UTF_8)).isEqualTo("value");
+            assertThat(new String(commands.peek("slow"), StandardCharsets.UTF_8))
+                    .isEqualTo("value");
         }
     }
 
     @Test
     void emptyArraysAreSkippedLikeRedisDoes() throws Exception {
         try (RawRespClient client = new RawRespClient(door.port())) {
-            assertThat(client.send("*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n").readLine()).isEqualTo("+PONG");
+            assertThat(client.send("*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n").readLine())
+                    .isEqualTo("+PONG");
         }
     }
 }

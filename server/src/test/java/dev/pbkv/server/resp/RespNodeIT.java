@@ -1,19 +1,12 @@
 package dev.pbkv.server.resp;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.google.protobuf.ByteString;
 import dev.pbkv.proto.GetRequest;
 import dev.pbkv.proto.KeyValueGrpc;
 import dev.pbkv.testkit.NodeProcess;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.Response;
-import redis.clients.jedis.exceptions.JedisDataException;
-import redis.clients.jedis.params.SetParams;
-
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -28,9 +21,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.SetParams;
 
 /**
  * Jedis and a raw socket against the RESP port of real node processes (started by
@@ -41,6 +40,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class RespNodeIT {
     @TempDir
     static Path dir;
+
     static NodeProcess.Pair pair;
     static Jedis primary;
 
@@ -87,7 +87,8 @@ class RespNodeIT {
         assertThat(primary.set("r:new", "x", SetParams.setParams().nx())).isEqualTo("OK");
         assertThat(primary.get("r:new")).isEqualTo("x");
         assertThatThrownBy(() -> primary.set("r:a", "4", SetParams.setParams().ex(10)))
-                .isInstanceOf(JedisDataException.class).hasMessageContaining("expiry is not supported");
+                .isInstanceOf(JedisDataException.class)
+                .hasMessageContaining("expiry is not supported");
         assertThat(primary.get("r:a")).isEqualTo("3");
     }
 
@@ -110,21 +111,33 @@ class RespNodeIT {
     @Test
     void infoShowsTheRealNodesRoleStateAndEpoch() {
         String info = primary.info();
-        assertThat(info).contains("# Replication", "role:master", "pbkv_role:PRIMARY", "pbkv_state:SYNC",
-                "connected_slaves:1", "pbkv_peer_address:" + pair.backup().grpcAddress());
+        assertThat(info)
+                .contains(
+                        "# Replication",
+                        "role:master",
+                        "pbkv_role:PRIMARY",
+                        "pbkv_state:SYNC",
+                        "connected_slaves:1",
+                        "pbkv_peer_address:" + pair.backup().grpcAddress());
         assertThat(field(info, "pbkv_epoch")).isGreaterThanOrEqualTo(1);
         try (Jedis backup = jedisOn(pair.backup())) {
             String b = backup.info("replication");
-            assertThat(b).contains("role:slave", "pbkv_role:BACKUP", "pbkv_state:SYNC",
-                    "pbkv_primary_address:" + pair.primary().grpcAddress(),
-                    "master_port:" + pair.primary().grpcPort());
+            assertThat(b)
+                    .contains(
+                            "role:slave",
+                            "pbkv_role:BACKUP",
+                            "pbkv_state:SYNC",
+                            "pbkv_primary_address:" + pair.primary().grpcAddress(),
+                            "master_port:" + pair.primary().grpcPort());
             // Both nodes of a pair in SYNC are in the same epoch.
             assertThat(field(b, "pbkv_epoch")).isEqualTo(field(info, "pbkv_epoch"));
         }
     }
 
     static long field(String info, String name) {
-        return info.lines().filter(l -> l.startsWith(name + ":")).findFirst()
+        return info.lines()
+                .filter(l -> l.startsWith(name + ":"))
+                .findFirst()
                 .map(l -> Long.parseLong(l.substring(name.length() + 1).trim()))
                 .orElseThrow(() -> new AssertionError(name + " not in INFO:\n" + info));
     }
@@ -164,11 +177,19 @@ class RespNodeIT {
     void aValueWrittenOverRespIsReadOverGrpcAndHttp() throws Exception {
         primary.set("one-layer", "from resp");
         var kv = KeyValueGrpc.newBlockingStub(pair.primary().channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
-        assertThat(kv.get(GetRequest.newBuilder().setKey(ByteString.copyFromUtf8("one-layer")).build())
-                .getValue().toStringUtf8()).isEqualTo("from resp");
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + httpPort(pair.primary()) + "/kv/get?key=one-layer"))
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(kv.get(GetRequest.newBuilder()
+                                .setKey(ByteString.copyFromUtf8("one-layer"))
+                                .build())
+                        .getValue()
+                        .toStringUtf8())
+                .isEqualTo("from resp");
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(
+                                        "http://127.0.0.1:" + httpPort(pair.primary()) + "/kv/get?key=one-layer"))
+                                .timeout(Duration.ofSeconds(30))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("\"value\":\"from resp\"", "\"success\":\"true\"");
     }
@@ -180,7 +201,8 @@ class RespNodeIT {
             OutputStream out = s.getOutputStream();
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
             out.write(("PUT greeting \"hello world\"\r\nGET greeting\r\nEXISTS greeting\r\nDELETE greeting\r\n"
-                    + "GET greeting\r\n\r\nbogus a b\r\nCOUNT\nEND\r\n").getBytes(StandardCharsets.UTF_8));
+                            + "GET greeting\r\n\r\nbogus a b\r\nCOUNT\nEND\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
             out.flush();
             assertThat(in.readLine()).isEqualTo("+OK");
             assertThat(in.readLine()).isEqualTo("$11");

@@ -1,7 +1,6 @@
 package dev.pbkv.store.log;
 
 import dev.pbkv.store.LogRecord;
-
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
@@ -20,6 +19,7 @@ final class Batch {
     int records;
     /** Start of record i (offset firstOffset + i) in buf. */
     int[] positions = new int[1024];
+
     private final CRC32C crc = new CRC32C();
 
     boolean isEmpty() {

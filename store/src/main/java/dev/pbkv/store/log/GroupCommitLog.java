@@ -2,7 +2,6 @@ package dev.pbkv.store.log;
 
 import dev.pbkv.store.FsyncPolicy;
 import dev.pbkv.store.LogRecord;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,10 +27,10 @@ import java.util.function.LongConsumer;
 public final class GroupCommitLog implements AutoCloseable {
     /** A writer waits (backpressure) while this many bytes are queued and not yet written. */
     static final int MAX_QUEUED_BYTES = 16 << 20;
+
     private static final long EVERYSEC_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private record Waiter(long offset, CompletableFuture<Void> future) {
-    }
+    private record Waiter(long offset, CompletableFuture<Void> future) {}
 
     private final SegmentedLog log;
     private final FsyncPolicy policy;
@@ -76,8 +75,13 @@ public final class GroupCommitLog implements AutoCloseable {
      * before the failed futures complete (the store undoes the unlogged writes there, see
      * {@link #unloggedAfter}).
      */
-    public GroupCommitLog(SegmentedLog log, FsyncPolicy policy, long lastOffset, String threadName,
-                          LongConsumer onBytesWritten, LongConsumer onFailure) {
+    public GroupCommitLog(
+            SegmentedLog log,
+            FsyncPolicy policy,
+            long lastOffset,
+            String threadName,
+            LongConsumer onBytesWritten,
+            LongConsumer onFailure) {
         this.log = log;
         this.policy = policy;
         this.onBytesWritten = onBytesWritten;
@@ -293,8 +297,10 @@ public final class GroupCommitLog implements AutoCloseable {
                     onBytesWritten.accept(bytes);
                 }
                 long now = System.nanoTime();
-                boolean force = unforced && (policy == FsyncPolicy.ALWAYS || exiting
-                        || (policy == FsyncPolicy.EVERYSEC && now - lastForce >= EVERYSEC_NANOS));
+                boolean force = unforced
+                        && (policy == FsyncPolicy.ALWAYS
+                                || exiting
+                                || (policy == FsyncPolicy.EVERYSEC && now - lastForce >= EVERYSEC_NANOS));
                 if (force) {
                     if (log.force()) {
                         forces.incrementAndGet();

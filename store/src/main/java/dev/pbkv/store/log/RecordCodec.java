@@ -2,7 +2,6 @@ package dev.pbkv.store.log;
 
 import dev.pbkv.store.Effect;
 import dev.pbkv.store.LogRecord;
-
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
@@ -32,8 +31,7 @@ public final class RecordCodec {
     private static final byte PUT = 1;
     private static final byte DELETE = 2;
 
-    private RecordCodec() {
-    }
+    private RecordCodec() {}
 
     public static int encodedSize(LogRecord rec) {
         return HEADER_BYTES + MIN_BODY_BYTES + rec.key().length + rec.value().length;

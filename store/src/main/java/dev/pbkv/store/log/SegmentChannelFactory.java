@@ -11,8 +11,12 @@ import java.nio.file.StandardOpenOption;
  */
 @FunctionalInterface
 public interface SegmentChannelFactory {
-    SegmentChannelFactory FILES = path -> FileChannel.open(path, StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    SegmentChannelFactory FILES = path -> FileChannel.open(
+            path,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
 
     /** A readable and writable channel for a new, empty segment file at path. */
     FileChannel create(Path path) throws IOException;

@@ -1,7 +1,6 @@
 package dev.pbkv.store.log;
 
 import dev.pbkv.store.LogRecord;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

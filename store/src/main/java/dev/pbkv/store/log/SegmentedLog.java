@@ -2,9 +2,6 @@ package dev.pbkv.store.log;
 
 import dev.pbkv.store.LogRecord;
 import dev.pbkv.store.TailNotRetainedException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -15,11 +12,13 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The log on disk: segment files {@code log-<baseOffset>.seg} in the data directory, each a
@@ -32,6 +31,7 @@ public final class SegmentedLog implements AutoCloseable {
 
     /** A sparse index point is kept at most every this many bytes of a segment. */
     static final int INDEX_INTERVAL = 4096;
+
     public static final int SEGMENT_MAGIC = 0x50424B4C; // "PBKL"
     public static final int SEGMENT_VERSION = 1;
     public static final int SEGMENT_HEADER_BYTES = 28;
@@ -109,6 +109,7 @@ public final class SegmentedLog implements AutoCloseable {
      * the read lock while they use a channel; roll, drop, truncate and reset hold the write lock.
      */
     private final ReentrantReadWriteLock segmentsLock = new ReentrantReadWriteLock();
+
     private final List<Segment> segments = new ArrayList<>();
     /** Serializes force() calls (log thread and snapshot barrier) and guards Segment.dirty. */
     private final Object forceLock = new Object();
@@ -208,8 +209,12 @@ public final class SegmentedLog implements AutoCloseable {
         }
         if (reason != null) {
             syncDirectory();
-            LOG.warn("log recovery cut off a damaged tail: {} bytes dropped ({}); {} records kept up to offset {}",
-                    dropped, reason, segments.isEmpty() ? 0 : lastOffset() - baseOffset(), lastOffset());
+            LOG.warn(
+                    "log recovery cut off a damaged tail: {} bytes dropped ({}); {} records kept up to offset {}",
+                    dropped,
+                    reason,
+                    segments.isEmpty() ? 0 : lastOffset() - baseOffset(),
+                    lastOffset());
         }
     }
 
@@ -322,7 +327,10 @@ public final class SegmentedLog implements AutoCloseable {
         FileChannel ch = channels.create(path);
         try {
             ByteBuffer header = ByteBuffer.allocate(SEGMENT_HEADER_BYTES);
-            header.putInt(SEGMENT_MAGIC).putInt(SEGMENT_VERSION).putLong(baseOffset).putLong(baseEpoch);
+            header.putInt(SEGMENT_MAGIC)
+                    .putInt(SEGMENT_VERSION)
+                    .putLong(baseOffset)
+                    .putLong(baseEpoch);
             CRC32C c = new CRC32C();
             c.update(header.array(), 0, SEGMENT_HEADER_BYTES - 4);
             header.putInt((int) c.getValue());
@@ -451,7 +459,8 @@ public final class SegmentedLog implements AutoCloseable {
         scan(after, upTo, Integer.MAX_VALUE, sink);
     }
 
-    private void scan(long after, long upTo, int max, Consumer<LogRecord> sink) throws TailNotRetainedException, IOException {
+    private void scan(long after, long upTo, int max, Consumer<LogRecord> sink)
+            throws TailNotRetainedException, IOException {
         segmentsLock.readLock().lock();
         try {
             if (segments.isEmpty() || after < segments.get(0).baseOffset) {
@@ -471,8 +480,9 @@ public final class SegmentedLog implements AutoCloseable {
                     try {
                         rec = reader.next();
                     } catch (RecordCodec.CorruptRecordException e) {
-                        throw new IOException("log damaged at byte " + reader.position() + " of " + s.path + ": "
-                                + e.getMessage(), e);
+                        throw new IOException(
+                                "log damaged at byte " + reader.position() + " of " + s.path + ": " + e.getMessage(),
+                                e);
                     }
                     if (rec == null || rec.offset() > upTo) {
                         break;

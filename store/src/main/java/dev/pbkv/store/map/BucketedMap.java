@@ -1,7 +1,6 @@
 package dev.pbkv.store.map;
 
 import dev.pbkv.store.WriteOutcome;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -47,6 +46,7 @@ public final class BucketedMap implements AutoCloseable {
          * lookups and iteration.
          */
         final StampedLock lock = new StampedLock();
+
         long[] table = new long[INITIAL_TABLE];
         int size;
         long lastDeleteOffset;
@@ -104,7 +104,9 @@ public final class BucketedMap implements AutoCloseable {
     }
 
     private WriteOutcome write(byte[] key, byte[] value, long offset, boolean mayCreate, boolean mayReplace) {
-        if (key == null || key.length == 0 || value == null
+        if (key == null
+                || key.length == 0
+                || value == null
                 || SlabArena.HEADER + (long) key.length + value.length > arena.maxItemSize()) {
             return WriteOutcome.REJECTED;
         }
@@ -431,7 +433,7 @@ public final class BucketedMap implements AutoCloseable {
     @Override
     public String toString() {
         MemoryStats s = memoryStats();
-        return "BucketedMap[buckets=" + buckets.length + ", entries=" + s.entries() + ", used=" + s.usedBytes()
-                + "/" + s.capacityBytes() + ", slots=" + Arrays.toString(arena.classSizes()) + "]";
+        return "BucketedMap[buckets=" + buckets.length + ", entries=" + s.entries() + ", used=" + s.usedBytes() + "/"
+                + s.capacityBytes() + ", slots=" + Arrays.toString(arena.classSizes()) + "]";
     }
 }

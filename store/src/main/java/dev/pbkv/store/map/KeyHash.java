@@ -10,12 +10,12 @@ import java.nio.ByteOrder;
  * bytes at a time through a multiply-rotate step, finished with MurmurHash3's fmix64.
  */
 final class KeyHash {
-    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_LE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long P1 = 0x9E3779B97F4A7C15L;
     private static final long P2 = 0xC2B2AE3D27D4EB4FL;
 
-    private KeyHash() {
-    }
+    private KeyHash() {}
 
     static long of(byte[] key) {
         return of(key, 0, key.length);

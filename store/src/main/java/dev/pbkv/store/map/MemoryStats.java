@@ -8,5 +8,4 @@ package dev.pbkv.store.map;
  * @param indexBytes    bytes of the index (bucket tables) outside the arena
  * @param entries       live entries
  */
-public record MemoryStats(long capacityBytes, long usedBytes, long indexBytes, long entries) {
-}
+public record MemoryStats(long capacityBytes, long usedBytes, long indexBytes, long entries) {}

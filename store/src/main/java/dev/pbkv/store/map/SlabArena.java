@@ -37,7 +37,8 @@ final class SlabArena {
     /** Slabs (the byte[] arrays) are this big, except the last one; a power of two and a page multiple. */
     private static final int MAX_SLAB_BYTES = 64 << 20;
 
-    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_LE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final byte[][] slabs;
@@ -64,10 +65,12 @@ final class SlabArena {
     private final int[] pageBump;
     /** Doubly linked list, per class, of the pages that have a free slot. */
     private final int[] pagePrev;
+
     private final int[] pageNext;
     private final int[] classPartialHead;
     /** Stack of free pages. */
     private final int[] freePages;
+
     private int freePageCount;
     private long usedBytes;
 
@@ -88,8 +91,9 @@ final class SlabArena {
         long total = (long) pageCount * pageSize;
         int slabCount = (int) ((total + slabBytes - 1) / slabBytes);
         if (total > Runtime.getRuntime().maxMemory()) {
-            throw new IllegalStateException("store.memory = " + memoryBytes + " bytes is more than the whole Java heap (max "
-                    + Runtime.getRuntime().maxMemory() + " bytes): raise -Xmx or lower store.memory");
+            throw new IllegalStateException(
+                    "store.memory = " + memoryBytes + " bytes is more than the whole Java heap (max "
+                            + Runtime.getRuntime().maxMemory() + " bytes): raise -Xmx or lower store.memory");
         }
         this.slabs = new byte[slabCount][];
         try {
@@ -97,8 +101,10 @@ final class SlabArena {
                 slabs[i] = new byte[(int) Math.min(slabBytes, total - (long) i * slabBytes)];
             }
         } catch (OutOfMemoryError e) {
-            throw new IllegalStateException("store.memory = " + memoryBytes + " bytes does not fit in the Java heap (max "
-                    + Runtime.getRuntime().maxMemory() + " bytes): raise -Xmx or lower store.memory", e);
+            throw new IllegalStateException(
+                    "store.memory = " + memoryBytes + " bytes does not fit in the Java heap (max "
+                            + Runtime.getRuntime().maxMemory() + " bytes): raise -Xmx or lower store.memory",
+                    e);
         }
 
         int[] sizes = new int[64];

@@ -2,7 +2,6 @@ package dev.pbkv.store.snapshot;
 
 import dev.pbkv.store.map.BucketedMap;
 import dev.pbkv.store.map.EntryVisitor;
-
 import java.io.IOException;
 import java.util.Arrays;
 

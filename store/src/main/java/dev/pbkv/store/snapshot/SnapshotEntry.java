@@ -7,5 +7,4 @@ package dev.pbkv.store.snapshot;
  * @param value  the value
  * @param offset the log offset of the entry's last write
  */
-public record SnapshotEntry(byte[] key, byte[] value, long offset) {
-}
+public record SnapshotEntry(byte[] key, byte[] value, long offset) {}

@@ -20,11 +20,9 @@ public final class SnapshotFiles {
     public static final String INSTALL = "install.snap";
 
     /** A complete snapshot file and the offset in its name. */
-    public record SnapshotFile(Path path, long offset) {
-    }
+    public record SnapshotFile(Path path, long offset) {}
 
-    private SnapshotFiles() {
-    }
+    private SnapshotFiles() {}
 
     public static Path pathFor(Path dir, long offset) {
         return dir.resolve(String.format("snapshot-%020d.snap", offset));

@@ -11,5 +11,4 @@ package dev.pbkv.store.snapshot;
  * @param entries   the number of entries
  * @param endOffset no entry reflects a record above it (a fuzzy snapshot's end, at least S)
  */
-public record SnapshotHeader(long offset, long epoch, long entries, long endOffset) {
-}
+public record SnapshotHeader(long offset, long epoch, long entries, long endOffset) {}

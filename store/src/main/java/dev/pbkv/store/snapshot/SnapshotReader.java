@@ -9,8 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.CheckedInputStream;
 import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
 
 /**
  * Streams a snapshot written by {@link SnapshotWriter}, one entry at a time. The CRC is only
@@ -20,6 +20,7 @@ import java.util.zip.CRC32C;
 public final class SnapshotReader implements AutoCloseable {
     /** Sanity bounds that stop a damaged length from asking for gigabytes. */
     private static final int MAX_KEY_BYTES = 64 << 20;
+
     private static final int MAX_VALUE_BYTES = 1 << 30;
 
     /** Receives one entry. */

@@ -1,16 +1,15 @@
 package dev.pbkv.store.map;
 
-import dev.pbkv.store.WriteOutcome;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pbkv.store.WriteOutcome;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The arena gives back what it takes, refuses when full without harm, and recovers after deletes. */
 class ArenaAccountingTest {
@@ -123,7 +122,10 @@ class ArenaAccountingTest {
                 big++;
             }
             // 16 pages, each holding as many of the 3 KiB-class slots as fit.
-            int slot = java.util.Arrays.stream(map.slotSizes()).filter(s -> s >= 3000 + 16 + 8).findFirst().orElseThrow();
+            int slot = java.util.Arrays.stream(map.slotSizes())
+                    .filter(s -> s >= 3000 + 16 + 8)
+                    .findFirst()
+                    .orElseThrow();
             assertThat(big).isEqualTo(16 * ((64 << 10) / slot));
         }
     }

@@ -1,6 +1,8 @@
 package dev.pbkv.store.map;
 
 import dev.pbkv.store.WriteOutcome;
+import java.util.HashMap;
+import java.util.Map;
 import org.jetbrains.kotlinx.lincheck.LinChecker;
 import org.jetbrains.kotlinx.lincheck.annotations.Operation;
 import org.jetbrains.kotlinx.lincheck.annotations.Param;
@@ -9,10 +11,6 @@ import org.jetbrains.kotlinx.lincheck.strategy.managed.modelchecking.ModelChecki
 import org.jetbrains.kotlinx.lincheck.strategy.stress.StressOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-
-import java.nio.ByteBuffer;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Linearizability of the map's operations, checked by lincheck against {@link SequentialMap}.
@@ -113,12 +111,14 @@ public class BucketedMapLincheckTest {
 
     @Test
     void stressTestIsLinearizable() {
-        LinChecker.check(BucketedMapLincheckTest.class, new StressOptions()
-                .iterations(10)
-                .invocationsPerIteration(300)
-                .threads(3)
-                .actorsPerThread(4)
-                .sequentialSpecification(SequentialMap.class));
+        LinChecker.check(
+                BucketedMapLincheckTest.class,
+                new StressOptions()
+                        .iterations(10)
+                        .invocationsPerIteration(300)
+                        .threads(3)
+                        .actorsPerThread(4)
+                        .sequentialSpecification(SequentialMap.class));
     }
 
     /**
@@ -129,11 +129,13 @@ public class BucketedMapLincheckTest {
     @Test
     @EnabledIfSystemProperty(named = "pbkv.lincheck.model", matches = "true")
     void modelCheckingTestIsLinearizable() {
-        LinChecker.check(BucketedMapLincheckTest.class, new ModelCheckingOptions()
-                .iterations(3)
-                .invocationsPerIteration(30)
-                .threads(2)
-                .actorsPerThread(3)
-                .sequentialSpecification(SequentialMap.class));
+        LinChecker.check(
+                BucketedMapLincheckTest.class,
+                new ModelCheckingOptions()
+                        .iterations(3)
+                        .invocationsPerIteration(30)
+                        .threads(2)
+                        .actorsPerThread(3)
+                        .sequentialSpecification(SequentialMap.class));
     }
 }

@@ -1,17 +1,16 @@
 package dev.pbkv.store.map;
 
-import dev.pbkv.store.WriteOutcome;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pbkv.store.WriteOutcome;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 class BucketedMapTest {
     private final BucketedMap map = new BucketedMap(new MapConfig(4, 8L << 20));
@@ -142,7 +141,8 @@ class BucketedMapTest {
             map.forEachInBucket(bucket, (k, v, off) -> {
                 assertThat(map.bucketOf(k)).isEqualTo(current);
                 assertThat(off).isEqualTo(Long.parseLong(new String(k, StandardCharsets.UTF_8).substring(3)) + 1);
-                assertThat(seen.put(new String(k, StandardCharsets.UTF_8), new String(v, StandardCharsets.UTF_8))).isNull();
+                assertThat(seen.put(new String(k, StandardCharsets.UTF_8), new String(v, StandardCharsets.UTF_8)))
+                        .isNull();
             });
         }
         assertThat(seen).isEqualTo(expected);
@@ -184,7 +184,10 @@ class BucketedMapTest {
         MemoryStats one = map.memoryStats();
         assertThat(one.entries()).isEqualTo(1);
         // 16-byte header + 3 + 100 = 119 bytes, held in the smallest slot that fits.
-        int slot = java.util.Arrays.stream(map.slotSizes()).filter(s -> s >= 119).findFirst().orElseThrow();
+        int slot = java.util.Arrays.stream(map.slotSizes())
+                .filter(s -> s >= 119)
+                .findFirst()
+                .orElseThrow();
         assertThat(one.usedBytes()).isEqualTo(slot);
     }
 

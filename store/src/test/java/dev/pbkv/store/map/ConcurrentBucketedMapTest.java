@@ -1,8 +1,8 @@
 package dev.pbkv.store.map;
 
-import dev.pbkv.store.WriteOutcome;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pbkv.store.WriteOutcome;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,8 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * Many threads on one map. Private key ranges must end exactly as a sequential model of each
@@ -35,7 +34,8 @@ class ConcurrentBucketedMapTest {
     /** value = [writer thread, sequence, then filler of length depending on sequence]; self-checking. */
     private static byte[] value(int thread, int seq) {
         int fill = (seq * 7) % 300;
-        ByteBuffer buf = ByteBuffer.allocate(12 + fill).putInt(thread).putInt(seq).putInt(fill);
+        ByteBuffer buf =
+                ByteBuffer.allocate(12 + fill).putInt(thread).putInt(seq).putInt(fill);
         for (int i = 0; i < fill; i++) {
             buf.put((byte) (thread + seq + i));
         }
@@ -90,17 +90,30 @@ class ConcurrentBucketedMapTest {
                         byte[] key = key("private" + me, k);
                         byte[] v = value(me, seq);
                         switch (rnd.nextInt(8)) {
-                            case 0 -> assertThat(map.insert(key, v, seq))
-                                    .isEqualTo(model.putIfAbsent(k, v) == null ? WriteOutcome.CREATED : WriteOutcome.PRESENT);
-                            case 1 -> assertThat(map.update(key, v, seq))
-                                    .isEqualTo(model.replace(k, v) != null ? WriteOutcome.REPLACED : WriteOutcome.ABSENT);
-                            case 2 -> assertThat(map.put(key, v, seq))
-                                    .isEqualTo(model.put(k, v) != null ? WriteOutcome.REPLACED : WriteOutcome.CREATED);
-                            case 3 -> assertThat(map.delete(key, seq))
-                                    .isEqualTo(model.remove(k) != null ? WriteOutcome.DELETED : WriteOutcome.ABSENT);
+                            case 0 ->
+                                assertThat(map.insert(key, v, seq))
+                                        .isEqualTo(
+                                                model.putIfAbsent(k, v) == null
+                                                        ? WriteOutcome.CREATED
+                                                        : WriteOutcome.PRESENT);
+                            case 1 ->
+                                assertThat(map.update(key, v, seq))
+                                        .isEqualTo(
+                                                model.replace(k, v) != null
+                                                        ? WriteOutcome.REPLACED
+                                                        : WriteOutcome.ABSENT);
+                            case 2 ->
+                                assertThat(map.put(key, v, seq))
+                                        .isEqualTo(
+                                                model.put(k, v) != null ? WriteOutcome.REPLACED : WriteOutcome.CREATED);
+                            case 3 ->
+                                assertThat(map.delete(key, seq))
+                                        .isEqualTo(
+                                                model.remove(k) != null ? WriteOutcome.DELETED : WriteOutcome.ABSENT);
                             case 4 -> {
                                 int s = rnd.nextInt(sharedKeys);
-                                assertThat(map.put(key("shared", s), v, seq)).isIn(WriteOutcome.CREATED, WriteOutcome.REPLACED);
+                                assertThat(map.put(key("shared", s), v, seq))
+                                        .isIn(WriteOutcome.CREATED, WriteOutcome.REPLACED);
                                 lastShared[me][s] = seq;
                             }
                             case 5 -> {
@@ -130,7 +143,9 @@ class ConcurrentBucketedMapTest {
             for (int t = 0; t < THREADS; t++) {
                 Map<Integer, byte[]> model = models.get(t);
                 for (int k = 0; k < 2000; k++) {
-                    assertThat(map.get(key("private" + t, k))).as("thread %d key %d", t, k).isEqualTo(model.get(k));
+                    assertThat(map.get(key("private" + t, k)))
+                            .as("thread %d key %d", t, k)
+                            .isEqualTo(model.get(k));
                 }
                 expectedCount += model.size();
             }

@@ -11,11 +11,14 @@ import java.time.Duration;
  * @param waitFor default timeout of {@code wait} and {@code consistent}
  * @param command how long a start/stop/kill/clean command or a {@code run} program may take
  */
-public record Timeouts(Duration request, Duration start, Duration stop, Duration waitFor,
-    Duration command) {
+public record Timeouts(Duration request, Duration start, Duration stop, Duration waitFor, Duration command) {
 
-  public static Timeouts defaults() {
-    return new Timeouts(Duration.ofSeconds(3), Duration.ofSeconds(60), Duration.ofSeconds(30),
-        Duration.ofSeconds(20), Duration.ofSeconds(120));
-  }
+    public static Timeouts defaults() {
+        return new Timeouts(
+                Duration.ofSeconds(3),
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(20),
+                Duration.ofSeconds(120));
+    }
 }

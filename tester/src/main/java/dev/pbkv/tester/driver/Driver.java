@@ -7,42 +7,42 @@ package dev.pbkv.tester.driver;
  */
 public interface Driver extends AutoCloseable {
 
-  /** Stores a key only if absent: Done, or Failed(ALREADY_EXISTS). */
-  OpResult insert(String key, String value);
+    /** Stores a key only if absent: Done, or Failed(ALREADY_EXISTS). */
+    OpResult insert(String key, String value);
 
-  /** Replaces the value of a present key: Done, or Failed(NOT_FOUND). */
-  OpResult update(String key, String value);
+    /** Replaces the value of a present key: Done, or Failed(NOT_FOUND). */
+    OpResult update(String key, String value);
 
-  /** Stores a key whether present or not: Done. */
-  OpResult put(String key, String value);
+    /** Stores a key whether present or not: Done. */
+    OpResult put(String key, String value);
 
-  /** Value, or Missing. */
-  OpResult get(String key);
+    /** Value, or Missing. */
+    OpResult get(String key);
 
-  /** Done, or Failed(NOT_FOUND). */
-  OpResult delete(String key);
+    /** Done, or Failed(NOT_FOUND). */
+    OpResult delete(String key);
 
-  /** Flag. */
-  OpResult exists(String key);
+    /** Flag. */
+    OpResult exists(String key);
 
-  /** Count. */
-  OpResult count();
+    /** Count. */
+    OpResult count();
 
-  /** Dump of every pair; {@code allowStale} lets a backup answer from its own copy. */
-  OpResult dump(boolean allowStale);
+    /** Dump of every pair; {@code allowStale} lets a backup answer from its own copy. */
+    OpResult dump(boolean allowStale);
 
-  /** Status: the node's state and role when the protocol can tell them. */
-  OpResult status();
+    /** Status: the node's state and role when the protocol can tell them. */
+    OpResult status();
 
-  /** Makes a backup whose primary is gone the primary: Done. */
-  OpResult promote();
+    /** Makes a backup whose primary is gone the primary: Done. */
+    OpResult promote();
 
-  /** Asks the node to stop gracefully: Done. */
-  OpResult shutdown();
+    /** Asks the node to stop gracefully: Done. */
+    OpResult shutdown();
 
-  /** Called when the node was (re)started, so a reconnect is tried at once rather than after a backoff. */
-  default void reconnectNow() {}
+    /** Called when the node was (re)started, so a reconnect is tried at once rather than after a backoff. */
+    default void reconnectNow() {}
 
-  @Override
-  void close();
+    @Override
+    void close();
 }

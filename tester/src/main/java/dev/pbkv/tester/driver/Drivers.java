@@ -6,27 +6,27 @@ import java.time.Duration;
 
 /** Opens the driver a test config asks for. */
 public final class Drivers {
-  private Drivers() {}
+    private Drivers() {}
 
-  /**
-   * A driver for {@code server} over {@code kind}, or an explanation of why there cannot be one.
-   *
-   * @throws IllegalArgumentException when the server has no address for that protocol
-   */
-  public static Driver open(DriverKind kind, ServerConfig server, Duration deadline) {
-    return switch (kind) {
-      case GRPC -> {
-        if (server.grpc() == null) {
-          throw new IllegalArgumentException("servers." + server.name() + ".grpc is not set");
-        }
-        yield new GrpcDriver(server.grpc(), deadline);
-      }
-      case HTTP -> {
-        if (server.http() == null) {
-          throw new IllegalArgumentException("servers." + server.name() + ".http is not set");
-        }
-        yield new HttpDriver(server.http(), deadline);
-      }
-    };
-  }
+    /**
+     * A driver for {@code server} over {@code kind}, or an explanation of why there cannot be one.
+     *
+     * @throws IllegalArgumentException when the server has no address for that protocol
+     */
+    public static Driver open(DriverKind kind, ServerConfig server, Duration deadline) {
+        return switch (kind) {
+            case GRPC -> {
+                if (server.grpc() == null) {
+                    throw new IllegalArgumentException("servers." + server.name() + ".grpc is not set");
+                }
+                yield new GrpcDriver(server.grpc(), deadline);
+            }
+            case HTTP -> {
+                if (server.http() == null) {
+                    throw new IllegalArgumentException("servers." + server.name() + ".http is not set");
+                }
+                yield new HttpDriver(server.http(), deadline);
+            }
+        };
+    }
 }

@@ -33,159 +33,170 @@ import java.util.function.Supplier;
  * the backup's own copy; on a primary the flag changes nothing.
  */
 public final class GrpcDriver implements Driver {
-  private final ManagedChannel channel;
-  private final Duration deadline;
+    private final ManagedChannel channel;
+    private final Duration deadline;
 
-  public GrpcDriver(String address, Duration deadline) {
-    this.channel = NettyChannelBuilder.forTarget(address)
-        .usePlaintext()
-        .maxInboundMessageSize(64 * 1024 * 1024)
-        .build();
-    this.deadline = deadline;
-  }
-
-  private KeyValueGrpc.KeyValueBlockingStub kv() {
-    return KeyValueGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  private AdminGrpc.AdminBlockingStub admin() {
-    return AdminGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  private static ByteString bytes(String s) {
-    return ByteString.copyFromUtf8(s);
-  }
-
-  private static WriteRequest write(String key, String value) {
-    return WriteRequest.newBuilder().setKey(bytes(key)).setValue(bytes(value)).build();
-  }
-
-  @Override
-  public OpResult insert(String key, String value) {
-    return call(() -> {
-      kv().insert(write(key, value));
-      return new OpResult.Done();
-    });
-  }
-
-  @Override
-  public OpResult update(String key, String value) {
-    return call(() -> {
-      kv().update(write(key, value));
-      return new OpResult.Done();
-    });
-  }
-
-  @Override
-  public OpResult put(String key, String value) {
-    return call(() -> {
-      kv().put(write(key, value));
-      return new OpResult.Done();
-    });
-  }
-
-  @Override
-  public OpResult get(String key) {
-    OpResult r = call(() -> new OpResult.Value(
-        kv().get(GetRequest.newBuilder().setKey(bytes(key)).setAllowStale(true).build())
-            .getValue().toStringUtf8()));
-    if (r instanceof OpResult.Failed f && f.code().equals(FailureCode.NOT_FOUND)) {
-      return new OpResult.Missing();
+    public GrpcDriver(String address, Duration deadline) {
+        this.channel = NettyChannelBuilder.forTarget(address)
+                .usePlaintext()
+                .maxInboundMessageSize(64 * 1024 * 1024)
+                .build();
+        this.deadline = deadline;
     }
-    return r;
-  }
 
-  @Override
-  public OpResult delete(String key) {
-    return call(() -> {
-      kv().delete(DeleteRequest.newBuilder().setKey(bytes(key)).build());
-      return new OpResult.Done();
-    });
-  }
+    private KeyValueGrpc.KeyValueBlockingStub kv() {
+        return KeyValueGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
 
-  @Override
-  public OpResult exists(String key) {
-    return call(() -> new OpResult.Flag(
-        kv().exists(ExistsRequest.newBuilder().setKey(bytes(key)).setAllowStale(true).build()).getExists()));
-  }
+    private AdminGrpc.AdminBlockingStub admin() {
+        return AdminGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
 
-  @Override
-  public OpResult count() {
-    return call(() -> new OpResult.Count(
-        kv().count(CountRequest.newBuilder().setAllowStale(true).build()).getCount()));
-  }
+    private static ByteString bytes(String s) {
+        return ByteString.copyFromUtf8(s);
+    }
 
-  @Override
-  public OpResult dump(boolean allowStale) {
-    return call(() -> {
-      Map<String, String> entries = new HashMap<>();
-      Iterator<DumpResponse> pages = admin().dump(DumpRequest.newBuilder().setAllowStale(allowStale).build());
-      while (pages.hasNext()) {
-        for (Entry e : pages.next().getEntriesList()) {
-          entries.put(e.getKey().toStringUtf8(), e.getValue().toStringUtf8());
+    private static WriteRequest write(String key, String value) {
+        return WriteRequest.newBuilder()
+                .setKey(bytes(key))
+                .setValue(bytes(value))
+                .build();
+    }
+
+    @Override
+    public OpResult insert(String key, String value) {
+        return call(() -> {
+            kv().insert(write(key, value));
+            return new OpResult.Done();
+        });
+    }
+
+    @Override
+    public OpResult update(String key, String value) {
+        return call(() -> {
+            kv().update(write(key, value));
+            return new OpResult.Done();
+        });
+    }
+
+    @Override
+    public OpResult put(String key, String value) {
+        return call(() -> {
+            kv().put(write(key, value));
+            return new OpResult.Done();
+        });
+    }
+
+    @Override
+    public OpResult get(String key) {
+        OpResult r = call(() -> new OpResult.Value(kv().get(GetRequest.newBuilder()
+                        .setKey(bytes(key))
+                        .setAllowStale(true)
+                        .build())
+                .getValue()
+                .toStringUtf8()));
+        if (r instanceof OpResult.Failed f && f.code().equals(FailureCode.NOT_FOUND)) {
+            return new OpResult.Missing();
         }
-      }
-      return new OpResult.Dump(entries);
-    });
-  }
+        return r;
+    }
 
-  @Override
-  public OpResult status() {
-    return call(() -> {
-      StatusResponse s = admin().status(StatusRequest.getDefaultInstance());
-      return new OpResult.Status(s.getState().name(), s.getRole().name());
-    });
-  }
+    @Override
+    public OpResult delete(String key) {
+        return call(() -> {
+            kv().delete(DeleteRequest.newBuilder().setKey(bytes(key)).build());
+            return new OpResult.Done();
+        });
+    }
 
-  @Override
-  public OpResult promote() {
-    return call(() -> {
-      admin().promote(PromoteRequest.getDefaultInstance());
-      return new OpResult.Done();
-    });
-  }
+    @Override
+    public OpResult exists(String key) {
+        return call(() -> new OpResult.Flag(kv().exists(ExistsRequest.newBuilder()
+                        .setKey(bytes(key))
+                        .setAllowStale(true)
+                        .build())
+                .getExists()));
+    }
 
-  @Override
-  public OpResult shutdown() {
-    return call(() -> {
-      admin().shutdown(ShutdownRequest.getDefaultInstance());
-      return new OpResult.Done();
-    });
-  }
+    @Override
+    public OpResult count() {
+        return call(() -> new OpResult.Count(
+                kv().count(CountRequest.newBuilder().setAllowStale(true).build())
+                        .getCount()));
+    }
 
-  @Override
-  public void reconnectNow() {
-    channel.resetConnectBackoff();
-  }
+    @Override
+    public OpResult dump(boolean allowStale) {
+        return call(() -> {
+            Map<String, String> entries = new HashMap<>();
+            Iterator<DumpResponse> pages = admin().dump(
+                            DumpRequest.newBuilder().setAllowStale(allowStale).build());
+            while (pages.hasNext()) {
+                for (Entry e : pages.next().getEntriesList()) {
+                    entries.put(e.getKey().toStringUtf8(), e.getValue().toStringUtf8());
+                }
+            }
+            return new OpResult.Dump(entries);
+        });
+    }
 
-  /** Runs one RPC; every exception becomes a Failed result. */
-  private OpResult call(Supplier<OpResult> rpc) {
-    try {
-      return rpc.get();
-    } catch (StatusRuntimeException e) {
-      Status s = e.getStatus();
-      if (s.getCode() == Status.Code.UNAVAILABLE) {
-        // The channel backs off between reconnects (up to minutes); a tester polling a node
-        // that is coming back wants the next call to try at once.
+    @Override
+    public OpResult status() {
+        return call(() -> {
+            StatusResponse s = admin().status(StatusRequest.getDefaultInstance());
+            return new OpResult.Status(s.getState().name(), s.getRole().name());
+        });
+    }
+
+    @Override
+    public OpResult promote() {
+        return call(() -> {
+            admin().promote(PromoteRequest.getDefaultInstance());
+            return new OpResult.Done();
+        });
+    }
+
+    @Override
+    public OpResult shutdown() {
+        return call(() -> {
+            admin().shutdown(ShutdownRequest.getDefaultInstance());
+            return new OpResult.Done();
+        });
+    }
+
+    @Override
+    public void reconnectNow() {
         channel.resetConnectBackoff();
-      }
-      String message = s.getDescription();
-      if (message == null && s.getCause() != null) {
-        message = s.getCause().toString();
-      }
-      return new OpResult.Failed(s.getCode().name(), message);
-    } catch (RuntimeException e) {
-      return new OpResult.Failed("UNKNOWN", "client error: " + e);
     }
-  }
 
-  @Override
-  public void close() {
-    channel.shutdownNow();
-    try {
-      channel.awaitTermination(2, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    /** Runs one RPC; every exception becomes a Failed result. */
+    private OpResult call(Supplier<OpResult> rpc) {
+        try {
+            return rpc.get();
+        } catch (StatusRuntimeException e) {
+            Status s = e.getStatus();
+            if (s.getCode() == Status.Code.UNAVAILABLE) {
+                // The channel backs off between reconnects (up to minutes); a tester polling a node
+                // that is coming back wants the next call to try at once.
+                channel.resetConnectBackoff();
+            }
+            String message = s.getDescription();
+            if (message == null && s.getCause() != null) {
+                message = s.getCause().toString();
+            }
+            return new OpResult.Failed(s.getCode().name(), message);
+        } catch (RuntimeException e) {
+            return new OpResult.Failed("UNKNOWN", "client error: " + e);
+        }
     }
-  }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

@@ -39,341 +39,358 @@ import java.util.concurrent.TimeoutException;
  * one, else from the HTTP status, else from the words of the error.
  */
 public final class HttpDriver implements Driver {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  /**
-   * Sent with every read, as the gRPC driver sets allow_stale: a read sent on purpose to a backup
-   * asks for its own copy. Servers that do not know the parameter ignore it.
-   */
-  private static final String STALE = "allow_stale=true";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Sent with every read, as the gRPC driver sets allow_stale: a read sent on purpose to a backup
+     * asks for its own copy. Servers that do not know the parameter ignore it.
+     */
+    private static final String STALE = "allow_stale=true";
 
-  private final String base;
-  private final Duration deadline;
-  private final HttpClient client;
+    private final String base;
+    private final Duration deadline;
+    private final HttpClient client;
 
-  /** {@code base} is the node's URL without a trailing slash, e.g. http://127.0.0.1:8001. */
-  public HttpDriver(String base, Duration deadline) {
-    this.base = base;
-    this.deadline = deadline;
-    this.client = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(deadline)
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .build();
-  }
+    /** {@code base} is the node's URL without a trailing slash, e.g. http://127.0.0.1:8001. */
+    public HttpDriver(String base, Duration deadline) {
+        this.base = base;
+        this.deadline = deadline;
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(deadline)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
 
-  @Override
-  public OpResult insert(String key, String value) {
-    return write("/kv/insert", Map.of("key", key, "value", value));
-  }
+    @Override
+    public OpResult insert(String key, String value) {
+        return write("/kv/insert", Map.of("key", key, "value", value));
+    }
 
-  @Override
-  public OpResult update(String key, String value) {
-    return write("/kv/update", Map.of("key", key, "value", value));
-  }
+    @Override
+    public OpResult update(String key, String value) {
+        return write("/kv/update", Map.of("key", key, "value", value));
+    }
 
-  @Override
-  public OpResult put(String key, String value) {
-    OpResult inserted = insert(key, value);
-    if (inserted instanceof OpResult.Failed f && !f.unreachable()
-        && !f.code().equals(FailureCode.BAD_ANSWER) && !f.code().equals(FailureCode.INVALID_ARGUMENT)) {
-      return update(key, value);
+    @Override
+    public OpResult put(String key, String value) {
+        OpResult inserted = insert(key, value);
+        if (inserted instanceof OpResult.Failed f
+                && !f.unreachable()
+                && !f.code().equals(FailureCode.BAD_ANSWER)
+                && !f.code().equals(FailureCode.INVALID_ARGUMENT)) {
+            return update(key, value);
+        }
+        return inserted;
     }
-    return inserted;
-  }
 
-  @Override
-  public OpResult delete(String key) {
-    return write("/kv/delete", Map.of("key", key));
-  }
+    @Override
+    public OpResult delete(String key) {
+        return write("/kv/delete", Map.of("key", key));
+    }
 
-  @Override
-  public OpResult get(String key) {
-    Answer a = send(HttpRequest.newBuilder(uri("/kv/get?key=" + encode(key) + "&" + STALE)).GET());
-    if (a.failure != null) {
-      return a.failure.code().equals(FailureCode.NOT_FOUND) ? new OpResult.Missing() : a.failure;
+    @Override
+    public OpResult get(String key) {
+        Answer a = send(HttpRequest.newBuilder(uri("/kv/get?key=" + encode(key) + "&" + STALE))
+                .GET());
+        if (a.failure != null) {
+            return a.failure.code().equals(FailureCode.NOT_FOUND) ? new OpResult.Missing() : a.failure;
+        }
+        JsonNode value = a.json.get("value");
+        if (value == null || value.isNull()) {
+            return bad("a successful get without \"value\"", a.body);
+        }
+        return new OpResult.Value(value.isTextual() ? value.textValue() : value.toString());
     }
-    JsonNode value = a.json.get("value");
-    if (value == null || value.isNull()) {
-      return bad("a successful get without \"value\"", a.body);
-    }
-    return new OpResult.Value(value.isTextual() ? value.textValue() : value.toString());
-  }
 
-  @Override
-  public OpResult exists(String key) {
-    OpResult r = get(key);
-    if (r instanceof OpResult.Value) {
-      return new OpResult.Flag(true);
+    @Override
+    public OpResult exists(String key) {
+        OpResult r = get(key);
+        if (r instanceof OpResult.Value) {
+            return new OpResult.Flag(true);
+        }
+        if (r instanceof OpResult.Missing) {
+            return new OpResult.Flag(false);
+        }
+        return r;
     }
-    if (r instanceof OpResult.Missing) {
-      return new OpResult.Flag(false);
-    }
-    return r;
-  }
 
-  @Override
-  public OpResult count() {
-    // The contract answers {"result": N}, without "success".
-    Raw raw = exchange(HttpRequest.newBuilder(uri("/kvman/countkey?" + STALE)).GET());
-    if (raw.failure != null) {
-      return raw.failure;
+    @Override
+    public OpResult count() {
+        // The contract answers {"result": N}, without "success".
+        Raw raw =
+                exchange(HttpRequest.newBuilder(uri("/kvman/countkey?" + STALE)).GET());
+        if (raw.failure != null) {
+            return raw.failure;
+        }
+        JsonNode json = parseObject(raw.body);
+        JsonNode n = json == null ? null : json.get("result");
+        if (raw.status / 100 != 2 || n == null) {
+            JsonNode success = json == null ? null : json.get("success");
+            if (raw.status / 100 != 2 || (success != null && "false".equalsIgnoreCase(success.asText()))) {
+                return failureOf(raw.status, json, raw.body);
+            }
+        }
+        if (n != null && n.isIntegralNumber()) {
+            return new OpResult.Count(n.longValue());
+        }
+        if (n != null && n.isTextual()) {
+            try {
+                return new OpResult.Count(Long.parseLong(n.textValue().trim()));
+            } catch (NumberFormatException notANumber) {
+                // falls through to the bad answer below
+            }
+        }
+        return bad("a countkey answer with a numeric \"result\"", raw.body);
     }
-    JsonNode json = parseObject(raw.body);
-    JsonNode n = json == null ? null : json.get("result");
-    if (raw.status / 100 != 2 || n == null) {
-      JsonNode success = json == null ? null : json.get("success");
-      if (raw.status / 100 != 2 || (success != null && "false".equalsIgnoreCase(success.asText()))) {
-        return failureOf(raw.status, json, raw.body);
-      }
-    }
-    if (n != null && n.isIntegralNumber()) {
-      return new OpResult.Count(n.longValue());
-    }
-    if (n != null && n.isTextual()) {
-      try {
-        return new OpResult.Count(Long.parseLong(n.textValue().trim()));
-      } catch (NumberFormatException notANumber) {
-        // falls through to the bad answer below
-      }
-    }
-    return bad("a countkey answer with a numeric \"result\"", raw.body);
-  }
 
-  @Override
-  public OpResult dump(boolean allowStale) {
-    Raw raw = exchange(HttpRequest.newBuilder(uri(allowStale ? "/kvman/dump?" + STALE : "/kvman/dump")).GET());
-    if (raw.failure != null) {
-      return raw.failure;
+    @Override
+    public OpResult dump(boolean allowStale) {
+        Raw raw = exchange(HttpRequest.newBuilder(uri(allowStale ? "/kvman/dump?" + STALE : "/kvman/dump"))
+                .GET());
+        if (raw.failure != null) {
+            return raw.failure;
+        }
+        if (raw.status / 100 != 2) {
+            return failureOf(raw.status, parseObject(raw.body), raw.body);
+        }
+        JsonNode json = parseObject(raw.body);
+        if (json == null) {
+            return bad("a dump that is not a JSON object", raw.body);
+        }
+        Map<String, String> entries = new HashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> it = json.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode v = e.getValue();
+            entries.put(e.getKey(), v.isTextual() ? v.textValue() : v.toString());
+        }
+        return new OpResult.Dump(entries);
     }
-    if (raw.status / 100 != 2) {
-      return failureOf(raw.status, parseObject(raw.body), raw.body);
-    }
-    JsonNode json = parseObject(raw.body);
-    if (json == null) {
-      return bad("a dump that is not a JSON object", raw.body);
-    }
-    Map<String, String> entries = new HashMap<>();
-    Iterator<Map.Entry<String, JsonNode>> it = json.fields();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> e = it.next();
-      JsonNode v = e.getValue();
-      entries.put(e.getKey(), v.isTextual() ? v.textValue() : v.toString());
-    }
-    return new OpResult.Dump(entries);
-  }
 
-  @Override
-  public OpResult status() {
-    Raw raw = exchange(HttpRequest.newBuilder(uri("/health")).GET());
-    if (raw.failure != null) {
-      return raw.failure;
+    @Override
+    public OpResult status() {
+        Raw raw = exchange(HttpRequest.newBuilder(uri("/health")).GET());
+        if (raw.failure != null) {
+            return raw.failure;
+        }
+        JsonNode json = parseObject(raw.body);
+        String state = field(json, "state");
+        String role = field(json, "role");
+        if (state != null || role != null) {
+            return new OpResult.Status(state, role);
+        }
+        if (raw.status == 404) {
+            // No /health on this node: that it answers countkey is all we can know.
+            OpResult c = count();
+            return c instanceof OpResult.Count ? new OpResult.Status(null, null) : c;
+        }
+        if (raw.status / 100 == 2) {
+            return new OpResult.Status(null, null);
+        }
+        return new OpResult.Failed(FailureCode.UNAVAILABLE, "/health answered HTTP " + raw.status);
     }
-    JsonNode json = parseObject(raw.body);
-    String state = field(json, "state");
-    String role = field(json, "role");
-    if (state != null || role != null) {
-      return new OpResult.Status(state, role);
+
+    @Override
+    public OpResult promote() {
+        return new OpResult.Failed(FailureCode.UNSUPPORTED, "the HTTP contract has no promote");
     }
-    if (raw.status == 404) {
-      // No /health on this node: that it answers countkey is all we can know.
-      OpResult c = count();
-      return c instanceof OpResult.Count ? new OpResult.Status(null, null) : c;
+
+    @Override
+    public OpResult shutdown() {
+        Answer a = send(HttpRequest.newBuilder(uri("/kvman/shutdown")).GET());
+        return a.failure != null ? a.failure : new OpResult.Done();
     }
-    if (raw.status / 100 == 2) {
-      return new OpResult.Status(null, null);
+
+    @Override
+    public void close() {
+        // java.net.http.HttpClient has nothing to close in Java 17; its threads end with it.
     }
-    return new OpResult.Failed(FailureCode.UNAVAILABLE, "/health answered HTTP " + raw.status);
-  }
 
-  @Override
-  public OpResult promote() {
-    return new OpResult.Failed(FailureCode.UNSUPPORTED, "the HTTP contract has no promote");
-  }
-
-  @Override
-  public OpResult shutdown() {
-    Answer a = send(HttpRequest.newBuilder(uri("/kvman/shutdown")).GET());
-    return a.failure != null ? a.failure : new OpResult.Done();
-  }
-
-  @Override
-  public void close() {
-    // java.net.http.HttpClient has nothing to close in Java 17; its threads end with it.
-  }
-
-  private OpResult write(String path, Map<String, String> form) {
-    StringBuilder body = new StringBuilder();
-    for (Map.Entry<String, String> e : new java.util.TreeMap<>(form).entrySet()) {
-      if (body.length() > 0) {
-        body.append('&');
-      }
-      body.append(encode(e.getKey())).append('=').append(encode(e.getValue()));
+    private OpResult write(String path, Map<String, String> form) {
+        StringBuilder body = new StringBuilder();
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(form).entrySet()) {
+            if (body.length() > 0) {
+                body.append('&');
+            }
+            body.append(encode(e.getKey())).append('=').append(encode(e.getValue()));
+        }
+        Answer a = send(HttpRequest.newBuilder(uri(path))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+        return a.failure != null ? a.failure : new OpResult.Done();
     }
-    Answer a = send(HttpRequest.newBuilder(uri(path))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
-    return a.failure != null ? a.failure : new OpResult.Done();
-  }
 
-  /** An answer of the {"success": ...} form: either its JSON (success) or a failure. */
-  private record Answer(JsonNode json, OpResult.Failed failure, String body) {}
+    /** An answer of the {"success": ...} form: either its JSON (success) or a failure. */
+    private record Answer(JsonNode json, OpResult.Failed failure, String body) {}
 
-  /** An HTTP exchange: status and body, or the failure that prevented it. */
-  private record Raw(int status, String body, OpResult.Failed failure) {}
+    /** An HTTP exchange: status and body, or the failure that prevented it. */
+    private record Raw(int status, String body, OpResult.Failed failure) {}
 
-  private Answer send(HttpRequest.Builder request) {
-    Raw raw = exchange(request);
-    if (raw.failure != null) {
-      return new Answer(null, raw.failure, null);
-    }
-    JsonNode json = parseObject(raw.body);
-    JsonNode success = json == null ? null : json.get("success");
-    if (success == null) {
-      if (raw.status / 100 != 2) {
+    private Answer send(HttpRequest.Builder request) {
+        Raw raw = exchange(request);
+        if (raw.failure != null) {
+            return new Answer(null, raw.failure, null);
+        }
+        JsonNode json = parseObject(raw.body);
+        JsonNode success = json == null ? null : json.get("success");
+        if (success == null) {
+            if (raw.status / 100 != 2) {
+                return new Answer(null, failureOf(raw.status, json, raw.body), raw.body);
+            }
+            return new Answer(null, bad("an answer with \"success\"", raw.body), raw.body);
+        }
+        boolean ok = success.isBoolean() ? success.booleanValue() : "true".equalsIgnoreCase(success.asText());
+        if (ok && raw.status / 100 == 2) {
+            return new Answer(json, null, raw.body);
+        }
         return new Answer(null, failureOf(raw.status, json, raw.body), raw.body);
-      }
-      return new Answer(null, bad("an answer with \"success\"", raw.body), raw.body);
     }
-    boolean ok = success.isBoolean() ? success.booleanValue() : "true".equalsIgnoreCase(success.asText());
-    if (ok && raw.status / 100 == 2) {
-      return new Answer(json, null, raw.body);
-    }
-    return new Answer(null, failureOf(raw.status, json, raw.body), raw.body);
-  }
 
-  private Raw exchange(HttpRequest.Builder request) {
-    // The request timeout of java.net.http ends when the headers arrive; a body that never ends
-    // would block send() for ever. Waiting on sendAsync bounds the whole exchange.
-    CompletableFuture<HttpResponse<String>> pending = client.sendAsync(request.timeout(deadline).build(),
-        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    try {
-      HttpResponse<String> r = pending.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
-      return new Raw(r.statusCode(), r.body(), null);
-    } catch (TimeoutException e) {
-      pending.cancel(true);
-      return new Raw(0, null, new OpResult.Failed(FailureCode.DEADLINE_EXCEEDED,
-          "no complete answer within " + deadline.toMillis() + " ms"));
-    } catch (ExecutionException e) {
-      return failedExchange(e.getCause());
-    } catch (InterruptedException e) {
-      pending.cancel(true);
-      Thread.currentThread().interrupt();
-      return new Raw(0, null, new OpResult.Failed("CANCELLED", "interrupted"));
+    private Raw exchange(HttpRequest.Builder request) {
+        // The request timeout of java.net.http ends when the headers arrive; a body that never ends
+        // would block send() for ever. Waiting on sendAsync bounds the whole exchange.
+        CompletableFuture<HttpResponse<String>> pending = client.sendAsync(
+                request.timeout(deadline).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        try {
+            HttpResponse<String> r = pending.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+            return new Raw(r.statusCode(), r.body(), null);
+        } catch (TimeoutException e) {
+            pending.cancel(true);
+            return new Raw(
+                    0,
+                    null,
+                    new OpResult.Failed(
+                            FailureCode.DEADLINE_EXCEEDED, "no complete answer within " + deadline.toMillis() + " ms"));
+        } catch (ExecutionException e) {
+            return failedExchange(e.getCause());
+        } catch (InterruptedException e) {
+            pending.cancel(true);
+            Thread.currentThread().interrupt();
+            return new Raw(0, null, new OpResult.Failed("CANCELLED", "interrupted"));
+        }
     }
-  }
 
-  private Raw failedExchange(Throwable cause) {
-    try {
-      throw cause;
-    } catch (HttpConnectTimeoutException e) {
-      return new Raw(0, null, new OpResult.Failed(FailureCode.UNAVAILABLE, "connect timed out"));
-    } catch (HttpTimeoutException e) {
-      return new Raw(0, null, new OpResult.Failed(FailureCode.DEADLINE_EXCEEDED,
-          "no answer within " + deadline.toMillis() + " ms"));
-    } catch (ConnectException e) {
-      return new Raw(0, null, new OpResult.Failed(FailureCode.UNAVAILABLE, "connection refused"));
-    } catch (IOException e) {
-      String m = String.valueOf(e.getMessage());
-      // The JDK client reports an answer that is not HTTP as a parse error of its first line.
-      boolean garbage = m.contains("status line") || m.contains("Invalid") || m.contains("header");
-      return new Raw(0, null, new OpResult.Failed(
-          garbage && !m.contains("received no bytes") ? FailureCode.BAD_ANSWER : FailureCode.UNAVAILABLE,
-          e.getClass().getSimpleName() + ": " + m));
-    } catch (Throwable e) {
-      return new Raw(0, null, new OpResult.Failed("UNKNOWN", "client error: " + e));
+    private Raw failedExchange(Throwable cause) {
+        try {
+            throw cause;
+        } catch (HttpConnectTimeoutException e) {
+            return new Raw(0, null, new OpResult.Failed(FailureCode.UNAVAILABLE, "connect timed out"));
+        } catch (HttpTimeoutException e) {
+            return new Raw(
+                    0,
+                    null,
+                    new OpResult.Failed(
+                            FailureCode.DEADLINE_EXCEEDED, "no answer within " + deadline.toMillis() + " ms"));
+        } catch (ConnectException e) {
+            return new Raw(0, null, new OpResult.Failed(FailureCode.UNAVAILABLE, "connection refused"));
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage());
+            // The JDK client reports an answer that is not HTTP as a parse error of its first line.
+            boolean garbage = m.contains("status line") || m.contains("Invalid") || m.contains("header");
+            return new Raw(
+                    0,
+                    null,
+                    new OpResult.Failed(
+                            garbage && !m.contains("received no bytes")
+                                    ? FailureCode.BAD_ANSWER
+                                    : FailureCode.UNAVAILABLE,
+                            e.getClass().getSimpleName() + ": " + m));
+        } catch (Throwable e) {
+            return new Raw(0, null, new OpResult.Failed("UNKNOWN", "client error: " + e));
+        }
     }
-  }
 
-  /** The failure an answer stands for; see the class comment for where its code comes from. */
-  private static OpResult.Failed failureOf(int status, JsonNode json, String body) {
-    String error = field(json, "error");
-    if (error == null) {
-      error = field(json, "message");
+    /** The failure an answer stands for; see the class comment for where its code comes from. */
+    private static OpResult.Failed failureOf(int status, JsonNode json, String body) {
+        String error = field(json, "error");
+        if (error == null) {
+            error = field(json, "message");
+        }
+        String message =
+                error != null ? error : "HTTP " + status + (body == null || body.isBlank() ? "" : ": " + snippet(body));
+        String code = field(json, "code");
+        if (code != null && FailureCode.NAMES.contains(code)) {
+            return new OpResult.Failed(code, message);
+        }
+        String byStatus = switch (status) {
+            case 400, 413, 414, 431 -> FailureCode.INVALID_ARGUMENT;
+            case 404 -> FailureCode.NOT_FOUND;
+            case 409 -> FailureCode.ALREADY_EXISTS;
+            case 503 -> FailureCode.UNAVAILABLE;
+            case 507 -> FailureCode.RESOURCE_EXHAUSTED;
+            case 504 -> FailureCode.DEADLINE_EXCEEDED;
+            default -> null;
+        };
+        if (byStatus != null) {
+            return new OpResult.Failed(byStatus, message);
+        }
+        return new OpResult.Failed(codeFromWords(error), message);
     }
-    String message = error != null ? error : "HTTP " + status + (body == null || body.isBlank() ? "" : ": " + snippet(body));
-    String code = field(json, "code");
-    if (code != null && FailureCode.NAMES.contains(code)) {
-      return new OpResult.Failed(code, message);
-    }
-    String byStatus = switch (status) {
-      case 400, 413, 414, 431 -> FailureCode.INVALID_ARGUMENT;
-      case 404 -> FailureCode.NOT_FOUND;
-      case 409 -> FailureCode.ALREADY_EXISTS;
-      case 503 -> FailureCode.UNAVAILABLE;
-      case 507 -> FailureCode.RESOURCE_EXHAUSTED;
-      case 504 -> FailureCode.DEADLINE_EXCEEDED;
-      default -> null;
-    };
-    if (byStatus != null) {
-      return new OpResult.Failed(byStatus, message);
-    }
-    return new OpResult.Failed(codeFromWords(error), message);
-  }
 
-  private static String codeFromWords(String error) {
-    if (error == null) {
-      return FailureCode.FAILED;
+    private static String codeFromWords(String error) {
+        if (error == null) {
+            return FailureCode.FAILED;
+        }
+        String e = error.toLowerCase(Locale.ROOT);
+        if (e.contains("already exist") || e.contains("exists")) {
+            return FailureCode.ALREADY_EXISTS;
+        }
+        if (e.contains("not found") || e.contains("not exist") || e.contains("no such") || e.contains("missing")) {
+            return FailureCode.NOT_FOUND;
+        }
+        if (e.contains("unavailable") || e.contains("not primary") || e.contains("not the primary")) {
+            return FailureCode.UNAVAILABLE;
+        }
+        if (e.contains("memory")) {
+            return FailureCode.RESOURCE_EXHAUSTED;
+        }
+        if (e.contains("invalid") || e.contains("too long") || e.contains("too large") || e.contains("empty")) {
+            return FailureCode.INVALID_ARGUMENT;
+        }
+        return FailureCode.FAILED;
     }
-    String e = error.toLowerCase(Locale.ROOT);
-    if (e.contains("already exist") || e.contains("exists")) {
-      return FailureCode.ALREADY_EXISTS;
-    }
-    if (e.contains("not found") || e.contains("not exist") || e.contains("no such") || e.contains("missing")) {
-      return FailureCode.NOT_FOUND;
-    }
-    if (e.contains("unavailable") || e.contains("not primary") || e.contains("not the primary")) {
-      return FailureCode.UNAVAILABLE;
-    }
-    if (e.contains("memory")) {
-      return FailureCode.RESOURCE_EXHAUSTED;
-    }
-    if (e.contains("invalid") || e.contains("too long") || e.contains("too large") || e.contains("empty")) {
-      return FailureCode.INVALID_ARGUMENT;
-    }
-    return FailureCode.FAILED;
-  }
 
-  private static String field(JsonNode json, String name) {
-    if (json == null) {
-      return null;
+    private static String field(JsonNode json, String name) {
+        if (json == null) {
+            return null;
+        }
+        JsonNode v = json.get(name);
+        if (v == null || v.isNull() || v.isContainerNode()) {
+            return null;
+        }
+        String s = v.asText();
+        return name.equals("state") || name.equals("role") || name.equals("code") ? s.toUpperCase(Locale.ROOT) : s;
     }
-    JsonNode v = json.get(name);
-    if (v == null || v.isNull() || v.isContainerNode()) {
-      return null;
+
+    private static JsonNode parseObject(String body) {
+        if (body == null) {
+            return null;
+        }
+        try {
+            JsonNode n = JSON.readTree(body);
+            return n != null && n.isObject() ? n : null;
+        } catch (JsonProcessingException e) {
+            return null;
+        }
     }
-    String s = v.asText();
-    return name.equals("state") || name.equals("role") || name.equals("code") ? s.toUpperCase(Locale.ROOT) : s;
-  }
 
-  private static JsonNode parseObject(String body) {
-    if (body == null) {
-      return null;
+    private static OpResult.Failed bad(String what, String body) {
+        return new OpResult.Failed(FailureCode.BAD_ANSWER, "expected " + what + ", got: " + snippet(body));
     }
-    try {
-      JsonNode n = JSON.readTree(body);
-      return n != null && n.isObject() ? n : null;
-    } catch (JsonProcessingException e) {
-      return null;
+
+    private static String snippet(String body) {
+        if (body == null) {
+            return "(nothing)";
+        }
+        String s = body.strip().replaceAll("\\s+", " ");
+        return s.length() > 120 ? s.substring(0, 120) + "..." : s;
     }
-  }
 
-  private static OpResult.Failed bad(String what, String body) {
-    return new OpResult.Failed(FailureCode.BAD_ANSWER, "expected " + what + ", got: " + snippet(body));
-  }
-
-  private static String snippet(String body) {
-    if (body == null) {
-      return "(nothing)";
+    private URI uri(String pathAndQuery) {
+        return URI.create(base + pathAndQuery);
     }
-    String s = body.strip().replaceAll("\\s+", " ");
-    return s.length() > 120 ? s.substring(0, 120) + "..." : s;
-  }
 
-  private URI uri(String pathAndQuery) {
-    return URI.create(base + pathAndQuery);
-  }
-
-  private static String encode(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
-  }
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
 }

@@ -10,14 +10,13 @@ import java.util.List;
  * @param failureCount every failed step, including those not kept
  * @param syntaxError the parse error when the file did not parse, else null
  */
-public record CaseResult(String name, Duration time, List<StepFailure> failures, int failureCount,
-    String syntaxError) {
+public record CaseResult(String name, Duration time, List<StepFailure> failures, int failureCount, String syntaxError) {
 
-  public CaseResult {
-    failures = List.copyOf(failures);
-  }
+    public CaseResult {
+        failures = List.copyOf(failures);
+    }
 
-  public boolean passed() {
-    return failureCount == 0 && syntaxError == null;
-  }
+    public boolean passed() {
+        return failureCount == 0 && syntaxError == null;
+    }
 }

@@ -5,15 +5,15 @@ import dev.pbkv.tester.config.ServerConfig;
 /** Starts, stops, kills and wipes a node: by default the shell commands of test.conf. */
 public interface NodeControl {
 
-  /** What is done to a node. */
-  enum Command {
-    START,
-    STOP,
-    KILL,
-    CLEAN,
-    PAUSE,
-    RESUME
-  }
+    /** What is done to a node. */
+    enum Command {
+        START,
+        STOP,
+        KILL,
+        CLEAN,
+        PAUSE,
+        RESUME
+    }
 
-  CommandOutcome run(ServerConfig server, Command command);
+    CommandOutcome run(ServerConfig server, Command command);
 }

@@ -32,144 +32,153 @@ import java.util.concurrent.atomic.AtomicLong;
  * At the end it stops every node it started.
  */
 public final class TestRun {
-  private final TestConfig config;
-  private final NodeControl control;
-  private final ProcessRunner programs;
-  private final PrintStream out;
-  private final boolean progress;
-  /** Width of the name column: the longest case name of the run. */
-  private int nameWidth = 20;
+    private final TestConfig config;
+    private final NodeControl control;
+    private final ProcessRunner programs;
+    private final PrintStream out;
+    private final boolean progress;
+    /** Width of the name column: the longest case name of the run. */
+    private int nameWidth = 20;
 
-  public TestRun(TestConfig config, NodeControl control, ProcessRunner programs, PrintStream out,
-      boolean progress) {
-    this.config = config;
-    this.control = control;
-    this.programs = programs;
-    this.out = out;
-    this.progress = progress;
-  }
-
-  /** The tally of a run. */
-  public record Summary(int passed, int failed, List<CaseResult> cases) {}
-
-  /** Parses and runs every file, in the order given. */
-  public Summary run(List<Path> files) {
-    Map<String, Driver> drivers = new LinkedHashMap<>();
-    Set<String> started = ConcurrentHashMap.newKeySet();
-    AtomicLong steps = new AtomicLong();
-    List<CaseResult> results = new ArrayList<>();
-    try {
-      for (ServerConfig s : config.servers().values()) {
-        drivers.put(s.name(), Drivers.open(config.driver(), s, config.timeouts().request()));
-      }
-      CaseRunner runner = new CaseRunner(config, drivers, control, programs, started, steps);
-      for (Path file : files) {
-        nameWidth = Math.max(nameWidth, file.getFileName().toString().length());
-      }
-      for (Path file : files) {
-        CaseResult r = runOne(file, runner, steps);
-        results.add(r);
-        report(r);
-      }
-    } catch (IllegalArgumentException e) {
-      out.println("cannot open a driver: " + e.getMessage());
-      results.add(new CaseResult("(setup)", Duration.ZERO, List.of(), 1, e.getMessage()));
-    } finally {
-      stopStarted(started, drivers);
-      drivers.values().forEach(Driver::close);
+    public TestRun(TestConfig config, NodeControl control, ProcessRunner programs, PrintStream out, boolean progress) {
+        this.config = config;
+        this.control = control;
+        this.programs = programs;
+        this.out = out;
+        this.progress = progress;
     }
-    int passed = (int) results.stream().filter(CaseResult::passed).count();
-    int failed = results.size() - passed;
-    out.println(passed + " passed, " + failed + " failed");
-    out.flush();
-    return new Summary(passed, failed, results);
-  }
 
-  private CaseResult runOne(Path file, CaseRunner runner, AtomicLong steps) {
-    String name = file.getFileName().toString();
-    Script script;
-    try {
-      script = Parser.parse(name, Files.readString(file, StandardCharsets.UTF_8));
-    } catch (ParseException e) {
-      return new CaseResult(name, Duration.ZERO, List.of(), 0, e.getMessage());
-    } catch (IOException e) {
-      return new CaseResult(name, Duration.ZERO, List.of(), 0, file + ": cannot read: " + e.getMessage());
-    }
-    if (!progress) {
-      return runner.run(script);
-    }
-    ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(CaseRunner.named("pbkv-test-progress"));
-    long t0 = System.nanoTime();
-    long s0 = steps.get();
-    ticker.scheduleAtFixedRate(() -> {
-      double secs = (System.nanoTime() - t0) / 1e9;
-      if (secs >= 1) {
-        out.print(String.format("\r  %s  running %.0fs, %d steps ", name, secs, steps.get() - s0));
+    /** The tally of a run. */
+    public record Summary(int passed, int failed, List<CaseResult> cases) {}
+
+    /** Parses and runs every file, in the order given. */
+    public Summary run(List<Path> files) {
+        Map<String, Driver> drivers = new LinkedHashMap<>();
+        Set<String> started = ConcurrentHashMap.newKeySet();
+        AtomicLong steps = new AtomicLong();
+        List<CaseResult> results = new ArrayList<>();
+        try {
+            for (ServerConfig s : config.servers().values()) {
+                drivers.put(
+                        s.name(),
+                        Drivers.open(config.driver(), s, config.timeouts().request()));
+            }
+            CaseRunner runner = new CaseRunner(config, drivers, control, programs, started, steps);
+            for (Path file : files) {
+                nameWidth = Math.max(nameWidth, file.getFileName().toString().length());
+            }
+            for (Path file : files) {
+                CaseResult r = runOne(file, runner, steps);
+                results.add(r);
+                report(r);
+            }
+        } catch (IllegalArgumentException e) {
+            out.println("cannot open a driver: " + e.getMessage());
+            results.add(new CaseResult("(setup)", Duration.ZERO, List.of(), 1, e.getMessage()));
+        } finally {
+            stopStarted(started, drivers);
+            drivers.values().forEach(Driver::close);
+        }
+        int passed = (int) results.stream().filter(CaseResult::passed).count();
+        int failed = results.size() - passed;
+        out.println(passed + " passed, " + failed + " failed");
         out.flush();
-      }
-    }, 1, 1, TimeUnit.SECONDS);
-    try {
-      return runner.run(script);
-    } finally {
-      ticker.shutdownNow();
-      try {
-        ticker.awaitTermination(1, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      out.print("\r" + " ".repeat(60) + "\r");
+        return new Summary(passed, failed, results);
     }
-  }
 
-  private void report(CaseResult r) {
-    out.println(String.format("%-" + nameWidth + "s  %s  %7.2fs", r.name(), r.passed() ? "pass" : "fail",
-        r.time().toMillis() / 1000.0));
-    if (r.syntaxError() != null) {
-      out.println("  " + r.syntaxError());
-    } else if (config.withErrMsg()) {
-      for (StepFailure f : r.failures()) {
-        out.println("  " + f.describe());
-      }
-      int more = r.failureCount() - r.failures().size();
-      if (more > 0) {
-        out.println("  ... and " + more + " more failed steps"
-            + (r.failureCount() >= CaseRunner.MAX_FAILURES ? " (case stopped)" : ""));
-      }
+    private CaseResult runOne(Path file, CaseRunner runner, AtomicLong steps) {
+        String name = file.getFileName().toString();
+        Script script;
+        try {
+            script = Parser.parse(name, Files.readString(file, StandardCharsets.UTF_8));
+        } catch (ParseException e) {
+            return new CaseResult(name, Duration.ZERO, List.of(), 0, e.getMessage());
+        } catch (IOException e) {
+            return new CaseResult(name, Duration.ZERO, List.of(), 0, file + ": cannot read: " + e.getMessage());
+        }
+        if (!progress) {
+            return runner.run(script);
+        }
+        ScheduledExecutorService ticker =
+                Executors.newSingleThreadScheduledExecutor(CaseRunner.named("pbkv-test-progress"));
+        long t0 = System.nanoTime();
+        long s0 = steps.get();
+        ticker.scheduleAtFixedRate(
+                () -> {
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    if (secs >= 1) {
+                        out.print(String.format("\r  %s  running %.0fs, %d steps ", name, secs, steps.get() - s0));
+                        out.flush();
+                    }
+                },
+                1,
+                1,
+                TimeUnit.SECONDS);
+        try {
+            return runner.run(script);
+        } finally {
+            ticker.shutdownNow();
+            try {
+                ticker.awaitTermination(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            out.print("\r" + " ".repeat(60) + "\r");
+        }
     }
-    out.flush();
-  }
 
-  /** Stops the nodes this run started: stop command, then kill if it still answers. */
-  private void stopStarted(Set<String> started, Map<String, Driver> drivers) {
-    // Backup first, as in reset: the primary then stops without a switchover.
-    List<ServerConfig> stopOrder = new ArrayList<>(config.servers().values());
-    Collections.reverse(stopOrder);
-    for (ServerConfig s : stopOrder) {
-      if (!started.contains(s.name())) {
-        continue;
-      }
-      control.run(s, NodeControl.Command.RESUME); // in case a failed case left it paused
-      control.run(s, NodeControl.Command.STOP);
-      Driver d = drivers.get(s.name());
-      if (d != null && !goesDown(d)) {
-        control.run(s, NodeControl.Command.KILL);
-      }
+    private void report(CaseResult r) {
+        out.println(String.format(
+                "%-" + nameWidth + "s  %s  %7.2fs",
+                r.name(),
+                r.passed() ? "pass" : "fail",
+                r.time().toMillis() / 1000.0));
+        if (r.syntaxError() != null) {
+            out.println("  " + r.syntaxError());
+        } else if (config.withErrMsg()) {
+            for (StepFailure f : r.failures()) {
+                out.println("  " + f.describe());
+            }
+            int more = r.failureCount() - r.failures().size();
+            if (more > 0) {
+                out.println("  ... and " + more + " more failed steps"
+                        + (r.failureCount() >= CaseRunner.MAX_FAILURES ? " (case stopped)" : ""));
+            }
+        }
+        out.flush();
     }
-  }
 
-  private boolean goesDown(Driver d) {
-    long deadline = System.nanoTime() + config.timeouts().stop().toNanos();
-    while (System.nanoTime() - deadline < 0) {
-      if (d.status() instanceof OpResult.Failed f && f.unreachable()) {
-        return true;
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    /** Stops the nodes this run started: stop command, then kill if it still answers. */
+    private void stopStarted(Set<String> started, Map<String, Driver> drivers) {
+        // Backup first, as in reset: the primary then stops without a switchover.
+        List<ServerConfig> stopOrder = new ArrayList<>(config.servers().values());
+        Collections.reverse(stopOrder);
+        for (ServerConfig s : stopOrder) {
+            if (!started.contains(s.name())) {
+                continue;
+            }
+            control.run(s, NodeControl.Command.RESUME); // in case a failed case left it paused
+            control.run(s, NodeControl.Command.STOP);
+            Driver d = drivers.get(s.name());
+            if (d != null && !goesDown(d)) {
+                control.run(s, NodeControl.Command.KILL);
+            }
+        }
+    }
+
+    private boolean goesDown(Driver d) {
+        long deadline = System.nanoTime() + config.timeouts().stop().toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            if (d.status() instanceof OpResult.Failed f && f.unreachable()) {
+                return true;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
         return false;
-      }
     }
-    return false;
-  }
 }

@@ -38,319 +38,375 @@ import picocli.CommandLine.Option;
  * prints a progress line each second, then the throughput and the latency percentiles, which it
  * also writes as JSON to {@code <out-dir>/bench-grpc-<timestamp>.json}.
  */
-@Command(name = "bench-grpc", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Drives a pbkv node or pair over gRPC and measures throughput and latency.",
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:the run completed (errors, if any, are counted in the report)",
-        "1:no operation succeeded", "2:usage error", "3:the key space could not be preloaded"})
+@Command(
+        name = "bench-grpc",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = "Drives a pbkv node or pair over gRPC and measures throughput and latency.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:the run completed (errors, if any, are counted in the report)",
+            "1:no operation succeeded",
+            "2:usage error",
+            "3:the key space could not be preloaded"
+        })
 public final class LoadGenerator implements Callable<Integer> {
 
-  /** Blocking: N threads, one call each. Pipelined: the async client with N calls in flight. */
-  enum Mode { blocking, pipelined }
-
-  @Option(names = "--server", paramLabel = "HOST:PORT",
-      description = "A node's gRPC address; repeat for both nodes of a pair."
-          + " Default: the pair in --config.")
-  List<String> servers = new ArrayList<>();
-
-  @Option(names = "--config", paramLabel = "FILE", defaultValue = "conf/settings.conf",
-      description = "The settings file naming the pair, used without --server"
-          + " (default ${DEFAULT-VALUE}).")
-  Path config;
-
-  @Option(names = "--concurrency", paramLabel = "N", defaultValue = "16",
-      description = "Requests in flight (default ${DEFAULT-VALUE}).")
-  int concurrency;
-
-  @Option(names = "--mode", defaultValue = "pipelined",
-      description = "blocking or pipelined (default ${DEFAULT-VALUE}).")
-  Mode mode;
-
-  @Option(names = "--callbacks", paramLabel = "network|pool", defaultValue = "network",
-      description = "Pipelined mode: complete calls and issue the next one on the network thread,"
-          + " or on gRPC's executor pool (default ${DEFAULT-VALUE}).")
-  String callbacks;
-
-  @Option(names = "--keys", paramLabel = "N", defaultValue = "100000",
-      description = "Size of the key space (default ${DEFAULT-VALUE}).")
-  int keys;
-
-  @Option(names = "--value-size", paramLabel = "BYTES", defaultValue = "100",
-      description = "Bytes per value (default ${DEFAULT-VALUE}).")
-  int valueSize;
-
-  @Option(names = "--read-ratio", paramLabel = "R", defaultValue = "0.5",
-      description = "Share of reads, 0..1 (default ${DEFAULT-VALUE}).")
-  double readRatio;
-
-  @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "10",
-      description = "Measured seconds (default ${DEFAULT-VALUE}).")
-  double durationSeconds;
-
-  @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "3",
-      description = "Seconds run before measuring (default ${DEFAULT-VALUE}).")
-  double warmupSeconds;
-
-  @Option(names = "--no-preload", negatable = false,
-      description = "Do not write every key once before the run.")
-  boolean noPreload;
-
-  @Option(names = "--retry-deadline", paramLabel = "SECONDS", defaultValue = "10",
-      description = "How long one call retries an unavailable node (default ${DEFAULT-VALUE}).")
-  double retryDeadlineSeconds;
-
-  @Option(names = "--call-timeout", paramLabel = "SECONDS", defaultValue = "5",
-      description = "The deadline of one attempt of one call (default ${DEFAULT-VALUE}).")
-  double callTimeoutSeconds;
-
-  @Option(names = "--out-dir", paramLabel = "DIR", defaultValue = "target/bench",
-      description = "Where the JSON result goes (default ${DEFAULT-VALUE}).")
-  Path outDir;
-
-  @Option(names = "--label", description = "A free-form label stored in the JSON result.")
-  String label = "";
-
-  private final PrintStream out;
-  private final PrintStream err;
-  private final boolean terminal;
-  /** The JSON file the last run wrote. */
-  private Path resultFile;
-
-  public LoadGenerator(PrintStream out, PrintStream err, boolean terminal) {
-    this.out = out;
-    this.err = err;
-    this.terminal = terminal;
-  }
-
-  public static void main(String[] args) {
-    // Library debug logging (a line per Netty frame) would cost more than the load itself.
-    if (System.getProperty("logback.configurationFile") == null
-        && LoadGenerator.class.getResource("/logback.xml") == null) {
-      System.setProperty("logback.configurationFile", "pbkv-cli-logback.xml");
-    }
-    System.exit(run(System.out, System.err, System.console() != null, args));
-  }
-
-  public static int run(PrintStream out, PrintStream err, boolean terminal, String... args) {
-    LoadGenerator gen = new LoadGenerator(out, err, terminal);
-    return commandLine(gen).execute(args);
-  }
-
-  static CommandLine commandLine(LoadGenerator gen) {
-    CommandLine cmd = new CommandLine(gen);
-    // bin/bench grpc passes defaults (--config, --out-dir) ahead of the user's: the last wins.
-    cmd.setOverwrittenOptionsAllowed(true);
-    cmd.setOut(new java.io.PrintWriter(gen.out, true));
-    cmd.setErr(new java.io.PrintWriter(gen.err, true));
-    cmd.setExecutionExceptionHandler((e, line, parsed) -> {
-      if (e instanceof IllegalArgumentException || e instanceof java.io.UncheckedIOException) {
-        gen.err.println("bench-grpc: " + e.getMessage());
-        return 2;
-      }
-      gen.err.println("bench-grpc: " + e);
-      return 1;
-    });
-    return cmd;
-  }
-
-  Path resultFile() {
-    return resultFile;
-  }
-
-  @Override
-  public Integer call() throws Exception {
-    if (concurrency < 1) {
-      throw new IllegalArgumentException("--concurrency must be at least 1, got " + concurrency);
-    }
-    if (durationSeconds <= 0 || warmupSeconds < 0) {
-      throw new IllegalArgumentException("--duration must be > 0 and --warmup >= 0");
-    }
-    Workload workload = new Workload(keys, valueSize, readRatio);
-    PbkvClientBuilder builder = PbkvClient.builder()
-        .retryDeadline(Duration.ofMillis((long) (retryDeadlineSeconds * 1000)))
-        .callTimeout(Duration.ofMillis((long) (callTimeoutSeconds * 1000)));
-    if (servers.isEmpty()) {
-      builder.settings(config);
-    }
-    for (String s : servers) {
-      builder.endpoint(Endpoint.parse(s));
-    }
-    if (!callbacks.equals("network") && !callbacks.equals("pool")) {
-      throw new IllegalArgumentException("--callbacks must be network or pool, got " + callbacks);
-    }
-    if (mode == Mode.pipelined && callbacks.equals("network")) {
-      // Completions issue the next request right on the network thread: no hand-off per call.
-      builder.callbackExecutor(Runnable::run);
+    /** Blocking: N threads, one call each. Pipelined: the async client with N calls in flight. */
+    enum Mode {
+        blocking,
+        pipelined
     }
 
-    try (PbkvAsyncClient async = builder.buildAsync();
-        PbkvClient blocking = mode == Mode.blocking ? builder.build() : null) {
-      if (!noPreload && !preload(async, workload)) {
-        return 3;
-      }
-      LatencyStats stats = new LatencyStats();
-      ExecutorService handOff = Executors.newSingleThreadExecutor(r -> named(r, "pbkv-load-handoff"));
-      LoadDriver driver = mode == Mode.blocking
-          ? new BlockingDriver(blocking, workload, stats, concurrency)
-          : new PipelinedDriver(async, workload, stats, concurrency, handOff);
-      Map<String, Object> result;
-      ScheduledExecutorService ticker =
-          Executors.newSingleThreadScheduledExecutor(r -> named(r, "pbkv-load-progress"));
-      try {
-        AtomicReference<String> phase = new AtomicReference<>(warmupSeconds > 0 ? "warmup" : "run");
-        long runStart = System.nanoTime();
-        ticker.scheduleAtFixedRate(() -> progress(stats, phase.get(), runStart), 1, 1,
-            TimeUnit.SECONDS);
-        driver.start();
-        if (warmupSeconds > 0) {
-          sleepSeconds(warmupSeconds);
-          stats.reset();
-          phase.set("run");
+    @Option(
+            names = "--server",
+            paramLabel = "HOST:PORT",
+            description = "A node's gRPC address; repeat for both nodes of a pair." + " Default: the pair in --config.")
+    List<String> servers = new ArrayList<>();
+
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            defaultValue = "conf/settings.conf",
+            description = "The settings file naming the pair, used without --server" + " (default ${DEFAULT-VALUE}).")
+    Path config;
+
+    @Option(
+            names = "--concurrency",
+            paramLabel = "N",
+            defaultValue = "16",
+            description = "Requests in flight (default ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    @Option(
+            names = "--mode",
+            defaultValue = "pipelined",
+            description = "blocking or pipelined (default ${DEFAULT-VALUE}).")
+    Mode mode;
+
+    @Option(
+            names = "--callbacks",
+            paramLabel = "network|pool",
+            defaultValue = "network",
+            description = "Pipelined mode: complete calls and issue the next one on the network thread,"
+                    + " or on gRPC's executor pool (default ${DEFAULT-VALUE}).")
+    String callbacks;
+
+    @Option(
+            names = "--keys",
+            paramLabel = "N",
+            defaultValue = "100000",
+            description = "Size of the key space (default ${DEFAULT-VALUE}).")
+    int keys;
+
+    @Option(
+            names = "--value-size",
+            paramLabel = "BYTES",
+            defaultValue = "100",
+            description = "Bytes per value (default ${DEFAULT-VALUE}).")
+    int valueSize;
+
+    @Option(
+            names = "--read-ratio",
+            paramLabel = "R",
+            defaultValue = "0.5",
+            description = "Share of reads, 0..1 (default ${DEFAULT-VALUE}).")
+    double readRatio;
+
+    @Option(
+            names = "--duration",
+            paramLabel = "SECONDS",
+            defaultValue = "10",
+            description = "Measured seconds (default ${DEFAULT-VALUE}).")
+    double durationSeconds;
+
+    @Option(
+            names = "--warmup",
+            paramLabel = "SECONDS",
+            defaultValue = "3",
+            description = "Seconds run before measuring (default ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
+    @Option(names = "--no-preload", negatable = false, description = "Do not write every key once before the run.")
+    boolean noPreload;
+
+    @Option(
+            names = "--retry-deadline",
+            paramLabel = "SECONDS",
+            defaultValue = "10",
+            description = "How long one call retries an unavailable node (default ${DEFAULT-VALUE}).")
+    double retryDeadlineSeconds;
+
+    @Option(
+            names = "--call-timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "5",
+            description = "The deadline of one attempt of one call (default ${DEFAULT-VALUE}).")
+    double callTimeoutSeconds;
+
+    @Option(
+            names = "--out-dir",
+            paramLabel = "DIR",
+            defaultValue = "target/bench",
+            description = "Where the JSON result goes (default ${DEFAULT-VALUE}).")
+    Path outDir;
+
+    @Option(names = "--label", description = "A free-form label stored in the JSON result.")
+    String label = "";
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final boolean terminal;
+    /** The JSON file the last run wrote. */
+    private Path resultFile;
+
+    public LoadGenerator(PrintStream out, PrintStream err, boolean terminal) {
+        this.out = out;
+        this.err = err;
+        this.terminal = terminal;
+    }
+
+    public static void main(String[] args) {
+        // Library debug logging (a line per Netty frame) would cost more than the load itself.
+        if (System.getProperty("logback.configurationFile") == null
+                && LoadGenerator.class.getResource("/logback.xml") == null) {
+            System.setProperty("logback.configurationFile", "pbkv-cli-logback.xml");
         }
-        long measureStart = System.nanoTime();
-        sleepSeconds(durationSeconds);
-        driver.stop();
-        long measureEnd = System.nanoTime();
-        ticker.shutdownNow();
-        ticker.awaitTermination(5, TimeUnit.SECONDS);
-        stats.drain();
+        System.exit(run(System.out, System.err, System.console() != null, args));
+    }
+
+    public static int run(PrintStream out, PrintStream err, boolean terminal, String... args) {
+        LoadGenerator gen = new LoadGenerator(out, err, terminal);
+        return commandLine(gen).execute(args);
+    }
+
+    static CommandLine commandLine(LoadGenerator gen) {
+        CommandLine cmd = new CommandLine(gen);
+        // bin/bench grpc passes defaults (--config, --out-dir) ahead of the user's: the last wins.
+        cmd.setOverwrittenOptionsAllowed(true);
+        cmd.setOut(new java.io.PrintWriter(gen.out, true));
+        cmd.setErr(new java.io.PrintWriter(gen.err, true));
+        cmd.setExecutionExceptionHandler((e, line, parsed) -> {
+            if (e instanceof IllegalArgumentException || e instanceof java.io.UncheckedIOException) {
+                gen.err.println("bench-grpc: " + e.getMessage());
+                return 2;
+            }
+            gen.err.println("bench-grpc: " + e);
+            return 1;
+        });
+        return cmd;
+    }
+
+    Path resultFile() {
+        return resultFile;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("--concurrency must be at least 1, got " + concurrency);
+        }
+        if (durationSeconds <= 0 || warmupSeconds < 0) {
+            throw new IllegalArgumentException("--duration must be > 0 and --warmup >= 0");
+        }
+        Workload workload = new Workload(keys, valueSize, readRatio);
+        PbkvClientBuilder builder = PbkvClient.builder()
+                .retryDeadline(Duration.ofMillis((long) (retryDeadlineSeconds * 1000)))
+                .callTimeout(Duration.ofMillis((long) (callTimeoutSeconds * 1000)));
+        if (servers.isEmpty()) {
+            builder.settings(config);
+        }
+        for (String s : servers) {
+            builder.endpoint(Endpoint.parse(s));
+        }
+        if (!callbacks.equals("network") && !callbacks.equals("pool")) {
+            throw new IllegalArgumentException("--callbacks must be network or pool, got " + callbacks);
+        }
+        if (mode == Mode.pipelined && callbacks.equals("network")) {
+            // Completions issue the next request right on the network thread: no hand-off per call.
+            builder.callbackExecutor(Runnable::run);
+        }
+
+        try (PbkvAsyncClient async = builder.buildAsync();
+                PbkvClient blocking = mode == Mode.blocking ? builder.build() : null) {
+            if (!noPreload && !preload(async, workload)) {
+                return 3;
+            }
+            LatencyStats stats = new LatencyStats();
+            ExecutorService handOff = Executors.newSingleThreadExecutor(r -> named(r, "pbkv-load-handoff"));
+            LoadDriver driver = mode == Mode.blocking
+                    ? new BlockingDriver(blocking, workload, stats, concurrency)
+                    : new PipelinedDriver(async, workload, stats, concurrency, handOff);
+            Map<String, Object> result;
+            ScheduledExecutorService ticker =
+                    Executors.newSingleThreadScheduledExecutor(r -> named(r, "pbkv-load-progress"));
+            try {
+                AtomicReference<String> phase = new AtomicReference<>(warmupSeconds > 0 ? "warmup" : "run");
+                long runStart = System.nanoTime();
+                ticker.scheduleAtFixedRate(() -> progress(stats, phase.get(), runStart), 1, 1, TimeUnit.SECONDS);
+                driver.start();
+                if (warmupSeconds > 0) {
+                    sleepSeconds(warmupSeconds);
+                    stats.reset();
+                    phase.set("run");
+                }
+                long measureStart = System.nanoTime();
+                sleepSeconds(durationSeconds);
+                driver.stop();
+                long measureEnd = System.nanoTime();
+                ticker.shutdownNow();
+                ticker.awaitTermination(5, TimeUnit.SECONDS);
+                stats.drain();
+                if (terminal) {
+                    err.println();
+                }
+                result = report(stats, (measureEnd - measureStart) / 1e9, async.endpoints());
+            } finally {
+                ticker.shutdownNow();
+                handOff.shutdownNow();
+            }
+            resultFile = write(result);
+            printSummary(result);
+            out.println("result: " + resultFile);
+            return ((Number) result.get("ops")).longValue() > 0 ? 0 : 1;
+        }
+    }
+
+    private boolean preload(PbkvAsyncClient client, Workload workload) throws InterruptedException {
+        err.printf("preloading %,d keys of %d bytes...%n", workload.keyCount(), valueSize);
+        long start = System.nanoTime();
+        Semaphore inFlight = new Semaphore(256);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        for (int i = 0; i < workload.keyCount() && failure.get() == null; i++) {
+            inFlight.acquire();
+            CompletableFuture<?> f = client.put(workload.key(i), workload.value());
+            f.whenComplete((v, e) -> {
+                if (e != null) {
+                    failure.compareAndSet(null, e);
+                }
+                inFlight.release();
+            });
+        }
+        inFlight.acquire(256);
+        if (failure.get() != null) {
+            Throwable e = failure.get() instanceof java.util.concurrent.CompletionException
+                            && failure.get().getCause() != null
+                    ? failure.get().getCause()
+                    : failure.get();
+            err.println("bench-grpc: preload failed: " + (e instanceof PbkvException ? e.getMessage() : e.toString()));
+            return false;
+        }
+        err.printf("preloaded in %.1f s%n", (System.nanoTime() - start) / 1e9);
+        return true;
+    }
+
+    private void progress(LatencyStats stats, String phase, long runStart) {
+        LatencyStats.Interval interval = stats.drain();
+        Histogram h = interval.latencies();
+        long elapsed = Math.round((System.nanoTime() - runStart) / 1e9);
+        String line = String.format(
+                "%-6s %4ds %,12d ops/s  p50 %,8d us  p99 %,8d us  errors %,d",
+                phase,
+                elapsed,
+                h.getTotalCount(),
+                h.getValueAtPercentile(50),
+                h.getValueAtPercentile(99),
+                interval.errorsSoFar());
         if (terminal) {
-          err.println();
+            err.print("\r" + line);
+        } else {
+            err.println(line);
         }
-        result = report(stats, (measureEnd - measureStart) / 1e9, async.endpoints());
-      } finally {
-        ticker.shutdownNow();
-        handOff.shutdownNow();
-      }
-      resultFile = write(result);
-      printSummary(result);
-      out.println("result: " + resultFile);
-      return ((Number) result.get("ops")).longValue() > 0 ? 0 : 1;
+        err.flush();
     }
-  }
 
-  private boolean preload(PbkvAsyncClient client, Workload workload) throws InterruptedException {
-    err.printf("preloading %,d keys of %d bytes...%n", workload.keyCount(), valueSize);
-    long start = System.nanoTime();
-    Semaphore inFlight = new Semaphore(256);
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    for (int i = 0; i < workload.keyCount() && failure.get() == null; i++) {
-      inFlight.acquire();
-      CompletableFuture<?> f = client.put(workload.key(i), workload.value());
-      f.whenComplete((v, e) -> {
-        if (e != null) {
-          failure.compareAndSet(null, e);
+    private Map<String, Object> report(LatencyStats stats, double elapsedSeconds, List<Endpoint> endpoints) {
+        Histogram all = stats.totalAll();
+        Histogram reads = stats.totalReads();
+        Histogram writes = stats.totalWrites();
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("benchmark", "grpc");
+        r.put("timestamp", Instant.now().toString());
+        r.put("label", label);
+        r.put("servers", endpoints.stream().map(Endpoint::toString).toList());
+        r.put("mode", mode.name());
+        r.put("concurrency", concurrency);
+        r.put("callbacks", mode == Mode.pipelined ? callbacks : "caller");
+        r.put("keys", keys);
+        r.put("valueSize", valueSize);
+        r.put("readRatio", readRatio);
+        r.put("warmupSeconds", warmupSeconds);
+        r.put("durationSeconds", durationSeconds);
+        r.put("elapsedSeconds", round(elapsedSeconds));
+        r.put("ops", all.getTotalCount());
+        r.put("opsPerSec", round(all.getTotalCount() / elapsedSeconds));
+        r.put("reads", reads.getTotalCount());
+        r.put("writes", writes.getTotalCount());
+        r.put("readMisses", stats.readMisses());
+        r.put("errors", stats.errorCount());
+        r.put("errorsByCode", stats.errorsByCode());
+        r.put("latencyMicros", percentiles(all));
+        r.put("readLatencyMicros", percentiles(reads));
+        r.put("writeLatencyMicros", percentiles(writes));
+        r.put("cpus", Runtime.getRuntime().availableProcessors());
+        return r;
+    }
+
+    private static Map<String, Object> percentiles(Histogram h) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("p50", h.getValueAtPercentile(50));
+        p.put("p90", h.getValueAtPercentile(90));
+        p.put("p99", h.getValueAtPercentile(99));
+        p.put("p999", h.getValueAtPercentile(99.9));
+        p.put("max", h.getMaxValue());
+        p.put("mean", round(h.getTotalCount() == 0 ? 0 : h.getMean()));
+        return p;
+    }
+
+    private Path write(Map<String, Object> result) throws IOException {
+        Files.createDirectories(outDir);
+        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                .withZone(ZoneOffset.UTC)
+                .format(Instant.now());
+        Path file = outDir.resolve("bench-grpc-" + stamp + ".json");
+        for (int n = 2; Files.exists(file); n++) {
+            file = outDir.resolve("bench-grpc-" + stamp + "-" + n + ".json");
         }
-        inFlight.release();
-      });
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), result);
+        return file;
     }
-    inFlight.acquire(256);
-    if (failure.get() != null) {
-      Throwable e = failure.get() instanceof java.util.concurrent.CompletionException
-          && failure.get().getCause() != null ? failure.get().getCause() : failure.get();
-      err.println("bench-grpc: preload failed: "
-          + (e instanceof PbkvException ? e.getMessage() : e.toString()));
-      return false;
+
+    @SuppressWarnings("unchecked")
+    private void printSummary(Map<String, Object> r) {
+        Map<String, Object> lat = (Map<String, Object>) r.get("latencyMicros");
+        out.printf(
+                "mode %s, concurrency %d, %d keys, %d-byte values, %.0f%% reads, %.1f s measured%n",
+                r.get("mode"), concurrency, keys, valueSize, readRatio * 100, r.get("elapsedSeconds"));
+        out.printf(
+                "ops %,d  (%,.0f ops/s)  reads %,d (misses %,d)  writes %,d  errors %,d %s%n",
+                r.get("ops"),
+                r.get("opsPerSec"),
+                r.get("reads"),
+                r.get("readMisses"),
+                r.get("writes"),
+                r.get("errors"),
+                r.get("errorsByCode"));
+        out.printf(
+                "latency us: p50 %,d  p90 %,d  p99 %,d  p99.9 %,d  max %,d  mean %.1f%n",
+                lat.get("p50"), lat.get("p90"), lat.get("p99"), lat.get("p999"), lat.get("max"), lat.get("mean"));
     }
-    err.printf("preloaded in %.1f s%n", (System.nanoTime() - start) / 1e9);
-    return true;
-  }
 
-  private void progress(LatencyStats stats, String phase, long runStart) {
-    LatencyStats.Interval interval = stats.drain();
-    Histogram h = interval.latencies();
-    long elapsed = Math.round((System.nanoTime() - runStart) / 1e9);
-    String line = String.format("%-6s %4ds %,12d ops/s  p50 %,8d us  p99 %,8d us  errors %,d",
-        phase, elapsed, h.getTotalCount(), h.getValueAtPercentile(50),
-        h.getValueAtPercentile(99), interval.errorsSoFar());
-    if (terminal) {
-      err.print("\r" + line);
-    } else {
-      err.println(line);
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
     }
-    err.flush();
-  }
 
-  private Map<String, Object> report(LatencyStats stats, double elapsedSeconds,
-      List<Endpoint> endpoints) {
-    Histogram all = stats.totalAll();
-    Histogram reads = stats.totalReads();
-    Histogram writes = stats.totalWrites();
-    Map<String, Object> r = new LinkedHashMap<>();
-    r.put("benchmark", "grpc");
-    r.put("timestamp", Instant.now().toString());
-    r.put("label", label);
-    r.put("servers", endpoints.stream().map(Endpoint::toString).toList());
-    r.put("mode", mode.name());
-    r.put("concurrency", concurrency);
-    r.put("callbacks", mode == Mode.pipelined ? callbacks : "caller");
-    r.put("keys", keys);
-    r.put("valueSize", valueSize);
-    r.put("readRatio", readRatio);
-    r.put("warmupSeconds", warmupSeconds);
-    r.put("durationSeconds", durationSeconds);
-    r.put("elapsedSeconds", round(elapsedSeconds));
-    r.put("ops", all.getTotalCount());
-    r.put("opsPerSec", round(all.getTotalCount() / elapsedSeconds));
-    r.put("reads", reads.getTotalCount());
-    r.put("writes", writes.getTotalCount());
-    r.put("readMisses", stats.readMisses());
-    r.put("errors", stats.errorCount());
-    r.put("errorsByCode", stats.errorsByCode());
-    r.put("latencyMicros", percentiles(all));
-    r.put("readLatencyMicros", percentiles(reads));
-    r.put("writeLatencyMicros", percentiles(writes));
-    r.put("cpus", Runtime.getRuntime().availableProcessors());
-    return r;
-  }
-
-  private static Map<String, Object> percentiles(Histogram h) {
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("p50", h.getValueAtPercentile(50));
-    p.put("p90", h.getValueAtPercentile(90));
-    p.put("p99", h.getValueAtPercentile(99));
-    p.put("p999", h.getValueAtPercentile(99.9));
-    p.put("max", h.getMaxValue());
-    p.put("mean", round(h.getTotalCount() == 0 ? 0 : h.getMean()));
-    return p;
-  }
-
-  private Path write(Map<String, Object> result) throws IOException {
-    Files.createDirectories(outDir);
-    String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC)
-        .format(Instant.now());
-    Path file = outDir.resolve("bench-grpc-" + stamp + ".json");
-    for (int n = 2; Files.exists(file); n++) {
-      file = outDir.resolve("bench-grpc-" + stamp + "-" + n + ".json");
+    private static void sleepSeconds(double seconds) throws InterruptedException {
+        TimeUnit.MILLISECONDS.sleep((long) (seconds * 1000));
     }
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), result);
-    return file;
-  }
 
-  @SuppressWarnings("unchecked")
-  private void printSummary(Map<String, Object> r) {
-    Map<String, Object> lat = (Map<String, Object>) r.get("latencyMicros");
-    out.printf("mode %s, concurrency %d, %d keys, %d-byte values, %.0f%% reads, %.1f s measured%n",
-        r.get("mode"), concurrency, keys, valueSize, readRatio * 100, r.get("elapsedSeconds"));
-    out.printf("ops %,d  (%,.0f ops/s)  reads %,d (misses %,d)  writes %,d  errors %,d %s%n",
-        r.get("ops"), r.get("opsPerSec"), r.get("reads"), r.get("readMisses"), r.get("writes"),
-        r.get("errors"), r.get("errorsByCode"));
-    out.printf("latency us: p50 %,d  p90 %,d  p99 %,d  p99.9 %,d  max %,d  mean %.1f%n",
-        lat.get("p50"), lat.get("p90"), lat.get("p99"), lat.get("p999"), lat.get("max"),
-        lat.get("mean"));
-  }
-
-  private static double round(double v) {
-    return Math.round(v * 100) / 100.0;
-  }
-
-  private static void sleepSeconds(double seconds) throws InterruptedException {
-    TimeUnit.MILLISECONDS.sleep((long) (seconds * 1000));
-  }
-
-  private static Thread named(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
-  }
+    private static Thread named(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
 }

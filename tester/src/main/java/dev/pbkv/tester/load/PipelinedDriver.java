@@ -11,75 +11,75 @@ import java.util.concurrent.Executor;
  */
 final class PipelinedDriver implements LoadDriver {
 
-  /** Completions that arrive inside the issuing call nest; past this depth they are handed off. */
-  private static final int MAX_NESTING = 32;
-  private static final ThreadLocal<int[]> NESTING = ThreadLocal.withInitial(() -> new int[1]);
+    /** Completions that arrive inside the issuing call nest; past this depth they are handed off. */
+    private static final int MAX_NESTING = 32;
 
-  private final PbkvAsyncClient client;
-  private final Workload workload;
-  private final LatencyStats stats;
-  private final int concurrency;
-  private final Executor handOff;
-  private final CountDownLatch finished;
-  // Set once by stop(); every completion reads it before issuing the next request.
-  private volatile boolean stopping;
+    private static final ThreadLocal<int[]> NESTING = ThreadLocal.withInitial(() -> new int[1]);
 
-  PipelinedDriver(PbkvAsyncClient client, Workload workload, LatencyStats stats, int concurrency,
-      Executor handOff) {
-    this.client = client;
-    this.workload = workload;
-    this.stats = stats;
-    this.concurrency = concurrency;
-    this.handOff = handOff;
-    this.finished = new CountDownLatch(concurrency);
-  }
+    private final PbkvAsyncClient client;
+    private final Workload workload;
+    private final LatencyStats stats;
+    private final int concurrency;
+    private final Executor handOff;
+    private final CountDownLatch finished;
+    // Set once by stop(); every completion reads it before issuing the next request.
+    private volatile boolean stopping;
 
-  @Override
-  public void start() {
-    for (int i = 0; i < concurrency; i++) {
-      issue();
+    PipelinedDriver(PbkvAsyncClient client, Workload workload, LatencyStats stats, int concurrency, Executor handOff) {
+        this.client = client;
+        this.workload = workload;
+        this.stats = stats;
+        this.concurrency = concurrency;
+        this.handOff = handOff;
+        this.finished = new CountDownLatch(concurrency);
     }
-  }
 
-  private void issue() {
-    if (stopping) {
-      finished.countDown();
-      return;
+    @Override
+    public void start() {
+        for (int i = 0; i < concurrency; i++) {
+            issue();
+        }
     }
-    long start = System.nanoTime();
-    if (workload.nextIsRead()) {
-      whenDone(client.get(workload.randomKey()), start, true);
-    } else {
-      whenDone(client.put(workload.randomKey(), workload.value()), start, false);
+
+    private void issue() {
+        if (stopping) {
+            finished.countDown();
+            return;
+        }
+        long start = System.nanoTime();
+        if (workload.nextIsRead()) {
+            whenDone(client.get(workload.randomKey()), start, true);
+        } else {
+            whenDone(client.put(workload.randomKey(), workload.value()), start, false);
+        }
     }
-  }
 
-  private void whenDone(CompletableFuture<?> future, long start, boolean read) {
-    future.whenComplete((value, error) -> {
-      if (error != null) {
-        stats.recordError(error);
-      } else if (read) {
-        stats.recordRead(start, ((java.util.Optional<?>) value).isPresent());
-      } else {
-        stats.recordWrite(start);
-      }
-      int[] depth = NESTING.get();
-      if (depth[0] >= MAX_NESTING) {
-        handOff.execute(this::issue);
-        return;
-      }
-      depth[0]++;
-      try {
-        issue();
-      } finally {
-        depth[0]--;
-      }
-    });
-  }
+    private void whenDone(CompletableFuture<?> future, long start, boolean read) {
+        future.whenComplete((value, error) -> {
+            if (error != null) {
+                stats.recordError(error);
+            } else if (read) {
+                stats.recordRead(start, ((java.util.Optional<?>) value).isPresent());
+            } else {
+                stats.recordWrite(start);
+            }
+            int[] depth = NESTING.get();
+            if (depth[0] >= MAX_NESTING) {
+                handOff.execute(this::issue);
+                return;
+            }
+            depth[0]++;
+            try {
+                issue();
+            } finally {
+                depth[0]--;
+            }
+        });
+    }
 
-  @Override
-  public void stop() throws InterruptedException {
-    stopping = true;
-    finished.await();
-  }
+    @Override
+    public void stop() throws InterruptedException {
+        stopping = true;
+        finished.await();
+    }
 }

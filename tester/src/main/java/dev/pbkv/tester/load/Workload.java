@@ -9,47 +9,47 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class Workload {
 
-  private final byte[][] keys;
-  private final byte[] value;
-  private final double readRatio;
+    private final byte[][] keys;
+    private final byte[] value;
+    private final double readRatio;
 
-  Workload(int keyCount, int valueSize, double readRatio) {
-    if (keyCount < 1) {
-      throw new IllegalArgumentException("--keys must be at least 1, got " + keyCount);
+    Workload(int keyCount, int valueSize, double readRatio) {
+        if (keyCount < 1) {
+            throw new IllegalArgumentException("--keys must be at least 1, got " + keyCount);
+        }
+        if (valueSize < 0) {
+            throw new IllegalArgumentException("--value-size must be 0 or more, got " + valueSize);
+        }
+        if (readRatio < 0 || readRatio > 1) {
+            throw new IllegalArgumentException("--read-ratio must be within 0..1, got " + readRatio);
+        }
+        this.keys = new byte[keyCount][];
+        for (int i = 0; i < keyCount; i++) {
+            keys[i] = String.format("key-%010d", i).getBytes(StandardCharsets.US_ASCII);
+        }
+        this.value = new byte[valueSize];
+        ThreadLocalRandom.current().nextBytes(value);
+        this.readRatio = readRatio;
     }
-    if (valueSize < 0) {
-      throw new IllegalArgumentException("--value-size must be 0 or more, got " + valueSize);
+
+    int keyCount() {
+        return keys.length;
     }
-    if (readRatio < 0 || readRatio > 1) {
-      throw new IllegalArgumentException("--read-ratio must be within 0..1, got " + readRatio);
+
+    byte[] key(int index) {
+        return keys[index];
     }
-    this.keys = new byte[keyCount][];
-    for (int i = 0; i < keyCount; i++) {
-      keys[i] = String.format("key-%010d", i).getBytes(StandardCharsets.US_ASCII);
+
+    byte[] randomKey() {
+        return keys[ThreadLocalRandom.current().nextInt(keys.length)];
     }
-    this.value = new byte[valueSize];
-    ThreadLocalRandom.current().nextBytes(value);
-    this.readRatio = readRatio;
-  }
 
-  int keyCount() {
-    return keys.length;
-  }
+    byte[] value() {
+        return value;
+    }
 
-  byte[] key(int index) {
-    return keys[index];
-  }
-
-  byte[] randomKey() {
-    return keys[ThreadLocalRandom.current().nextInt(keys.length)];
-  }
-
-  byte[] value() {
-    return value;
-  }
-
-  /** Whether the next operation is a read (get) rather than a write (put). */
-  boolean nextIsRead() {
-    return readRatio > 0 && ThreadLocalRandom.current().nextDouble() < readRatio;
-  }
+    /** Whether the next operation is a read (get) rather than a write (put). */
+    boolean nextIsRead() {
+        return readRatio > 0 && ThreadLocalRandom.current().nextDouble() < readRatio;
+    }
 }

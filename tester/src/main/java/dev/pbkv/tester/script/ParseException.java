@@ -5,21 +5,21 @@ package dev.pbkv.tester.script;
  * column and what was expected there; it is meant to be printed as it is, without a stack trace.
  */
 public final class ParseException extends Exception {
-  private final Position position;
-  private final String problem;
+    private final Position position;
+    private final String problem;
 
-  public ParseException(Position position, String problem) {
-    super(position + ": " + problem, null, false, false);
-    this.position = position;
-    this.problem = problem;
-  }
+    public ParseException(Position position, String problem) {
+        super(position + ": " + problem, null, false, false);
+        this.position = position;
+        this.problem = problem;
+    }
 
-  public Position position() {
-    return position;
-  }
+    public Position position() {
+        return position;
+    }
 
-  /** What went wrong, without the position. */
-  public String problem() {
-    return problem;
-  }
+    /** What went wrong, without the position. */
+    public String problem() {
+        return problem;
+    }
 }

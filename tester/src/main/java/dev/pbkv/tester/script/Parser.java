@@ -20,353 +20,359 @@ import java.util.regex.Pattern;
  * expected there.
  */
 public final class Parser {
-  private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
-  private static final Pattern ADDRESS_VARIABLE =
-      Pattern.compile("[A-Za-z][A-Za-z0-9_-]*\\.(grpc|http)");
-  /** {@code ${fill:N}}: N 'x' characters, for values too long to write out (up to 64 MiB). */
-  public static final Pattern FILL_VARIABLE = Pattern.compile("fill:(\\d{1,8})");
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m)");
-  private static final Pattern INTEGER = Pattern.compile("\\d{1,18}");
-  private static final int MAX_WORKERS = 1024;
-  private static final String STATEMENTS =
-      "a statement (reset, start, stop, kill, restart, pause, resume, clean, wait, use, insert, update, put, get, delete,"
-          + " exists, countkey, dump, promote, shutdown, concurrent, repeat, sleep, run, consistent,"
-          + " verify)";
+    private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
+    private static final Pattern ADDRESS_VARIABLE = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*\\.(grpc|http)");
+    /** {@code ${fill:N}}: N 'x' characters, for values too long to write out (up to 64 MiB). */
+    public static final Pattern FILL_VARIABLE = Pattern.compile("fill:(\\d{1,8})");
 
-  private final List<Token> tokens;
-  private int at;
-  /** The variables bound by the enclosing repeat and concurrent blocks, innermost first. */
-  private final Deque<Set<String>> scopes = new ArrayDeque<>();
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m)");
+    private static final Pattern INTEGER = Pattern.compile("\\d{1,18}");
+    private static final int MAX_WORKERS = 1024;
+    private static final String STATEMENTS =
+            "a statement (reset, start, stop, kill, restart, pause, resume, clean, wait, use, insert, update, put, get, delete,"
+                    + " exists, countkey, dump, promote, shutdown, concurrent, repeat, sleep, run, consistent,"
+                    + " verify)";
 
-  private Parser(List<Token> tokens) {
-    this.tokens = tokens;
-  }
+    private final List<Token> tokens;
+    private int at;
+    /** The variables bound by the enclosing repeat and concurrent blocks, innermost first. */
+    private final Deque<Set<String>> scopes = new ArrayDeque<>();
 
-  /** Parses one file's text; {@code name} is what positions in messages call the file. */
-  public static Script parse(String name, String text) throws ParseException {
-    Parser parser = new Parser(Tokenizer.tokenize(name, text));
-    List<Statement> statements = parser.statements(null);
-    return new Script(name, statements, text.lines().toList());
-  }
+    private Parser(List<Token> tokens) {
+        this.tokens = tokens;
+    }
 
-  /** Statements up to the end of the file, or up to the '}' of a block opened at {@code open}. */
-  private List<Statement> statements(Position open) throws ParseException {
-    List<Statement> out = new ArrayList<>();
-    while (true) {
-      Token t = peek();
-      switch (t.kind()) {
-        case NEWLINE -> at++;
-        case EOF -> {
-          if (open != null) {
-            throw error(t, "'}' to close the block opened at line " + open.line());
-          }
-          return out;
+    /** Parses one file's text; {@code name} is what positions in messages call the file. */
+    public static Script parse(String name, String text) throws ParseException {
+        Parser parser = new Parser(Tokenizer.tokenize(name, text));
+        List<Statement> statements = parser.statements(null);
+        return new Script(name, statements, text.lines().toList());
+    }
+
+    /** Statements up to the end of the file, or up to the '}' of a block opened at {@code open}. */
+    private List<Statement> statements(Position open) throws ParseException {
+        List<Statement> out = new ArrayList<>();
+        while (true) {
+            Token t = peek();
+            switch (t.kind()) {
+                case NEWLINE -> at++;
+                case EOF -> {
+                    if (open != null) {
+                        throw error(t, "'}' to close the block opened at line " + open.line());
+                    }
+                    return out;
+                }
+                case RBRACE -> {
+                    if (open != null) {
+                        return out;
+                    }
+                    throw new ParseException(t.position(), "unexpected '}': no block is open");
+                }
+                default -> {
+                    out.add(statement());
+                    Token end = peek();
+                    if (end.kind() == Token.Kind.NEWLINE) {
+                        at++;
+                    } else if (end.kind() != Token.Kind.EOF && !(end.kind() == Token.Kind.RBRACE && open != null)) {
+                        throw error(end, "end of line");
+                    }
+                }
+            }
         }
-        case RBRACE -> {
-          if (open != null) {
-            return out;
-          }
-          throw new ParseException(t.position(), "unexpected '}': no block is open");
+    }
+
+    private Statement statement() throws ParseException {
+        Token t = next();
+        if (!t.isPlainWord()) {
+            throw error(t, STATEMENTS);
         }
-        default -> {
-          out.add(statement());
-          Token end = peek();
-          if (end.kind() == Token.Kind.NEWLINE) {
+        Position pos = t.position();
+        OpKind op = OpKind.byKeyword(t.text());
+        if (op != null) {
+            return operation(pos, op);
+        }
+        return switch (t.text()) {
+            case "reset" -> new Statement.Reset(pos);
+            case "start" -> new Statement.NodeAction(pos, Statement.Action.START, node());
+            case "stop" -> new Statement.NodeAction(pos, Statement.Action.STOP, node());
+            case "kill" -> new Statement.NodeAction(pos, Statement.Action.KILL, node());
+            case "restart" -> new Statement.NodeAction(pos, Statement.Action.RESTART, node());
+            case "pause" -> new Statement.NodeAction(pos, Statement.Action.PAUSE, node());
+            case "resume" -> new Statement.NodeAction(pos, Statement.Action.RESUME, node());
+            case "clean" -> new Statement.NodeAction(pos, Statement.Action.CLEAN, node());
+            case "wait" -> waitStatement(pos);
+            case "use" -> new Statement.Use(pos, node());
+            case "concurrent" -> concurrent(pos);
+            case "repeat" -> repeat(pos);
+            case "sleep" -> new Statement.Sleep(pos, duration());
+            case "run" -> run(pos);
+            case "consistent" -> new Statement.Consistent(pos, optionalDuration());
+            case "verify" -> new Statement.Verify(pos, optionalOn());
+            default -> throw error(t, STATEMENTS);
+        };
+    }
+
+    private Statement waitStatement(Position pos) throws ParseException {
+        String node = node();
+        Token t = next();
+        WaitTarget target = null;
+        if (t.isPlainWord()) {
+            try {
+                target = WaitTarget.valueOf(t.text().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException notATarget) {
+                target = null;
+            }
+        }
+        if (target == null) {
+            throw error(
+                    t,
+                    "a state (COLD_START, WARM_START, BOOTSTRAP, SYNC, SHUTTING_DOWN, SERVING),"
+                            + " a role (PRIMARY, BACKUP), UP or DOWN");
+        }
+        return new Statement.Wait(pos, node, target, optionalDuration());
+    }
+
+    private Statement operation(Position pos, OpKind kind) throws ParseException {
+        Optional<String> node = Optional.empty();
+        if (kind.takesNodeFirst()) {
+            node = Optional.of(node());
+        }
+        List<Template> args = new ArrayList<>();
+        for (int n = 0; n < kind.arity(); n++) {
+            Token t = next();
+            if (t.kind() != Token.Kind.WORD) {
+                throw error(t, n == 0 ? "a key" : "a value (quote it if it has blanks: \"a b\")");
+            }
+            args.add(checked(t));
+        }
+        if (!kind.takesNodeFirst()) {
+            node = optionalOn();
+        }
+        Expectation expectation = new Expectation.Ok();
+        if (peek().is("expect")) {
             at++;
-          } else if (end.kind() != Token.Kind.EOF
-              && !(end.kind() == Token.Kind.RBRACE && open != null)) {
-            throw error(end, "end of line");
-          }
+            expectation = expectation(kind);
+        } else if (peek().kind() == Token.Kind.WORD) {
+            throw error(
+                    peek(), kind.takesNodeFirst() ? "'expect' or end of line" : "'on <node>', 'expect' or end of line");
         }
-      }
+        return new Statement.Operation(pos, kind, args, node, expectation);
     }
-  }
 
-  private Statement statement() throws ParseException {
-    Token t = next();
-    if (!t.isPlainWord()) {
-      throw error(t, STATEMENTS);
+    private Expectation expectation(OpKind kind) throws ParseException {
+        Token t = next();
+        String allowed = switch (kind) {
+            case GET -> "a value, missing, ok, fail, any or a status code";
+            case EXISTS -> "true, false, ok, fail, any or a status code";
+            case COUNTKEY -> "a count, ok, fail, any or a status code";
+            case DUMP -> "'{ key value ... }', ok, fail, any or a status code";
+            case PROMOTE, SHUTDOWN -> "ok, fail, any or a status code";
+            default -> "ok, fail, any, missing or a status code";
+        };
+        if (t.kind() == Token.Kind.LBRACE && kind == OpKind.DUMP) {
+            return entries(t.position());
+        }
+        if (t.kind() != Token.Kind.WORD) {
+            throw error(t, allowed);
+        }
+        if (t.isPlainWord()) {
+            String w = t.text();
+            switch (w) {
+                case "ok":
+                    return new Expectation.Ok();
+                case "fail":
+                    return new Expectation.Fail();
+                case "any":
+                    return new Expectation.Any();
+                default:
+                    break;
+            }
+            if (FailureCode.NAMES.contains(w)) {
+                return new Expectation.Code(w);
+            }
+            if (w.equals("missing")
+                    && kind != OpKind.EXISTS
+                    && kind != OpKind.COUNTKEY
+                    && kind != OpKind.DUMP
+                    && !kind.takesNodeFirst()) {
+                return new Expectation.Missing();
+            }
+            if (kind == OpKind.EXISTS && (w.equals("true") || w.equals("false"))) {
+                return new Expectation.Flag(Boolean.parseBoolean(w));
+            }
+            if (kind == OpKind.COUNTKEY && INTEGER.matcher(w).matches()) {
+                return new Expectation.Count(Long.parseLong(w));
+            }
+        }
+        if (kind == OpKind.GET) {
+            return new Expectation.Value(checked(t));
+        }
+        throw error(t, allowed);
     }
-    Position pos = t.position();
-    OpKind op = OpKind.byKeyword(t.text());
-    if (op != null) {
-      return operation(pos, op);
-    }
-    return switch (t.text()) {
-      case "reset" -> new Statement.Reset(pos);
-      case "start" -> new Statement.NodeAction(pos, Statement.Action.START, node());
-      case "stop" -> new Statement.NodeAction(pos, Statement.Action.STOP, node());
-      case "kill" -> new Statement.NodeAction(pos, Statement.Action.KILL, node());
-      case "restart" -> new Statement.NodeAction(pos, Statement.Action.RESTART, node());
-      case "pause" -> new Statement.NodeAction(pos, Statement.Action.PAUSE, node());
-      case "resume" -> new Statement.NodeAction(pos, Statement.Action.RESUME, node());
-      case "clean" -> new Statement.NodeAction(pos, Statement.Action.CLEAN, node());
-      case "wait" -> waitStatement(pos);
-      case "use" -> new Statement.Use(pos, node());
-      case "concurrent" -> concurrent(pos);
-      case "repeat" -> repeat(pos);
-      case "sleep" -> new Statement.Sleep(pos, duration());
-      case "run" -> run(pos);
-      case "consistent" -> new Statement.Consistent(pos, optionalDuration());
-      case "verify" -> new Statement.Verify(pos, optionalOn());
-      default -> throw error(t, STATEMENTS);
-    };
-  }
 
-  private Statement waitStatement(Position pos) throws ParseException {
-    String node = node();
-    Token t = next();
-    WaitTarget target = null;
-    if (t.isPlainWord()) {
-      try {
-        target = WaitTarget.valueOf(t.text().toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException notATarget) {
-        target = null;
-      }
+    private Expectation entries(Position open) throws ParseException {
+        List<Expectation.Pair> pairs = new ArrayList<>();
+        while (true) {
+            Token t = next();
+            if (t.kind() == Token.Kind.NEWLINE) {
+                continue;
+            }
+            if (t.kind() == Token.Kind.RBRACE) {
+                return new Expectation.Entries(pairs);
+            }
+            if (t.kind() != Token.Kind.WORD) {
+                throw error(t, "a key or '}' to close the dump opened at line " + open.line());
+            }
+            Template key = checked(t);
+            Token v = next();
+            while (v.kind() == Token.Kind.NEWLINE) {
+                v = next();
+            }
+            if (v.kind() != Token.Kind.WORD) {
+                throw error(v, "the value of key " + t.describe());
+            }
+            pairs.add(new Expectation.Pair(key, checked(v)));
+        }
     }
-    if (target == null) {
-      throw error(t, "a state (COLD_START, WARM_START, BOOTSTRAP, SYNC, SHUTTING_DOWN, SERVING),"
-          + " a role (PRIMARY, BACKUP), UP or DOWN");
-    }
-    return new Statement.Wait(pos, node, target, optionalDuration());
-  }
 
-  private Statement operation(Position pos, OpKind kind) throws ParseException {
-    Optional<String> node = Optional.empty();
-    if (kind.takesNodeFirst()) {
-      node = Optional.of(node());
+    private Statement concurrent(Position pos) throws ParseException {
+        OptionalInt workers = OptionalInt.empty();
+        if (peek().kind() == Token.Kind.WORD) {
+            workers =
+                    OptionalInt.of(integer(1, MAX_WORKERS, "a number of workers from 1 to " + MAX_WORKERS + " or '{'"));
+        }
+        List<Statement> body = block(Set.of("i", "worker"));
+        List<Statement> side = List.of();
+        if (peek().is("alongside")) {
+            at++;
+            side = block(Set.of());
+        }
+        return new Statement.Concurrent(pos, workers, body, side);
     }
-    List<Template> args = new ArrayList<>();
-    for (int n = 0; n < kind.arity(); n++) {
-      Token t = next();
-      if (t.kind() != Token.Kind.WORD) {
-        throw error(t, n == 0 ? "a key" : "a value (quote it if it has blanks: \"a b\")");
-      }
-      args.add(checked(t));
-    }
-    if (!kind.takesNodeFirst()) {
-      node = optionalOn();
-    }
-    Expectation expectation = new Expectation.Ok();
-    if (peek().is("expect")) {
-      at++;
-      expectation = expectation(kind);
-    } else if (peek().kind() == Token.Kind.WORD) {
-      throw error(peek(), kind.takesNodeFirst() ? "'expect' or end of line"
-          : "'on <node>', 'expect' or end of line");
-    }
-    return new Statement.Operation(pos, kind, args, node, expectation);
-  }
 
-  private Expectation expectation(OpKind kind) throws ParseException {
-    Token t = next();
-    String allowed = switch (kind) {
-      case GET -> "a value, missing, ok, fail, any or a status code";
-      case EXISTS -> "true, false, ok, fail, any or a status code";
-      case COUNTKEY -> "a count, ok, fail, any or a status code";
-      case DUMP -> "'{ key value ... }', ok, fail, any or a status code";
-      case PROMOTE, SHUTDOWN -> "ok, fail, any or a status code";
-      default -> "ok, fail, any, missing or a status code";
-    };
-    if (t.kind() == Token.Kind.LBRACE && kind == OpKind.DUMP) {
-      return entries(t.position());
+    private Statement repeat(Position pos) throws ParseException {
+        int times = integer(0, Integer.MAX_VALUE, "a number of repetitions");
+        return new Statement.Repeat(pos, times, block(Set.of("i")));
     }
-    if (t.kind() != Token.Kind.WORD) {
-      throw error(t, allowed);
-    }
-    if (t.isPlainWord()) {
-      String w = t.text();
-      switch (w) {
-        case "ok":
-          return new Expectation.Ok();
-        case "fail":
-          return new Expectation.Fail();
-        case "any":
-          return new Expectation.Any();
-        default:
-          break;
-      }
-      if (FailureCode.NAMES.contains(w)) {
-        return new Expectation.Code(w);
-      }
-      if (w.equals("missing") && kind != OpKind.EXISTS && kind != OpKind.COUNTKEY
-          && kind != OpKind.DUMP && !kind.takesNodeFirst()) {
-        return new Expectation.Missing();
-      }
-      if (kind == OpKind.EXISTS && (w.equals("true") || w.equals("false"))) {
-        return new Expectation.Flag(Boolean.parseBoolean(w));
-      }
-      if (kind == OpKind.COUNTKEY && INTEGER.matcher(w).matches()) {
-        return new Expectation.Count(Long.parseLong(w));
-      }
-    }
-    if (kind == OpKind.GET) {
-      return new Expectation.Value(checked(t));
-    }
-    throw error(t, allowed);
-  }
 
-  private Expectation entries(Position open) throws ParseException {
-    List<Expectation.Pair> pairs = new ArrayList<>();
-    while (true) {
-      Token t = next();
-      if (t.kind() == Token.Kind.NEWLINE) {
-        continue;
-      }
-      if (t.kind() == Token.Kind.RBRACE) {
-        return new Expectation.Entries(pairs);
-      }
-      if (t.kind() != Token.Kind.WORD) {
-        throw error(t, "a key or '}' to close the dump opened at line " + open.line());
-      }
-      Template key = checked(t);
-      Token v = next();
-      while (v.kind() == Token.Kind.NEWLINE) {
-        v = next();
-      }
-      if (v.kind() != Token.Kind.WORD) {
-        throw error(v, "the value of key " + t.describe());
-      }
-      pairs.add(new Expectation.Pair(key, checked(v)));
+    private List<Statement> block(Set<String> binds) throws ParseException {
+        Token open = next();
+        if (open.kind() != Token.Kind.LBRACE) {
+            throw error(open, "'{'");
+        }
+        scopes.push(binds);
+        try {
+            List<Statement> body = statements(open.position());
+            next(); // the '}' that statements() stopped at
+            return body;
+        } finally {
+            scopes.pop();
+        }
     }
-  }
 
-  private Statement concurrent(Position pos) throws ParseException {
-    OptionalInt workers = OptionalInt.empty();
-    if (peek().kind() == Token.Kind.WORD) {
-      workers = OptionalInt.of(integer(1, MAX_WORKERS, "a number of workers from 1 to " + MAX_WORKERS + " or '{'"));
+    private Statement run(Position pos) throws ParseException {
+        List<Template> argv = new ArrayList<>();
+        while (!peek().is("expect")) {
+            Token t = next();
+            if (t.kind() != Token.Kind.WORD) {
+                throw error(t, argv.isEmpty() ? "a program to run" : "an argument or 'expect <exit code>'");
+            }
+            argv.add(checked(t));
+        }
+        if (argv.isEmpty()) {
+            throw error(peek(), "a program to run");
+        }
+        at++; // expect
+        int code = integer(0, 255, "an exit code from 0 to 255");
+        return new Statement.Run(pos, argv, code);
     }
-    List<Statement> body = block(Set.of("i", "worker"));
-    List<Statement> side = List.of();
-    if (peek().is("alongside")) {
-      at++;
-      side = block(Set.of());
-    }
-    return new Statement.Concurrent(pos, workers, body, side);
-  }
 
-  private Statement repeat(Position pos) throws ParseException {
-    int times = integer(0, Integer.MAX_VALUE, "a number of repetitions");
-    return new Statement.Repeat(pos, times, block(Set.of("i")));
-  }
+    private Optional<String> optionalOn() throws ParseException {
+        if (peek().is("on")) {
+            at++;
+            return Optional.of(node());
+        }
+        return Optional.empty();
+    }
 
-  private List<Statement> block(Set<String> binds) throws ParseException {
-    Token open = next();
-    if (open.kind() != Token.Kind.LBRACE) {
-      throw error(open, "'{'");
+    private String node() throws ParseException {
+        Token t = next();
+        if (!t.isPlainWord() || !NODE_NAME.matcher(t.text()).matches()) {
+            throw error(t, "a node name such as primary or backup");
+        }
+        return t.text();
     }
-    scopes.push(binds);
-    try {
-      List<Statement> body = statements(open.position());
-      next(); // the '}' that statements() stopped at
-      return body;
-    } finally {
-      scopes.pop();
-    }
-  }
 
-  private Statement run(Position pos) throws ParseException {
-    List<Template> argv = new ArrayList<>();
-    while (!peek().is("expect")) {
-      Token t = next();
-      if (t.kind() != Token.Kind.WORD) {
-        throw error(t, argv.isEmpty() ? "a program to run" : "an argument or 'expect <exit code>'");
-      }
-      argv.add(checked(t));
+    private Optional<Duration> optionalDuration() throws ParseException {
+        return peek().kind() == Token.Kind.WORD ? Optional.of(duration()) : Optional.empty();
     }
-    if (argv.isEmpty()) {
-      throw error(peek(), "a program to run");
-    }
-    at++; // expect
-    int code = integer(0, 255, "an exit code from 0 to 255");
-    return new Statement.Run(pos, argv, code);
-  }
 
-  private Optional<String> optionalOn() throws ParseException {
-    if (peek().is("on")) {
-      at++;
-      return Optional.of(node());
+    private Duration duration() throws ParseException {
+        Token t = next();
+        Matcher m = t.isPlainWord() ? DURATION.matcher(t.text()) : null;
+        if (m == null || !m.matches()) {
+            throw error(t, "a duration such as 500ms, 5s or 1m");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            default -> Duration.ofMinutes(n);
+        };
     }
-    return Optional.empty();
-  }
 
-  private String node() throws ParseException {
-    Token t = next();
-    if (!t.isPlainWord() || !NODE_NAME.matcher(t.text()).matches()) {
-      throw error(t, "a node name such as primary or backup");
+    private int integer(long min, long max, String what) throws ParseException {
+        Token t = next();
+        if (!t.isPlainWord() || !INTEGER.matcher(t.text()).matches()) {
+            throw error(t, what);
+        }
+        long n = Long.parseLong(t.text());
+        if (n < min || n > max) {
+            throw error(t, what);
+        }
+        return (int) n;
     }
-    return t.text();
-  }
 
-  private Optional<Duration> optionalDuration() throws ParseException {
-    return peek().kind() == Token.Kind.WORD ? Optional.of(duration()) : Optional.empty();
-  }
-
-  private Duration duration() throws ParseException {
-    Token t = next();
-    Matcher m = t.isPlainWord() ? DURATION.matcher(t.text()) : null;
-    if (m == null || !m.matches()) {
-      throw error(t, "a duration such as 500ms, 5s or 1m");
+    /** The word's template, after checking that each of its variables exists here. */
+    private Template checked(Token t) throws ParseException {
+        for (Template.Part p : t.value().parts()) {
+            if (p instanceof Template.Variable v && !bound(v.name())) {
+                String hint = (v.name().equals("i") || v.name().equals("worker"))
+                        ? "${" + v.name() + "} exists only inside "
+                                + (v.name().equals("i") ? "repeat or concurrent" : "concurrent")
+                        : "expected i, worker, <node>.grpc, <node>.http or fill:N (N up to 67108864)";
+                throw new ParseException(v.position(), "unknown variable ${" + v.name() + "}: " + hint);
+            }
+        }
+        return t.value();
     }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      default -> Duration.ofMinutes(n);
-    };
-  }
 
-  private int integer(long min, long max, String what) throws ParseException {
-    Token t = next();
-    if (!t.isPlainWord() || !INTEGER.matcher(t.text()).matches()) {
-      throw error(t, what);
+    private boolean bound(String name) {
+        if (ADDRESS_VARIABLE.matcher(name).matches()) {
+            return true;
+        }
+        Matcher fill = FILL_VARIABLE.matcher(name);
+        if (fill.matches()) {
+            return Long.parseLong(fill.group(1)) <= 64L * 1024 * 1024;
+        }
+        Set<String> all = new HashSet<>();
+        scopes.forEach(all::addAll);
+        return all.contains(name);
     }
-    long n = Long.parseLong(t.text());
-    if (n < min || n > max) {
-      throw error(t, what);
-    }
-    return (int) n;
-  }
 
-  /** The word's template, after checking that each of its variables exists here. */
-  private Template checked(Token t) throws ParseException {
-    for (Template.Part p : t.value().parts()) {
-      if (p instanceof Template.Variable v && !bound(v.name())) {
-        String hint = (v.name().equals("i") || v.name().equals("worker"))
-            ? "${" + v.name() + "} exists only inside " + (v.name().equals("i") ? "repeat or concurrent" : "concurrent")
-            : "expected i, worker, <node>.grpc, <node>.http or fill:N (N up to 67108864)";
-        throw new ParseException(v.position(), "unknown variable ${" + v.name() + "}: " + hint);
-      }
+    private Token peek() {
+        return tokens.get(at);
     }
-    return t.value();
-  }
 
-  private boolean bound(String name) {
-    if (ADDRESS_VARIABLE.matcher(name).matches()) {
-      return true;
+    private Token next() {
+        Token t = tokens.get(at);
+        if (t.kind() != Token.Kind.EOF) {
+            at++;
+        }
+        return t;
     }
-    Matcher fill = FILL_VARIABLE.matcher(name);
-    if (fill.matches()) {
-      return Long.parseLong(fill.group(1)) <= 64L * 1024 * 1024;
+
+    private static ParseException error(Token found, String expected) {
+        return new ParseException(found.position(), "expected " + expected + ", found " + found.describe());
     }
-    Set<String> all = new HashSet<>();
-    scopes.forEach(all::addAll);
-    return all.contains(name);
-  }
-
-  private Token peek() {
-    return tokens.get(at);
-  }
-
-  private Token next() {
-    Token t = tokens.get(at);
-    if (t.kind() != Token.Kind.EOF) {
-      at++;
-    }
-    return t;
-  }
-
-  private static ParseException error(Token found, String expected) {
-    return new ParseException(found.position(), "expected " + expected + ", found " + found.describe());
-  }
 }

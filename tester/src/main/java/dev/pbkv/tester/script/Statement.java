@@ -7,81 +7,80 @@ import java.util.OptionalInt;
 
 /** One statement of a {@code .test} file; {@code pos} is where its first word stands. */
 public sealed interface Statement {
-  Position pos();
+    Position pos();
 
-  /** {@code reset}: stop both nodes, run their clean commands, start both, wait until they answer. */
-  record Reset(Position pos) implements Statement {}
+    /** {@code reset}: stop both nodes, run their clean commands, start both, wait until they answer. */
+    record Reset(Position pos) implements Statement {}
 
-  /** What {@link NodeAction} does to a node. */
-  enum Action {
-    START,
-    STOP,
-    KILL,
-    RESTART,
-    /** Freezes the node's process (SIGSTOP): it accepts connections but answers nothing. */
-    PAUSE,
-    /** Lets a paused node go on (SIGCONT). */
-    RESUME,
-    /** Wipes the node's data (the node should be stopped). */
-    CLEAN
-  }
-
-  /** {@code start|stop|kill|restart|pause|resume|clean <node>}: runs the node's commands from the test config. */
-  record NodeAction(Position pos, Action action, String node) implements Statement {}
-
-  /** {@code wait <node> <TARGET> [timeout]}. */
-  record Wait(Position pos, String node, WaitTarget target, Optional<Duration> timeout)
-      implements Statement {}
-
-  /** {@code use <node>}: later operations without {@code on} go to this node. */
-  record Use(Position pos, String node) implements Statement {}
-
-  /**
-   * An operation: {@code insert k v [on node] [expect ...]}, {@code promote backup [expect ...]}.
-   * {@code node} is empty when the statement relies on the current default node.
-   */
-  record Operation(Position pos, OpKind kind, List<Template> args, Optional<String> node,
-      Expectation expectation) implements Statement {
-    public Operation {
-      args = List.copyOf(args);
+    /** What {@link NodeAction} does to a node. */
+    enum Action {
+        START,
+        STOP,
+        KILL,
+        RESTART,
+        /** Freezes the node's process (SIGSTOP): it accepts connections but answers nothing. */
+        PAUSE,
+        /** Lets a paused node go on (SIGCONT). */
+        RESUME,
+        /** Wipes the node's data (the node should be stopped). */
+        CLEAN
     }
-  }
 
-  /**
-   * {@code concurrent [N] { body } [alongside { side }]}: N workers run the body at once while one
-   * more thread runs the side block; the statement ends when all of them have.
-   */
-  record Concurrent(Position pos, OptionalInt workers, List<Statement> body, List<Statement> alongside)
-      implements Statement {
-    public Concurrent {
-      body = List.copyOf(body);
-      alongside = List.copyOf(alongside);
+    /** {@code start|stop|kill|restart|pause|resume|clean <node>}: runs the node's commands from the test config. */
+    record NodeAction(Position pos, Action action, String node) implements Statement {}
+
+    /** {@code wait <node> <TARGET> [timeout]}. */
+    record Wait(Position pos, String node, WaitTarget target, Optional<Duration> timeout) implements Statement {}
+
+    /** {@code use <node>}: later operations without {@code on} go to this node. */
+    record Use(Position pos, String node) implements Statement {}
+
+    /**
+     * An operation: {@code insert k v [on node] [expect ...]}, {@code promote backup [expect ...]}.
+     * {@code node} is empty when the statement relies on the current default node.
+     */
+    record Operation(Position pos, OpKind kind, List<Template> args, Optional<String> node, Expectation expectation)
+            implements Statement {
+        public Operation {
+            args = List.copyOf(args);
+        }
     }
-  }
 
-  /** {@code repeat N { body }} with {@code ${i}} from 0 to N-1. */
-  record Repeat(Position pos, int times, List<Statement> body) implements Statement {
-    public Repeat {
-      body = List.copyOf(body);
+    /**
+     * {@code concurrent [N] { body } [alongside { side }]}: N workers run the body at once while one
+     * more thread runs the side block; the statement ends when all of them have.
+     */
+    record Concurrent(Position pos, OptionalInt workers, List<Statement> body, List<Statement> alongside)
+            implements Statement {
+        public Concurrent {
+            body = List.copyOf(body);
+            alongside = List.copyOf(alongside);
+        }
     }
-  }
 
-  /** {@code sleep <duration>}. */
-  record Sleep(Position pos, Duration duration) implements Statement {}
-
-  /** {@code run <program> [args...] expect <exit code>}. */
-  record Run(Position pos, List<Template> argv, int exitCode) implements Statement {
-    public Run {
-      argv = List.copyOf(argv);
+    /** {@code repeat N { body }} with {@code ${i}} from 0 to N-1. */
+    record Repeat(Position pos, int times, List<Statement> body) implements Statement {
+        public Repeat {
+            body = List.copyOf(body);
+        }
     }
-  }
 
-  /** {@code consistent [timeout]}: the two nodes' dumps become equal within the timeout. */
-  record Consistent(Position pos, Optional<Duration> timeout) implements Statement {}
+    /** {@code sleep <duration>}. */
+    record Sleep(Position pos, Duration duration) implements Statement {}
 
-  /**
-   * {@code verify [on node]}: every write acknowledged so far in this case reads back with its
-   * value (or as absent, for an acknowledged delete).
-   */
-  record Verify(Position pos, Optional<String> node) implements Statement {}
+    /** {@code run <program> [args...] expect <exit code>}. */
+    record Run(Position pos, List<Template> argv, int exitCode) implements Statement {
+        public Run {
+            argv = List.copyOf(argv);
+        }
+    }
+
+    /** {@code consistent [timeout]}: the two nodes' dumps become equal within the timeout. */
+    record Consistent(Position pos, Optional<Duration> timeout) implements Statement {}
+
+    /**
+     * {@code verify [on node]}: every write acknowledged so far in this case reads back with its
+     * value (or as absent, for an acknowledged delete).
+     */
+    record Verify(Position pos, Optional<String> node) implements Statement {}
 }

@@ -8,58 +8,63 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class TestConfigTest {
-  private static final Path ROOT = Path.of("/repo");
+    private static final Path ROOT = Path.of("/repo");
 
-  @Test
-  void defaultsFillWhatIsNotSaid() throws ConfigException {
-    TestConfig c = TestConfig.parse("t.conf", """
+    @Test
+    void defaultsFillWhatIsNotSaid() throws ConfigException {
+        TestConfig c = TestConfig.parse("t.conf", """
         {"servers": {"primary": {"grpc": "127.0.0.1:7001"}, "backup": {"http": "http://h:8002/"}}}
         """, ROOT);
-    assertThat(c.driver()).isEqualTo(DriverKind.GRPC);
-    assertThat(c.withErrMsg()).isTrue();
-    assertThat(c.concurNum()).isEqualTo(8);
-    assertThat(c.workdir()).isEqualTo(ROOT);
-    ServerConfig p = c.servers().get("primary");
-    assertThat(p.start()).isEqualTo("bin/start_server -p");
-    assertThat(p.stop()).isEqualTo("bin/stop_server -p");
-    assertThat(p.kill()).isEqualTo("kill -9 $(cat data/primary/pbkv.pid)");
-    assertThat(p.clean()).isEqualTo("rm -rf data/primary");
-    assertThat(c.servers().get("backup").start()).isEqualTo("bin/start_server -b");
-    assertThat(c.servers().get("backup").http()).isEqualTo("http://h:8002");
-    assertThat(c.servers().keySet()).containsExactly("primary", "backup");
-  }
+        assertThat(c.driver()).isEqualTo(DriverKind.GRPC);
+        assertThat(c.withErrMsg()).isTrue();
+        assertThat(c.concurNum()).isEqualTo(8);
+        assertThat(c.workdir()).isEqualTo(ROOT);
+        ServerConfig p = c.servers().get("primary");
+        assertThat(p.start()).isEqualTo("bin/start_server -p");
+        assertThat(p.stop()).isEqualTo("bin/stop_server -p");
+        assertThat(p.kill()).isEqualTo("kill -9 $(cat data/primary/pbkv.pid)");
+        assertThat(p.clean()).isEqualTo("rm -rf data/primary");
+        assertThat(c.servers().get("backup").start()).isEqualTo("bin/start_server -b");
+        assertThat(c.servers().get("backup").http()).isEqualTo("http://h:8002");
+        assertThat(c.servers().keySet()).containsExactly("primary", "backup");
+    }
 
-  @Test
-  void everyKeyIsRead() throws ConfigException {
-    TestConfig c = TestConfig.parse("t.conf", """
+    @Test
+    void everyKeyIsRead() throws ConfigException {
+        TestConfig c = TestConfig.parse("t.conf", """
         {"driver": "http", "with_err_msg": false, "concur_num": 3, "workdir": "other",
          "timeouts": {"request_ms": 100, "start_ms": 200, "stop_ms": 300, "wait_ms": 400, "command_ms": 500},
          "servers": {"a": {"http": "http://x", "start": "s", "stop": "t", "kill": "k", "clean": "c"}}}
         """, ROOT);
-    assertThat(c.driver()).isEqualTo(DriverKind.HTTP);
-    assertThat(c.withErrMsg()).isFalse();
-    assertThat(c.concurNum()).isEqualTo(3);
-    assertThat(c.workdir()).isEqualTo(ROOT.resolve("other"));
-    assertThat(c.timeouts()).isEqualTo(new Timeouts(Duration.ofMillis(100), Duration.ofMillis(200),
-        Duration.ofMillis(300), Duration.ofMillis(400), Duration.ofMillis(500)));
-    assertThat(c.servers().get("a")).isEqualTo(new ServerConfig("a", null, "http://x", "s", "t", "k", "c"));
-  }
+        assertThat(c.driver()).isEqualTo(DriverKind.HTTP);
+        assertThat(c.withErrMsg()).isFalse();
+        assertThat(c.concurNum()).isEqualTo(3);
+        assertThat(c.workdir()).isEqualTo(ROOT.resolve("other"));
+        assertThat(c.timeouts())
+                .isEqualTo(new Timeouts(
+                        Duration.ofMillis(100),
+                        Duration.ofMillis(200),
+                        Duration.ofMillis(300),
+                        Duration.ofMillis(400),
+                        Duration.ofMillis(500)));
+        assertThat(c.servers().get("a")).isEqualTo(new ServerConfig("a", null, "http://x", "s", "t", "k", "c"));
+    }
 
-  @Test
-  void mistakesNameTheKey() {
-    assertThatThrownBy(() -> TestConfig.parse("t.conf", "{\"servers\": {}, \"conccur_num\": 2}", ROOT))
-        .hasMessageContaining("t.conf: conccur_num: unknown key");
-    assertThatThrownBy(() -> TestConfig.parse("t.conf", "{\"driver\": \"smtp\", \"servers\": {\"p\": {}}}", ROOT))
-        .hasMessage("t.conf: driver: expected \"grpc\" or \"http\", found \"smtp\"");
-    assertThatThrownBy(() -> TestConfig.parse("t.conf", "{\"servers\": {\"primary\": {\"grpc\": 7}}}", ROOT))
-        .hasMessage("t.conf: servers.primary.grpc: expected a string");
-    assertThatThrownBy(() -> TestConfig.parse("t.conf", "{\"servers\": {\"x\": {\"grpc\": \"h:1\"}}}", ROOT))
-        .hasMessageContaining("required for a node not named primary or backup");
-    assertThatThrownBy(() -> TestConfig.parse("t.conf", "{\"servers\": {\"primary\": {}}}", ROOT))
-        .hasMessageContaining("expected at least one address");
-    assertThatThrownBy(() -> TestConfig.parse("t.conf", "{\"timeouts\": {\"wait_ms\": -1}, \"servers\": {}}", ROOT))
-        .hasMessage("t.conf: timeouts.wait_ms: expected a positive number of milliseconds");
-    assertThatThrownBy(() -> TestConfig.parse("t.conf", "{\"servers\": ", ROOT))
-        .hasMessageStartingWith("t.conf: not valid JSON at line 1");
-  }
+    @Test
+    void mistakesNameTheKey() {
+        assertThatThrownBy(() -> TestConfig.parse("t.conf", "{\"servers\": {}, \"conccur_num\": 2}", ROOT))
+                .hasMessageContaining("t.conf: conccur_num: unknown key");
+        assertThatThrownBy(() -> TestConfig.parse("t.conf", "{\"driver\": \"smtp\", \"servers\": {\"p\": {}}}", ROOT))
+                .hasMessage("t.conf: driver: expected \"grpc\" or \"http\", found \"smtp\"");
+        assertThatThrownBy(() -> TestConfig.parse("t.conf", "{\"servers\": {\"primary\": {\"grpc\": 7}}}", ROOT))
+                .hasMessage("t.conf: servers.primary.grpc: expected a string");
+        assertThatThrownBy(() -> TestConfig.parse("t.conf", "{\"servers\": {\"x\": {\"grpc\": \"h:1\"}}}", ROOT))
+                .hasMessageContaining("required for a node not named primary or backup");
+        assertThatThrownBy(() -> TestConfig.parse("t.conf", "{\"servers\": {\"primary\": {}}}", ROOT))
+                .hasMessageContaining("expected at least one address");
+        assertThatThrownBy(() -> TestConfig.parse("t.conf", "{\"timeouts\": {\"wait_ms\": -1}, \"servers\": {}}", ROOT))
+                .hasMessage("t.conf: timeouts.wait_ms: expected a positive number of milliseconds");
+        assertThatThrownBy(() -> TestConfig.parse("t.conf", "{\"servers\": ", ROOT))
+                .hasMessageStartingWith("t.conf: not valid JSON at line 1");
+    }
 }

@@ -30,90 +30,94 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The engine against two in-memory fake nodes whose "commands" flip them up and down. */
 class EngineTest {
-  @TempDir
-  Path dir;
+    @TempDir
+    Path dir;
 
-  private FakeGrpcNode primary;
-  private FakeGrpcNode backup;
-  private FakeControl control;
+    private FakeGrpcNode primary;
+    private FakeGrpcNode backup;
+    private FakeControl control;
 
-  @BeforeEach
-  void start() throws Exception {
-    primary = new FakeGrpcNode(Role.PRIMARY);
-    backup = primary.sharing(Role.BACKUP);
-    control = new FakeControl(Map.of("primary", primary, "backup", backup));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    primary.close();
-    backup.close();
-  }
-
-  /** Start/stop/kill flip a fake node up/down; clean empties its map; any can be made to fail. */
-  static final class FakeControl implements NodeControl {
-    private final Map<String, FakeGrpcNode> nodes;
-    final List<String> log = Collections.synchronizedList(new ArrayList<>());
-    final Set<String> failing = ConcurrentHashMap.newKeySet();
-
-    FakeControl(Map<String, FakeGrpcNode> nodes) {
-      this.nodes = nodes;
+    @BeforeEach
+    void start() throws Exception {
+        primary = new FakeGrpcNode(Role.PRIMARY);
+        backup = primary.sharing(Role.BACKUP);
+        control = new FakeControl(Map.of("primary", primary, "backup", backup));
     }
 
-    @Override
-    public CommandOutcome run(ServerConfig server, Command command) {
-      log.add(command + " " + server.name());
-      if (failing.contains(command + " " + server.name())) {
-        return new CommandOutcome(1, "it did not work", false);
-      }
-      FakeGrpcNode n = nodes.get(server.name());
-      switch (command) {
-        case START -> n.setUp(true);
-        case STOP, KILL, PAUSE -> n.setUp(false);
-        case RESUME -> n.setUp(true);
-        case CLEAN -> n.data().clear();
-      }
-      return new CommandOutcome(0, "", false);
+    @AfterEach
+    void stop() throws Exception {
+        primary.close();
+        backup.close();
     }
-  }
 
-  private TestConfig config(String primaryAddress, String backupAddress) {
-    Map<String, ServerConfig> servers = new LinkedHashMap<>();
-    servers.put("primary", new ServerConfig("primary", primaryAddress, null, "x", "x", "x", "x"));
-    servers.put("backup", new ServerConfig("backup", backupAddress, null, "x", "x", "x", "x"));
-    Timeouts t = new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(3),
-        Duration.ofSeconds(2), Duration.ofSeconds(10));
-    return new TestConfig(DriverKind.GRPC, true, 4, dir, t, servers);
-  }
+    /** Start/stop/kill flip a fake node up/down; clean empties its map; any can be made to fail. */
+    static final class FakeControl implements NodeControl {
+        private final Map<String, FakeGrpcNode> nodes;
+        final List<String> log = Collections.synchronizedList(new ArrayList<>());
+        final Set<String> failing = ConcurrentHashMap.newKeySet();
 
-  private record Outcome(TestRun.Summary summary, String output) {}
+        FakeControl(Map<String, FakeGrpcNode> nodes) {
+            this.nodes = nodes;
+        }
 
-  private Outcome run(String... nameThenText) throws IOException {
-    return runWith(config(primary.address(), backup.address()), nameThenText);
-  }
-
-  private Outcome runWith(TestConfig cfg, String... nameThenText) throws IOException {
-    List<Path> files = new ArrayList<>();
-    for (int n = 0; n < nameThenText.length; n += 2) {
-      Path f = dir.resolve(nameThenText[n]);
-      Files.writeString(f, nameThenText[n + 1]);
-      files.add(f);
+        @Override
+        public CommandOutcome run(ServerConfig server, Command command) {
+            log.add(command + " " + server.name());
+            if (failing.contains(command + " " + server.name())) {
+                return new CommandOutcome(1, "it did not work", false);
+            }
+            FakeGrpcNode n = nodes.get(server.name());
+            switch (command) {
+                case START -> n.setUp(true);
+                case STOP, KILL, PAUSE -> n.setUp(false);
+                case RESUME -> n.setUp(true);
+                case CLEAN -> n.data().clear();
+            }
+            return new CommandOutcome(0, "", false);
+        }
     }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-    ProcessRunner programs = new ProcessRunner(dir, dir.resolve("logs"));
-    TestRun.Summary s = new TestRun(cfg, control, programs, out, false).run(files);
-    return new Outcome(s, bytes.toString(StandardCharsets.UTF_8));
-  }
 
-  private static String lastLine(String output) {
-    String[] lines = output.strip().split("\n");
-    return lines[lines.length - 1];
-  }
+    private TestConfig config(String primaryAddress, String backupAddress) {
+        Map<String, ServerConfig> servers = new LinkedHashMap<>();
+        servers.put("primary", new ServerConfig("primary", primaryAddress, null, "x", "x", "x", "x"));
+        servers.put("backup", new ServerConfig("backup", backupAddress, null, "x", "x", "x", "x"));
+        Timeouts t = new Timeouts(
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(3),
+                Duration.ofSeconds(3),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(10));
+        return new TestConfig(DriverKind.GRPC, true, 4, dir, t, servers);
+    }
 
-  @Test
-  void aPassingCaseExercisesEveryStatement() throws IOException {
-    Outcome o = run("0.test", """
+    private record Outcome(TestRun.Summary summary, String output) {}
+
+    private Outcome run(String... nameThenText) throws IOException {
+        return runWith(config(primary.address(), backup.address()), nameThenText);
+    }
+
+    private Outcome runWith(TestConfig cfg, String... nameThenText) throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (int n = 0; n < nameThenText.length; n += 2) {
+            Path f = dir.resolve(nameThenText[n]);
+            Files.writeString(f, nameThenText[n + 1]);
+            files.add(f);
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        ProcessRunner programs = new ProcessRunner(dir, dir.resolve("logs"));
+        TestRun.Summary s = new TestRun(cfg, control, programs, out, false).run(files);
+        return new Outcome(s, bytes.toString(StandardCharsets.UTF_8));
+    }
+
+    private static String lastLine(String output) {
+        String[] lines = output.strip().split("\n");
+        return lines[lines.length - 1];
+    }
+
+    @Test
+    void aPassingCaseExercisesEveryStatement() throws IOException {
+        Outcome o = run("0.test", """
         # every kind of statement, against a fake pair sharing one map
         reset
         wait primary SYNC 2s
@@ -157,32 +161,38 @@ class EngineTest {
         stop backup
         clean backup
         """);
-    assertThat(o.output()).contains("0.test").contains(" pass ");
-    assertThat(lastLine(o.output())).isEqualTo("1 passed, 0 failed");
-    assertThat(o.summary().failed()).isZero();
-    assertThat(control.log).containsSubsequence("RESUME backup", "STOP backup", "RESUME primary", "STOP primary",
-        "CLEAN primary", "CLEAN backup");
-    assertThat(control.log).contains("START primary", "START backup", "PAUSE backup", "RESUME backup");
-    assertThat(control.log.get(control.log.size() - 5)).isEqualTo("CLEAN backup");
-  }
+        assertThat(o.output()).contains("0.test").contains(" pass ");
+        assertThat(lastLine(o.output())).isEqualTo("1 passed, 0 failed");
+        assertThat(o.summary().failed()).isZero();
+        assertThat(control.log)
+                .containsSubsequence(
+                        "RESUME backup",
+                        "STOP backup",
+                        "RESUME primary",
+                        "STOP primary",
+                        "CLEAN primary",
+                        "CLEAN backup");
+        assertThat(control.log).contains("START primary", "START backup", "PAUSE backup", "RESUME backup");
+        assertThat(control.log.get(control.log.size() - 5)).isEqualTo("CLEAN backup");
+    }
 
-  @Test
-  void aWrongExpectationShowsLineExpectedAndActual() throws IOException {
-    Outcome o = run("w.test", """
+    @Test
+    void aWrongExpectationShowsLineExpectedAndActual() throws IOException {
+        Outcome o = run("w.test", """
         reset
         insert k v1
         get k expect v2
         countkey expect 7
         """);
-    assertThat(o.output())
-        .contains("w.test:3: get k expect v2: expected \"v2\", got \"v1\"")
-        .contains("w.test:4: countkey expect 7: expected 7, got 1");
-    assertThat(lastLine(o.output())).isEqualTo("0 passed, 1 failed");
-  }
+        assertThat(o.output())
+                .contains("w.test:3: get k expect v2: expected \"v2\", got \"v1\"")
+                .contains("w.test:4: countkey expect 7: expected 7, got 1");
+        assertThat(lastLine(o.output())).isEqualTo("0 passed, 1 failed");
+    }
 
-  @Test
-  void failuresInsideBlocksNameTheWorkerAndRepetition() throws IOException {
-    Outcome o = run("b.test", """
+    @Test
+    void failuresInsideBlocksNameTheWorkerAndRepetition() throws IOException {
+        Outcome o = run("b.test", """
         reset
         concurrent 2 {
           repeat 2 {
@@ -190,34 +200,36 @@ class EngineTest {
           }
         }
         """);
-    assertThat(o.output()).contains("b.test:4: get nothing${i} expect present [worker 1, i=0]: expected \"present\", got missing");
-    assertThat(o.summary().cases().get(0).failureCount()).isEqualTo(4);
-  }
+        assertThat(o.output())
+                .contains(
+                        "b.test:4: get nothing${i} expect present [worker 1, i=0]: expected \"present\", got missing");
+        assertThat(o.summary().cases().get(0).failureCount()).isEqualTo(4);
+    }
 
-  @Test
-  void aSyntaxErrorIsReportedWithItsPositionAndTheOtherCasesStillRun() throws IOException {
-    Outcome o = run(
-        "1.test", "reset\ninsert a b\n",
-        "2.test", "reset\n  get k expect v extra\n",
-        "3.test", "reset\nget a expect missing\n");
-    assertThat(o.output()).contains("2.test:2:18: expected end of line, found 'extra'");
-    assertThat(o.output()).doesNotContain("Exception");
-    assertThat(lastLine(o.output())).isEqualTo("2 passed, 1 failed");
-  }
+    @Test
+    void aSyntaxErrorIsReportedWithItsPositionAndTheOtherCasesStillRun() throws IOException {
+        Outcome o = run(
+                "1.test", "reset\ninsert a b\n",
+                "2.test", "reset\n  get k expect v extra\n",
+                "3.test", "reset\nget a expect missing\n");
+        assertThat(o.output()).contains("2.test:2:18: expected end of line, found 'extra'");
+        assertThat(o.output()).doesNotContain("Exception");
+        assertThat(lastLine(o.output())).isEqualTo("2 passed, 1 failed");
+    }
 
-  @Test
-  void withoutErrMsgOnlyTheCaseLinesArePrinted() throws IOException {
-    Outcome o = runWith(config(primary.address(), backup.address()).withErrMsg(false),
-        "q.test", "reset\nget k expect v\n");
-    assertThat(o.output()).doesNotContain("expected");
-    assertThat(o.output()).contains("q.test").contains(" fail ");
-  }
+    @Test
+    void withoutErrMsgOnlyTheCaseLinesArePrinted() throws IOException {
+        Outcome o = runWith(
+                config(primary.address(), backup.address()).withErrMsg(false), "q.test", "reset\nget k expect v\n");
+        assertThat(o.output()).doesNotContain("expected");
+        assertThat(o.output()).contains("q.test").contains(" fail ");
+    }
 
-  @Test
-  void aDeadServerIsAFailedStepNeverACrash() throws Exception {
-    TestConfig cfg = config(primary.address(), backup.address());
-    primary.close();
-    Outcome o = runWith(cfg, "3.test", """
+    @Test
+    void aDeadServerIsAFailedStepNeverACrash() throws Exception {
+        TestConfig cfg = config(primary.address(), backup.address());
+        primary.close();
+        Outcome o = runWith(cfg, "3.test", """
         get k expect ok
         insert k v expect fail
         get k expect UNAVAILABLE
@@ -225,34 +237,40 @@ class EngineTest {
         countkey expect fail
         consistent 200ms
         """);
-    assertThat(o.output()).contains("3.test:1: get k expect ok: expected ok, got UNAVAILABLE")
-        .contains("3.test:6: consistent 200ms: expected equal dumps of primary and backup within 200ms, got dump of primary: UNAVAILABLE");
-    assertThat(o.summary().cases().get(0).failureCount()).isEqualTo(2);
-    assertThat(lastLine(o.output())).isEqualTo("0 passed, 1 failed");
-  }
+        assertThat(o.output())
+                .contains("3.test:1: get k expect ok: expected ok, got UNAVAILABLE")
+                .contains(
+                        "3.test:6: consistent 200ms: expected equal dumps of primary and backup within 200ms, got dump of primary: UNAVAILABLE");
+        assertThat(o.summary().cases().get(0).failureCount()).isEqualTo(2);
+        assertThat(lastLine(o.output())).isEqualTo("0 passed, 1 failed");
+    }
 
-  @Test
-  void aFailedControlStepStopsTheCase() throws IOException {
-    control.failing.add("START backup");
-    Outcome o = run("c.test", """
+    @Test
+    void aFailedControlStepStopsTheCase() throws IOException {
+        control.failing.add("START backup");
+        Outcome o = run("c.test", """
         stop backup
         start backup
         get never expect there
         """);
-    assertThat(o.output()).contains("c.test:2: start backup: expected the start command of backup to succeed, got exit code 1: it did not work");
-    assertThat(o.output()).doesNotContain("c.test:3");
-  }
+        assertThat(o.output())
+                .contains(
+                        "c.test:2: start backup: expected the start command of backup to succeed, got exit code 1: it did not work");
+        assertThat(o.output()).doesNotContain("c.test:3");
+    }
 
-  @Test
-  void aWaitThatTimesOutSaysWhatItLastSaw() throws IOException {
-    primary.setState(NodeState.BOOTSTRAP);
-    Outcome o = run("t.test", "wait primary SYNC 300ms\n");
-    assertThat(o.output()).contains("t.test:1: wait primary SYNC 300ms: expected primary SYNC within 300ms, got state BOOTSTRAP, role PRIMARY");
-  }
+    @Test
+    void aWaitThatTimesOutSaysWhatItLastSaw() throws IOException {
+        primary.setState(NodeState.BOOTSTRAP);
+        Outcome o = run("t.test", "wait primary SYNC 300ms\n");
+        assertThat(o.output())
+                .contains(
+                        "t.test:1: wait primary SYNC 300ms: expected primary SYNC within 300ms, got state BOOTSTRAP, role PRIMARY");
+    }
 
-  @Test
-  void promoteThenUseTheNewPrimary() throws IOException {
-    Outcome o = run("p.test", """
+    @Test
+    void promoteThenUseTheNewPrimary() throws IOException {
+        Outcome o = run("p.test", """
         reset
         insert a 1
         kill primary
@@ -265,13 +283,13 @@ class EngineTest {
         verify
         promote backup expect FAILED_PRECONDITION
         """);
-    assertThat(o.output()).contains(" pass ");
-    assertThat(lastLine(o.output())).isEqualTo("1 passed, 0 failed");
-  }
+        assertThat(o.output()).contains(" pass ");
+        assertThat(lastLine(o.output())).isEqualTo("1 passed, 0 failed");
+    }
 
-  @Test
-  void acknowledgedWritesOfAConcurrentBlockAreVerified() throws IOException {
-    Outcome o = run("s.test", """
+    @Test
+    void acknowledgedWritesOfAConcurrentBlockAreVerified() throws IOException {
+        Outcome o = run("s.test", """
         reset
         concurrent 4 {
           repeat 30 { put k${worker}_${i} v${i} expect any }
@@ -282,14 +300,14 @@ class EngineTest {
         promote backup
         verify on backup
         """);
-    assertThat(lastLine(o.output())).isEqualTo("1 passed, 0 failed");
-  }
+        assertThat(lastLine(o.output())).isEqualTo("1 passed, 0 failed");
+    }
 
-  @Test
-  void verifyAndConsistentCatchALostWrite() throws Exception {
-    try (FakeGrpcNode lonelyBackup = new FakeGrpcNode(Role.BACKUP)) {
-      control = new FakeControl(Map.of("primary", primary, "backup", lonelyBackup));
-      Outcome o = runWith(config(primary.address(), lonelyBackup.address()), "v.test", """
+    @Test
+    void verifyAndConsistentCatchALostWrite() throws Exception {
+        try (FakeGrpcNode lonelyBackup = new FakeGrpcNode(Role.BACKUP)) {
+            control = new FakeControl(Map.of("primary", primary, "backup", lonelyBackup));
+            Outcome o = runWith(config(primary.address(), lonelyBackup.address()), "v.test", """
           reset
           insert k v
           delete k
@@ -297,44 +315,52 @@ class EngineTest {
           verify on backup
           consistent 200ms
           """);
-      assertThat(o.output())
-          .contains("v.test:5: verify on backup: expected key \"j\" = \"w\", acknowledged at v.test:4, got missing")
-          .contains("v.test:6: consistent 200ms: expected equal dumps of primary and backup within 200ms,"
-              + " got primary has 1 keys, backup 0; first difference at key \"j\": primary \"w\", backup missing");
-      // the acknowledged delete of k agrees with the backup's absence of k
-      assertThat(o.output()).doesNotContain("key \"k\"");
+            assertThat(o.output())
+                    .contains(
+                            "v.test:5: verify on backup: expected key \"j\" = \"w\", acknowledged at v.test:4, got missing")
+                    .contains(
+                            "v.test:6: consistent 200ms: expected equal dumps of primary and backup within 200ms,"
+                                    + " got primary has 1 keys, backup 0; first difference at key \"j\": primary \"w\", backup missing");
+            // the acknowledged delete of k agrees with the backup's absence of k
+            assertThat(o.output()).doesNotContain("key \"k\"");
+        }
     }
-  }
 
-  @Test
-  void runComparesTheExitCode() throws IOException {
-    Outcome o = run("r.test", "run bash -c \"echo hello; exit 1\" expect 0\n");
-    assertThat(o.output()).contains("r.test:1: run bash -c \"echo hello; exit 1\" expect 0: expected exit code 0, got exit code 1: hello");
-  }
+    @Test
+    void runComparesTheExitCode() throws IOException {
+        Outcome o = run("r.test", "run bash -c \"echo hello; exit 1\" expect 0\n");
+        assertThat(o.output())
+                .contains(
+                        "r.test:1: run bash -c \"echo hello; exit 1\" expect 0: expected exit code 0, got exit code 1: hello");
+    }
 
-  @Test
-  void addressVariablesComeFromTheConfig() throws IOException {
-    Outcome o = run("a.test", "run bash -c \"test $0 = " + backup.address() + "\" ${backup.grpc} expect 0\n"
-        + "put x ${nobody.grpc}\n");
-    assertThat(o.output()).contains("a.test:2: put x ${nobody.grpc}: expected a node named in test.conf, got no node named nobody");
-    assertThat(o.summary().cases().get(0).failureCount()).isEqualTo(1);
-  }
+    @Test
+    void addressVariablesComeFromTheConfig() throws IOException {
+        Outcome o = run(
+                "a.test",
+                "run bash -c \"test $0 = " + backup.address() + "\" ${backup.grpc} expect 0\n"
+                        + "put x ${nobody.grpc}\n");
+        assertThat(o.output())
+                .contains(
+                        "a.test:2: put x ${nobody.grpc}: expected a node named in test.conf, got no node named nobody");
+        assertThat(o.summary().cases().get(0).failureCount()).isEqualTo(1);
+    }
 
-  @Test
-  void nodesStartedByTheRunAreStoppedAtItsEnd() throws IOException {
-    run("e.test", "reset\n");
-    assertThat(primary.isUp()).isFalse();
-    assertThat(backup.isUp()).isFalse();
-    assertThat(control.log.subList(control.log.size() - 4, control.log.size()))
-        .containsExactly("RESUME backup", "STOP backup", "RESUME primary", "STOP primary");
-  }
+    @Test
+    void nodesStartedByTheRunAreStoppedAtItsEnd() throws IOException {
+        run("e.test", "reset\n");
+        assertThat(primary.isUp()).isFalse();
+        assertThat(backup.isUp()).isFalse();
+        assertThat(control.log.subList(control.log.size() - 4, control.log.size()))
+                .containsExactly("RESUME backup", "STOP backup", "RESUME primary", "STOP primary");
+    }
 
-  @Test
-  void tooManyFailuresStopTheCase() throws IOException {
-    Outcome o = run("m.test", "repeat 1000 { get none expect here }\n");
-    CaseResult r = o.summary().cases().get(0);
-    assertThat(r.failureCount()).isEqualTo(CaseRunner.MAX_FAILURES);
-    assertThat(r.failures()).hasSize(CaseRunner.KEPT_FAILURES);
-    assertThat(o.output()).contains("more failed steps (case stopped)");
-  }
+    @Test
+    void tooManyFailuresStopTheCase() throws IOException {
+        Outcome o = run("m.test", "repeat 1000 { get none expect here }\n");
+        CaseResult r = o.summary().cases().get(0);
+        assertThat(r.failureCount()).isEqualTo(CaseRunner.MAX_FAILURES);
+        assertThat(r.failures()).hasSize(CaseRunner.KEPT_FAILURES);
+        assertThat(o.output()).contains("more failed steps (case stopped)");
+    }
 }

@@ -36,131 +36,167 @@ import org.junit.jupiter.api.io.TempDir;
 /** Short runs of the load generator against an in-memory KeyValue server on a real socket. */
 class LoadGeneratorTest {
 
-  static {
-    // Without any logback configuration on the classpath, logback logs every Netty frame at
-    // DEBUG, which slows these runs tenfold; fall back to the CLI's quiet configuration then.
-    if (System.getProperty("logback.configurationFile") == null
-        && LoadGeneratorTest.class.getResource("/logback.xml") == null
-        && LoadGeneratorTest.class.getResource("/logback-test.xml") == null) {
-      System.setProperty("logback.configurationFile", "pbkv-cli-logback.xml");
-    }
-  }
-
-  /** Get and Put over a map; every {@code failEveryGet}-th get fails with INTERNAL when set. */
-  static final class FakeKeyValue extends KeyValueGrpc.KeyValueImplBase {
-    final Map<ByteString, ByteString> data = new ConcurrentHashMap<>();
-    final AtomicLong puts = new AtomicLong();
-    final AtomicLong gets = new AtomicLong();
-    volatile int failEveryGet;
-
-    @Override
-    public void get(GetRequest req, StreamObserver<GetResponse> o) {
-      long n = gets.incrementAndGet();
-      int every = failEveryGet;
-      if (every > 0 && n % every == 0) {
-        o.onError(Status.INTERNAL.withDescription("injected").asRuntimeException());
-        return;
-      }
-      ByteString v = data.get(req.getKey());
-      if (v == null) {
-        o.onError(Status.NOT_FOUND.asRuntimeException());
-        return;
-      }
-      o.onNext(GetResponse.newBuilder().setValue(v).build());
-      o.onCompleted();
+    static {
+        // Without any logback configuration on the classpath, logback logs every Netty frame at
+        // DEBUG, which slows these runs tenfold; fall back to the CLI's quiet configuration then.
+        if (System.getProperty("logback.configurationFile") == null
+                && LoadGeneratorTest.class.getResource("/logback.xml") == null
+                && LoadGeneratorTest.class.getResource("/logback-test.xml") == null) {
+            System.setProperty("logback.configurationFile", "pbkv-cli-logback.xml");
+        }
     }
 
-    @Override
-    public void put(WriteRequest req, StreamObserver<WriteResponse> o) {
-      boolean created = data.put(req.getKey(), req.getValue()) == null;
-      o.onNext(WriteResponse.newBuilder().setOffset(puts.incrementAndGet()).setCreated(created)
-          .build());
-      o.onCompleted();
+    /** Get and Put over a map; every {@code failEveryGet}-th get fails with INTERNAL when set. */
+    static final class FakeKeyValue extends KeyValueGrpc.KeyValueImplBase {
+        final Map<ByteString, ByteString> data = new ConcurrentHashMap<>();
+        final AtomicLong puts = new AtomicLong();
+        final AtomicLong gets = new AtomicLong();
+        volatile int failEveryGet;
+
+        @Override
+        public void get(GetRequest req, StreamObserver<GetResponse> o) {
+            long n = gets.incrementAndGet();
+            int every = failEveryGet;
+            if (every > 0 && n % every == 0) {
+                o.onError(Status.INTERNAL.withDescription("injected").asRuntimeException());
+                return;
+            }
+            ByteString v = data.get(req.getKey());
+            if (v == null) {
+                o.onError(Status.NOT_FOUND.asRuntimeException());
+                return;
+            }
+            o.onNext(GetResponse.newBuilder().setValue(v).build());
+            o.onCompleted();
+        }
+
+        @Override
+        public void put(WriteRequest req, StreamObserver<WriteResponse> o) {
+            boolean created = data.put(req.getKey(), req.getValue()) == null;
+            o.onNext(WriteResponse.newBuilder()
+                    .setOffset(puts.incrementAndGet())
+                    .setCreated(created)
+                    .build());
+            o.onCompleted();
+        }
     }
-  }
 
-  private final FakeKeyValue kv = new FakeKeyValue();
-  private Server server;
+    private final FakeKeyValue kv = new FakeKeyValue();
+    private Server server;
 
-  @BeforeEach
-  void start() throws IOException {
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(kv).build().start();
-  }
-
-  @AfterEach
-  void stop() throws InterruptedException {
-    server.shutdownNow();
-    server.awaitTermination(5, TimeUnit.SECONDS);
-  }
-
-  private record Run(int code, String out, String err, JsonNode json, Path file) {}
-
-  private Run run(Path outDir, String... extra) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    List<String> args = new java.util.ArrayList<>(List.of(
-        "--server", "127.0.0.1:" + server.getPort(), "--keys", "1000", "--value-size", "100",
-        "--out-dir", outDir.toString()));
-    args.addAll(List.of(extra));
-    int code = LoadGenerator.run(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), false, args.toArray(new String[0]));
-    List<Path> files;
-    try (Stream<Path> s = Files.list(outDir)) {
-      files = s.collect(Collectors.toList());
+    @BeforeEach
+    void start() throws IOException {
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(kv)
+                .build()
+                .start();
     }
-    Path file = files.isEmpty() ? null : files.get(files.size() - 1);
-    JsonNode json = file == null ? null : new ObjectMapper().readTree(file.toFile());
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
-        json, file);
-  }
 
-  @Test
-  void pipelinedRunWritesJsonWithOpsAndPercentiles(@TempDir Path dir) throws IOException {
-    Run r = run(dir, "--mode", "pipelined", "--concurrency", "16", "--read-ratio", "0.5",
-        "--warmup", "0.5", "--duration", "1.5");
+    @AfterEach
+    void stop() throws InterruptedException {
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+    }
 
-    assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.file().getFileName().toString()).matches("bench-grpc-\\d{8}-\\d{6}\\.json");
-    assertThat(kv.data).as("the key space was preloaded").hasSize(1000);
-    JsonNode j = r.json();
-    assertThat(j.get("mode").asText()).isEqualTo("pipelined");
-    assertThat(j.get("concurrency").asInt()).isEqualTo(16);
-    assertThat(j.get("ops").asLong()).isPositive();
-    assertThat(j.get("opsPerSec").asDouble()).isPositive();
-    assertThat(j.get("reads").asLong()).isPositive();
-    assertThat(j.get("writes").asLong()).isPositive();
-    assertThat(j.get("reads").asLong() + j.get("writes").asLong()).isEqualTo(j.get("ops").asLong());
-    assertThat(j.get("readMisses").asLong()).isZero();
-    assertThat(j.get("errors").asLong()).isZero();
-    JsonNode lat = j.get("latencyMicros");
-    assertThat(lat.get("p50").asLong()).isPositive();
-    assertThat(lat.get("p99").asLong()).isGreaterThanOrEqualTo(lat.get("p50").asLong());
-    assertThat(lat.get("p999").asLong()).isGreaterThanOrEqualTo(lat.get("p99").asLong());
-    assertThat(r.err()).contains("preloading 1,000 keys").contains("ops/s");
-    assertThat(r.out()).contains("latency us: p50").contains("result: " + r.file());
-  }
+    private record Run(int code, String out, String err, JsonNode json, Path file) {}
 
-  @Test
-  void blockingRunCountsErrorsInsteadOfHidingThem(@TempDir Path dir) throws IOException {
-    kv.failEveryGet = 10;
-    Run r = run(dir, "--mode", "blocking", "--concurrency", "4", "--read-ratio", "1.0",
-        "--warmup", "0", "--duration", "1");
+    private Run run(Path outDir, String... extra) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> args = new java.util.ArrayList<>(List.of(
+                "--server",
+                "127.0.0.1:" + server.getPort(),
+                "--keys",
+                "1000",
+                "--value-size",
+                "100",
+                "--out-dir",
+                outDir.toString()));
+        args.addAll(List.of(extra));
+        int code = LoadGenerator.run(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                false,
+                args.toArray(new String[0]));
+        List<Path> files;
+        try (Stream<Path> s = Files.list(outDir)) {
+            files = s.collect(Collectors.toList());
+        }
+        Path file = files.isEmpty() ? null : files.get(files.size() - 1);
+        JsonNode json = file == null ? null : new ObjectMapper().readTree(file.toFile());
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), json, file);
+    }
 
-    assertThat(r.code()).as(r.err()).isZero();
-    JsonNode j = r.json();
-    assertThat(j.get("mode").asText()).isEqualTo("blocking");
-    assertThat(j.get("writes").asLong()).isZero();
-    assertThat(j.get("reads").asLong()).isPositive();
-    assertThat(j.get("errors").asLong()).isPositive();
-    assertThat(j.get("errorsByCode").get("INTERNAL").asLong()).isEqualTo(j.get("errors").asLong());
-    assertThat(r.out()).contains("INTERNAL");
-  }
+    @Test
+    void pipelinedRunWritesJsonWithOpsAndPercentiles(@TempDir Path dir) throws IOException {
+        Run r = run(
+                dir,
+                "--mode",
+                "pipelined",
+                "--concurrency",
+                "16",
+                "--read-ratio",
+                "0.5",
+                "--warmup",
+                "0.5",
+                "--duration",
+                "1.5");
 
-  @Test
-  void badOptionsAreUsageErrors(@TempDir Path dir) throws IOException {
-    assertThat(run(dir, "--read-ratio", "1.5").code()).isEqualTo(2);
-    assertThat(run(dir, "--mode", "sideways").code()).isEqualTo(2);
-    assertThat(kv.puts.get()).isZero();
-  }
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.file().getFileName().toString()).matches("bench-grpc-\\d{8}-\\d{6}\\.json");
+        assertThat(kv.data).as("the key space was preloaded").hasSize(1000);
+        JsonNode j = r.json();
+        assertThat(j.get("mode").asText()).isEqualTo("pipelined");
+        assertThat(j.get("concurrency").asInt()).isEqualTo(16);
+        assertThat(j.get("ops").asLong()).isPositive();
+        assertThat(j.get("opsPerSec").asDouble()).isPositive();
+        assertThat(j.get("reads").asLong()).isPositive();
+        assertThat(j.get("writes").asLong()).isPositive();
+        assertThat(j.get("reads").asLong() + j.get("writes").asLong())
+                .isEqualTo(j.get("ops").asLong());
+        assertThat(j.get("readMisses").asLong()).isZero();
+        assertThat(j.get("errors").asLong()).isZero();
+        JsonNode lat = j.get("latencyMicros");
+        assertThat(lat.get("p50").asLong()).isPositive();
+        assertThat(lat.get("p99").asLong())
+                .isGreaterThanOrEqualTo(lat.get("p50").asLong());
+        assertThat(lat.get("p999").asLong())
+                .isGreaterThanOrEqualTo(lat.get("p99").asLong());
+        assertThat(r.err()).contains("preloading 1,000 keys").contains("ops/s");
+        assertThat(r.out()).contains("latency us: p50").contains("result: " + r.file());
+    }
+
+    @Test
+    void blockingRunCountsErrorsInsteadOfHidingThem(@TempDir Path dir) throws IOException {
+        kv.failEveryGet = 10;
+        Run r = run(
+                dir,
+                "--mode",
+                "blocking",
+                "--concurrency",
+                "4",
+                "--read-ratio",
+                "1.0",
+                "--warmup",
+                "0",
+                "--duration",
+                "1");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode j = r.json();
+        assertThat(j.get("mode").asText()).isEqualTo("blocking");
+        assertThat(j.get("writes").asLong()).isZero();
+        assertThat(j.get("reads").asLong()).isPositive();
+        assertThat(j.get("errors").asLong()).isPositive();
+        assertThat(j.get("errorsByCode").get("INTERNAL").asLong())
+                .isEqualTo(j.get("errors").asLong());
+        assertThat(r.out()).contains("INTERNAL");
+    }
+
+    @Test
+    void badOptionsAreUsageErrors(@TempDir Path dir) throws IOException {
+        assertThat(run(dir, "--read-ratio", "1.5").code()).isEqualTo(2);
+        assertThat(run(dir, "--mode", "sideways").code()).isEqualTo(2);
+        assertThat(kv.puts.get()).isZero();
+    }
 }

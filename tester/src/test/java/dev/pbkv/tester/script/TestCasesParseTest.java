@@ -13,16 +13,21 @@ import org.junit.jupiter.api.Test;
 /** Every shipped case parses, so a typo in test-cases/ fails the build before any node starts. */
 class TestCasesParseTest {
 
-  @Test
-  void everyShippedCaseParses() throws IOException, ParseException {
-    Path dir = Path.of("").toAbsolutePath().getParent().resolve("test-cases");
-    List<Path> files = CaseFiles.expand(List.of(dir));
-    assertThat(files).extracting(p -> p.getFileName().toString())
-        .startsWith("0.test", "1.test", "2.test", "3.test", "4.test", "5.test", "6.test", "7.test", "8.test", "9.test");
-    for (Path f : files) {
-      Script s = Parser.parse(f.getFileName().toString(), Files.readString(f, StandardCharsets.UTF_8));
-      assertThat(s.statements()).as(f.toString()).isNotEmpty();
-      assertThat(s.statements().get(0)).as(f + " starts from a clean state").isInstanceOf(Statement.Reset.class);
+    @Test
+    void everyShippedCaseParses() throws IOException, ParseException {
+        Path dir = Path.of("").toAbsolutePath().getParent().resolve("test-cases");
+        List<Path> files = CaseFiles.expand(List.of(dir));
+        assertThat(files)
+                .extracting(p -> p.getFileName().toString())
+                .startsWith(
+                        "0.test", "1.test", "2.test", "3.test", "4.test", "5.test", "6.test", "7.test", "8.test",
+                        "9.test");
+        for (Path f : files) {
+            Script s = Parser.parse(f.getFileName().toString(), Files.readString(f, StandardCharsets.UTF_8));
+            assertThat(s.statements()).as(f.toString()).isNotEmpty();
+            assertThat(s.statements().get(0))
+                    .as(f + " starts from a clean state")
+                    .isInstanceOf(Statement.Reset.class);
+        }
     }
-  }
 }
