@@ -25,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * 28-byte header then records (see {@link RecordCodec}). A segment holds the records with
  * offsets baseOffset+1 ... up to the next segment's base. Only the log thread appends; any
  * thread may read the written part.
+ *
+ * <p>Why one class of about 600 lines: recovery, append, read, retention and truncation all walk
+ * or change the one list of segments and its base and last offsets, under one lock. Split apart,
+ * each piece would need that list handed out, and the invariants below would live in several
+ * files.
  */
 public final class SegmentedLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentedLog.class);
