@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # summary: gRPC load generator: N requests in flight (blocking or pipelined), ops/s and p50/p99/p99.9, JSON in target/bench/
 #
-# bin/bench grpc [--start [--node-opt ARG]...] [--server HOST:PORT]... [load generator options]
+# bin/bench grpc [--start [--jar PATH] [--node-opt ARG]...] [--server HOST:PORT]... [load generator options]
 #   --server HOST:PORT   drive this node (repeat for a pair); default: the pair in conf/settings.conf
 #   --start              start a throw-away primary from server/target/pbkv-server.jar on free
 #                        ports (the test kit's launcher) with a data directory under
 #                        target/bench/, drive it, and stop it afterwards by its PID file
+#   --jar PATH           with --start: the node's jar (default server/target/pbkv-server.jar),
+#                        e.g. an older build, to compare two builds in one run
 #   --node-opt ARG       pass ARG to that node (e.g. --node-opt --fsync=no); repeatable
 # Every other option goes to the load generator (bin/bench grpc --help lists them): --mode,
 # --concurrency, --keys, --value-size, --read-ratio, --duration, --warmup, ...
@@ -15,11 +17,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 
 start=0
+node_jar=""
 node_opts=()
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --start) start=1 ;;
+    --jar) [ $# -ge 2 ] || { echo "bench grpc: --jar needs a path" >&2; exit 2; }
+           node_jar="$2"; shift ;;
     --node-opt) [ $# -ge 2 ] || { echo "bench grpc: --node-opt needs a value" >&2; exit 2; }
                 node_opts+=("$2"); shift ;;
     --node-opt=*) node_opts+=("${1#--node-opt=}") ;;
@@ -33,6 +38,10 @@ source "$root/bin/lib/bench-nodes.sh"
 
 # The load generator and the node launcher both come from the tester's runnable jar.
 ensure_bench_jars "bench grpc"
+if [ -n "$node_jar" ]; then
+  [ -f "$node_jar" ] || { echo "bench grpc: no such jar: $node_jar" >&2; exit 2; }
+  server_jar="$node_jar"
+fi
 
 node_dir=""
 cleanup() {
