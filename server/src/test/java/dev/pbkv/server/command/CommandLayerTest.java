@@ -181,15 +181,15 @@ class CommandLayerTest {
 
     @Test
     void backupWithoutReplicationRefusesWritesWithThePrimaryAddressAndServesStaleReads() throws IOException {
-        SoloReplicator backup = new SoloReplicator(store, Role.BACKUP, () -> "10.0.0.1:7001");
+        SoloReplicator backup = new SoloReplicator(store, Role.BACKUP, () -> "127.0.0.11:7001");
         backup.start();
         try (CommandLayer onBackup = new CommandLayer(store, backup, settings(Role.BACKUP), skip -> null)) {
             ok(commands.put(b("k"), b("v"), WriteTag.NONE)); // written through the primary's layer
             Reply.Failure<WriteAck> f = failed(onBackup.put(b("k"), b("w"), WriteTag.NONE), ErrorCode.UNAVAILABLE);
-            assertThat(f.primaryAddress()).isEqualTo("10.0.0.1:7001");
+            assertThat(f.primaryAddress()).isEqualTo("127.0.0.11:7001");
             assertThat(failed(onBackup.get(b("k"), false), ErrorCode.UNAVAILABLE)
                             .primaryAddress())
-                    .isEqualTo("10.0.0.1:7001");
+                    .isEqualTo("127.0.0.11:7001");
             assertThat(ok(onBackup.get(b("k"), true))).isEqualTo(b("v"));
             assertThat(ok(onBackup.count(true))).isEqualTo(1L);
             failed(onBackup.dump(false, p -> {}), ErrorCode.UNAVAILABLE);

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the backup refuses them and names the primary.
  */
 class StaleReadConsistentPrefixTest {
-    private static final String PRIMARY = "10.0.0.1:7001";
+    private static final String PRIMARY = "127.0.0.11:7001";
     private static final long EPOCH = 1;
 
     @TempDir

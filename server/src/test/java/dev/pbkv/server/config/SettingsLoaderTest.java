@@ -60,14 +60,14 @@ class SettingsLoaderTest {
                 .set("replication.require-backup", "true")
                 .set("store.fsync", "everysec")
                 .set("nodes.primary.grpc-port", "0")
-                .peer("10.0.0.2:9000")
+                .peer("127.0.0.12:9000")
                 .build(Role.PRIMARY);
         assertThat(s.store().memoryBytes()).isEqualTo(64L << 20);
         assertThat(s.limits().maxKeyBytes()).isEqualTo(32);
         assertThat(s.replication().requireBackup()).isTrue();
         assertThat(s.store().fsync()).isEqualTo(FsyncPolicy.EVERYSEC);
         assertThat(s.self().grpcPort()).isZero();
-        assertThat(s.peerAddress()).isEqualTo("10.0.0.2:9000");
+        assertThat(s.peerAddress()).isEqualTo("127.0.0.12:9000");
     }
 
     @Test
