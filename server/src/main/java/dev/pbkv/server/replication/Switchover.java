@@ -103,6 +103,11 @@ final class Switchover {
         if (catchUp.installing()) {
             return "this node is installing a snapshot; its contents are incomplete";
         }
+        if (!store.isConsistentPrefix()) {
+            // A fuzzy snapshot's map is a state that never existed until the log reaches its end.
+            return "this node's copy is not yet a consistent prefix of the history (at offset " + store.lastOffset()
+                    + ", consistent from " + store.consistentFromOffset() + "): it is still catching up";
+        }
         return null;
     }
 

@@ -365,6 +365,44 @@ class PairReplicatorTest {
                 .hasCauseInstanceOf(PromotionRefusedException.class);
     }
 
+    /**
+     * A backup whose map came from a fuzzy snapshot is not a prefix of the history until its log
+     * reaches the snapshot's end: promoted then, it would serve a state that never existed.
+     * History 1 a=1, 2 b=1, 3 a=2, 4 b=2; the snapshot at 2 (ending at 4) holds {a=1, b=2}.
+     */
+    @Test
+    void promotionIsRefusedUntilTheCopyIsAConsistentPrefix() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        dev.pbkv.store.snapshot.SnapshotWriter w = new dev.pbkv.store.snapshot.SnapshotWriter(bytes, 2, 1);
+        w.entry(MiniNode.bytes("a"), MiniNode.bytes("1"), 1);
+        w.entry(MiniNode.bytes("b"), MiniNode.bytes("2"), 4);
+        w.finish(4);
+        b.store.installSnapshot(new java.io.ByteArrayInputStream(bytes.toByteArray()));
+        b.start(); // its primary never answers
+        await().atMost(WAIT).until(() -> b.state() == NodeState.COLD_START);
+
+        assertThatThrownBy(() -> b.replicator.promote().get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(PromotionRefusedException.class)
+                .hasMessageContaining("not yet a consistent prefix")
+                .hasMessageContaining("at offset 2, consistent from 4");
+        assertThat(b.replicator.role()).isEqualTo(Role.BACKUP);
+
+        for (long offset = 3; offset <= 4; offset++) {
+            b.store.applyReplicated(new dev.pbkv.store.LogRecord(
+                    offset,
+                    1,
+                    dev.pbkv.store.Effect.PUT,
+                    MiniNode.bytes(offset == 3 ? "a" : "b"),
+                    MiniNode.bytes("2"),
+                    0,
+                    0));
+        }
+        assertThat(b.replicator.promote().get(5, TimeUnit.SECONDS)).isGreaterThan(1);
+        assertThat(b.get("a")).isEqualTo("2");
+        assertThat(b.get("b")).isEqualTo("2");
+    }
+
     @Test
     void noWriteAcknowledgedInSyncIsLostWhenThePrimaryDiesUnderLoad() throws Exception {
         a.start();
