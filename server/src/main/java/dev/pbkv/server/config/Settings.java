@@ -14,6 +14,7 @@ import dev.pbkv.server.role.Role;
  * @param store       {@code store}
  * @param limits      {@code limits}
  * @param replication {@code replication}
+ * @param coordinator {@code coordinator}
  * @param effective   the merged settings tree, for the start-up log line and for doors that add keys
  */
 public record Settings(
@@ -24,6 +25,7 @@ public record Settings(
         StoreSettings store,
         LimitSettings limits,
         ReplicationSettings replication,
+        CoordinatorSettings coordinator,
         JsonNode effective) {
 
     /** This node's own entry. */

@@ -143,6 +143,24 @@ public final class SettingsLoader {
                 (int) r.integer("replication.batch-max-records", 1, Integer.MAX_VALUE),
                 r.size("replication.snapshot-chunk-bytes", 1),
                 r.size("replication.snapshot-rate-bytes-per-sec", 0));
+        CoordinatorSettings coordinator = new CoordinatorSettings(
+                r.text("coordinator.connect"),
+                r.integer("coordinator.session-timeout-ms", CoordinatorSettings.MIN_SESSION_TIMEOUT_MS, 600_000),
+                r.text("coordinator.cluster"),
+                r.text("coordinator.pair"),
+                r.path("coordinator.data-dir"));
+        if (coordinator.connect() != null
+                && !coordinator.off()
+                && !coordinator.connect().matches("[^\\s,:]+:\\d{1,5}(,[^\\s,:]+:\\d{1,5})*(/[\\w/-]*)?")) {
+            problems.add("coordinator.connect must be \"off\" or host:port[,host:port...], was '"
+                    + coordinator.connect() + "'");
+        }
+        for (String key : List.of("coordinator.cluster", "coordinator.pair")) {
+            String v = key.endsWith("cluster") ? coordinator.cluster() : coordinator.pair();
+            if (v != null && !v.matches("[A-Za-z0-9_.-]+")) {
+                problems.add(key + " may hold only letters, digits, '_', '.' and '-', was '" + v + "'");
+            }
+        }
         if (primary != null && backup != null && primary.dataDir().equals(backup.dataDir())) {
             problems.add("nodes.primary.data-dir and nodes.backup.data-dir must differ (both are " + primary.dataDir()
                     + ")");
@@ -165,12 +183,13 @@ public final class SettingsLoader {
             throw new SettingsException(problems);
         }
         ObjectNode effective = merged.deepCopy();
+        ((ObjectNode) effective.get("coordinator")).put("data-dir", coordinator.dataDir().toString());
         for (String which : List.of("primary", "backup")) {
             NodeSettings n = which.equals("primary") ? primary : backup;
             ((ObjectNode) effective.get("nodes").get(which))
                     .put("data-dir", n.dataDir().toString());
         }
-        return new Settings(role, primary, backup, peer, store, limits, replication, effective);
+        return new Settings(role, primary, backup, peer, store, limits, replication, coordinator, effective);
     }
 
     private void overlay(ObjectNode target, ObjectNode source, String prefix, String origin) {
@@ -223,6 +242,11 @@ public final class SettingsLoader {
             }
             return new NodeSettings(
                     host, grpc, resp, http, Path.of(dir).toAbsolutePath().normalize());
+        }
+
+        Path path(String key) {
+            String dir = text(key);
+            return dir == null ? null : Path.of(dir).toAbsolutePath().normalize();
         }
 
         String text(String key) {
