@@ -183,7 +183,8 @@ public final class SettingsLoader {
             throw new SettingsException(problems);
         }
         ObjectNode effective = merged.deepCopy();
-        ((ObjectNode) effective.get("coordinator")).put("data-dir", coordinator.dataDir().toString());
+        ((ObjectNode) effective.get("coordinator"))
+                .put("data-dir", coordinator.dataDir().toString());
         for (String which : List.of("primary", "backup")) {
             NodeSettings n = which.equals("primary") ? primary : backup;
             ((ObjectNode) effective.get("nodes").get(which))
