@@ -159,7 +159,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     @Override
     public void promote(PromoteRequest request, StreamObserver<PromoteResponse> observer) {
         ReplyResponder.respond(
-                commands.promote(),
+                commands.promote(request.getForce()),
                 observer,
                 epoch -> PromoteResponse.newBuilder().setEpoch(epoch).build());
     }

@@ -207,7 +207,7 @@ public final class InMemoryCommands implements Commands, AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<Reply<Long>> promote() {
+    public CompletableFuture<Reply<Long>> promote(boolean force) {
         backup = false;
         return CompletableFuture.completedFuture(Reply.success(4L));
     }
