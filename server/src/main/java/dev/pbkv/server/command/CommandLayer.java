@@ -297,7 +297,8 @@ public final class CommandLayer implements Commands, AutoCloseable {
                 doors.resp(),
                 doors.http(),
                 replicator.primaryAddress(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos),
+                replicator.coordinatorStatus());
     }
 
     @Override

@@ -205,8 +205,10 @@ final class CoordinatedRoles {
         if (r == null) {
             if (node.configuredRole == Role.PRIMARY && node.state == NodeState.COLD_START) {
                 long epoch = Math.max(1, store.epoch() + 1);
+                PairRecord first = PairRecord.primaryAlone(epoch, node.nodeId);
                 cas(
-                        () -> coordinator.create(PairRecord.primaryAlone(epoch, node.nodeId)),
+                        () -> coordinator.create(first),
+                        new PairView(first, 0, node.nodeId, true),
                         epoch,
                         "the pair has no state yet and this is the configured primary (created state v0 at epoch "
                                 + epoch + ")");
@@ -225,8 +227,10 @@ final class CoordinatedRoles {
                 return;
             }
             long epoch = Math.max(r.epoch(), store.epoch()) + 1;
+            PairRecord next = PairRecord.primaryAlone(epoch, node.nodeId);
             cas(
-                    () -> coordinator.takeLeadership(view.version(), PairRecord.primaryAlone(epoch, node.nodeId)),
+                    () -> coordinator.takeLeadership(view.version(), next),
+                    new PairView(next, view.version() + 1, node.nodeId, true),
                     epoch,
                     "state v" + view.version() + " " + r + " names this node primary and no session holds leader");
             return;
@@ -255,8 +259,10 @@ final class CoordinatedRoles {
             return;
         }
         long epoch = Math.max(r.epoch(), store.epoch()) + 1;
+        PairRecord next = PairRecord.primaryAlone(epoch, node.nodeId);
         cas(
-                () -> coordinator.takeLeadership(view.version(), PairRecord.primaryAlone(epoch, node.nodeId)),
+                () -> coordinator.takeLeadership(view.version(), next),
+                new PairView(next, view.version() + 1, node.nodeId, true),
                 epoch,
                 "promoted: the primary " + r.primary() + "'s session expired (no leader znode, state v"
                         + view.version() + " " + r + "), this node is in in_sync and heard nothing from it for "
@@ -279,6 +285,7 @@ final class CoordinatedRoles {
             if (!view.leaderPresent()) {
                 casThen(
                         () -> coordinator.takeLeadership(view.version(), r),
+                        new PairView(r, view.version() + 1, node.nodeId, true),
                         "re-created the leader znode in this node's new session (state v" + view.version() + ")",
                         () -> {});
             } else {
@@ -297,6 +304,7 @@ final class CoordinatedRoles {
                 // Until this applies, writes wait for the member's ack: never acknowledged without it.
                 casThen(
                         () -> coordinator.update(view.version(), r.withoutInSync(member)),
+                        new PairView(r.withoutInSync(member), view.version() + 1, node.nodeId, true),
                         "dropped " + member + " from in_sync: it is not attached in SYNC (state v" + view.version()
                                 + " " + r + ")",
                         this::backupDropped);
@@ -307,6 +315,7 @@ final class CoordinatedRoles {
             commits.requirePeer(true, s.acked());
             casThen(
                     () -> coordinator.update(view.version(), r.withInSync(attachedId)),
+                    new PairView(r.withInSync(attachedId), view.version() + 1, node.nodeId, true),
                     "added " + attachedId + " to in_sync: it acknowledges every write (state v" + view.version() + ")",
                     () -> backupInSync = true);
             return;
@@ -339,8 +348,8 @@ final class CoordinatedRoles {
     }
 
     /** A takeover by compare-and-set: on success raise the epoch and become primary. */
-    private void cas(Supplier<CasResult> request, long epoch, String cause) {
-        casThen(request, cause, () -> {
+    private void cas(Supplier<CasResult> request, PairView after, long epoch, String cause) {
+        casThen(request, after, cause, () -> {
             raiseEpochTo(epoch);
             if (store.epoch() != epoch) {
                 return;
@@ -351,14 +360,18 @@ final class CoordinatedRoles {
         });
     }
 
-    /** Runs request on the coordinator thread; on APPLIED logs cause and runs then on the control thread. */
-    private void casThen(Supplier<CasResult> request, String cause, Runnable then) {
+    /**
+     * Runs request on the coordinator thread; on APPLIED records after as the znodes' content, logs
+     * cause and runs then, on the control thread.
+     */
+    private void casThen(Supplier<CasResult> request, PairView after, String cause, Runnable then) {
         requestInFlight = true;
         requests.execute(() -> {
             CasResult result = request.get();
             control.run(() -> {
                 requestInFlight = false;
                 if (result == CasResult.APPLIED) {
+                    lastView = after;
                     lastWait = null;
                     log.info("{}: coordinator: {}", node.nodeId, cause);
                     then.run();

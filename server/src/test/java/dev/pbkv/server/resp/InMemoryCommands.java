@@ -203,7 +203,8 @@ public final class InMemoryCommands implements Commands, AutoCloseable {
                 "127.0.0.1:7379",
                 "127.0.0.1:8001",
                 b ? PRIMARY_ADDRESS : null,
-                5_000);
+                5_000,
+                dev.pbkv.server.coordinator.CoordinatorStatus.OFF);
     }
 
     @Override
