@@ -422,12 +422,23 @@ public final class PbkvCli implements Callable<Integer> {
     }
 
     private void printStatus(StatusResponse status) {
-        for (FieldDescriptor field : StatusResponse.getDescriptor().getFields()) {
-            Object value = status.getField(field);
+        printFields("", status);
+    }
+
+    /** One "name: value" line per field; a nested message's fields as "outer.inner: value". */
+    private void printFields(String prefix, com.google.protobuf.Message message) {
+        for (FieldDescriptor field : message.getDescriptorForType().getFields()) {
+            Object value = message.getField(field);
+            if (value instanceof com.google.protobuf.Message nested) {
+                printFields(prefix + field.getName() + ".", nested);
+                continue;
+            }
             if (value instanceof com.google.protobuf.Descriptors.EnumValueDescriptor enumValue) {
                 value = enumValue.getName();
+            } else if (value instanceof java.util.List<?> list) {
+                value = String.join(",", list.stream().map(String::valueOf).toList());
             }
-            out.println(field.getName() + ": " + value);
+            out.println(prefix + field.getName() + ": " + value);
         }
     }
 
