@@ -157,7 +157,8 @@ final class CoordinatedRoles {
                 changes.get()
                         .stepDown(
                                 store.epoch(),
-                                "the coordinator session expired and no in-sync backup vouches for this node");
+                                "the coordinator session expired and no in-sync backup vouches for this node (last"
+                                        + " read: " + lastView + ")");
             }
         });
     }

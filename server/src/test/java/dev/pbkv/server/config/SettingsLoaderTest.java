@@ -88,6 +88,40 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void theCoordinatorIsOffByDefaultAndTheRepositoryFileNamesTheEmbeddedOne() throws IOException {
+        CoordinatorSettings off =
+                SettingsLoader.withDefaults().build(Role.PRIMARY).coordinator();
+        assertThat(off.off()).isTrue();
+        assertThat(off.sessionTimeoutMs()).isEqualTo(3000);
+        CoordinatorSettings conf = SettingsLoader.withDefaults()
+                .file(Path.of("..", "conf", "settings.conf"))
+                .build(Role.PRIMARY)
+                .coordinator();
+        assertThat(conf.connect()).isEqualTo("127.0.0.1:2181");
+        assertThat(conf.pairPath()).isEqualTo("/pbkv/local/pairs/pair-1");
+        assertThat(conf.dataDir().endsWith(Path.of("data", "coordinator"))).isTrue();
+    }
+
+    @Test
+    void badCoordinatorValuesAreRefusedNamingTheirKeys() {
+        SettingsLoader loader = SettingsLoader.withDefaults()
+                .set("coordinator.connect", "zk-one zk-two")
+                .set("coordinator.session-timeout-ms", "1000")
+                .set("coordinator.pair", "a/b");
+        assertThatThrownBy(() -> loader.build(Role.PRIMARY))
+                .isInstanceOf(SettingsException.class)
+                .hasMessageContaining("coordinator.connect must be \"off\" or host:port")
+                .hasMessageContaining("coordinator.session-timeout-ms must be between 1500 and 600000, was 1000")
+                .hasMessageContaining("coordinator.pair may hold only letters");
+        assertThat(SettingsLoader.withDefaults()
+                        .set("coordinator.connect", "127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183")
+                        .build(Role.BACKUP)
+                        .coordinator()
+                        .off())
+                .isFalse();
+    }
+
+    @Test
     void unknownSetKeyIsRefused() {
         assertThatThrownBy(() -> SettingsLoader.withDefaults().set("limits.max-kee-bytes", "1"))
                 .isInstanceOf(SettingsException.class)

@@ -204,6 +204,8 @@ class HttpDoorTest {
         assertThat(json(up).get("status").asText()).isEqualTo("UP");
         assertThat(json(up).get("role").asText()).isEqualTo("PRIMARY");
         assertThat(json(up).get("state").asText()).isEqualTo("SYNC");
+        assertThat(json(up).get("coordinator").get("connection").asText()).isEqualTo("OFF");
+        assertThat(json(up).get("coordinator").get("inSync").isArray()).isTrue();
         commands.state(NodeState.COLD_START);
         HttpResponse<String> down = get("/health");
         assertThat(down.statusCode()).isEqualTo(503);
