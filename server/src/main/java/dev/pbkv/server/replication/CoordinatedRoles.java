@@ -314,11 +314,14 @@ final class CoordinatedRoles {
         }
         if (synced && !r.isInSync(attachedId)) {
             commits.requirePeer(true, s.acked());
+            // Counted in sync from before the request: if the session ends while it is out, writes keep
+            // waiting for the backup (and the next read drops it) instead of being committed without it.
+            backupInSync = true;
             casThen(
                     () -> coordinator.update(view.version(), r.withInSync(attachedId)),
                     new PairView(r.withInSync(attachedId), view.version() + 1, node.nodeId, true),
                     "added " + attachedId + " to in_sync: it acknowledges every write (state v" + view.version() + ")",
-                    () -> backupInSync = true);
+                    () -> {});
             return;
         }
         backupInSync = synced && r.isInSync(attachedId);
