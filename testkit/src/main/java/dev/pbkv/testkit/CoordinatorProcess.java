@@ -105,6 +105,11 @@ public final class CoordinatorProcess implements AutoCloseable {
 
     /** Launches it without waiting (see {@link #awaitServing()}). */
     public CoordinatorProcess startNoWait() {
+        // Two servers on one data directory would corrupt it: the one the PID file names stays alone.
+        PidFile.process(dataDir).ifPresent(p -> {
+            throw new IllegalStateException(
+                    "a coordinator is already running in " + dataDir + " (pid " + p.pid() + ")");
+        });
         jvm.launch();
         return this;
     }
