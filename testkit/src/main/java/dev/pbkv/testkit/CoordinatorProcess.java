@@ -68,7 +68,11 @@ public final class CoordinatorProcess implements AutoCloseable {
             this.dataDir = dataDir.toAbsolutePath();
         }
 
-        /** A fixed port instead of a free one. */
+        /**
+         * A fixed port instead of a free one from {@link FreePorts#take()} (which is in the kernel's
+         * ephemeral range: while a killed coordinator is down, an outgoing connection may be given
+         * its port; a run with many kills may prefer a port outside that range).
+         */
         public Builder port(int port) {
             this.port = port;
             return this;
