@@ -1,5 +1,6 @@
 package dev.pbkv.server;
 
+import dev.pbkv.server.cli.CoordinatorCommand;
 import dev.pbkv.server.cli.DataDirCommand;
 import dev.pbkv.server.cli.ProbeCommand;
 import dev.pbkv.server.cli.ShutdownCommand;
@@ -17,14 +18,20 @@ import picocli.CommandLine.Mixin;
 /**
  * {@code java -jar pbkv-server.jar -p|-b [flags]} runs a node until it is shut down (exit 0),
  * fails to start (exit 1) or is misconfigured (exit 2). The subcommands are small tools for the
- * scripts: probe, shutdown, status, data-dir.
+ * scripts: probe, shutdown, status, data-dir; {@code coordinator} runs the embedded coordinator.
  */
 @Command(
         name = "pbkv-server",
         mixinStandardHelpOptions = true,
         version = "pbkv-server 0.1.0",
         sortOptions = false,
-        subcommands = {ProbeCommand.class, ShutdownCommand.class, StatusCommand.class, DataDirCommand.class},
+        subcommands = {
+            ProbeCommand.class,
+            ShutdownCommand.class,
+            StatusCommand.class,
+            DataDirCommand.class,
+            CoordinatorCommand.class
+        },
         description = {"Runs one pbkv node. Flags override the settings file; see docs/configuration.md."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:stopped after a graceful shutdown", "1:could not start", "2:bad flags or settings"})

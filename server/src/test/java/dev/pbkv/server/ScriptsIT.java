@@ -3,10 +3,13 @@ package dev.pbkv.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.pbkv.testkit.FreePorts;
 import dev.pbkv.testkit.PidFile;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,9 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * bin/start_server and bin/stop_server against a settings file with free ports and temporary
- * data directories: starting twice and stopping twice are both fine, and a node that cannot
- * start is reported with its log. Every node started here is stopped by its PID at the end.
+ * bin/start_server and bin/stop_server, bin/start_coordinator and bin/stop_coordinator against a
+ * settings file with free ports and temporary data directories: starting twice and stopping twice
+ * are both fine, a node or coordinator that cannot start is reported with its log, start_server
+ * starts the loopback coordinator the settings name, and only the embedded one is ever started.
+ * Every process started here is stopped by its PID at the end; none uses a fixed port.
  */
 class ScriptsIT {
     static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -49,20 +54,45 @@ class ScriptsIT {
     }
 
     void writeSettings(int primaryGrpcPort) throws IOException {
+        writeSettings(primaryGrpcPort, "off");
+    }
+
+    /** Nodes on free ports; coordinator.connect as given, its data in dir/zk. */
+    void writeSettings(int primaryGrpcPort, String connect) throws IOException {
         settings = dir.resolve("settings.conf");
         Files.writeString(settings, """
                 {"nodes": {
                    "primary": {"grpc-port": %d, "resp-port": 0, "http-port": 0, "data-dir": "%s"},
                    "backup":  {"grpc-port": 0, "resp-port": 0, "http-port": 0, "data-dir": "%s"}},
-                 "store": {"memory": "16m"}}
-                """.formatted(primaryGrpcPort, dir.resolve("p"), dir.resolve("b")));
+                 "store": {"memory": "16m"},
+                 "coordinator": {"connect": "%s", "data-dir": "%s"}}
+                """.formatted(
+                        primaryGrpcPort, dir.resolve("p"), dir.resolve("b"), connect, dir.resolve("zk")));
     }
 
     @AfterEach
     void killLeftovers() {
-        for (String node : List.of("p", "b")) {
-            PidFile.kill(dir.resolve(node));
+        for (String process : List.of("p", "b", "zk")) {
+            PidFile.kill(dir.resolve(process));
         }
+    }
+
+    static boolean serving(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            s.setSoTimeout(2000);
+            s.getOutputStream().write("srvr".getBytes(StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                    .startsWith("Zookeeper version:");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static void awaitGone(long pid) {
+        // Gone, or a zombie for the moment it takes init to reap it.
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), alive -> !alive);
     }
 
     @Test
@@ -83,9 +113,7 @@ class ScriptsIT {
         Run stop = script("stop_server", "-p");
         assertThat(stop.exit()).as(stop.output()).isZero();
         assertThat(stop.output()).contains("stopped (pid " + pid + ", graceful shutdown)");
-        // Gone, or a zombie for the moment it takes init to reap it.
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), alive -> !alive);
+        awaitGone(pid);
         assertThat(dir.resolve("p/pbkv.pid")).doesNotExist();
         assertThat(dir.resolve("p/node.json")).doesNotExist();
 
@@ -107,5 +135,107 @@ class ScriptsIT {
         Run bad = script("start_server", "-p");
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.output()).contains("limits.max-key-bytes must be >= 1");
+    }
+
+    @Test
+    void startCoordinatorTwiceThenStopTwice() throws Exception {
+        int port = FreePorts.take();
+        writeSettings(0, "127.0.0.1:" + port);
+        Run first = script("start_coordinator");
+        assertThat(first.exit()).as(first.output()).isZero();
+        assertThat(first.output()).contains("pbkv coordinator running: pid").contains("127.0.0.1:" + port);
+        long pid = PidFile.read(dir.resolve("zk")).orElseThrow();
+        assertThat(ProcessHandle.of(pid)).get().matches(ProcessHandle::isAlive);
+        assertThat(serving(port)).isTrue();
+        assertThat(dir.resolve("zk/version-2")).isDirectory();
+
+        Run second = script("start_coordinator");
+        assertThat(second.exit()).as(second.output()).isZero();
+        assertThat(second.output()).contains("already running (pid " + pid + ",");
+
+        // By hand on the same data directory, the coordinator itself refuses too.
+        Process byHand = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-XX:-UsePerfData",
+                        "-jar",
+                        ROOT.resolve("server/target/pbkv-server.jar").toString(),
+                        "coordinator",
+                        "--port",
+                        Integer.toString(FreePorts.take()),
+                        "--data-dir",
+                        dir.resolve("zk").toString())
+                .redirectErrorStream(true)
+                .start();
+        String byHandOutput = new String(byHand.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(byHand.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(byHand.exitValue()).as(byHandOutput).isEqualTo(1);
+        assertThat(byHandOutput).contains("a coordinator is already running in " + dir.resolve("zk") + " (pid " + pid);
+
+        Run stop = script("stop_coordinator");
+        assertThat(stop.exit()).as(stop.output()).isZero();
+        assertThat(stop.output()).contains("pbkv coordinator stopped (pid " + pid + ", SIGTERM)");
+        awaitGone(pid);
+        assertThat(PidFile.in(dir.resolve("zk"))).doesNotExist();
+        assertThat(serving(port)).isFalse();
+        // A clean stop: ZooKeeper closed, not killed.
+        assertThat(Files.readString(dir.resolve("zk/coordinator.log"))).contains("coordinator stopped");
+
+        Run again = script("stop_coordinator");
+        assertThat(again.exit()).as(again.output()).isZero();
+        assertThat(again.output()).contains("pbkv coordinator is not running");
+    }
+
+    @Test
+    void onlyTheEmbeddedCoordinatorIsStarted() throws Exception {
+        writeSettings(0, "off");
+        Run off = script("start_coordinator");
+        assertThat(off.exit()).as(off.output()).isZero();
+        assertThat(off.output()).contains("coordinator.connect is off: no coordinator to start");
+
+        int[] ports = FreePorts.take(3);
+        String ensemble = "127.0.0.1:%d,127.0.0.1:%d,127.0.0.1:%d".formatted(ports[0], ports[1], ports[2]);
+        writeSettings(0, ensemble);
+        Run refused = script("start_coordinator");
+        assertThat(refused.exit()).as(refused.output()).isEqualTo(2);
+        assertThat(refused.output()).contains("production names an ensemble; start it yourself");
+        assertThat(PidFile.in(dir.resolve("zk"))).doesNotExist();
+        for (int port : ports) {
+            assertThat(serving(port)).isFalse();
+        }
+    }
+
+    @Test
+    void aCoordinatorThatCannotStartIsReportedWithItsLog() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            writeSettings(0, "127.0.0.1:" + taken.getLocalPort());
+            Run r = script("start_coordinator");
+            assertThat(r.exit()).as(r.output()).isEqualTo(1);
+            assertThat(r.output()).contains("did not start").contains("Address already in use");
+            assertThat(PidFile.in(dir.resolve("zk"))).doesNotExist();
+        }
+    }
+
+    @Test
+    void startServerStartsTheLoopbackCoordinatorAndStopServerLeavesIt() throws Exception {
+        int port = FreePorts.take();
+        writeSettings(0, "127.0.0.1:" + port);
+        Run start = script("start_server", "-p");
+        assertThat(start.exit()).as(start.output()).isZero();
+        assertThat(start.output()).contains("pbkv coordinator running: pid").contains("pbkv primary running");
+        long zk = PidFile.read(dir.resolve("zk")).orElseThrow();
+        assertThat(serving(port)).isTrue();
+
+        // The backup finds it answering and starts nothing more.
+        Run backup = script("start_server", "-b");
+        assertThat(backup.exit()).as(backup.output()).isZero();
+        assertThat(backup.output()).doesNotContain("coordinator");
+        assertThat(PidFile.read(dir.resolve("zk"))).contains(zk);
+
+        assertThat(script("stop_server", "-b").exit()).isZero();
+        assertThat(script("stop_server", "-p").exit()).isZero();
+        assertThat(serving(port)).as("the coordinator outlives the nodes").isTrue();
+        Run stop = script("stop_coordinator");
+        assertThat(stop.exit()).as(stop.output()).isZero();
+        awaitGone(zk);
     }
 }

@@ -39,7 +39,10 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link FreePorts}, with temporary data directories; kill and pause go through the PID file
  * that bin/start_server writes ({@link PidFile}). Which cases: {@code -Dpbkv.test.cases=all} (default) or a list
  * such as {@code 0,1,8,13} (a name matches N.test and N-anything.test); which protocol:
- * {@code -Dpbkv.test.driver=grpc|http}. Every node process is stopped by its PID at the end.
+ * {@code -Dpbkv.test.driver=grpc|http}. The settings keep conf/settings.conf's loopback
+ * coordinator, but on a free port with its data under the temp dir: the first bin/start_server
+ * starts it (bin/start_coordinator), as it does for a newcomer. Every node process and the
+ * coordinator are stopped by their PIDs at the end; nothing uses conf's fixed ports.
  */
 class TestCasesIT {
     private static final List<String> NODES = List.of("primary", "backup");
@@ -53,6 +56,11 @@ class TestCasesIT {
     void stopEveryNodeByPid() {
         // SIGKILL also ends a node that a failed case left paused (SIGSTOP).
         NODES.forEach(n -> PidFile.kill(dataDir(n)));
+        PidFile.kill(coordinatorDir());
+    }
+
+    private Path coordinatorDir() {
+        return tmp.resolve("data").resolve("coordinator");
     }
 
     private Path dataDir(String node) {
@@ -120,7 +128,10 @@ class TestCasesIT {
         return out;
     }
 
-    /** conf/settings.conf with every node port on a free port and data dirs under the temp dir. */
+    /**
+     * conf/settings.conf with every node port on a free port and data dirs under the temp dir; the
+     * coordinator it names (the embedded one) moves to a free loopback port, its data under the temp dir.
+     */
     private Path writeSettings() throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode settings =
@@ -141,6 +152,11 @@ class TestCasesIT {
                 node.put(portKeys.get(i), ports[i]);
             }
             node.put("data-dir", dataDir(n).toString());
+        }
+        ObjectNode coordinator = (ObjectNode) settings.get("coordinator");
+        if (coordinator != null && !coordinator.path("connect").asText("off").equalsIgnoreCase("off")) {
+            coordinator.put("connect", "127.0.0.1:" + FreePorts.take());
+            coordinator.put("data-dir", coordinatorDir().toString());
         }
         Path file = tmp.resolve("settings.conf");
         json.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), settings);

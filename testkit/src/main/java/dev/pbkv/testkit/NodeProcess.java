@@ -27,9 +27,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,6 +51,8 @@ import java.util.concurrent.TimeUnit;
  * {@code pbkv.node.classpath} (e.g. server/target/pbkv-server.jar), else this JVM's own (a test
  * classpath that holds the server). The node gets this JVM's {@code java.io.tmpdir} (under
  * {@code target/} in a Maven build), and no hsperfdata file in /tmp ({@code -XX:-UsePerfData}).
+ * The JVM itself is launched, stopped and reaped by {@link ServerJvm}, as the coordinator's is
+ * ({@link CoordinatorProcess}).
  */
 public final class NodeProcess implements AutoCloseable {
     /** How long a node may take to start or stop on a busy machine. */
@@ -60,13 +60,6 @@ public final class NodeProcess implements AutoCloseable {
 
     public static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Every node process still running, for the last-resort shutdown hook. */
-    private static final Set<ProcessHandle> LIVE = ConcurrentHashMap.newKeySet();
-
-    static {
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(() -> LIVE.forEach(ProcessHandle::destroyForcibly), "pbkv-testkit-reaper"));
-    }
 
     /** What "started" means: the primary serves (health SERVING), or the node is up (Admin health SERVING). */
     public enum Readiness {
@@ -82,11 +75,8 @@ public final class NodeProcess implements AutoCloseable {
 
     private final String role;
     private final Path dataDir;
-    private final List<String> args;
-    private final List<String> jvmArgs;
     private final Readiness readiness;
-    private final String classpath;
-    private Process process;
+    private final ServerJvm jvm;
     private ManagedChannel channel;
     private int grpcPort;
     private boolean detached;
@@ -95,10 +85,8 @@ public final class NodeProcess implements AutoCloseable {
             String role, Path dataDir, List<String> args, List<String> jvmArgs, Readiness readiness, String classpath) {
         this.role = role;
         this.dataDir = dataDir;
-        this.args = List.copyOf(args);
-        this.jvmArgs = List.copyOf(jvmArgs);
         this.readiness = readiness;
-        this.classpath = classpath;
+        this.jvm = new ServerJvm(role, dataDir, dataDir.resolve("node.log"), classpath, jvmArgs, args);
     }
 
     /** A node with this role ("primary" or "backup") in exactly this data directory. */
@@ -227,36 +215,15 @@ public final class NodeProcess implements AutoCloseable {
     /** Launches the node without waiting (see {@link #awaitReady()}). */
     public NodeProcess startNoWait() {
         if (isAlive()) {
-            throw new IllegalStateException(role + " is already running (pid " + process.pid() + ")");
+            throw new IllegalStateException(role + " is already running (pid " + pid() + ")");
         }
         try {
             Files.createDirectories(dataDir);
             Files.deleteIfExists(dataDir.resolve("node.json")); // left by a killed run
-            List<String> cmd = new ArrayList<>();
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.addAll(jvmArgs);
-            cmd.add("-Dlogback.configurationFile=logback.xml"); // not the tests' logback-test.xml
-            cmd.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
-            cmd.add("-XX:-UsePerfData"); // a killed JVM would leave /tmp/hsperfdata_<user>/<pid> behind
-            cmd.add("-cp");
-            cmd.add(classpath);
-            cmd.add("dev.pbkv.server.Main");
-            cmd.addAll(args);
-            Files.writeString(
-                    logFile(),
-                    "### " + String.join(" ", args) + "\n",
-                    java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND);
-            process = new ProcessBuilder(cmd)
-                    .directory(dataDir.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
-                    .start();
-            LIVE.add(process.toHandle());
-            PidFile.write(dataDir, process.pid());
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + role, e);
         }
+        jvm.launch();
         return this;
     }
 
@@ -279,10 +246,7 @@ public final class NodeProcess implements AutoCloseable {
                 .atMost(START_TIMEOUT)
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> {
-                    if (!isAlive()) {
-                        throw new IllegalStateException(role + " exited with " + process.exitValue()
-                                + " while starting; log tail:\n" + logTail(40));
-                    }
+                    jvm.checkAlive("while starting");
                     return nodeInfo()
                             .map(n -> n.path("grpc").asInt(0))
                             .filter(p -> p > 0)
@@ -346,7 +310,7 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     public long pid() {
-        return process.pid();
+        return jvm.pid();
     }
 
     public Path dataDir() {
@@ -358,12 +322,7 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     public String logTail(int lines) {
-        try {
-            List<String> all = Files.readAllLines(logFile());
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+        return jvm.logTail(lines);
     }
 
     /** Admin.Status of the running node. */
@@ -409,49 +368,33 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     public boolean isAlive() {
-        return process != null && process.isAlive();
+        return jvm.isAlive();
     }
 
     /** kill -9, then waits until the process is gone. */
     public void kill() {
-        if (process == null) {
-            return;
-        }
-        process.destroyForcibly();
-        waitForExit(STOP_TIMEOUT);
+        jvm.kill(STOP_TIMEOUT);
+        closeChannel();
     }
 
     /** SIGTERM (a graceful shutdown), then SIGKILL if it takes longer than {@link #STOP_TIMEOUT}; returns the exit code. */
     public int stop() {
-        if (!isAlive()) {
-            return process == null ? 0 : process.exitValue();
-        }
-        process.destroy();
-        if (!waitForExit(STOP_TIMEOUT)) {
-            process.destroyForcibly();
-            waitForExit(STOP_TIMEOUT);
-        }
-        return process.exitValue();
+        int code = jvm.stop(STOP_TIMEOUT);
+        closeChannel();
+        return code;
     }
 
     /** Waits for the process to exit (after a shutdown it asked for itself); true if it did in time. */
     public boolean waitForExit(Duration timeout) {
-        try {
-            boolean exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (exited) {
-                LIVE.remove(process.toHandle());
-                PidFile.delete(dataDir);
-                closeChannel();
-            }
-            return exited;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+        boolean exited = jvm.waitForExit(timeout);
+        if (exited) {
+            closeChannel();
         }
+        return exited;
     }
 
     public int exitValue() {
-        return process.exitValue();
+        return jvm.exitValue();
     }
 
     /** Starts again on the same data directory and flags (after a stop or a kill). */
@@ -478,9 +421,7 @@ public final class NodeProcess implements AutoCloseable {
             stop();
         } finally {
             closeChannel();
-            if (process != null) {
-                LIVE.remove(process.toHandle());
-            }
+            jvm.detach();
         }
     }
 
@@ -490,9 +431,7 @@ public final class NodeProcess implements AutoCloseable {
      */
     public void detach() {
         closeChannel();
-        if (process != null) {
-            LIVE.remove(process.toHandle());
-        }
+        jvm.detach();
         detached = true;
     }
 

@@ -105,16 +105,7 @@ public final class SettingsOptions {
         if (role == null) {
             throw new SettingsException("choose a role: -p (primary) or -b (backup)");
         }
-        SettingsLoader loader = SettingsLoader.withDefaults();
-        if (config != null) {
-            if (!Files.isRegularFile(config)) {
-                throw new SettingsException("--config " + config + ": no such file");
-            }
-            loader.file(config);
-        } else if (Files.isRegularFile(DEFAULT_CONFIG)) {
-            loader.file(DEFAULT_CONFIG);
-        }
-        sets.forEach(loader::set);
+        SettingsLoader loader = loader(config, sets);
         String self = "nodes." + (role == Role.PRIMARY ? "primary" : "backup") + ".";
         if (dataDir != null) {
             loader.set(self + "data-dir", dataDir);
@@ -138,5 +129,23 @@ public final class SettingsOptions {
             loader.peer(peer);
         }
         return loader.build(role);
+    }
+
+    /**
+     * The defaults, then the settings file (config, else conf/settings.conf if present), then the
+     * {@code --set} overrides: what every command that reads the settings starts from.
+     */
+    public static SettingsLoader loader(Path config, Map<String, String> sets) {
+        SettingsLoader loader = SettingsLoader.withDefaults();
+        if (config != null) {
+            if (!Files.isRegularFile(config)) {
+                throw new SettingsException("--config " + config + ": no such file");
+            }
+            loader.file(config);
+        } else if (Files.isRegularFile(DEFAULT_CONFIG)) {
+            loader.file(DEFAULT_CONFIG);
+        }
+        sets.forEach(loader::set);
+        return loader;
     }
 }
