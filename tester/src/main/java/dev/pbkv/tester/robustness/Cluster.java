@@ -76,7 +76,8 @@ final class Cluster implements AutoCloseable {
 
     /** Starts the coordinator (when there is one), the proxies and both nodes; waits until both are up. */
     static Cluster start(Path dir, Coordinator coordinator, Options options) {
-        int[] ports = FreePorts.take(2);
+        // Outside the ephemeral range: a killed node binds its port again on restart.
+        int[] ports = FreePorts.takeOutsideEphemeralRange(2);
         TcpProxy aToB = TcpProxy.start(ports[1]);
         TcpProxy bToA = TcpProxy.start(ports[0]);
         TcpProxy aToC = null;
