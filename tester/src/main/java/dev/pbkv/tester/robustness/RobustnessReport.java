@@ -69,6 +69,23 @@ public record RobustnessReport(
                 .toArray();
     }
 
+    /** Like {@link #killToFirstWriteMillis()}, only the kills after which the other node accepted the first write. */
+    public double[] killToNewPrimaryWriteMillis() {
+        return kills.stream()
+                .filter(FailoverTiming::byOtherNode)
+                .mapToDouble(FailoverTiming::killToFirstWriteMillis)
+                .filter(d -> d >= 0)
+                .sorted()
+                .toArray();
+    }
+
+    /** Kills after which no write was accepted, or the first was accepted by the restarted node itself. */
+    public long killsWithoutFailover() {
+        return kills.stream()
+                .filter(t -> t.firstAcceptedNanos() == 0 || !t.byOtherNode())
+                .count();
+    }
+
     public double[] clientPauseMillis() {
         return kills.stream()
                 .mapToDouble(FailoverTiming::clientPauseMillis)
