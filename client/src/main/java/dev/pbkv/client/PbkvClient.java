@@ -289,12 +289,23 @@ public final class PbkvClient implements AutoCloseable {
      * reachable, or the node is primary already) is a result, not an exception.
      */
     public PromoteResult promote(Endpoint endpoint) {
+        return promote(endpoint, false);
+    }
+
+    /**
+     * As {@link #promote(Endpoint)}; with force, a node without a coordinator is promoted even
+     * when its primary did not answer (it may be alive behind a partition) or its peer holds a
+     * newer history: what that primary acknowledged may then be lost.
+     */
+    public PromoteResult promote(Endpoint endpoint, boolean force) {
         try {
             long epoch = admin(
                             endpoint,
                             (n, t) -> n.adminBlocking()
                                     .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
-                                    .promote(PromoteRequest.getDefaultInstance()))
+                                    .promote(PromoteRequest.newBuilder()
+                                            .setForce(force)
+                                            .build()))
                     .getEpoch();
             return PromoteResult.promoted(epoch);
         } catch (PbkvException e) {

@@ -1,7 +1,10 @@
 package dev.pbkv.server;
 
+import dev.pbkv.server.config.CoordinatorSettings;
 import dev.pbkv.server.config.ReplicationSettings;
 import dev.pbkv.server.config.Settings;
+import dev.pbkv.server.coordinator.PairCoordinator;
+import dev.pbkv.server.coordinator.ZooKeeperCoordinator;
 import dev.pbkv.server.replication.PairReplicator;
 import dev.pbkv.server.replication.PairSettings;
 import dev.pbkv.server.replication.Replicator;
@@ -55,9 +58,18 @@ public interface ReplicatorFactory {
                         rs.batchMaxRecords(),
                         rs.snapshotChunkBytes(),
                         rs.snapshotRateBytesPerSec()),
-                Clock.systemUTC());
+                Clock.systemUTC(),
+                coordinatorOf(settings));
         return new Replication(replicator, List.of(replicator.service()));
     };
+
+    /** The coordinator the settings name, or {@link PairCoordinator#OFF}. */
+    static PairCoordinator coordinatorOf(Settings settings) {
+        CoordinatorSettings c = settings.coordinator();
+        return c.off()
+                ? PairCoordinator.OFF
+                : new ZooKeeperCoordinator(c.connect(), c.pairPath(), settings.nodeId(), c.sessionTimeoutMs());
+    }
 
     /** The replication the node runs with. */
     ReplicatorFactory DEFAULT = PAIR;

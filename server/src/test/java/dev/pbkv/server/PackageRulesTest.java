@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The package rules of docs/architecture.md, checked on the server's main classes: data flows
- * door → command layer → replication → store, and nothing points back.
+ * door → command layer → replication → store (and replication → coordinator client), and nothing
+ * points back.
  */
 class PackageRulesTest {
 
@@ -102,6 +103,23 @@ class PackageRulesTest {
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage(with(ABOVE_COMMAND, "dev.pbkv.server.command.."))
+                .check(server);
+    }
+
+    @Test
+    void theCoordinatorClientKnowsOnlyZooKeeper() {
+        // Replication asks the coordinator; the coordinator never sees the store, replication or what is above.
+        noClasses()
+                .that()
+                .resideInAPackage("dev.pbkv.server.coordinator..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(with(
+                        DOORS,
+                        "dev.pbkv.server.replication..",
+                        "dev.pbkv.server.command..",
+                        "dev.pbkv.server.metrics..",
+                        "dev.pbkv.store.."))
                 .check(server);
     }
 

@@ -271,8 +271,16 @@ public final class PbkvCli implements Callable<Integer> {
     @Command(
             name = "promote",
             description = "Make a backup whose primary is gone the primary."
-                    + " Acts on the one --server given, else on the one reachable backup of the pair.")
-    int promote() {
+                    + " Acts on the one --server given, else on the one reachable backup of the pair."
+                    + " Without a coordinator a backup whose primary does not answer (it may be alive"
+                    + " behind a partition) or holds a newer history is promoted only with --force;"
+                    + " with a coordinator its rules decide.")
+    int promote(
+            @Option(
+                            names = "--force",
+                            description = "Promote even if the primary may be alive: the writes it"
+                                    + " acknowledges meanwhile, or its newer records, may be lost.")
+                    boolean force) {
         return withClient(kv -> {
             Endpoint target;
             if (kv.endpoints().size() == 1) {
@@ -301,7 +309,7 @@ public final class PbkvCli implements Callable<Integer> {
                 }
                 target = backups.get(0);
             }
-            PromoteResult result = kv.promote(target);
+            PromoteResult result = kv.promote(target, force);
             if (!result.promoted()) {
                 return no("promotion of " + target + " refused: " + result.refusal());
             }
@@ -414,12 +422,23 @@ public final class PbkvCli implements Callable<Integer> {
     }
 
     private void printStatus(StatusResponse status) {
-        for (FieldDescriptor field : StatusResponse.getDescriptor().getFields()) {
-            Object value = status.getField(field);
+        printFields("", status);
+    }
+
+    /** One "name: value" line per field; a nested message's fields as "outer.inner: value". */
+    private void printFields(String prefix, com.google.protobuf.Message message) {
+        for (FieldDescriptor field : message.getDescriptorForType().getFields()) {
+            Object value = message.getField(field);
+            if (value instanceof com.google.protobuf.Message nested) {
+                printFields(prefix + field.getName() + ".", nested);
+                continue;
+            }
             if (value instanceof com.google.protobuf.Descriptors.EnumValueDescriptor enumValue) {
                 value = enumValue.getName();
+            } else if (value instanceof java.util.List<?> list) {
+                value = String.join(",", list.stream().map(String::valueOf).toList());
             }
-            out.println(field.getName() + ": " + value);
+            out.println(prefix + field.getName() + ": " + value);
         }
     }
 

@@ -131,7 +131,8 @@ class PbkvCliTest {
         assertThat(run.out()).contains("server: " + backup.address() + "\nnode_id: backup\n");
         assertThat(run.out()).contains("server: " + primary.address() + "\nnode_id: primary\n");
         assertThat(run.out()).contains("role: BACKUP\n", "role: PRIMARY\n", "state: SYNC\n");
-        assertThat(run.out().lines().filter(l -> !l.isEmpty())).allMatch(l -> l.matches("[a-z_]+: .*"));
+        assertThat(run.out()).contains("\ncoordinator.connection: ", "\ncoordinator.in_sync: ");
+        assertThat(run.out().lines().filter(l -> !l.isEmpty())).allMatch(l -> l.matches("[a-z_.]+: .*"));
     }
 
     @Test

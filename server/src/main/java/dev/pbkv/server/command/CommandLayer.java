@@ -4,6 +4,7 @@ import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.pbkv.server.config.LimitSettings;
 import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.replication.NotPrimaryException;
+import dev.pbkv.server.replication.OutcomeUnknownException;
 import dev.pbkv.server.replication.Replicator;
 import dev.pbkv.server.role.NodeState;
 import dev.pbkv.server.role.Role;
@@ -296,12 +297,13 @@ public final class CommandLayer implements Commands, AutoCloseable {
                 doors.resp(),
                 doors.http(),
                 replicator.primaryAddress(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos),
+                replicator.coordinatorStatus());
     }
 
     @Override
-    public CompletableFuture<Reply<Long>> promote() {
-        return admitted(() -> replicator.promote().handle((epoch, t) -> {
+    public CompletableFuture<Reply<Long>> promote(boolean force) {
+        return admitted(() -> replicator.promote(force).handle((epoch, t) -> {
             if (t == null) {
                 return Reply.success(epoch);
             }
@@ -386,7 +388,15 @@ public final class CommandLayer implements Commands, AutoCloseable {
         if (replicator.role() != Role.PRIMARY || offset <= 0) {
             return CompletableFuture.completedFuture(reply);
         }
-        return replicator.awaitCommitted(offset).thenApply(v -> reply);
+        // A read that cannot be confirmed was never answered: UNAVAILABLE, whatever failed the wait.
+        return replicator
+                .awaitCommitted(offset)
+                .handle((v, t) -> t == null
+                        ? reply
+                        : new Reply.Failure<>(
+                                ErrorCode.UNAVAILABLE,
+                                "the read could not be confirmed: " + unwrap(t).getMessage(),
+                                replicator.primaryAddress()));
     }
 
     private <T> Reply<T> cannotRead(boolean allowStale) {
@@ -427,6 +437,9 @@ public final class CommandLayer implements Commands, AutoCloseable {
         Throwable c = unwrap(t);
         if (c instanceof NotPrimaryException np) {
             return new Reply.Failure<>(ErrorCode.UNAVAILABLE, np.getMessage(), np.primaryAddress());
+        }
+        if (c instanceof OutcomeUnknownException ou) {
+            return new Reply.Failure<>(ErrorCode.OUTCOME_UNKNOWN, ou.getMessage(), ou.primaryAddress());
         }
         if (c instanceof java.util.concurrent.CancellationException) {
             return Reply.failure(ErrorCode.UNAVAILABLE, "cancelled: " + c.getMessage());

@@ -37,7 +37,7 @@ public interface Commands {
     NodeStatus status();
 
     /** Promotes this backup to primary with a new epoch; answers the new epoch. */
-    CompletableFuture<Reply<Long>> promote();
+    CompletableFuture<Reply<Long>> promote(boolean force);
 
     /** Starts a graceful shutdown; answers whether the primary role was handed over first. */
     CompletableFuture<Reply<Boolean>> shutdown(boolean skipSwitchover);

@@ -17,6 +17,13 @@ public enum ErrorCode {
     UNAVAILABLE,
     /** The call does not fit the node's state (promote a backup whose primary is alive). */
     FAILED_PRECONDITION,
+    /**
+     * A write that may or may not have been applied: it was applied here, then this node lost the
+     * right to acknowledge it (stepped down, lost its backup or its coordinator). It may survive a
+     * failover or not; a retry with the same client id and sequence is answered once, never applied
+     * twice. Never used for a write that was not applied (that is UNAVAILABLE).
+     */
+    OUTCOME_UNKNOWN,
     /** A fault of the node itself (I/O error, full disk); the write was not acknowledged. */
     INTERNAL
 }

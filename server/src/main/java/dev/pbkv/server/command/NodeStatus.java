@@ -1,5 +1,6 @@
 package dev.pbkv.server.command;
 
+import dev.pbkv.server.coordinator.CoordinatorStatus;
 import dev.pbkv.server.role.NodeState;
 import dev.pbkv.server.role.Role;
 
@@ -23,4 +24,5 @@ public record NodeStatus(
         String respAddress,
         String httpAddress,
         String primaryAddress,
-        long uptimeMillis) {}
+        long uptimeMillis,
+        CoordinatorStatus coordinator) {}

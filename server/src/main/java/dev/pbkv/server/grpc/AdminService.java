@@ -2,6 +2,7 @@ package dev.pbkv.server.grpc;
 
 import com.google.common.base.Strings;
 import dev.pbkv.proto.AdminGrpc;
+import dev.pbkv.proto.CoordinatorInfo;
 import dev.pbkv.proto.DumpRequest;
 import dev.pbkv.proto.DumpResponse;
 import dev.pbkv.proto.PromoteRequest;
@@ -55,6 +56,14 @@ final class AdminService extends AdminGrpc.AdminImplBase {
                 .setHttpAddress(Strings.nullToEmpty(s.httpAddress()))
                 .setPrimaryAddress(Strings.nullToEmpty(s.primaryAddress()))
                 .setUptimeMillis(s.uptimeMillis())
+                .setCoordinator(CoordinatorInfo.newBuilder()
+                        .setConnection(s.coordinator().connection().name())
+                        .setAddress(s.coordinator().address())
+                        .setStateVersion(s.coordinator().stateVersion())
+                        .setEpoch(s.coordinator().epoch())
+                        .setPrimary(Strings.nullToEmpty(s.coordinator().primary()))
+                        .addAllInSync(s.coordinator().inSync())
+                        .setLeader(Strings.nullToEmpty(s.coordinator().leader())))
                 .build();
     }
 
@@ -159,7 +168,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     @Override
     public void promote(PromoteRequest request, StreamObserver<PromoteResponse> observer) {
         ReplyResponder.respond(
-                commands.promote(),
+                commands.promote(request.getForce()),
                 observer,
                 epoch -> PromoteResponse.newBuilder().setEpoch(epoch).build());
     }

@@ -22,6 +22,7 @@ public final class StatusMapping {
             case RESOURCE_EXHAUSTED -> Status.Code.RESOURCE_EXHAUSTED;
             case UNAVAILABLE -> Status.Code.UNAVAILABLE;
             case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
+            case OUTCOME_UNKNOWN -> Status.Code.UNKNOWN;
             case INTERNAL -> Status.Code.INTERNAL;
         };
     }

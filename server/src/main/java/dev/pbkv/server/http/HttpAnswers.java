@@ -36,6 +36,8 @@ final class HttpAnswers {
             case RESOURCE_EXHAUSTED -> HttpResponseStatus.INSUFFICIENT_STORAGE;
             case UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
             case INTERNAL -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
+            // The request was taken and its outcome is not known: like a gateway that timed out.
+            case OUTCOME_UNKNOWN -> HttpResponseStatus.GATEWAY_TIMEOUT;
         };
     }
 

@@ -282,6 +282,16 @@ final class HttpRoutes {
         body.put("epoch", status.epoch());
         body.put("nodeId", status.nodeId());
         body.put("peerConnected", status.peerConnected());
+        var c = status.coordinator();
+        Map<String, Object> coordinator = new LinkedHashMap<>();
+        coordinator.put("connection", c.connection().name());
+        coordinator.put("address", c.address());
+        coordinator.put("stateVersion", c.stateVersion());
+        coordinator.put("epoch", c.epoch());
+        coordinator.put("primary", c.primary());
+        coordinator.put("inSync", c.inSync());
+        coordinator.put("leader", c.leader());
+        body.put("coordinator", coordinator);
         body.put("keys", status.keyCount());
         return HttpAnswers.json(ctx.alloc(), up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, body);
     }

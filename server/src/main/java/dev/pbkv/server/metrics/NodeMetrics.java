@@ -62,6 +62,21 @@ public final class NodeMetrics implements AutoCloseable {
                 "1 when the replication stream to the peer is up",
                 null,
                 s -> s.peerConnected() ? 1 : 0);
+        statusGauge(
+                "pbkv.coordinator.connected",
+                "1 while the node's coordinator session is connected (0 when off or disconnected)",
+                null,
+                s -> s.coordinator().connection() == dev.pbkv.server.coordinator.Connection.CONNECTED ? 1 : 0);
+        statusGauge(
+                "pbkv.coordinator.in.sync",
+                "members the coordinator's state names in in_sync (0 when off or unknown)",
+                null,
+                s -> s.coordinator().inSync().size());
+        statusGauge(
+                "pbkv.coordinator.state.version",
+                "version of the coordinator's state znode last read (-1 when none)",
+                null,
+                s -> s.coordinator().stateVersion());
         statusGauge("pbkv.uptime", "seconds since the node started", "seconds", s -> s.uptimeMillis() / 1000.0);
         for (NodeState state : NodeState.values()) {
             Gauge.builder("pbkv.state", this, m -> m.status(s -> s.state() == state ? 1 : 0))

@@ -10,6 +10,7 @@ import dev.pbkv.store.Store;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.ObjLongConsumer;
 import org.slf4j.Logger;
@@ -43,6 +44,8 @@ final class AttachedBackup implements PrimarySide {
     private final ControlThread control;
     private final HigherEpoch higherEpoch;
     private final LongSupplier committedOffset;
+    /** True while the coordinator's in_sync names the attached backup (always false without a coordinator). */
+    private final BooleanSupplier backupInSync;
     /** The attached backup's stream, or null; written on the control thread only. */
     private volatile PrimarySession session;
     /** Test seam: runs on the sender thread after each digest cut. */
@@ -59,7 +62,8 @@ final class AttachedBackup implements PrimarySide {
             SnapshotSource snapshots,
             ControlThread control,
             HigherEpoch higherEpoch,
-            LongSupplier committedOffset) {
+            LongSupplier committedOffset,
+            BooleanSupplier backupInSync) {
         this.store = store;
         this.settings = settings;
         this.clock = clock;
@@ -71,6 +75,7 @@ final class AttachedBackup implements PrimarySide {
         this.control = control;
         this.higherEpoch = higherEpoch;
         this.committedOffset = committedOffset;
+        this.backupInSync = backupInSync;
     }
 
     /** A new Replicate call from a backup (gRPC thread). */
@@ -125,7 +130,8 @@ final class AttachedBackup implements PrimarySide {
                 old.close();
             }
             session = s;
-            commits.requirePeer(settings.requireBackup(), from);
+            // A backup the coordinator counts as in sync is waited for even while it catches up again.
+            commits.requirePeer(settings.requireBackup() || backupInSync.getAsBoolean(), from);
             s.accept(
                     backup,
                     from,
@@ -188,11 +194,23 @@ final class AttachedBackup implements PrimarySide {
             if (!node.isActingPrimary()) {
                 return;
             }
-            if (settings.requireBackup()) {
-                commits.failWaiters(new NotPrimaryException(
-                        "the backup is gone and replication.require-backup is set: " + cause, null));
+            if (backupInSync.getAsBoolean()) {
+                // In in_sync: writes wait, neither acknowledged nor failed, until the coordinator drops it.
+                log.info(
+                        "{}: backup lost ({}); writes wait until the coordinator drops it from in_sync",
+                        node.nodeId,
+                        cause);
+            } else if (settings.requireBackup() && !node.coordinated) {
+                // Without a coordinator nothing tells whether the backup will be promoted with these writes:
+                // their outcome is unknown, and the committed offset stays at what it acknowledged, so no
+                // reader sees them until a backup acknowledges them.
+                commits.failWaiters(new OutcomeUnknownException(
+                        "outcome unknown: the backup was lost before acknowledging this write, which is applied"
+                                + " here (replication.require-backup is set): " + cause,
+                        null));
+            } else {
+                commits.requirePeer(false, 0);
             }
-            commits.requirePeer(false, 0);
             if (node.state == NodeState.SYNC) {
                 node.transition(NodeState.BOOTSTRAP, "backup lost: " + cause);
             } else {

@@ -116,6 +116,7 @@ final class BackupCatchUp implements BackupSide {
         BackupLink l = link;
         link = null;
         if (l != null) {
+            node.lastPrimaryContactMillis = l.lastHeardMillis();
             l.cancel(why);
         }
     }
@@ -143,6 +144,7 @@ final class BackupCatchUp implements BackupSide {
         BackupLink l = link;
         if (l != null) {
             if (nowMillis - l.lastHeardMillis() > settings.peerTimeout().toMillis()) {
+                node.lastPrimaryContactMillis = l.lastHeardMillis();
                 l.cancel("primary silent");
                 onEnded(l, "no message from the primary for " + (nowMillis - l.lastHeardMillis()) + " ms");
             } else {
@@ -185,6 +187,7 @@ final class BackupCatchUp implements BackupSide {
                 return;
             }
             link = null;
+            node.lastPrimaryContactMillis = clock.millis();
             l.cancel("refused");
             log.info("{}: the primary refused the subscription ({}): {}", node.nodeId, r.getReason(), r.getDetail());
             switch (r.getReason()) {
@@ -210,6 +213,7 @@ final class BackupCatchUp implements BackupSide {
                 return;
             }
             link = null;
+            node.lastPrimaryContactMillis = l.lastHeardMillis();
             if (node.role == Role.BACKUP && (node.state == NodeState.WARM_START || node.state == NodeState.SYNC)) {
                 node.transition(NodeState.COLD_START, "stream to the primary ended: " + cause);
             }

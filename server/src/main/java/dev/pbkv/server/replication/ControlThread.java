@@ -61,6 +61,15 @@ final class ControlThread {
         executor.scheduleWithFixedDelay(r, 0, periodMillis, TimeUnit.MILLISECONDS);
     }
 
+    /** Runs r on the control thread once, after delayMillis. */
+    void after(long delayMillis, Runnable r) {
+        try {
+            executor.schedule(r, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            log.debug("{}: control thread stopped; dropped a step", nodeId);
+        }
+    }
+
     /** Lets queued steps finish for a moment, then stops the thread. */
     void shutdown() {
         executor.shutdown();

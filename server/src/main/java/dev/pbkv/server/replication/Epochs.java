@@ -45,12 +45,6 @@ final class Epochs {
         this.nodeId = nodeId;
     }
 
-    /** The role a fresh start takes: was this node the primary of its newest epoch? Epoch parity tells. */
-    boolean wasLastPrimary() {
-        long e = store.epoch();
-        return e == 0 ? configuredRole == Role.PRIMARY : e % 2 == parity();
-    }
-
     /** The next epoch this node may make, above atLeastAbove. */
     long nextEpoch(long atLeastAbove) {
         long e = atLeastAbove + 1;
@@ -61,12 +55,13 @@ final class Epochs {
         return configuredRole == Role.PRIMARY ? 1 : 0;
     }
 
-    /** Orders two histories: newer epoch, then newer last record, then longer log, then the configured primary, then id. */
+    /**
+     * Orders two histories by their records: the newer last record's epoch, then the longer log,
+     * then the configured primary, then id. Never by the node's own epoch: a node may have raised
+     * it for itself, and that says nothing of which history holds the acknowledged writes.
+     */
     static int compareHistories(PeerInfo a, PeerInfo b) {
-        int c = Long.compare(a.getEpoch(), b.getEpoch());
-        if (c == 0) {
-            c = Long.compare(a.getLastRecordEpoch(), b.getLastRecordEpoch());
-        }
+        int c = Long.compare(a.getLastRecordEpoch(), b.getLastRecordEpoch());
         if (c == 0) {
             c = Long.compare(a.getLastOffset(), b.getLastOffset());
         }

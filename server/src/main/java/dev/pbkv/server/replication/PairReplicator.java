@@ -6,6 +6,8 @@ import dev.pbkv.proto.replication.PeerInfo;
 import dev.pbkv.proto.replication.PrimaryMessage;
 import dev.pbkv.proto.replication.SnapshotChunk;
 import dev.pbkv.proto.replication.SnapshotRequest;
+import dev.pbkv.server.coordinator.CoordinatorStatus;
+import dev.pbkv.server.coordinator.PairCoordinator;
 import dev.pbkv.server.role.NodeState;
 import dev.pbkv.server.role.Role;
 import dev.pbkv.store.Mutation;
@@ -75,6 +77,10 @@ public final class PairReplicator implements Replicator {
     private final BackupCatchUp catchUp;
     private final RoleControl roles;
     private final Switchover switchover;
+    /** The coordinator's role decisions, or null when coordinator.connect is off. */
+    private final CoordinatedRoles coordinated;
+    /** RoleControl's role changes as the coordinator's decisions call them. */
+    private final CoordinatedRoles.RoleChanges roleChanges;
 
     /**
      * @param store          the node's open store (recovered); this replicator becomes its only writer
@@ -93,10 +99,13 @@ public final class PairReplicator implements Replicator {
             String clientAddress,
             PairSettings settings,
             Clock clock) {
-        this(store, nodeId, configuredRole, peerAddress, () -> clientAddress, settings, clock);
+        this(store, nodeId, configuredRole, peerAddress, () -> clientAddress, settings, clock, PairCoordinator.OFF);
     }
 
-    /** As above, with this node's client address read when first needed (after the doors bound their ports). */
+    /**
+     * As above, with this node's client address read when first needed (after the doors bound their
+     * ports), and roles decided by coordinator unless it is {@link PairCoordinator#OFF}.
+     */
     public PairReplicator(
             Store store,
             String nodeId,
@@ -104,12 +113,14 @@ public final class PairReplicator implements Replicator {
             String peerAddress,
             Supplier<String> clientAddress,
             PairSettings settings,
-            Clock clock) {
+            Clock clock,
+            PairCoordinator coordinator) {
         this.store = store;
         this.settings = settings;
         this.atMostOnce = new AtMostOnceTable(settings.dedupMaxClients(), settings.dedupPerClient());
         this.epochs = new Epochs(store, configuredRole, nodeId);
-        this.node = new PairState(store, nodeId, configuredRole, peerAddress, clientAddress, epochs, clock);
+        this.node = new PairState(
+                store, nodeId, configuredRole, peerAddress, clientAddress, epochs, clock, coordinator.enabled());
         this.fences = new WriteFences(store.bucketCount());
         this.control = new ControlThread(nodeId);
         this.transfers = Executors.newCachedThreadPool(ControlThread.named("pbkv-repl-transfer-" + nodeId));
@@ -127,9 +138,23 @@ public final class PairReplicator implements Replicator {
                 snapshots,
                 control,
                 this::stepDown,
-                this::committedOffset);
+                this::committedOffset,
+                this::backupInSync);
         this.catchUp = new BackupCatchUp(
                 store, settings, clock, node, epochs, atMostOnce, peer, control, transfers, this::onHandover);
+        this.coordinated = !coordinator.enabled()
+                ? null
+                : new CoordinatedRoles(
+                        coordinator,
+                        store,
+                        settings,
+                        clock,
+                        node,
+                        commits,
+                        attached,
+                        catchUp,
+                        control,
+                        this::roleChanges);
         this.roles = new RoleControl(
                 store,
                 settings,
@@ -143,15 +168,41 @@ public final class PairReplicator implements Replicator {
                 snapshots,
                 atMostOnce,
                 peer,
-                control);
-        this.switchover =
-                new Switchover(store, settings, node, epochs, commits, fences, roles, attached, catchUp, control);
+                control,
+                coordinated);
+        this.roleChanges = new CoordinatedRoles.RoleChanges() {
+            @Override
+            public void becomePrimaryAt(String cause) {
+                roles.becomePrimaryAt(cause);
+            }
+
+            @Override
+            public void stepDown(long higherEpoch, String cause) {
+                roles.stepDown(higherEpoch, cause);
+            }
+
+            @Override
+            public void joinAsBackup(String cause) {
+                roles.joinAsBackup(cause);
+            }
+        };
+        this.switchover = new Switchover(
+                store, settings, node, epochs, commits, fences, roles, attached, catchUp, control, coordinated);
         store.setAppendListener(rec -> {
             PrimarySession s = attached.session();
             if (s != null) {
                 s.offer(rec);
             }
         });
+    }
+
+    /** The coordinator names the attached backup in in_sync (never without a coordinator). */
+    private boolean backupInSync() {
+        return coordinated != null && coordinated.backupInSync();
+    }
+
+    private CoordinatedRoles.RoleChanges roleChanges() {
+        return roleChanges;
     }
 
     private void stepDown(long higherEpoch, String cause) {
@@ -183,6 +234,12 @@ public final class PairReplicator implements Replicator {
         }
         if (!node.acceptingWrites) {
             return CompletableFuture.failedFuture(node.notPrimary());
+        }
+        if (coordinated != null && !coordinated.mayServe()) {
+            return CompletableFuture.failedFuture(new NotPrimaryException(
+                    "this primary cannot confirm its role with the coordinator (" + coordinated.connection()
+                            + "): refused, not applied",
+                    null));
         }
         PrimarySession s = attached.session();
         if (settings.requireBackup() && s == null) {
@@ -243,7 +300,24 @@ public final class PairReplicator implements Replicator {
                 log.error("{}: the log could not be made durable up to {}", node.nodeId, offset, t);
             }
         });
-        return durable.thenCompose(v -> committed).thenApply(v -> wr);
+        long epochAtApply = store.epoch();
+        return durable.thenCompose(v -> committed).thenApply(v -> confirmed(wr, epochAtApply));
+    }
+
+    /**
+     * The last check before a write is acknowledged: this node is still the primary of the epoch it
+     * applied the write in and, with a coordinator, still confirmed by it (or by its in-sync backup).
+     */
+    private WriteResult confirmed(WriteResult wr, long epochAtApply) {
+        if (node.role != Role.PRIMARY
+                || store.epoch() != epochAtApply
+                || (coordinated != null && !coordinated.mayServe())) {
+            throw new OutcomeUnknownException(
+                    "outcome unknown: the write was applied and committed here, but this node could not confirm"
+                            + " it is still the primary of epoch " + epochAtApply + " when answering",
+                    node.knownPrimary());
+        }
+        return wr;
     }
 
     private void release(Mutation m, CompletableFuture<WriteResult> claim) {
@@ -262,7 +336,7 @@ public final class PairReplicator implements Replicator {
     @Override
     public boolean canServeReads(boolean allowStale) {
         if (node.isActingPrimary()) {
-            return true;
+            return coordinated == null || coordinated.mayServe();
         }
         return allowStale && !catchUp.installing() && node.state != NodeState.SHUTTING_DOWN;
     }
@@ -316,8 +390,15 @@ public final class PairReplicator implements Replicator {
     // ---- planned role changes and lifecycle ------------------------------------------------------
 
     @Override
-    public CompletableFuture<Long> promote() {
-        return switchover.promote();
+    public CompletableFuture<Long> promote(boolean force) {
+        return switchover.promote(force);
+    }
+
+    @Override
+    public CoordinatorStatus coordinatorStatus() {
+        return coordinated == null
+                ? CoordinatorStatus.OFF
+                : CoordinatorStatus.of(coordinated.connection(), coordinated.describe(), coordinated.lastView());
     }
 
     @Override
@@ -336,6 +417,9 @@ public final class PairReplicator implements Replicator {
             log.warn("{}: shutdown before close did not finish: {}", node.nodeId, e.toString());
         }
         node.closed = true;
+        if (coordinated != null) {
+            coordinated.close();
+        }
         control.shutdown();
         transfers.shutdownNow();
         peer.close();

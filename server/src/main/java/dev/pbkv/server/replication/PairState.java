@@ -25,6 +25,9 @@ final class PairState {
 
     final String nodeId;
     final Role configuredRole;
+    /** Roles come from a coordinator (coordinator.connect is set). */
+    final boolean coordinated;
+
     private final Store store;
     private final String peerAddress;
     /** This node's client-facing address; a supplier because the node knows its bound port only once its doors started. */
@@ -45,6 +48,8 @@ final class PairState {
     volatile String primaryClientAddress;
     /** Set by close(); nothing new starts after it. */
     volatile boolean closed;
+    /** clock.millis() when this backup last heard from its primary on the stream (kept when the stream ends). */
+    volatile long lastPrimaryContactMillis;
     /** clock.millis() when this node last entered COLD_START; control thread only. */
     long coldStartSinceMillis;
 
@@ -55,7 +60,9 @@ final class PairState {
             String peerAddress,
             Supplier<String> clientAddress,
             Epochs epochs,
-            Clock clock) {
+            Clock clock,
+            boolean coordinated) {
+        this.coordinated = coordinated;
         this.store = store;
         this.nodeId = nodeId;
         this.configuredRole = configuredRole;

@@ -1,5 +1,6 @@
 package dev.pbkv.server.replication;
 
+import dev.pbkv.server.coordinator.CoordinatorStatus;
 import dev.pbkv.server.role.NodeState;
 import dev.pbkv.server.role.Role;
 import dev.pbkv.store.Mutation;
@@ -19,7 +20,8 @@ public interface Replicator extends AutoCloseable {
      * waits until the entry it saw is committed ({@link WriteResult#answerOffset}, which the store sets
      * under its write lock), so callers never
      * wait again. Completes exceptionally with
-     * {@link NotPrimaryException} when this node may not take writes now.
+     * {@link NotPrimaryException} when this node may not take writes now (refused, not applied),
+     * or with {@link OutcomeUnknownException} when it was applied but can no longer be acknowledged.
      */
     CompletableFuture<WriteResult> write(Mutation mutation);
 
@@ -47,8 +49,19 @@ public interface Replicator extends AutoCloseable {
     /** Starts the state machine (recovery done by the store): look for the peer, replicate. */
     void start();
 
-    /** Makes this backup the primary with a new epoch; completes with that epoch. */
-    CompletableFuture<Long> promote();
+    /**
+     * Makes this backup the primary with a new epoch; completes with that epoch, or fails with
+     * {@link PromotionRefusedException} saying why not. Without a coordinator a backup whose
+     * primary may be alive (unreachable, or holding a longer history) is promoted only with force,
+     * which may lose what that primary acknowledged; with one, the coordinator's rules decide and
+     * force changes nothing.
+     */
+    CompletableFuture<Long> promote(boolean force);
+
+    /** What this node knows of its coordinator ({@link CoordinatorStatus#OFF} without one). */
+    default CoordinatorStatus coordinatorStatus() {
+        return CoordinatorStatus.OFF;
+    }
 
     /**
      * Drains and stops replication; an in-sync primary first hands its role to the backup unless

@@ -45,6 +45,8 @@ final class RoleControl {
     private final AtMostOnceTable atMostOnce;
     private final PeerChannel peer;
     private final ControlThread control;
+    /** The coordinator's decisions, or null without a coordinator (then the probes decide, never unsafely). */
+    private final CoordinatedRoles coordinated;
 
     // Control thread only.
     /** A probe is out; the tick sends no other. */
@@ -65,7 +67,8 @@ final class RoleControl {
             SnapshotSource snapshots,
             AtMostOnceTable atMostOnce,
             PeerChannel peer,
-            ControlThread control) {
+            ControlThread control,
+            CoordinatedRoles coordinated) {
         this.store = store;
         this.settings = settings;
         this.clock = clock;
@@ -79,6 +82,7 @@ final class RoleControl {
         this.atMostOnce = atMostOnce;
         this.peer = peer;
         this.control = control;
+        this.coordinated = coordinated;
     }
 
     /** Starts in COLD_START and runs the tick every heartbeat. */
@@ -96,6 +100,9 @@ final class RoleControl {
                     store.lastOffset(),
                     node.peerAddress());
         });
+        if (coordinated != null) {
+            coordinated.start();
+        }
         control.every(settings.heartbeat().toMillis(), this::tick);
     }
 
@@ -109,6 +116,10 @@ final class RoleControl {
             attached.tick(now);
             catchUp.tick(now);
             snapshots.releaseIfIdle(now, attached.session() != null);
+            if (coordinated != null) {
+                coordinated.tick();
+                return;
+            }
             boolean alone =
                     node.isActingPrimary() && attached.session() == null && now - lastAloneProbeMillis >= timeout / 2;
             if ((node.state == NodeState.COLD_START || alone) && !probeInFlight) {
@@ -166,24 +177,27 @@ final class RoleControl {
         long now = clock.millis();
         if (node.state == NodeState.COLD_START) {
             if (peerInfo == null || peerInfo.getState() == dev.pbkv.proto.NodeState.SHUTTING_DOWN) {
-                if (epochs.wasLastPrimary()
-                        && now - node.coldStartSinceMillis
-                                >= settings.peerTimeout().toMillis()) {
-                    becomePrimary(
-                            "the peer is " + (peerInfo == null ? "unreachable (" + failure + ")" : "shutting down")
-                                    + " and this node was the last primary (epoch " + store.epoch() + ")");
+                String peerIs = peerInfo == null ? "unreachable (" + failure + ")" : "shutting down";
+                if (now - node.coldStartSinceMillis < settings.peerTimeout().toMillis()) {
+                    return;
+                }
+                if (store.lastOffset() == 0 && store.epoch() == 0 && node.configuredRole == Role.PRIMARY) {
+                    becomePrimary("the peer is " + peerIs + " and this configured primary holds no data yet");
+                } else {
+                    // A silent peer may be a live primary behind a partition: never take over on a timeout.
+                    waitingOnce("the peer is " + peerIs + " and this node holds data (last offset "
+                            + store.lastOffset() + ", epoch " + store.epoch() + "): it stays out of service until"
+                            + " the peer answers; `pbkv promote --force` makes it primary if the peer is known dead");
                 }
                 return;
             }
             if (PairState.isActing(peerInfo)) {
-                if (peerInfo.getEpoch() >= store.epoch()) {
-                    joinAsBackup(
-                            peerInfo,
-                            "primary " + peerInfo.getNodeId() + " found at epoch "
-                                    + peerInfo.getEpoch() + " with last offset " + peerInfo.getLastOffset()
-                                    + "; this node holds " + store.lastOffset());
-                }
-                return; // a lower epoch: our probe made it step down; the next probe sees it
+                joinAsBackup(
+                        peerInfo,
+                        "primary " + peerInfo.getNodeId() + " found at epoch " + peerInfo.getEpoch()
+                                + " with last offset " + peerInfo.getLastOffset() + "; this node holds "
+                                + store.lastOffset());
+                return;
             }
             if (peerInfo.getState() == dev.pbkv.proto.NodeState.COLD_START) {
                 PeerInfo self = node.selfInfo();
@@ -200,13 +214,12 @@ final class RoleControl {
             return;
         }
         if (node.isActingPrimary() && attached.session() == null && peerInfo != null && PairState.isActing(peerInfo)) {
-            if (peerInfo.getEpoch() > store.epoch()
-                    || (peerInfo.getEpoch() == store.epoch()
-                            && Epochs.compareHistories(peerInfo, node.selfInfo()) > 0)) {
+            if (Epochs.compareHistories(peerInfo, node.selfInfo()) > 0) {
                 stepDown(
-                        peerInfo.getEpoch(),
-                        "the peer " + peerInfo.getNodeId() + " acts as primary with epoch " + peerInfo.getEpoch()
-                                + " >= this node's " + store.epoch());
+                        Math.max(store.epoch(), peerInfo.getEpoch()),
+                        "the peer " + peerInfo.getNodeId() + " also acts as primary and its history ranks higher"
+                                + " (last record epoch " + peerInfo.getLastRecordEpoch() + ", offset "
+                                + peerInfo.getLastOffset() + ")");
             }
         }
     }
@@ -216,11 +229,15 @@ final class RoleControl {
         CompletableFuture<PeerInfo> answer = new CompletableFuture<>();
         control.runFor(answer, () -> {
             node.peerInfo = caller;
-            if (node.isActingPrimary() && caller.getEpoch() > store.epoch()) {
+            // Only another acting primary with a higher-ranked history makes this one step down: never a
+            // starting node's epoch (an epoch says who was promoted, not which history holds acknowledged writes).
+            if (coordinated == null
+                    && node.isActingPrimary()
+                    && PairState.isActing(caller)
+                    && Epochs.compareHistories(caller, node.selfInfo()) > 0) {
                 stepDown(
-                        caller.getEpoch(),
-                        "probed by " + caller.getNodeId() + " with epoch " + caller.getEpoch() + " above this node's "
-                                + store.epoch());
+                        Math.max(store.epoch(), caller.getEpoch()),
+                        "probed by " + caller.getNodeId() + ", also acting as primary, whose history ranks higher");
             }
             answer.complete(node.selfInfo());
         });
@@ -268,7 +285,10 @@ final class RoleControl {
             unfence.run();
         }
         attached.detach();
-        commits.failWaiters(new NotPrimaryException("this node stepped down: " + cause, null));
+        commits.failWaiters(new OutcomeUnknownException(
+                "outcome unknown: the write was applied here but this node stepped down before it could be"
+                        + " acknowledged (" + cause + ")",
+                null));
         try {
             // The higher epoch is the peer's: after a restart this node must not think it was the last primary.
             store.raiseEpoch(higherEpoch);
@@ -277,6 +297,23 @@ final class RoleControl {
         }
         node.primaryClientAddress = null;
         node.transition(NodeState.COLD_START, "stepped down: " + cause);
+    }
+
+    /** Becomes the backup of the configured peer, whose client address is not known yet. */
+    void joinAsBackup(String cause) {
+        node.role = Role.BACKUP;
+        node.acceptingWrites = false;
+        node.transition(NodeState.WARM_START, cause);
+        catchUp.subscribe();
+    }
+
+    private String lastWait;
+
+    private void waitingOnce(String why) {
+        if (!why.equals(lastWait)) {
+            lastWait = why;
+            log.info("{}: waiting: {}", node.nodeId, why);
+        }
     }
 
     /** Becomes the backup of primary and subscribes to it. */

@@ -120,7 +120,7 @@ public final class SoloReplicator implements Replicator {
     }
 
     @Override
-    public CompletableFuture<Long> promote() {
+    public CompletableFuture<Long> promote(boolean force) {
         return CompletableFuture.failedFuture(
                 new IllegalStateException(
                         role == Role.PRIMARY

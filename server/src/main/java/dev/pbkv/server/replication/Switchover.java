@@ -33,6 +33,8 @@ final class Switchover {
     private final AttachedBackup attached;
     private final BackupCatchUp catchUp;
     private final ControlThread control;
+    /** The coordinator's decisions, or null without one. */
+    private final CoordinatedRoles coordinated;
 
     Switchover(
             Store store,
@@ -44,7 +46,8 @@ final class Switchover {
             RoleControl roles,
             AttachedBackup attached,
             BackupCatchUp catchUp,
-            ControlThread control) {
+            ControlThread control,
+            CoordinatedRoles coordinated) {
         this.store = store;
         this.settings = settings;
         this.node = node;
@@ -55,15 +58,32 @@ final class Switchover {
         this.attached = attached;
         this.catchUp = catchUp;
         this.control = control;
+        this.coordinated = coordinated;
     }
 
-    /** Makes this backup the primary with a new epoch, unless the primary answers the probe as acting. */
-    CompletableFuture<Long> promote() {
+    /**
+     * Makes this backup the primary with a new epoch. Without a coordinator: refused while the
+     * primary answers as acting; a primary that does not answer may be alive behind a partition, and
+     * a starting peer may hold a longer history, so either needs force. With a coordinator: only as
+     * its rules allow (the primary's session ended, this node in in_sync); force changes nothing.
+     */
+    CompletableFuture<Long> promote(boolean force) {
         CompletableFuture<Long> result = new CompletableFuture<>();
         control.runFor(result, () -> {
             String refusal = promotionRefusal();
+            if (refusal == null && coordinated != null) {
+                refusal = coordinated.promotionRefusal();
+            }
             if (refusal != null) {
                 result.completeExceptionally(new PromotionRefusedException(refusal));
+                return;
+            }
+            if (coordinated != null) {
+                awaitCoordinatedPromotion(
+                        result,
+                        System.nanoTime()
+                                + TimeUnit.MILLISECONDS.toNanos(
+                                        settings.peerTimeout().toMillis() * 3));
                 return;
             }
             roles.probePeer((peer, failure) -> {
@@ -73,13 +93,30 @@ final class Switchover {
                             + ", state " + peer.getState() + ")"));
                     return;
                 }
+                if (!force && peer == null) {
+                    result.completeExceptionally(new PromotionRefusedException("the primary at "
+                            + node.peerAddress() + " did not answer (" + failure + "); it may be alive behind a"
+                            + " partition, and promoting this node would make two primaries: the writes either"
+                            + " acknowledges from then on may be lost. Promote with --force only if the primary is"
+                            + " known to be down"));
+                    return;
+                }
+                if (!force && Epochs.compareHistories(peer, node.selfInfo()) > 0) {
+                    result.completeExceptionally(new PromotionRefusedException("the peer " + peer.getNodeId()
+                            + " holds a newer history (last record epoch " + peer.getLastRecordEpoch()
+                            + ", offset " + peer.getLastOffset() + " against " + epochs.lastRecordEpoch() + ", "
+                            + store.lastOffset() + "); promoting this node would discard its records above "
+                            + store.lastOffset() + ". Promote with --force to accept that loss"));
+                    return;
+                }
                 String again = promotionRefusal();
                 if (again != null) {
                     result.completeExceptionally(new PromotionRefusedException(again));
                     return;
                 }
                 catchUp.dropLink("promoted");
-                roles.becomePrimary("promoted by request; the peer is "
+                roles.becomePrimary((force ? "promoted by request with --force" : "promoted by request")
+                        + "; the peer is "
                         + (peer == null
                                 ? "unreachable (" + failure + ")"
                                 : "not primary (state " + peer.getState() + ")"));
@@ -91,6 +128,18 @@ final class Switchover {
             });
         });
         return result;
+    }
+
+    /** With a coordinator the tick promotes this node (a compare-and-set); this waits to see it happen. */
+    private void awaitCoordinatedPromotion(CompletableFuture<Long> result, long deadlineNanos) {
+        if (node.isActingPrimary()) {
+            result.complete(store.epoch());
+        } else if (System.nanoTime() - deadlineNanos > 0) {
+            result.completeExceptionally(new PromotionRefusedException(
+                    "the coordinator did not make this node primary in time; see the log"));
+        } else {
+            control.after(settings.heartbeat().toMillis(), () -> awaitCoordinatedPromotion(result, deadlineNanos));
+        }
     }
 
     private String promotionRefusal() {
@@ -152,6 +201,9 @@ final class Switchover {
         long epochNow = store.epoch();
         commits.await(last)
                 .orTimeout(timeout, TimeUnit.MILLISECONDS)
+                .thenCompose(v -> coordinated == null
+                        ? CompletableFuture.completedFuture(null)
+                        : coordinated.handOverTo(s.backup().getNodeId()).orTimeout(timeout, TimeUnit.MILLISECONDS))
                 .thenCompose(v -> s.requestHandover(last, epochNow).orTimeout(timeout, TimeUnit.MILLISECONDS))
                 .whenCompleteAsync(
                         (newEpoch, t) -> {
@@ -206,6 +258,22 @@ final class Switchover {
                 .whenCompleteAsync(
                         (v, t) -> {
                             if (t != null || l != catchUp.link() || node.closed) {
+                                return;
+                            }
+                            if (coordinated != null) {
+                                coordinated.takeOverAfterHandover(
+                                        "switchover: took leader after the primary handed over at offset "
+                                                + h.getLastOffset(),
+                                        newEpoch -> {
+                                            if (l != catchUp.link() || node.closed) {
+                                                return;
+                                            }
+                                            catchUp.release(l);
+                                            roles.becomePrimaryAt("switchover: the primary handed over at offset "
+                                                    + h.getLastOffset() + "; the coordinator names this node");
+                                            l.sendHandoverDone(newEpoch);
+                                            l.finish();
+                                        });
                                 return;
                             }
                             long newEpoch = epochs.nextEpoch(Math.max(store.epoch(), h.getEpoch()));

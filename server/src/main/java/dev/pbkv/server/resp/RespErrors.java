@@ -28,6 +28,7 @@ final class RespErrors {
             case RESOURCE_EXHAUSTED -> "OOM " + message;
             case UNAVAILABLE -> unavailable(failure, message, write);
             case FAILED_PRECONDITION -> "ERR " + message;
+            case OUTCOME_UNKNOWN -> "UNKNOWN " + message;
             case INTERNAL -> "ERR internal error: " + message;
         };
     }

@@ -105,6 +105,14 @@ final class RespInfo {
             field(b, "pbkv_peer_address", status.peerAddress() == null ? "" : status.peerAddress());
             field(b, "pbkv_peer_connected", status.peerConnected() ? 1 : 0);
             field(b, "pbkv_primary_address", status.primaryAddress() == null ? "" : status.primaryAddress());
+            var c = status.coordinator();
+            field(b, "pbkv_coordinator_connection", c.connection());
+            field(b, "pbkv_coordinator_address", c.address());
+            field(b, "pbkv_coordinator_state_version", c.stateVersion());
+            field(b, "pbkv_coordinator_epoch", c.epoch());
+            field(b, "pbkv_coordinator_primary", c.primary() == null ? "" : c.primary());
+            field(b, "pbkv_coordinator_in_sync", String.join(",", c.inSync()));
+            field(b, "pbkv_coordinator_leader", c.leader() == null ? "" : c.leader());
             b.append("\r\n");
         }
         if (all || wanted.equals("keyspace")) {

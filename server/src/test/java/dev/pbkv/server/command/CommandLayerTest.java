@@ -195,14 +195,15 @@ class CommandLayerTest {
             failed(onBackup.dump(false, p -> {}), ErrorCode.UNAVAILABLE);
             assertThat(onBackup.status().state()).isEqualTo(NodeState.COLD_START);
             assertThat(onBackup.status().role()).isEqualTo(Role.BACKUP);
-            assertThat(failed(onBackup.promote(), ErrorCode.FAILED_PRECONDITION).message())
+            assertThat(failed(onBackup.promote(false), ErrorCode.FAILED_PRECONDITION)
+                            .message())
                     .contains("not configured");
         }
     }
 
     @Test
     void primaryRefusesPromotion() {
-        failed(commands.promote(), ErrorCode.FAILED_PRECONDITION);
+        failed(commands.promote(false), ErrorCode.FAILED_PRECONDITION);
     }
 
     @Test
@@ -367,8 +368,8 @@ class CommandLayerTest {
         public void start() {}
 
         @Override
-        public CompletableFuture<Long> promote() {
-            return delegate.promote();
+        public CompletableFuture<Long> promote(boolean force) {
+            return delegate.promote(force);
         }
 
         @Override

@@ -18,9 +18,22 @@ class HistoryRankingTest {
     }
 
     @Test
-    void aNewerEpochOutranksALongerLog() {
-        assertThat(Epochs.compareHistories(node("b", false, 2, 1, 100), node("a", true, 1, 1, 105)))
+    void aNewerLastRecordOutranksALongerLog() {
+        assertThat(Epochs.compareHistories(node("b", false, 2, 2, 100), node("a", true, 1, 1, 105)))
                 .isPositive();
+    }
+
+    /**
+     * The restarted old primary raised its epoch to 3 for itself; the promoted node at epoch 2 holds
+     * an acknowledged write at offset 151 of epoch 2. Ranking by the node's epoch picked the old
+     * primary and discarded that write (issue 10, failure 1); records decide.
+     */
+    @Test
+    void aSelfRaisedEpochNeverOutranksTheRecords() {
+        PeerInfo restartedOldPrimary = node("primary", true, 3, 1, 150);
+        PeerInfo promoted = node("backup", false, 2, 2, 151);
+        assertThat(Epochs.compareHistories(promoted, restartedOldPrimary)).isPositive();
+        assertThat(Epochs.compareHistories(restartedOldPrimary, promoted)).isNegative();
     }
 
     @Test

@@ -34,6 +34,12 @@ final class MiniNode implements AutoCloseable {
     final PairSettings settings;
     volatile PairReplicator replicator;
     private volatile Server server;
+    /** Where the peer is dialled (a proxy in partition tests); the peer's own port by default. */
+    volatile String peerAddress;
+    /** The coordinator's connect string (a proxy in partition tests), or null: no coordinator. */
+    volatile String coordinatorConnect;
+    /** The coordinator's session timeout for coordinated nodes. */
+    volatile long sessionTimeoutMs = 1500;
 
     private MiniNode(String id, Role role, int port, int peerPort, Store store, PairSettings settings) {
         this.id = id;
@@ -42,6 +48,7 @@ final class MiniNode implements AutoCloseable {
         this.peerPort = peerPort;
         this.store = store;
         this.settings = settings;
+        this.peerAddress = "127.0.0.1:" + peerPort;
     }
 
     static PairSettings testSettings() {
@@ -87,8 +94,19 @@ final class MiniNode implements AutoCloseable {
 
     /** Starts (or restarts) the replicator and the server. */
     MiniNode start() throws IOException {
-        replicator =
-                new PairReplicator(store, id, role, "127.0.0.1:" + peerPort, address(), settings, Clock.systemUTC());
+        String connect = coordinatorConnect;
+        replicator = new PairReplicator(
+                store,
+                id,
+                role,
+                peerAddress,
+                this::address,
+                settings,
+                Clock.systemUTC(),
+                connect == null
+                        ? dev.pbkv.server.coordinator.PairCoordinator.OFF
+                        : new dev.pbkv.server.coordinator.ZooKeeperCoordinator(
+                                connect, "/pbkv/test/pairs/p", id, sessionTimeoutMs));
         startServer();
         replicator.start();
         return this;

@@ -259,7 +259,7 @@ class PairReplicatorTest {
         a.stopServer(); // a partition: a still believes it is primary, b cannot reach it
         b.start();
         await().during(Duration.ofMillis(700)).atMost(WAIT).until(() -> b.state() == NodeState.COLD_START);
-        long epoch = b.replicator.promote().get(5, TimeUnit.SECONDS);
+        long epoch = b.replicator.promote(true).get(5, TimeUnit.SECONDS);
         assertThat(epoch).isEqualTo(2);
         for (int i = 0; i < 3; i++) {
             b.put("new" + i, "n");
@@ -347,7 +347,7 @@ class PairReplicatorTest {
         b.start();
         awaitSync();
         a.put("k", "v");
-        assertThatThrownBy(() -> b.replicator.promote().get(5, TimeUnit.SECONDS))
+        assertThatThrownBy(() -> b.replicator.promote(false).get(5, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(PromotionRefusedException.class);
         assertThat(b.replicator.role()).isEqualTo(Role.BACKUP);
@@ -356,12 +356,18 @@ class PairReplicatorTest {
         // Stale reads still come from the backup's copy.
         assertThat(b.replicator.canServeReads(true)).isTrue();
         assertThat(b.replicator.canServeReads(false)).isFalse();
-        long epoch = b.replicator.promote().get(5, TimeUnit.SECONDS);
+        // Without a coordinator a silent primary may be alive behind a partition: only --force promotes.
+        assertThatThrownBy(() -> b.replicator.promote(false).get(5, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(PromotionRefusedException.class)
+                .hasMessageContaining("may be alive")
+                .hasMessageContaining("--force");
+        assertThat(b.replicator.role()).isEqualTo(Role.BACKUP);
+        long epoch = b.replicator.promote(true).get(5, TimeUnit.SECONDS);
         assertThat(epoch).isGreaterThan(1);
         assertThat(b.state()).isEqualTo(NodeState.BOOTSTRAP);
         b.put("k2", "v2");
         assertThat(b.get("k")).isEqualTo("v");
-        assertThatThrownBy(() -> b.replicator.promote().get(5, TimeUnit.SECONDS))
+        assertThatThrownBy(() -> b.replicator.promote(false).get(5, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(PromotionRefusedException.class);
     }
 
@@ -381,7 +387,7 @@ class PairReplicatorTest {
         b.start(); // its primary never answers
         await().atMost(WAIT).until(() -> b.state() == NodeState.COLD_START);
 
-        assertThatThrownBy(() -> b.replicator.promote().get(5, TimeUnit.SECONDS))
+        assertThatThrownBy(() -> b.replicator.promote(false).get(5, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(PromotionRefusedException.class)
                 .hasMessageContaining("not yet a consistent prefix")
@@ -398,7 +404,7 @@ class PairReplicatorTest {
                     0,
                     0));
         }
-        assertThat(b.replicator.promote().get(5, TimeUnit.SECONDS)).isGreaterThan(1);
+        assertThat(b.replicator.promote(true).get(5, TimeUnit.SECONDS)).isGreaterThan(1);
         assertThat(b.get("a")).isEqualTo("2");
         assertThat(b.get("b")).isEqualTo("2");
     }
@@ -436,7 +442,7 @@ class PairReplicatorTest {
             t.join(10_000);
         }
         await().atMost(WAIT).until(() -> b.state() == NodeState.COLD_START);
-        b.replicator.promote().get(5, TimeUnit.SECONDS);
+        b.replicator.promote(true).get(5, TimeUnit.SECONDS);
         for (String key : acknowledged) {
             assertThat(b.get(key)).as(key).isNotNull();
         }

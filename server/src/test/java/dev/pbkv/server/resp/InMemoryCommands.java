@@ -203,11 +203,12 @@ public final class InMemoryCommands implements Commands, AutoCloseable {
                 "127.0.0.1:7379",
                 "127.0.0.1:8001",
                 b ? PRIMARY_ADDRESS : null,
-                5_000);
+                5_000,
+                dev.pbkv.server.coordinator.CoordinatorStatus.OFF);
     }
 
     @Override
-    public CompletableFuture<Reply<Long>> promote() {
+    public CompletableFuture<Reply<Long>> promote(boolean force) {
         backup = false;
         return CompletableFuture.completedFuture(Reply.success(4L));
     }

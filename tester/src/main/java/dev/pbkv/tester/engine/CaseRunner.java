@@ -169,6 +169,10 @@ public final class CaseRunner {
                 for (int i = 0; i < r.times() && !aborted.get(); i++) {
                     execute(r.body(), b.with("i", i));
                 }
+            } else if (st instanceof Statement.Busy busy) {
+                try (BusyThreads spinning = BusyThreads.start(busy.threads())) {
+                    execute(busy.body(), b);
+                }
             } else if (st instanceof Statement.Sleep s) {
                 if (!pause(s.duration())) {
                     fatal(st, b, "to sleep " + s.duration().toMillis() + " ms", "interrupted");

@@ -104,6 +104,7 @@ public final class Parser {
             case "use" -> new Statement.Use(pos, node());
             case "concurrent" -> concurrent(pos);
             case "repeat" -> repeat(pos);
+            case "busy" -> new Statement.Busy(pos, integer(1, 64, "a number of busy threads (1..64)"), block(Set.of()));
             case "sleep" -> new Statement.Sleep(pos, duration());
             case "run" -> run(pos);
             case "consistent" -> new Statement.Consistent(pos, optionalDuration());

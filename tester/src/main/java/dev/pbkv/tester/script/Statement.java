@@ -65,6 +65,17 @@ public sealed interface Statement {
         }
     }
 
+    /**
+     * {@code busy N { body }}: N threads of the tester spin on the CPU while the body runs, as
+     * {@code while :; do :; done} loops would: the nodes get the cores late, their probes and
+     * heartbeats are late, and roles must still be decided safely.
+     */
+    record Busy(Position pos, int threads, List<Statement> body) implements Statement {
+        public Busy {
+            body = List.copyOf(body);
+        }
+    }
+
     /** {@code sleep <duration>}. */
     record Sleep(Position pos, Duration duration) implements Statement {}
 

@@ -1,6 +1,7 @@
 package dev.pbkv.tester.script;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
@@ -30,6 +31,14 @@ class ParserTest {
             return e;
         }
         throw new AssertionError("no parse error for: " + text);
+    }
+
+    @Test
+    void busyRunsItsBodyWithSpinningThreads() throws ParseException {
+        Statement.Busy b = (Statement.Busy) one("busy 2 { kill primary\n wait backup PRIMARY 10s }");
+        assertThat(b.threads()).isEqualTo(2);
+        assertThat(b.body()).hasSize(2);
+        assertThatThrownBy(() -> parse("busy 0 { sleep 1s }")).isInstanceOf(ParseException.class);
     }
 
     @Test
