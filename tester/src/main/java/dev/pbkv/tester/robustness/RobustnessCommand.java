@@ -86,8 +86,9 @@ public final class RobustnessCommand {
 
     @Option(
             names = "--coordinator",
-            paramLabel = "auto|off|embedded",
-            description = "robustness: the coordinator (default auto: embedded when built)")
+            paramLabel = "auto|off|embedded|in-process",
+            description = "robustness: the coordinator: the embedded process, one inside the tester's JVM,"
+                    + " or none (default auto: embedded when built, else in-process)")
     String coordinator = "auto";
 
     @Option(
@@ -146,9 +147,13 @@ public final class RobustnessCommand {
             err.println("bin/test: " + e.getMessage());
             return 2;
         }
+        if (o.seconds() <= 0 && o.faults() <= 0) {
+            err.println("bin/test: give --seconds or --faults (or both)");
+            return 2;
+        }
         if (!c.available() && !s.runsWithoutCoordinator()) {
             err.println("bin/test: scenario " + s.label() + " needs a coordinator; this run has none ("
-                    + (Coordinators.embeddedAvailable() ? "--coordinator off" : "not in this build yet") + ")");
+                    + "--coordinator off" + ")");
             return 2;
         }
         RobustnessReport report = new RobustnessRun(o, c, out).run();

@@ -40,9 +40,6 @@ public record RobustnessOptions(
         List<String> nodeArgs) {
 
     public RobustnessOptions {
-        if (seconds <= 0 && faults <= 0) {
-            throw new IllegalArgumentException("give --seconds or --faults (or both)");
-        }
         if (clients < 1 || keys < 1) {
             throw new IllegalArgumentException("--clients and --keys must be >= 1");
         }

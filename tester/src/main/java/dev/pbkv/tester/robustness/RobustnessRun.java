@@ -40,6 +40,9 @@ public final class RobustnessRun {
     }
 
     public RobustnessReport run() {
+        if (options.seconds() <= 0 && options.faults() <= 0) {
+            throw new IllegalArgumentException("give --seconds or --faults (or both)");
+        }
         List<Fault> faults = options.scenario().faults(coordinator.available());
         if (faults.isEmpty()) {
             throw new IllegalArgumentException("scenario " + options.scenario().label()
