@@ -24,6 +24,8 @@ final class RoleMonitor implements AutoCloseable {
     private final List<Change> changes = new ArrayList<>();
     private int bothPrimarySamples;
     private String lastPrimary;
+    /** Whether the last sample had both nodes saying PRIMARY (so a run of such samples logs once). */
+    private boolean wasBoth;
 
     RoleMonitor(Cluster cluster, RunLog log) {
         this.cluster = cluster;
@@ -40,16 +42,30 @@ final class RoleMonitor implements AutoCloseable {
     private void loop() {
         while (!stopped) {
             List<String> primaries = new ArrayList<>();
+            StringBuilder seen = new StringBuilder();
             for (Cluster.Node n : cluster.nodes()) {
-                if (cluster.status(n, Duration.ofMillis(300))
-                        .map(s -> s.getRole() == Role.PRIMARY)
-                        .orElse(false)) {
+                Optional<dev.pbkv.proto.StatusResponse> st = cluster.status(n, Duration.ofMillis(300));
+                if (st.map(s -> s.getRole() == Role.PRIMARY).orElse(false)) {
                     primaries.add(n.name);
+                    seen.append(' ')
+                            .append(n.name)
+                            .append(": ")
+                            .append(st.get().getState())
+                            .append(" epoch ")
+                            .append(st.get().getEpoch())
+                            .append(';');
                 }
             }
             if (primaries.size() == 2) {
-                bothPrimarySamples++;
-            } else if (primaries.size() == 1) {
+                if (bothPrimarySamples++ == 0 || !wasBoth) {
+                    log.line("both nodes say PRIMARY:%s", seen);
+                }
+                wasBoth = true;
+                sleepQuietly();
+                continue;
+            }
+            wasBoth = false;
+            if (primaries.size() == 1) {
                 String p = primaries.get(0);
                 if (lastPrimary != null && !lastPrimary.equals(p)) {
                     changes.add(new Change(System.nanoTime(), lastPrimary, p));
@@ -57,11 +73,15 @@ final class RoleMonitor implements AutoCloseable {
                 }
                 lastPrimary = p;
             }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                return;
-            }
+            sleepQuietly();
+        }
+    }
+
+    private void sleepQuietly() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            stopped = true;
         }
     }
 
