@@ -7,6 +7,7 @@ import dev.pbkv.tester.engine.CaseFiles;
 import dev.pbkv.tester.engine.ProcessRunner;
 import dev.pbkv.tester.engine.ShellNodeControl;
 import dev.pbkv.tester.engine.TestRun;
+import dev.pbkv.tester.robustness.RobustnessCommand;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,8 @@ import picocli.CommandLine.Parameters;
             "Replays .test files (default: every file in test-cases/, in name order)",
             "against the servers of conf/test.conf; prints one line per case, then",
             "'N passed, N failed'. Grammar: test-cases/README.md.",
+            "With --robustness SCENARIO: a robustness run (faults, a recorded history,",
+            "a linearizability check) that ends with PASS or FAIL.",
             "Exit code: 0 all passed, 1 a case failed, 2 usage or config error."
         })
 public final class Main implements Callable<Integer> {
@@ -55,8 +58,17 @@ public final class Main implements Callable<Integer> {
             description = "where the output of node commands is kept" + " (default: a new temporary directory)")
     Path logs;
 
+    @CommandLine.ArgGroup(exclusive = false, heading = "Robustness (docs/tester.md)%n")
+    RobustnessCommand robustness;
+
     @Override
     public Integer call() throws IOException {
+        if (robustness != null && robustness.checkHistory != null) {
+            return robustness.check(System.out);
+        }
+        if (robustness != null && robustness.scenario != null) {
+            return robustness.run(root, System.out, System.err);
+        }
         Path configFile = config != null ? config : root.resolve("conf/test.conf");
         TestConfig cfg;
         try {
