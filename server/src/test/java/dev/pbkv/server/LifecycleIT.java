@@ -10,6 +10,7 @@ import dev.pbkv.proto.GetRequest;
 import dev.pbkv.proto.KeyValueGrpc;
 import dev.pbkv.proto.ShutdownRequest;
 import dev.pbkv.proto.WriteRequest;
+import dev.pbkv.testkit.CoordinatorProcess;
 import dev.pbkv.testkit.NodeProcess;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -18,13 +19,37 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Start, graceful stop, kill -9 and restart of a real node: the data survives, the exits are clean. */
+/**
+ * Start, graceful stop, kill -9 and restart of a real node: the data survives, the exits are clean.
+ * The node runs with a coordinator: a node with data whose peer is silent takes the primary role
+ * only when the coordinator names it (in_sync alone), never on a timeout.
+ */
 class LifecycleIT {
     @TempDir
     Path dir;
+
+    private CoordinatorProcess coordinator;
+
+    @BeforeEach
+    void startCoordinator() {
+        coordinator = CoordinatorProcess.in(dir.resolve("coordinator")).start();
+    }
+
+    @AfterEach
+    void stopCoordinator() {
+        coordinator.close();
+    }
+
+    private NodeProcess.Builder primary() {
+        return NodeProcess.primary(dir)
+                .set("coordinator.connect", coordinator.connectString())
+                .set("coordinator.session-timeout-ms", "1500");
+    }
 
     static WriteRequest write(String k, String v) {
         return WriteRequest.newBuilder()
@@ -39,7 +64,7 @@ class LifecycleIT {
 
     @Test
     void restartedNodeHasItsDataAndShutdownRpcExitsZero() {
-        try (NodeProcess node = NodeProcess.primary(dir).start()) {
+        try (NodeProcess node = primary().start()) {
             for (int i = 0; i < 100; i++) {
                 kv(node).put(write("k" + i, "v" + i));
             }
@@ -77,8 +102,7 @@ class LifecycleIT {
 
     @Test
     void everyAcknowledgedWriteSurvivesKillDuringAStreamOfWrites() throws Exception {
-        try (NodeProcess node =
-                NodeProcess.primary(dir).args("--fsync", "always").start()) {
+        try (NodeProcess node = primary().args("--fsync", "always").start()) {
             Map<String, String> acknowledged = new ConcurrentHashMap<>();
             AtomicBoolean stop = new AtomicBoolean();
             KeyValueGrpc.KeyValueBlockingStub stub = KeyValueGrpc.newBlockingStub(node.channel());

@@ -14,7 +14,7 @@ public final class Coordinators {
 
     /** Whether this build can start the embedded coordinator process (dev.pbkv.testkit.CoordinatorProcess). */
     public static boolean embeddedAvailable() {
-        return false; // TODO(issue 10): true once dev.pbkv.testkit.CoordinatorProcess is merged
+        return true;
     }
 
     /** Whether a run can have a coordinator at all (the in-process one always can). */
@@ -35,7 +35,6 @@ public final class Coordinators {
     }
 
     static Coordinator embedded(Path dir, String classpath) {
-        throw new IllegalArgumentException(
-                "the embedded coordinator (dev.pbkv.testkit.CoordinatorProcess) is not in this build yet; use --coordinator in-process or off");
+        return new EmbeddedCoordinator(dir, classpath);
     }
 }
