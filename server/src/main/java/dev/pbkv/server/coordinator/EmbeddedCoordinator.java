@@ -16,12 +16,13 @@ import org.apache.zookeeper.util.ServiceUtils;
  * tests; production runs an ensemble (docs/coordinator.md). bin/start_coordinator runs it in its
  * own process through {@code pbkv-server.jar coordinator}.
  *
- * <p>The tick is 500 ms so that sessions down to {@value #MIN_SESSION_TIMEOUT_MS} ms are allowed
- * (ZooKeeper allows 2 to 20 ticks by default; here the bounds are set explicitly). Nothing else
+ * <p>The tick is 200 ms: ZooKeeper expires sessions on tick boundaries, so the tick adds up to one
+ * tick to every failover; sessions from {@value #MIN_SESSION_TIMEOUT_MS} ms are allowed (the bounds
+ * are set explicitly rather than as ZooKeeper's default 2 to 20 ticks). Nothing else
  * listens: no admin server, and of the four-letter words only {@code ruok} and {@code srvr}.
  */
 public final class EmbeddedCoordinator implements AutoCloseable {
-    public static final int TICK_MS = 500;
+    public static final int TICK_MS = 200;
     public static final int MIN_SESSION_TIMEOUT_MS = 1000;
     public static final int MAX_SESSION_TIMEOUT_MS = 60_000;
     /** How long start waits for the client port to be bound. */

@@ -111,12 +111,23 @@ final class BackupCatchUp implements BackupSide {
         l.start(ReplicationGrpc.newStub(ch).withWaitForReady(), node.selfInfo());
     }
 
+    /**
+     * Keeps when the primary was last heard on this stream; a stream the primary never answered
+     * says nothing (its creation time is not a contact), so retries do not restart the backup's
+     * quiet time before a promotion.
+     */
+    private void notePrimaryContact(BackupLink l) {
+        if (l.welcomed()) {
+            node.lastPrimaryContactMillis = Math.max(node.lastPrimaryContactMillis, l.lastHeardMillis());
+        }
+    }
+
     /** Control thread: ends the stream to the primary at once, if any. */
     void dropLink(String why) {
         BackupLink l = link;
         link = null;
         if (l != null) {
-            node.lastPrimaryContactMillis = l.lastHeardMillis();
+            notePrimaryContact(l);
             l.cancel(why);
         }
     }
@@ -144,7 +155,7 @@ final class BackupCatchUp implements BackupSide {
         BackupLink l = link;
         if (l != null) {
             if (nowMillis - l.lastHeardMillis() > settings.peerTimeout().toMillis()) {
-                node.lastPrimaryContactMillis = l.lastHeardMillis();
+                notePrimaryContact(l);
                 l.cancel("primary silent");
                 onEnded(l, "no message from the primary for " + (nowMillis - l.lastHeardMillis()) + " ms");
             } else {
@@ -213,7 +224,7 @@ final class BackupCatchUp implements BackupSide {
                 return;
             }
             link = null;
-            node.lastPrimaryContactMillis = l.lastHeardMillis();
+            notePrimaryContact(l);
             if (node.role == Role.BACKUP && (node.state == NodeState.WARM_START || node.state == NodeState.SYNC)) {
                 node.transition(NodeState.COLD_START, "stream to the primary ended: " + cause);
             }

@@ -246,6 +246,15 @@ final class CoordinatedRoles {
             }
             return;
         }
+        BackupLink pending = catchUp.link();
+        if (node.state == NodeState.WARM_START && pending != null && !pending.welcomed()) {
+            // A subscription the primary never answered, and its session is gone: stop waiting on it.
+            catchUp.dropLink("the primary's session ended");
+            node.transition(
+                    NodeState.COLD_START,
+                    "the primary " + r.primary() + "'s session ended before it answered (state v" + view.version()
+                            + ")");
+        }
         if (!r.isInSync(node.nodeId)) {
             waiting("the primary " + r.primary() + "'s session ended (state v" + view.version() + " " + r
                     + "), but this node is not in in_sync and may lack acknowledged writes: waiting for it");

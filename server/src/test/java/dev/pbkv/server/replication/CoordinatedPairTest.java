@@ -59,7 +59,7 @@ class CoordinatedPairTest {
         int zkPort = FreePorts.take(1)[0];
         // tickTime 200 ms: sessions of 1.5 s are allowed (at least 2 ticks).
         zk = new TestingServer(new InstanceSpec(dir.resolve("zk").toFile(), zkPort, -1, -1, true, -1, 200, -1), true);
-        int[] ports = FreePorts.take(2);
+        int[] ports = FreePorts.takeOutsideEphemeralRange(2); // restarted nodes bind them again
         aToB = TcpProxy.start(ports[1]);
         bToA = TcpProxy.start(ports[0]);
         aToZk = TcpProxy.start(zkPort);

@@ -37,7 +37,7 @@ class NoCoordinatorSafetyTest {
     private TcpProxy bToA;
 
     private void create(PairSettings settings) throws Exception {
-        int[] ports = FreePorts.take(2);
+        int[] ports = FreePorts.takeOutsideEphemeralRange(2); // restarted nodes bind them again
         aToB = TcpProxy.start(ports[1]);
         bToA = TcpProxy.start(ports[0]);
         a = MiniNode.create("primary", Role.PRIMARY, ports[0], ports[1], dir, settings);
