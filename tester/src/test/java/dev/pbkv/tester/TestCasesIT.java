@@ -147,7 +147,7 @@ class TestCasesIT {
                     portKeys.add(k);
                 }
             });
-            int[] ports = FreePorts.take(portKeys.size());
+            int[] ports = FreePorts.takeOutsideEphemeralRange(portKeys.size()); // nodes restart on them
             for (int i = 0; i < ports.length; i++) {
                 node.put(portKeys.get(i), ports[i]);
             }
@@ -155,7 +155,7 @@ class TestCasesIT {
         }
         ObjectNode coordinator = (ObjectNode) settings.get("coordinator");
         if (coordinator != null && !coordinator.path("connect").asText("off").equalsIgnoreCase("off")) {
-            coordinator.put("connect", "127.0.0.1:" + FreePorts.take());
+            coordinator.put("connect", "127.0.0.1:" + FreePorts.takeOutsideEphemeralRange(1)[0]);
             coordinator.put("data-dir", coordinatorDir().toString());
         }
         Path file = tmp.resolve("settings.conf");
