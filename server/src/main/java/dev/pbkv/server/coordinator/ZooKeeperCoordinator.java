@@ -139,75 +139,77 @@ public final class ZooKeeperCoordinator implements PairCoordinator {
 
     @Override
     public CasResult create(PairRecord first) {
-        long sent = System.nanoTime();
-        try {
-            ensureParents();
-            client.transaction()
-                    .forOperations(client.transactionOp().create().forPath(statePath, first.toJson()), leaderOp());
-            confirmed(sent);
-            return CasResult.APPLIED;
-        } catch (KeeperException.NodeExistsException e) {
-            return CasResult.CONFLICT;
-        } catch (Exception e) {
-            return failed("create " + statePath, e);
-        }
+        return compareAndSet(
+                "create " + statePath,
+                () -> {
+                    ensureParents();
+                    client.transaction()
+                            .forOperations(
+                                    client.transactionOp().create().forPath(statePath, first.toJson()), leaderOp());
+                },
+                KeeperException.NodeExistsException.class);
     }
 
     @Override
     public CasResult takeLeadership(int version, PairRecord next) {
-        long sent = System.nanoTime();
-        try {
-            client.transaction()
-                    .forOperations(
-                            client.transactionOp()
-                                    .setData()
-                                    .withVersion(version)
-                                    .forPath(statePath, next.toJson()),
-                            leaderOp());
-            confirmed(sent);
-            return CasResult.APPLIED;
-        } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException e) {
-            confirmed(sent);
-            return CasResult.CONFLICT;
-        } catch (Exception e) {
-            return failed("take the leadership at " + statePath + " v" + version, e);
-        }
+        return compareAndSet(
+                "take the leadership at " + statePath + " v" + version,
+                () -> client.transaction().forOperations(setStateOp(version, next), leaderOp()),
+                KeeperException.BadVersionException.class,
+                KeeperException.NodeExistsException.class);
     }
 
     @Override
     public CasResult update(int version, PairRecord next) {
-        long sent = System.nanoTime();
-        try {
-            client.setData().withVersion(version).forPath(statePath, next.toJson());
-            confirmed(sent);
-            return CasResult.APPLIED;
-        } catch (KeeperException.BadVersionException e) {
-            confirmed(sent);
-            return CasResult.CONFLICT;
-        } catch (Exception e) {
-            return failed("update " + statePath + " v" + version, e);
-        }
+        return compareAndSet(
+                "update " + statePath + " v" + version,
+                () -> client.setData().withVersion(version).forPath(statePath, next.toJson()),
+                KeeperException.BadVersionException.class);
     }
 
     @Override
     public CasResult handOver(int version, PairRecord next) {
+        return compareAndSet(
+                "hand over at " + statePath + " v" + version,
+                () -> client.transaction()
+                        .forOperations(
+                                setStateOp(version, next),
+                                client.transactionOp().delete().forPath(leaderPath)),
+                KeeperException.BadVersionException.class,
+                KeeperException.NoNodeException.class);
+    }
+
+    /** A request to ZooKeeper that either applies or throws. */
+    @FunctionalInterface
+    private interface Request {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs a compare-and-set once: APPLIED, CONFLICT when ZooKeeper refused it with one of the
+     * conflict exceptions (it answered, so the session is confirmed either way), else UNREACHABLE.
+     */
+    @SafeVarargs
+    private CasResult compareAndSet(String what, Request request, Class<? extends KeeperException>... conflicts) {
         long sent = System.nanoTime();
         try {
-            client.transaction()
-                    .forOperations(
-                            client.transactionOp()
-                                    .setData()
-                                    .withVersion(version)
-                                    .forPath(statePath, next.toJson()),
-                            client.transactionOp().delete().forPath(leaderPath));
+            request.run();
             confirmed(sent);
             return CasResult.APPLIED;
-        } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
-            confirmed(sent);
-            return CasResult.CONFLICT;
         } catch (Exception e) {
-            return failed("hand over at " + statePath + " v" + version, e);
+            for (Class<? extends KeeperException> conflict : conflicts) {
+                if (conflict.isInstance(e)) {
+                    confirmed(sent);
+                    return CasResult.CONFLICT;
+                }
+            }
+            return failed(what, e);
         }
+    }
+
+    private org.apache.curator.framework.api.transaction.CuratorOp setStateOp(int version, PairRecord next)
+            throws Exception {
+        return client.transactionOp().setData().withVersion(version).forPath(statePath, next.toJson());
     }
 
     @Override

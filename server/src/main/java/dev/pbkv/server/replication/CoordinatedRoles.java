@@ -227,12 +227,8 @@ final class CoordinatedRoles {
                         + " session remains: waiting for that session to expire");
                 return;
             }
-            long epoch = Math.max(r.epoch(), store.epoch()) + 1;
-            PairRecord next = PairRecord.primaryAlone(epoch, node.nodeId);
-            cas(
-                    () -> coordinator.takeLeadership(view.version(), next),
-                    new PairView(next, view.version() + 1, node.nodeId, true),
-                    epoch,
+            takeLeadership(
+                    view,
                     "state v" + view.version() + " " + r + " names this node primary and no session holds leader");
             return;
         }
@@ -268,12 +264,8 @@ final class CoordinatedRoles {
                 || !store.isConsistentPrefix()) {
             return;
         }
-        long epoch = Math.max(r.epoch(), store.epoch()) + 1;
-        PairRecord next = PairRecord.primaryAlone(epoch, node.nodeId);
-        cas(
-                () -> coordinator.takeLeadership(view.version(), next),
-                new PairView(next, view.version() + 1, node.nodeId, true),
-                epoch,
+        takeLeadership(
+                view,
                 "promoted: the primary " + r.primary() + "'s session expired (no leader znode, state v"
                         + view.version() + " " + r + "), this node is in in_sync and heard nothing from it for "
                         + quietMillis + " ms");
@@ -355,22 +347,43 @@ final class CoordinatedRoles {
         }
     }
 
-    /** The attached backup's session ended: writes keep waiting while it is in in_sync (the next tick drops it). */
-    boolean holdsWritesForLostBackup() {
-        return backupInSync;
+    /** The epoch a takeover of view writes: above both the record's and this node's. */
+    private long nextEpoch(PairRecord r) {
+        return Math.max(r.epoch(), store.epoch()) + 1;
+    }
+
+    /** Takes leader over view's state at a new epoch, alone in in_sync; on success becomes primary. */
+    private void takeLeadership(PairView view, String cause) {
+        long epoch = nextEpoch(view.record());
+        PairRecord next = PairRecord.primaryAlone(epoch, node.nodeId);
+        cas(
+                () -> coordinator.takeLeadership(view.version(), next),
+                new PairView(next, view.version() + 1, node.nodeId, true),
+                epoch,
+                cause);
     }
 
     /** A takeover by compare-and-set: on success raise the epoch and become primary. */
     private void cas(Supplier<CasResult> request, PairView after, long epoch, String cause) {
         casThen(request, after, cause, () -> {
-            raiseEpochTo(epoch);
-            if (store.epoch() != epoch) {
-                return;
+            if (tookOffice(epoch)) {
+                changes.get().becomePrimaryAt(cause);
             }
-            backupInSync = false;
-            leaseUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(coordinator.sessionTimeoutMs() / 3);
-            changes.get().becomePrimaryAt(cause);
         });
+    }
+
+    /**
+     * Control thread, after a takeover applied: stores the epoch; the new primary is alone in
+     * in_sync and holds a first lease from its compare-and-set. False if the epoch could not be stored.
+     */
+    private boolean tookOffice(long epoch) {
+        raiseEpochTo(epoch);
+        if (store.epoch() != epoch) {
+            return false;
+        }
+        backupInSync = false;
+        leaseUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(coordinator.sessionTimeoutMs() / 3);
+        return true;
     }
 
     /**
@@ -442,7 +455,7 @@ final class CoordinatedRoles {
                             r);
                     return;
                 }
-                long epoch = Math.max(r.epoch(), store.epoch()) + 1;
+                long epoch = nextEpoch(r);
                 CasResult result = coordinator.takeLeadership(v.version(), PairRecord.primaryAlone(epoch, node.nodeId));
                 control.run(() -> {
                     if (result != CasResult.APPLIED) {
@@ -450,11 +463,9 @@ final class CoordinatedRoles {
                         return;
                     }
                     log.info("{}: coordinator: {} (state v{}, epoch {})", node.nodeId, cause, v.version(), epoch);
-                    raiseEpochTo(epoch);
-                    backupInSync = false;
-                    leaseUntilNanos =
-                            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(coordinator.sessionTimeoutMs() / 3);
-                    tookOver.accept(epoch);
+                    if (tookOffice(epoch)) {
+                        tookOver.accept(epoch);
+                    }
                 });
             } catch (CoordinatorUnavailableException | RuntimeException e) {
                 log.warn("{}: switchover: could not take leader: {}", node.nodeId, e.toString());
