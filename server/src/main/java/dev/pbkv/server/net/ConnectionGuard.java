@@ -78,6 +78,14 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
         }
     }
 
+    /**
+     * Event loop: whether limits.max-inflight-per-connection requests are unanswered; a door
+     * holds what it has already decoded until this turns false, so the bound is exact.
+     */
+    public boolean atInflightBound() {
+        return inflight >= limits.maxInflight();
+    }
+
     /** Any thread: a request read earlier was answered (its reply is written or queued to be). */
     public void requestAnswered() {
         if (!ctx.executor().inEventLoop()) {

@@ -39,8 +39,10 @@ import org.slf4j.LoggerFactory;
  * <p>Backpressure: every command read is reported to the guard, and every reply written
  * (to the channel, or to the batch on its way there) is reported answered; the guard stops
  * reading at limits.max-inflight-per-connection and while the output is over its high-water
- * mark. Commands already decoded still run; past the hard limit the guard closes the
- * connection, and what is decoded after that is dropped.
+ * mark. Commands already decoded when the in-flight bound is reached wait in {@link #held} and
+ * run as earlier ones are answered, so no more than the bound reach the command layer at once.
+ * Those decoded while the output is over its mark still run; past the hard limit the guard closes
+ * the connection, and what is decoded after that is dropped.
  *
  * <p>Threads: everything here runs on the connection's event loop except {@link #onCompleted},
  * which only schedules a drain there.
@@ -81,6 +83,13 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean unflushed;
     /** Replies whose futures were not done (or had others before them), in request order; event loop only. */
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    /**
+     * Decoded messages (RespRequest, RespProtocolError: plain arrays, nothing to release) read
+     * while the in-flight bound was reached, in order; event loop only.
+     */
+    private final ArrayDeque<Object> held = new ArrayDeque<>();
+    /** Inside runHeld: a reply completing inline must not start a second, nested pass. Event loop only. */
+    private boolean runningHeld;
     /** pending.size() for other threads (the door's close grace); written on the event loop only. */
     private volatile int pendingCount;
     /** Inside channelRead..channelReadComplete: the flush waits for the end of the burst. Event loop only. */
@@ -119,17 +128,43 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             if (closing || !ctx.channel().isActive()) {
                 return; // after QUIT, or closed by the output hard limit: what follows is dropped
             }
-            if (msg instanceof RespRequest request) {
-                door.commandsProcessed.increment();
-                dispatch(request.args(), request.inline());
-            } else if (msg instanceof RespProtocolError error) {
-                immediate(null, error.close(), (v, o) -> {
-                    RespWriter.error(o, error.message());
-                    return false;
-                });
+            if (!held.isEmpty() || guard.atInflightBound()) {
+                held.add(msg); // the guard stopped reading; this was decoded from the same read
+            } else {
+                handle(msg);
             }
         } finally {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void handle(Object msg) {
+        if (msg instanceof RespRequest request) {
+            door.commandsProcessed.increment();
+            dispatch(request.args(), request.inline());
+        } else if (msg instanceof RespProtocolError error) {
+            immediate(null, error.close(), (v, o) -> {
+                RespWriter.error(o, error.message());
+                return false;
+            });
+        }
+    }
+
+    /** Runs held commands, in order, while the in-flight bound allows. */
+    private void runHeld() {
+        if (runningHeld) {
+            return;
+        }
+        runningHeld = true;
+        try {
+            while (!held.isEmpty()
+                    && !guard.atInflightBound()
+                    && !closing
+                    && ctx.channel().isActive()) {
+                handle(held.poll());
+            }
+        } finally {
+            runningHeld = false;
         }
     }
 
@@ -143,6 +178,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         inactive = true;
         pending.clear();
+        held.clear();
         pendingCount = 0;
         if (out != null) {
             out.release();
@@ -510,6 +546,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             pending.poll();
             write(head.future(), head.encoder(), head.command(), head.startNanos(), head.closeAfter());
         }
+        runHeld(); // answers above may have made room under the in-flight bound
         pendingCount = pending.size();
         if (!reading) {
             flushOut();
