@@ -161,7 +161,7 @@ class HttpBackpressureTest {
         commands.completeWritesLate(true);
         Socket socket = connect();
         StringBuilder requests = new StringBuilder();
-        int pairs = 200;
+        int pairs = 100;
         for (int i = 0; i < pairs; i++) {
             String form = "key=k" + i + "&value=v" + i;
             requests.append("POST /kv/insert HTTP/1.1\r\nHost: x\r\n")
