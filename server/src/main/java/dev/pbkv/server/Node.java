@@ -55,20 +55,22 @@ public final class Node {
                 (commands, s, metrics) -> new RespDoor(
                         commands,
                         new RespSettings(
-                                s.self().host(),
-                                s.self().respPort(),
-                                Math.toIntExact(s.limits().respMaxBulkBytes()),
-                                s.limits().respMaxArgs(),
-                                s.limits().respMaxInlineBytes()),
+                                        s.self().host(),
+                                        s.self().respPort(),
+                                        Math.toIntExact(s.limits().respMaxBulkBytes()),
+                                        s.limits().respMaxArgs(),
+                                        s.limits().respMaxInlineBytes())
+                                .withConnections(s.limits().connectionLimits()),
                         metrics),
                 (commands, s, metrics) -> new HttpDoor(
                         commands,
                         new HttpSettings(
-                                s.self().host(),
-                                s.self().httpPort(),
-                                HttpSettings.DEFAULT_MAX_BODY_BYTES,
-                                HttpSettings.DEFAULT_MAX_URI_BYTES,
-                                0),
+                                        s.self().host(),
+                                        s.self().httpPort(),
+                                        HttpSettings.DEFAULT_MAX_BODY_BYTES,
+                                        HttpSettings.DEFAULT_MAX_URI_BYTES,
+                                        0)
+                                .withConnections(s.limits().connectionLimits()),
                         metrics));
     }
 

@@ -135,7 +135,14 @@ public final class SettingsLoader {
                 (int) r.integer("limits.max-scan-limit", 1, Integer.MAX_VALUE),
                 r.size("limits.resp-max-bulk-bytes", 1),
                 (int) r.integer("limits.resp-max-args", 1, Integer.MAX_VALUE),
-                (int) r.integer("limits.resp-max-inline-bytes", 1, Integer.MAX_VALUE));
+                (int) r.integer("limits.resp-max-inline-bytes", 1, Integer.MAX_VALUE),
+                (int) r.integer("limits.max-connections", 1, Integer.MAX_VALUE),
+                r.size("limits.output-buffer-high-water", 1024),
+                r.size("limits.output-buffer-hard-limit", 0),
+                (int) r.integer("limits.max-inflight-per-connection", 1, Integer.MAX_VALUE),
+                r.integer("limits.idle-timeout-ms", 0, Long.MAX_VALUE),
+                (int) r.integer("limits.grpc-max-concurrent-calls-per-connection", 1, Integer.MAX_VALUE),
+                r.size("limits.grpc-flow-control-window", 65535));
         ReplicationSettings replication = new ReplicationSettings(
                 r.bool("replication.require-backup"),
                 r.integer("replication.heartbeat-ms", 1, Long.MAX_VALUE),
@@ -172,6 +179,16 @@ public final class SettingsLoader {
         if (replication.snapshotChunkBytes() < 1024 || replication.snapshotChunkBytes() > 16 << 20) {
             problems.add(
                     "replication.snapshot-chunk-bytes must be within 1k..16m, was " + replication.snapshotChunkBytes());
+        }
+        if (limits.outputBufferHighWater() > Integer.MAX_VALUE) {
+            problems.add("limits.output-buffer-high-water must be below 2g, was " + limits.outputBufferHighWater());
+        } else if (limits.outputBufferHardLimit() != 0
+                && limits.outputBufferHardLimit() < limits.outputBufferHighWater()) {
+            problems.add("limits.output-buffer-hard-limit must be 0 (off) or at least limits.output-buffer-high-water ("
+                    + limits.outputBufferHighWater() + "), was " + limits.outputBufferHardLimit());
+        }
+        if (limits.grpcFlowControlWindow() > Integer.MAX_VALUE) {
+            problems.add("limits.grpc-flow-control-window must be below 2g, was " + limits.grpcFlowControlWindow());
         }
         String peer = peerAddress;
         if (peer == null && primary != null && backup != null) {

@@ -5,6 +5,7 @@ import dev.pbkv.proto.AdminGrpc;
 import dev.pbkv.proto.KeyValueGrpc;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.NodeStatus;
+import dev.pbkv.server.config.LimitSettings;
 import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.metrics.NodeMetrics;
 import dev.pbkv.server.net.Door;
@@ -42,6 +43,13 @@ import org.slf4j.LoggerFactory;
  * Health is re-evaluated every 100 ms on "pbkv-grpc-health": the default service and
  * pbkv.v1.KeyValue are SERVING only while this node is a primary that serves (BOOTSTRAP or SYNC);
  * pbkv.v1.Admin is SERVING while the node is up and not shutting down (how a backup is probed).
+ *
+ * <p>Limits (docs/api.md): limits.max-connections through {@link ConnectionAdmission};
+ * limits.grpc-max-concurrent-calls-per-connection as HTTP/2 MAX_CONCURRENT_STREAMS (a client's
+ * further calls wait in its channel for a free stream); limits.grpc-flow-control-window per
+ * stream; limits.idle-timeout-ms, when set, as maxConnectionIdle (a connection without calls that
+ * long gets a GOAWAY). Outbound, the streaming calls wait for isReady (dump, scan), and unary
+ * replies are bounded by the concurrent calls.
  */
 public final class GrpcDoor implements Door {
     private static final Logger log = LoggerFactory.getLogger(GrpcDoor.class);
@@ -59,6 +67,8 @@ public final class GrpcDoor implements Door {
     private ExecutorService handlers;
     private ScheduledExecutorService healthPoller;
     private Server server;
+    /** Counts the connections; set by start(). */
+    private ConnectionAdmission admission;
 
     public GrpcDoor(Commands commands, Settings settings, List<BindableService> extraServices, NodeMetrics metrics) {
         this.commands = commands;
@@ -86,6 +96,8 @@ public final class GrpcDoor implements Door {
         boss = new MultiThreadIoEventLoopGroup(1, named("pbkv-grpc-accept-%d"), NioIoHandler.newFactory());
         workers = new MultiThreadIoEventLoopGroup(cores, named("pbkv-grpc-io-%d"), NioIoHandler.newFactory());
         handlers = Executors.newFixedThreadPool(Math.max(4, 2 * cores), named("pbkv-grpc-%d"));
+        LimitSettings limits = settings.limits();
+        admission = new ConnectionAdmission(limits.maxConnections());
         int maxMessage = Math.max(
                 4 << 20, settings.limits().maxValueBytes() + settings.limits().maxKeyBytes() + (64 << 10));
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(
@@ -97,16 +109,24 @@ public final class GrpcDoor implements Door {
                 // KeyValue point operations onto the handlers pool (it saves a hop per call).
                 .directExecutor()
                 .maxInboundMessageSize(maxMessage)
+                .maxConcurrentCallsPerConnection(limits.grpcMaxConcurrentCallsPerConnection())
+                .flowControlWindow(Math.toIntExact(limits.grpcFlowControlWindow()))
+                .addTransportFilter(admission)
                 .addService(new KeyValueService(commands))
                 .addService(new AdminService(commands))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(reflectionV1Alpha());
+        if (limits.idleTimeoutMs() > 0) {
+            builder.maxConnectionIdle(limits.idleTimeoutMs(), TimeUnit.MILLISECONDS);
+        }
         extraServices.forEach(builder::addService);
         if (metrics != null) {
             builder.intercept(new MeteringInterceptor(metrics));
+            metrics.connectionGauges("grpc", admission::served, admission::refused);
         }
-        builder.intercept(new HandlerPoolInterceptor(handlers)); // outermost: decides the thread first
+        builder.intercept(new HandlerPoolInterceptor(handlers)); // decides the thread of the calls it lets in
+        builder.intercept(admission); // outermost: a refused connection's calls end here, on the event loop
         updateHealth();
         server = builder.build().start();
         healthPoller = Executors.newSingleThreadScheduledExecutor(named("pbkv-grpc-health-%d"));

@@ -19,6 +19,7 @@ import dev.pbkv.server.command.KeyValue;
 import dev.pbkv.server.command.Reply;
 import dev.pbkv.server.command.WriteAck;
 import dev.pbkv.server.command.WriteTag;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -101,6 +102,7 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
 
     @Override
     public void scan(ScanRequest request, StreamObserver<ScanResponse> observer) {
+        ScanPageSender pages = new ScanPageSender((ServerCallStreamObserver<ScanResponse>) observer);
         commands.scan(
                         request.getPrefix().toByteArray(),
                         request.getStartAfter().toByteArray(),
@@ -108,7 +110,7 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
                         request.getAllowStale())
                 .whenComplete((r, t) -> {
                     if (t == null && r instanceof Reply.Success<List<KeyValue>> s) {
-                        sendPages(s.value(), observer);
+                        pages.send(s.value());
                     } else {
                         ReplyResponder.respond(
                                 t == null ? CompletableFuture.completedFuture(r) : CompletableFuture.failedFuture(t),
@@ -116,29 +118,6 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
                                 v -> ScanResponse.getDefaultInstance());
                     }
                 });
-    }
-
-    /** Sends entries as ScanResponse pages of about {@link #SCAN_PAGE_BYTES}; an empty result is one empty page. */
-    private static void sendPages(List<KeyValue> entries, StreamObserver<ScanResponse> observer) {
-        try {
-            ScanResponse.Builder page = ScanResponse.newBuilder();
-            long bytes = 0;
-            for (KeyValue kv : entries) {
-                page.addEntries(entryOf(kv));
-                bytes += kv.key().length + kv.value().length;
-                if (bytes >= SCAN_PAGE_BYTES) {
-                    observer.onNext(page.build());
-                    page = ScanResponse.newBuilder();
-                    bytes = 0;
-                }
-            }
-            if (page.getEntriesCount() > 0 || entries.isEmpty()) {
-                observer.onNext(page.build());
-            }
-            observer.onCompleted();
-        } catch (IllegalStateException | io.grpc.StatusRuntimeException e) {
-            // cancelled by the client: nothing more to send
-        }
     }
 
     static Entry entryOf(KeyValue kv) {

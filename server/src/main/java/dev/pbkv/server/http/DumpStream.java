@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.KeyValue;
 import dev.pbkv.server.command.Reply;
+import dev.pbkv.server.net.ConnectionGuard;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -26,6 +28,10 @@ import java.util.concurrent.RejectedExecutionException;
  * with the first page; a failure before it answers the usual JSON error, a failure after it can
  * only close the connection before the last chunk, so the client sees a broken transfer, never a
  * silently partial object.
+ *
+ * <p>Backpressure: the dump's thread waits after each page until the connection's output is
+ * below its high-water mark, so a slow reader holds about that much of the node, never the
+ * store (which the output hard limit would otherwise cut off).
  */
 final class DumpStream {
 
@@ -60,7 +66,20 @@ final class DumpStream {
      * queued from the dump's thread, and the body would end before its last entries.
      */
     private void page(List<KeyValue> page) {
-        onLoop(() -> writePage(page));
+        CompletableFuture<Void> drained = new CompletableFuture<>();
+        if (!onLoop(() -> {
+            writePage(page);
+            ConnectionGuard.of(ctx.channel()).whenWritable(drained);
+        })) {
+            throw new CancellationException("the HTTP door is closing");
+        }
+        if (ctx.executor().inEventLoop()) {
+            return; // a sink called on the loop itself cannot wait for it
+        }
+        drained.join(); // on the dump's own thread; completes on close too
+        if (!ctx.channel().isActive()) {
+            throw new CancellationException("the client closed the connection during the dump");
+        }
     }
 
     private void writePage(List<KeyValue> page) {

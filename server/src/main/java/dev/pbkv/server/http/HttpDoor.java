@@ -3,6 +3,7 @@ package dev.pbkv.server.http;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.metrics.NodeMetrics;
 import dev.pbkv.server.net.ListeningDoor;
+import dev.pbkv.server.net.RefusedConnection;
 import dev.pbkv.server.net.TcpListener;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -12,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,11 +49,12 @@ public final class HttpDoor extends ListeningDoor {
     }
 
     private HttpDoor(Commands commands, HttpSettings settings, NodeMetrics metrics, boolean ownsMetrics) {
-        super("http", settings.host(), settings.port(), settings.effectiveIoThreads());
+        super("http", settings.host(), settings.port(), settings.effectiveIoThreads(), settings.connections());
         this.settings = settings;
         this.metrics = metrics;
         this.ownsMetrics = ownsMetrics;
         this.routes = new HttpRoutes(commands, metrics);
+        metrics.connectionGauges("http", this::openConnections, this::refusedConnections);
     }
 
     @Override
@@ -59,6 +62,24 @@ public final class HttpDoor extends ListeningDoor {
         ch.pipeline().addLast("http-codec", new HttpServerCodec(settings.maxUriBytes(), MAX_HEADER_BYTES, 64 * 1024));
         ch.pipeline().addLast("http-aggregator", new JsonRefusingAggregator(settings.maxBodyBytes()));
         ch.pipeline().addLast("http-handler", new HttpRequestHandler(routes, inFlight));
+    }
+
+    /**
+     * Past limits.max-connections: a 503 with the contract's JSON and Connection: close, sent
+     * as the connection opens (before any request is read, so nothing of it is parsed).
+     */
+    @Override
+    protected void refuseConnection(SocketChannel ch) {
+        int max = limits().maxConnections();
+        ch.pipeline().addLast("http-encoder", new HttpResponseEncoder());
+        ch.pipeline().addLast("http-refusal", new RefusedConnection(alloc -> {
+            FullHttpResponse response = HttpAnswers.refusal(
+                    alloc,
+                    HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "max number of connections reached (limits.max-connections = " + max + "); try again later");
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            return response;
+        }));
     }
 
     /** Answers in flight (a /kvman/shutdown among them) get a moment to be written. */

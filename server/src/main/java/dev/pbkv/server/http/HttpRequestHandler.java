@@ -1,5 +1,6 @@
 package dev.pbkv.server.http;
 
+import dev.pbkv.server.net.ConnectionGuard;
 import dev.pbkv.server.net.ListeningDoor;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -13,7 +14,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One HTTP connection: serves its requests one after another, each once the previous answer is
  * written, so pipelined requests are answered in order even though the command layer answers
- * with futures. Nothing here blocks the event loop.
+ * with futures. Nothing here blocks the event loop. Each request is reported to the connection's
+ * {@link ConnectionGuard} when read and when answered (from whichever thread answered it), so a
+ * client pipelining more than limits.max-inflight-per-connection requests is not read further
+ * until they are answered.
  */
 final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
 
@@ -37,10 +41,17 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (!ctx.channel().isActive()) {
+            request.release(); // closed by the output hard limit: not served
+            return;
+        }
+        ConnectionGuard guard = ConnectionGuard.of(ctx.channel());
+        guard.requestRead();
         inFlight.incrementAndGet();
         previous = previous.handle((v, e) -> null)
                 .thenCompose(v -> routes.serve(ctx, request))
                 .whenComplete((v, e) -> {
+                    guard.requestAnswered();
                     inFlight.decrementAndGet();
                     request.release();
                     if (e != null) {

@@ -1,5 +1,6 @@
 package dev.pbkv.server.http;
 
+import dev.pbkv.server.net.ConnectionLimits;
 import dev.pbkv.server.net.ListeningDoor;
 
 /**
@@ -10,8 +11,11 @@ import dev.pbkv.server.net.ListeningDoor;
  * @param maxBodyBytes  largest request body (a form with key and value); larger answers 413
  * @param maxUriBytes   longest request line (method, path and query string); longer answers 414
  * @param ioThreads     Netty event-loop threads; 0 means one
+ * @param connections   how many connections, and how much unread output and how many requests
+ *                      in flight each may have (limits.max-connections and the rest)
  */
-public record HttpSettings(String host, int port, int maxBodyBytes, int maxUriBytes, int ioThreads) {
+public record HttpSettings(
+        String host, int port, int maxBodyBytes, int maxUriBytes, int ioThreads, ConnectionLimits connections) {
 
     /** A form carrying a 1 MiB value, percent-encoded (up to 3 bytes per byte), with room to spare. */
     public static final int DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -26,6 +30,18 @@ public record HttpSettings(String host, int port, int maxBodyBytes, int maxUriBy
         if (maxUriBytes < 256) {
             throw new IllegalArgumentException("http max uri bytes must be >= 256, got " + maxUriBytes);
         }
+        if (connections == null) {
+            throw new IllegalArgumentException("http connection limits must be given");
+        }
+    }
+
+    public HttpSettings(String host, int port, int maxBodyBytes, int maxUriBytes, int ioThreads) {
+        this(host, port, maxBodyBytes, maxUriBytes, ioThreads, ConnectionLimits.DEFAULTS);
+    }
+
+    /** These settings with other connection limits. */
+    public HttpSettings withConnections(ConnectionLimits limits) {
+        return new HttpSettings(host, port, maxBodyBytes, maxUriBytes, ioThreads, limits);
     }
 
     public HttpSettings(String host, int port) {

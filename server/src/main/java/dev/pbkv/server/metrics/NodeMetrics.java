@@ -3,6 +3,7 @@ package dev.pbkv.server.metrics;
 import dev.pbkv.server.command.NodeStatus;
 import dev.pbkv.server.role.NodeState;
 import dev.pbkv.server.role.Role;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -14,6 +15,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import org.slf4j.Logger;
@@ -97,6 +100,26 @@ public final class NodeMetrics implements AutoCloseable {
         return meters.computeIfAbsent(
                 door + '/' + command,
                 k -> new RequestMeter(timer(door, command, "success"), timer(door, command, "failure")));
+    }
+
+    /** What the connection counters read; kept here because a FunctionCounter holds its source weakly. */
+    private final java.util.List<LongSupplier> counterSources = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * The connection gauges of one door ("resp", "http", "grpc"): pbkv_connections (served now)
+     * and pbkv_connections_refused_total (refused for limits.max-connections).
+     */
+    public void connectionGauges(String door, IntSupplier open, LongSupplier refused) {
+        Gauge.builder("pbkv.connections", open, s -> s.getAsInt())
+                .description("client connections a door serves now")
+                .tag("door", door)
+                .strongReference(true)
+                .register(registry);
+        FunctionCounter.builder("pbkv.connections.refused", refused, s -> s.getAsLong())
+                .description("connections refused because the door served limits.max-connections")
+                .tag("door", door)
+                .register(registry);
+        counterSources.add(refused); // the counter holds its source weakly
     }
 
     /** The Prometheus text exposition of every meter. */

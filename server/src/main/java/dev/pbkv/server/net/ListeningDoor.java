@@ -9,7 +9,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The lifecycle every plain-Netty door shares (RESP, HTTP): start binds one {@link TcpListener},
  * close gives answers in flight a grace to go out. A door adds only its protocol: the pipeline of
- * one connection ({@link #initConnection}) and how to tell that answers are still pending.
+ * one connection ({@link #initConnection}), how it refuses a connection past
+ * limits.max-connections ({@link #refuseConnection}), and how to tell that answers are still
+ * pending. The connection limits themselves are kept by the listener and its {@link ConnectionGuard}.
  */
 public abstract class ListeningDoor implements Door {
 
@@ -20,17 +22,19 @@ public abstract class ListeningDoor implements Door {
     private final String host;
     private final int port;
     private final int ioThreads;
+    private final ConnectionLimits limits;
 
     /** The listening socket and its loops while started; set under this, read from any thread. */
     private volatile TcpListener listener;
     /** The bound port, published by start() for port() on any thread. */
     private volatile int boundPort = -1;
 
-    protected ListeningDoor(String name, String host, int port, int ioThreads) {
+    protected ListeningDoor(String name, String host, int port, int ioThreads, ConnectionLimits limits) {
         this.name = name;
         this.host = host;
         this.port = port;
         this.ioThreads = ioThreads;
+        this.limits = limits;
     }
 
     /** Checks a door's listening settings once, with messages that name the door's keys. */
@@ -63,16 +67,34 @@ public abstract class ListeningDoor implements Door {
     /** Installs this door's handlers on a new connection (runs on the connection's event loop). */
     protected abstract void initConnection(SocketChannel channel);
 
+    /**
+     * Installs what a connection past limits.max-connections gets instead: the door's error,
+     * then the close (runs on the connection's event loop; the listener closes it after a
+     * linger if the client never reads the error).
+     */
+    protected abstract void refuseConnection(SocketChannel channel);
+
     /** True while some connection of listener still has answers to write; close() waits a grace for false. */
     protected abstract boolean answersPending(TcpListener listener);
 
     /** Runs once at the end of close(), after the listener is gone. */
     protected void afterClose() {}
 
-    /** Connections open now; 0 when not started. */
+    /** Connections served now (refused ones not counted); 0 when not started. */
     protected final int openConnections() {
         TcpListener l = listener;
-        return l == null ? 0 : l.connections().size();
+        return l == null ? 0 : l.servedConnections();
+    }
+
+    /** Connections refused for limits.max-connections since the door started; 0 when not started. */
+    protected final long refusedConnections() {
+        TcpListener l = listener;
+        return l == null ? 0 : l.refusedConnections();
+    }
+
+    /** The per-connection limits this door enforces. */
+    public final ConnectionLimits limits() {
+        return limits;
     }
 
     @Override
@@ -85,7 +107,7 @@ public abstract class ListeningDoor implements Door {
         if (listener != null) {
             throw new IllegalStateException(name + " door already started");
         }
-        listener = TcpListener.bind(name, host, port, ioThreads, this::initConnection);
+        listener = TcpListener.bind(name, host, port, ioThreads, limits, this::initConnection, this::refuseConnection);
         boundPort = listener.port();
         LOG.info("{} door listening on {}:{}", name, host, boundPort);
     }

@@ -5,8 +5,10 @@ import dev.pbkv.server.command.ErrorCode;
 import dev.pbkv.server.command.Reply;
 import dev.pbkv.server.command.WriteAck;
 import dev.pbkv.server.command.WriteTag;
+import dev.pbkv.server.net.ConnectionGuard;
 import dev.pbkv.server.net.ListeningDoor;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -30,7 +32,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Batching: replies are gathered into one buffer and flushed once per read burst
  * (channelReadComplete), or once per burst of completions arriving from other threads (one drain
- * task queued at a time), which is what lets pipelined clients go fast.
+ * task queued at a time), which is what lets pipelined clients go fast. A batch is handed to the
+ * channel (unflushed) every {@link #BATCH_SLICE_BYTES}, so the connection's {@link ConnectionGuard}
+ * counts it against the output limits while the burst goes on.
+ *
+ * <p>Backpressure: every command read is reported to the guard, and every reply written
+ * (to the channel, or to the batch on its way there) is reported answered; the guard stops
+ * reading at limits.max-inflight-per-connection and while the output is over its high-water
+ * mark. Commands already decoded when the in-flight bound is reached wait in {@link #held} and
+ * run as earlier ones are answered, so no more than the bound reach the command layer at once.
+ * Those decoded while the output is over its mark still run; past the hard limit the guard closes
+ * the connection, and what is decoded after that is dropped.
  *
  * <p>Threads: everything here runs on the connection's event loop except {@link #onCompleted},
  * which only schedules a drain there.
@@ -39,8 +51,8 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RespConnectionHandler.class);
 
-    /** Above this many queued replies the connection stops reading until it drains to half. */
-    private static final int MAX_PENDING = 4096;
+    /** A reply batch this large goes to the channel at once instead of at the end of the burst. */
+    private static final int BATCH_SLICE_BYTES = 64 * 1024;
 
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
@@ -64,10 +76,20 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     private final Runnable drainTask = this::drainFromTask;
 
     private ChannelHandlerContext ctx;
+    private ConnectionGuard guard;
     /** Replies gathered for the next flush, or null; event loop only. */
     private ByteBuf out;
+    /** Slices of the batch were written to the channel and not flushed yet; event loop only. */
+    private boolean unflushed;
     /** Replies whose futures were not done (or had others before them), in request order; event loop only. */
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    /**
+     * Decoded messages (RespRequest, RespProtocolError: plain arrays, nothing to release) read
+     * while the in-flight bound was reached, in order; event loop only.
+     */
+    private final ArrayDeque<Object> held = new ArrayDeque<>();
+    /** Inside runHeld: a reply completing inline must not start a second, nested pass. Event loop only. */
+    private boolean runningHeld;
     /** pending.size() for other threads (the door's close grace); written on the event loop only. */
     private volatile int pendingCount;
     /** Inside channelRead..channelReadComplete: the flush waits for the end of the burst. Event loop only. */
@@ -96,26 +118,53 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.guard = ConnectionGuard.of(ctx.channel());
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         reading = true;
         try {
-            if (closing) {
-                return;
+            if (closing || !ctx.channel().isActive()) {
+                return; // after QUIT, or closed by the output hard limit: what follows is dropped
             }
-            if (msg instanceof RespRequest request) {
-                door.commandsProcessed.increment();
-                dispatch(request.args(), request.inline());
-            } else if (msg instanceof RespProtocolError error) {
-                immediate(null, error.close(), (v, o) -> {
-                    RespWriter.error(o, error.message());
-                    return false;
-                });
+            if (!held.isEmpty() || guard.atInflightBound()) {
+                held.add(msg); // the guard stopped reading; this was decoded from the same read
+            } else {
+                handle(msg);
             }
         } finally {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void handle(Object msg) {
+        if (msg instanceof RespRequest request) {
+            door.commandsProcessed.increment();
+            dispatch(request.args(), request.inline());
+        } else if (msg instanceof RespProtocolError error) {
+            immediate(null, error.close(), (v, o) -> {
+                RespWriter.error(o, error.message());
+                return false;
+            });
+        }
+    }
+
+    /** Runs held commands, in order, while the in-flight bound allows. */
+    private void runHeld() {
+        if (runningHeld) {
+            return;
+        }
+        runningHeld = true;
+        try {
+            while (!held.isEmpty()
+                    && !guard.atInflightBound()
+                    && !closing
+                    && ctx.channel().isActive()) {
+                handle(held.poll());
+            }
+        } finally {
+            runningHeld = false;
         }
     }
 
@@ -126,15 +175,10 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        updateAutoRead();
-        ctx.fireChannelWritabilityChanged();
-    }
-
-    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         inactive = true;
         pending.clear();
+        held.clear();
         pendingCount = 0;
         if (out != null) {
             out.release();
@@ -454,6 +498,8 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             long start,
             boolean closeAfter,
             ReplyEncoder<? super T> encoder) {
+        // Every reply() ends in exactly one write(), which reports it answered.
+        guard.requestRead();
         if (pending.isEmpty() && future.isDone()) {
             write(
                     (CompletableFuture<Object>) (CompletableFuture<?>) future,
@@ -475,7 +521,6 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         // future whenComplete runs onCompleted here, on the event loop, and the reply goes out at
         // channelReadComplete. (Skipping this left replies queued forever: redis-benchmark -P 1 hung.)
         future.whenComplete((r, e) -> onCompleted());
-        updateAutoRead();
     }
 
     /** Any thread: a queued future completed; make the event loop write what is ready. */
@@ -499,12 +544,10 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         Pending head;
         while ((head = pending.peek()) != null && head.future().isDone()) {
             pending.poll();
-            if (!closing) {
-                write(head.future(), head.encoder(), head.command(), head.startNanos(), head.closeAfter());
-            }
+            write(head.future(), head.encoder(), head.command(), head.startNanos(), head.closeAfter());
         }
+        runHeld(); // answers above may have made room under the in-flight bound
         pendingCount = pending.size();
-        updateAutoRead();
         if (!reading) {
             flushOut();
         }
@@ -516,7 +559,8 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             RespCommand command,
             long start,
             boolean closeAfter) {
-        if (closing) {
+        guard.requestAnswered();
+        if (closing || !ctx.channel().isActive()) {
             return;
         }
         if (out == null) {
@@ -538,36 +582,36 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         if (closing) {
             flushOut();
+        } else if (out.readableBytes() >= BATCH_SLICE_BYTES) {
+            ByteBuf slice = out;
+            out = null;
+            unflushed = true;
+            ctx.write(slice, ctx.voidPromise());
         }
     }
 
     private void flushOut() {
-        if (inactive) {
+        if (inactive || !ctx.channel().isActive()) {
+            if (out != null) {
+                out.release(); // closed by the output hard limit: nothing more goes out
+                out = null;
+            }
             return;
         }
         ByteBuf batch = out;
         out = null;
         if (batch != null && batch.isReadable()) {
-            if (closing) {
-                ctx.writeAndFlush(batch).addListener(ChannelFutureListener.CLOSE);
-            } else {
-                ctx.writeAndFlush(batch, ctx.voidPromise());
-            }
-        } else {
-            if (batch != null) {
-                batch.release();
-            }
-            if (closing) {
-                ctx.close();
-            }
+            ctx.write(batch, ctx.voidPromise());
+            unflushed = true;
+        } else if (batch != null) {
+            batch.release();
         }
-    }
-
-    private void updateAutoRead() {
-        boolean shouldRead = pending.size() < (ctx.channel().config().isAutoRead() ? MAX_PENDING : MAX_PENDING / 2)
-                && ctx.channel().isWritable();
-        if (ctx.channel().config().isAutoRead() != shouldRead) {
-            ctx.channel().config().setAutoRead(shouldRead);
+        if (closing) {
+            unflushed = false;
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else if (unflushed) {
+            unflushed = false;
+            ctx.flush();
         }
     }
 

@@ -4,9 +4,11 @@ import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.metrics.NodeMetrics;
 import dev.pbkv.server.metrics.RequestMeter;
 import dev.pbkv.server.net.ListeningDoor;
+import dev.pbkv.server.net.RefusedConnection;
 import dev.pbkv.server.net.TcpListener;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,6 +23,9 @@ import java.util.concurrent.atomic.LongAdder;
  * futures complete wherever they complete, and replies are written back on the connection's loop.
  */
 public final class RespDoor extends ListeningDoor {
+
+    /** What a connection past limits.max-connections reads before the close: Redis's words for it. */
+    static final String MAX_CLIENTS_ERROR = "-ERR max number of clients reached\r\n";
 
     private final Commands commands;
     private final RespSettings settings;
@@ -41,11 +46,14 @@ public final class RespDoor extends ListeningDoor {
 
     /** @param metrics where to record request counts and latencies; null records nothing */
     public RespDoor(Commands commands, RespSettings settings, NodeMetrics metrics) {
-        super("resp", settings.host(), settings.port(), settings.effectiveIoThreads());
+        super("resp", settings.host(), settings.port(), settings.effectiveIoThreads(), settings.connections());
         this.commands = commands;
         this.settings = settings;
         for (RespCommand c : RespCommand.values()) {
             meters.put(c, metrics == null ? RequestMeter.NONE : metrics.requestMeter("resp", c.lowerName));
+        }
+        if (metrics != null) {
+            metrics.connectionGauges("resp", this::openConnections, this::refusedConnections);
         }
     }
 
@@ -57,6 +65,15 @@ public final class RespDoor extends ListeningDoor {
                         "resp-decoder",
                         new RespRequestDecoder(settings.maxBulkBytes(), settings.maxArgs(), settings.maxInlineBytes()));
         ch.pipeline().addLast("resp-handler", new RespConnectionHandler(this));
+    }
+
+    @Override
+    protected void refuseConnection(SocketChannel ch) {
+        ch.pipeline()
+                .addLast(
+                        "resp-refusal",
+                        new RefusedConnection(alloc ->
+                                alloc.buffer().writeBytes(MAX_CLIENTS_ERROR.getBytes(StandardCharsets.US_ASCII))));
     }
 
     @Override
@@ -79,6 +96,10 @@ public final class RespDoor extends ListeningDoor {
 
     int connectedClients() {
         return openConnections();
+    }
+
+    long rejectedConnections() {
+        return refusedConnections();
     }
 
     RespSettings settings() {

@@ -48,6 +48,7 @@ final class RespInfo {
         if (all || wanted.equals("clients")) {
             b.append("# Clients\r\n");
             field(b, "connected_clients", door.connectedClients());
+            field(b, "maxclients", door.limits().maxConnections());
             b.append("\r\n");
         }
         if (all || wanted.equals("memory")) {
@@ -64,6 +65,7 @@ final class RespInfo {
             b.append("# Stats\r\n");
             field(b, "total_connections_received", door.connectionsReceived.get());
             field(b, "total_commands_processed", door.commandsProcessed.sum());
+            field(b, "rejected_connections", door.rejectedConnections());
             b.append("\r\n");
         }
         if (all || wanted.equals("replication")) {

@@ -1,5 +1,6 @@
 package dev.pbkv.server.resp;
 
+import dev.pbkv.server.net.ConnectionLimits;
 import dev.pbkv.server.net.ListeningDoor;
 
 /**
@@ -14,8 +15,17 @@ import dev.pbkv.server.net.ListeningDoor;
  * @param maxInlineBytes longest inline (telnet) line, and longest RESP header line
  *                       (limits.resp-max-inline-bytes)
  * @param ioThreads      Netty event-loop threads serving connections; 0 means one per core
+ * @param connections    how many connections, and how much unread output and how many
+ *                       commands in flight each may have (limits.max-connections and the rest)
  */
-public record RespSettings(String host, int port, int maxBulkBytes, int maxArgs, int maxInlineBytes, int ioThreads) {
+public record RespSettings(
+        String host,
+        int port,
+        int maxBulkBytes,
+        int maxArgs,
+        int maxInlineBytes,
+        int ioThreads,
+        ConnectionLimits connections) {
 
     public static final int DEFAULT_MAX_BULK_BYTES = 2 * 1024 * 1024;
     public static final int DEFAULT_MAX_ARGS = 1024;
@@ -32,15 +42,34 @@ public record RespSettings(String host, int port, int maxBulkBytes, int maxArgs,
         if (maxInlineBytes < 64) {
             throw new IllegalArgumentException("limits.resp-max-inline-bytes must be >= 64, got " + maxInlineBytes);
         }
+        if (connections == null) {
+            throw new IllegalArgumentException("resp connection limits must be given");
+        }
+    }
+
+    public RespSettings(String host, int port, int maxBulkBytes, int maxArgs, int maxInlineBytes, int ioThreads) {
+        this(host, port, maxBulkBytes, maxArgs, maxInlineBytes, ioThreads, ConnectionLimits.DEFAULTS);
     }
 
     public RespSettings(String host, int port, int maxBulkBytes, int maxArgs, int maxInlineBytes) {
         this(host, port, maxBulkBytes, maxArgs, maxInlineBytes, 0);
     }
 
+    /** These settings with other connection limits. */
+    public RespSettings withConnections(ConnectionLimits limits) {
+        return new RespSettings(host, port, maxBulkBytes, maxArgs, maxInlineBytes, ioThreads, limits);
+    }
+
     /** The limits of conf/settings.conf's defaults. */
     public static RespSettings defaults(String host, int port) {
-        return new RespSettings(host, port, DEFAULT_MAX_BULK_BYTES, DEFAULT_MAX_ARGS, DEFAULT_MAX_INLINE_BYTES, 0);
+        return new RespSettings(
+                host,
+                port,
+                DEFAULT_MAX_BULK_BYTES,
+                DEFAULT_MAX_ARGS,
+                DEFAULT_MAX_INLINE_BYTES,
+                0,
+                ConnectionLimits.DEFAULTS);
     }
 
     int effectiveIoThreads() {

@@ -25,6 +25,27 @@ class SettingsLoaderTest {
         assertThat(s.peerAddress()).isEqualTo("127.0.0.1:7002");
         assertThat(s.self().dataDir().isAbsolute()).isTrue();
         assertThat(s.self().dataDir().endsWith(Path.of("data", "primary"))).isTrue();
+        assertThat(s.limits().connectionLimits()).isEqualTo(dev.pbkv.server.net.ConnectionLimits.DEFAULTS);
+        assertThat(s.limits().grpcMaxConcurrentCallsPerConnection()).isEqualTo(1024);
+        assertThat(s.limits().grpcFlowControlWindow()).isEqualTo(1 << 20);
+    }
+
+    @Test
+    void connectionLimitsAreCheckedTogether() {
+        assertThatThrownBy(() -> SettingsLoader.withDefaults()
+                        .set("limits.output-buffer-high-water", "4m")
+                        .set("limits.output-buffer-hard-limit", "1m")
+                        .set("limits.max-connections", "0")
+                        .build(Role.PRIMARY))
+                .isInstanceOf(SettingsException.class)
+                .hasMessageContaining("limits.output-buffer-hard-limit must be 0 (off) or at least")
+                .hasMessageContaining("limits.max-connections");
+        Settings off = SettingsLoader.withDefaults()
+                .set("limits.output-buffer-hard-limit", "0")
+                .set("limits.idle-timeout-ms", "5000")
+                .build(Role.PRIMARY);
+        assertThat(off.limits().connectionLimits().outputHardLimit()).isZero();
+        assertThat(off.limits().connectionLimits().idleTimeoutMillis()).isEqualTo(5000);
     }
 
     @Test
