@@ -5,6 +5,7 @@ import dev.pbkv.server.cli.DataDirCommand;
 import dev.pbkv.server.cli.ProbeCommand;
 import dev.pbkv.server.cli.ShutdownCommand;
 import dev.pbkv.server.cli.StatusCommand;
+import dev.pbkv.server.cli.WarmUpCommand;
 import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.config.SettingsException;
 import dev.pbkv.server.config.SettingsOptions;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Mixin;
             ShutdownCommand.class,
             StatusCommand.class,
             DataDirCommand.class,
-            CoordinatorCommand.class
+            CoordinatorCommand.class,
+            WarmUpCommand.class
         },
         description = {"Runs one pbkv node. Flags override the settings file; see docs/configuration.md."},
         exitCodeListHeading = "Exit codes:%n",
