@@ -18,8 +18,9 @@ import picocli.CommandLine.Mixin;
 
 /**
  * {@code java -jar pbkv-server.jar -p|-b [flags]} runs a node until it is shut down (exit 0),
- * fails to start (exit 1) or is misconfigured (exit 2). The subcommands are small tools for the
- * scripts: probe, shutdown, status, data-dir; {@code coordinator} runs the embedded coordinator.
+ * fails to start (exit 1) or is misconfigured (exit 2). The subcommands are small tools: data-dir
+ * for the scripts, probe, shutdown and status for operators and tests; {@code coordinator} runs the
+ * embedded coordinator, the hidden {@code warm-up} is the build's class-data training start.
  */
 @Command(
         name = "pbkv-server",
