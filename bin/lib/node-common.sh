@@ -38,11 +38,25 @@ if [ -f "$root/server/target/pbkv-server.jsa" ] && [ "$root/server/target/pbkv-s
   cds_opts=(-XX:SharedArchiveFile="$root/server/target/pbkv-server.jsa" -Xshare:auto)
 fi
 
-# launch_plan ARGS...: one short-lived JVM reads the settings the flags choose and sets dir (the
-# node's absolute data directory) and coord_plan ("embedded HOST PORT DIR", "off" or "external").
+# launch_plan ARGS...: sets dir (the node's absolute data directory) and coord_plan ("embedded HOST
+# PORT DIR", "off" or "external") for the settings the flags choose. The answer of one short-lived
+# JVM (data-dir --coordinator), kept in server/target/launch-plans/ under a key made of the working
+# directory, the flags, and the size and modification time of the jar and of the settings file:
+# any change to them asks the JVM again, so a repeated start or stop runs no JVM but the node.
 # Bad flags or settings: prints the jar's first complaint and the script's --help hint, exits 2.
 launch_plan() {
-  local out
+  local config="conf/settings.conf" prev="" a key cache out
+  for a in "$@"; do
+    case "$a" in --config=*) config="${a#--config=}" ;; esac
+    [ "$prev" = "--config" ] && config="$a"
+    prev="$a"
+  done
+  key="$({ printf '%s\0' "$PWD" "$@"; stat -c '%.9Y %s' "$jar" "$config" 2>/dev/null || true; } | sha1sum)"
+  cache="$root/server/target/launch-plans/${key%% *}"
+  if [ -f "$cache" ]; then
+    { read -r dir; read -r coord_plan; } <"$cache"
+    return 0
+  fi
   if ! out="$("$java_cmd" "${cds_opts[@]+"${cds_opts[@]}"}" -XX:TieredStopAtLevel=1 -jar "$jar" data-dir --coordinator "$@" 2>&1)"; then
     printf '%s\n' "$out" | grep -v -e '^Usage:' -e '^ \{2,\}' -e '^Prints the data' | head -n 3 >&2
     echo "see $(basename "$0") --help" >&2
@@ -50,6 +64,8 @@ launch_plan() {
   fi
   dir="$(printf '%s\n' "$out" | tail -n 2 | head -n 1)"
   coord_plan="$(printf '%s\n' "$out" | tail -n 1)"
+  mkdir -p "${cache%/*}"
+  printf '%s\n%s\n' "$dir" "$coord_plan" >"$cache.$$" && mv -f "$cache.$$" "$cache"
 }
 
 # json_field FILE KEY: the value of KEY in a one-line JSON file the node wrote (node.json), or nothing.

@@ -84,7 +84,7 @@ class ScriptsIT {
 
     @AfterEach
     void killLeftovers() {
-        for (String process : List.of("p", "b", "zk")) {
+        for (String process : List.of("p", "b", "b2", "zk")) {
             PidFile.kill(dir.resolve(process));
         }
     }
@@ -314,5 +314,27 @@ class ScriptsIT {
             assertThat(stop.output()).contains("stopped (pid " + secondNode + ", graceful shutdown)");
             awaitGone(secondNode);
         }
+    }
+
+    @Test
+    void theScriptsReadAChangedSettingsFileAgain() throws Exception {
+        writeSettings(0);
+        Run first = script("start_server", "-b");
+        assertThat(first.exit()).as(first.output()).isZero();
+        assertThat(first.output()).contains("data dir " + dir.resolve("b"));
+        assertThat(script("stop_server", "-b").exit()).isZero();
+
+        // The scripts keep what the jar answered for these flags and this file; a new file is asked again.
+        Files.writeString(
+                settings,
+                Files.readString(settings)
+                        .replace(dir.resolve("b").toString(), dir.resolve("b2").toString()));
+        Run second = script("start_server", "-b");
+        assertThat(second.exit()).as(second.output()).isZero();
+        assertThat(second.output()).contains("data dir " + dir.resolve("b2"));
+        long pid = PidFile.read(dir.resolve("b2")).orElseThrow();
+        Run stop = script("stop_server", "-b");
+        assertThat(stop.output()).contains("stopped (pid " + pid + ", graceful shutdown)");
+        awaitGone(pid);
     }
 }
