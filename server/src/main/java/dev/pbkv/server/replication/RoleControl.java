@@ -192,8 +192,11 @@ final class RoleControl {
                     becomePrimary("the peer is " + peerIs + " and this configured primary holds no data yet");
                 } else {
                     // A silent peer may be a live primary behind a partition: never take over on a timeout.
-                    waitingOnce("the peer is " + peerIs + " and this node holds data (last offset "
-                            + store.lastOffset() + ", epoch " + store.epoch() + "): it stays out of service until"
+                    String holds = empty
+                            ? "this backup holds no data and waits for its primary"
+                            : "this node holds data (last offset " + store.lastOffset() + ", epoch " + store.epoch()
+                                    + ")";
+                    waitingOnce("the peer is " + peerIs + " and " + holds + ": it stays out of service until"
                             + " the peer answers; `pbkv promote --force` makes it primary if the peer is known dead");
                 }
                 return;
