@@ -30,14 +30,57 @@ ensure_jar() {
   fi
 }
 
-# data_dir ARGS...: the absolute data directory of the node these flags start.
-data_dir() {
-  local out
-  if ! out="$("$java_cmd" -jar "$jar" data-dir "$@" 2>&1)"; then
-    echo "$out" >&2
+# cds_opts: the JVM flags that map the class-data archive built beside the jar (mvn package makes
+# server/target/pbkv-server.jsa from a training start of a node: docs/performance.md "Start and
+# stop"); nothing when it is missing or older than the jar, so a stale archive is never used.
+cds_opts=()
+if [ -f "$root/server/target/pbkv-server.jsa" ] && [ "$root/server/target/pbkv-server.jsa" -nt "$jar" ]; then
+  cds_opts=(-XX:SharedArchiveFile="$root/server/target/pbkv-server.jsa" -Xshare:auto)
+fi
+
+# launch_plan ARGS...: sets dir (the node's absolute data directory) and coord_plan ("embedded HOST
+# PORT DIR", "off" or "external") for the settings the flags choose. The answer of one short-lived
+# JVM (data-dir --coordinator), kept in server/target/launch-plans/ under a key made of the working
+# directory, the flags, and the size and modification time of the jar and of the settings file:
+# any change to them asks the JVM again, so a repeated start or stop runs no JVM but the node.
+# Bad flags or settings: prints the jar's first complaint and the script's --help hint, exits 2.
+launch_plan() {
+  local config="conf/settings.conf" prev="" a key cache out
+  for a in "$@"; do
+    case "$a" in --config=*) config="${a#--config=}" ;; esac
+    [ "$prev" = "--config" ] && config="$a"
+    prev="$a"
+  done
+  key="$({ printf '%s\0' "$PWD" "$@"; stat -c '%.9Y %s' "$jar" "$config" 2>/dev/null || true; } | sha1sum)"
+  cache="$root/server/target/launch-plans/${key%% *}"
+  if [ -f "$cache" ]; then
+    { read -r dir; read -r coord_plan; } <"$cache"
+    return 0
+  fi
+  if ! out="$("$java_cmd" "${cds_opts[@]+"${cds_opts[@]}"}" -XX:TieredStopAtLevel=1 -jar "$jar" data-dir --coordinator "$@" 2>&1)"; then
+    printf '%s\n' "$out" | grep -v -e '^Usage:' -e '^ \{2,\}' -e '^Prints the data' | head -n 3 >&2
+    echo "see $(basename "$0") --help" >&2
     exit 2
   fi
-  printf '%s\n' "$out" | tail -n 1
+  dir="$(printf '%s\n' "$out" | tail -n 2 | head -n 1)"
+  coord_plan="$(printf '%s\n' "$out" | tail -n 1)"
+  mkdir -p "${cache%/*}"
+  printf '%s\n%s\n' "$dir" "$coord_plan" >"$cache.$$" && mv -f "$cache.$$" "$cache"
+}
+
+# json_field FILE KEY: the value of KEY in a one-line JSON file the node wrote (node.json), or nothing.
+json_field() {
+  sed -n 's/.*"'"$2"'":"\{0,1\}\([^",}]*\)"\{0,1\}[,}].*/\1/p' "$1" 2>/dev/null | head -n 1
+}
+
+# drop_empty_args ARGS...: sets args to ARGS without empty strings (harnesses written for the
+# course servers pass a trailing "" argument).
+drop_empty_args() {
+  args=()
+  for a in "$@"; do
+    [ -n "$a" ] && args+=("$a")
+  done
+  return 0
 }
 
 # A node's PID lives in one place: <data-dir>/pbkv.pid, written by whoever launches it (this
@@ -45,15 +88,6 @@ data_dir() {
 # is_pbkv_pid PID: the process exists and is a pbkv node (not a recycled PID).
 is_pbkv_pid() {
   [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ps -o args= -p "$1" 2>/dev/null | grep -q -e 'pbkv-server' -e 'dev.pbkv.server.Main'
-}
-
-# node_fields DIR FIELD...: the node's state as `status --field` prints it (one value per line;
-# the fields of `status --json`: role, state, epoch, pid, host, grpc, resp, http, ...).
-node_fields() {
-  local dir="$1"; shift
-  local args=()
-  for f in "$@"; do args+=(--field "$f"); done
-  "$java_cmd" -jar "$jar" status --data-dir "$dir" "${args[@]}" 2>/dev/null
 }
 
 # The coordinator (bin/start_coordinator, bin/stop_coordinator, and bin/start_server before a node).
@@ -91,11 +125,12 @@ coordinator_serving() {
 }
 
 # ensure_coordinator: when the settings name a loopback coordinator that does not answer, start it
-# (bin/start_coordinator); an "off" or production connect string is left alone.
+# (bin/start_coordinator); an "off" or production connect string is left alone. Uses coord_plan
+# from launch_plan.
 ensure_coordinator() {
-  local rc=0
-  coordinator_plan || rc=$?
-  [ "$rc" -eq 0 ] || return 0
-  coordinator_serving "$coord_host" "$coord_port" && return 0
+  local kind host port cdir
+  read -r kind host port cdir <<<"$coord_plan"
+  [ "$kind" = embedded ] || return 0
+  coordinator_serving "$host" "$port" && return 0
   "$root/bin/start_coordinator" ${settings_args[@]+"${settings_args[@]}"}
 }

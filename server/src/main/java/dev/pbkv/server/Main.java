@@ -5,6 +5,7 @@ import dev.pbkv.server.cli.DataDirCommand;
 import dev.pbkv.server.cli.ProbeCommand;
 import dev.pbkv.server.cli.ShutdownCommand;
 import dev.pbkv.server.cli.StatusCommand;
+import dev.pbkv.server.cli.WarmUpCommand;
 import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.config.SettingsException;
 import dev.pbkv.server.config.SettingsOptions;
@@ -17,8 +18,9 @@ import picocli.CommandLine.Mixin;
 
 /**
  * {@code java -jar pbkv-server.jar -p|-b [flags]} runs a node until it is shut down (exit 0),
- * fails to start (exit 1) or is misconfigured (exit 2). The subcommands are small tools for the
- * scripts: probe, shutdown, status, data-dir; {@code coordinator} runs the embedded coordinator.
+ * fails to start (exit 1) or is misconfigured (exit 2). The subcommands are small tools: data-dir
+ * for the scripts, probe, shutdown and status for operators and tests; {@code coordinator} runs the
+ * embedded coordinator, the hidden {@code warm-up} is the build's class-data training start.
  */
 @Command(
         name = "pbkv-server",
@@ -30,7 +32,8 @@ import picocli.CommandLine.Mixin;
             ShutdownCommand.class,
             StatusCommand.class,
             DataDirCommand.class,
-            CoordinatorCommand.class
+            CoordinatorCommand.class,
+            WarmUpCommand.class
         },
         description = {"Runs one pbkv node. Flags override the settings file; see docs/configuration.md."},
         exitCodeListHeading = "Exit codes:%n",

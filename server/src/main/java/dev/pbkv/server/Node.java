@@ -98,6 +98,11 @@ public final class Node {
         this.doorFactories = List.copyOf(doorFactories);
     }
 
+    /** Guards node.json: no write after the node closed and removed it. */
+    private final Object nodeInfoLock = new Object();
+    /** Guarded by nodeInfoLock: the doors listen and the node has not closed. */
+    private boolean nodeInfoPublished;
+
     public Node(Settings settings) {
         this(settings, ReplicatorFactory.DEFAULT, extraDoors());
     }
@@ -128,15 +133,12 @@ public final class Node {
                 doors.add(door);
             }
             commands.setDoorAddresses(new DoorAddresses(grpcAddress(), addressOf("resp"), addressOf("http")));
+            replicator.onStateChange(this::publishNodeInfo);
             replicator.start();
-            new NodeInfoFile(
-                            ProcessHandle.current().pid(),
-                            settings.nodeId(),
-                            settings.self().host(),
-                            portOf("grpc"),
-                            portOf("resp"),
-                            portOf("http"))
-                    .writeTo(dataDir);
+            synchronized (nodeInfoLock) {
+                nodeInfoPublished = true;
+            }
+            publishNodeInfo();
             log.info(
                     "node {} up: grpc={} resp={} http={} state={}",
                     settings.nodeId(),
@@ -284,10 +286,40 @@ public final class Node {
                 log.error("closing the store failed", e);
             }
         }
-        try {
-            NodeInfoFile.delete(settings.self().dataDir());
-        } catch (IOException e) {
-            log.warn("could not remove {}", NodeInfoFile.in(settings.self().dataDir()), e);
+        synchronized (nodeInfoLock) {
+            nodeInfoPublished = false;
+            try {
+                NodeInfoFile.delete(settings.self().dataDir());
+            } catch (IOException e) {
+                log.warn("could not remove {}", NodeInfoFile.in(settings.self().dataDir()), e);
+            }
+        }
+    }
+
+    /**
+     * Writes node.json with the bound ports and the current role and state: once the doors listen,
+     * then after every state change, until the node closes (a small atomic file write, no fsync).
+     */
+    private void publishNodeInfo() {
+        synchronized (nodeInfoLock) {
+            if (!nodeInfoPublished) {
+                return;
+            }
+            Replicator r = replicator;
+            try {
+                new NodeInfoFile(
+                                ProcessHandle.current().pid(),
+                                settings.nodeId(),
+                                settings.self().host(),
+                                portOf("grpc"),
+                                portOf("resp"),
+                                portOf("http"),
+                                r.role().name(),
+                                r.state().name())
+                        .writeTo(settings.self().dataDir());
+            } catch (IOException e) {
+                log.warn("could not write {}", NodeInfoFile.in(settings.self().dataDir()), e);
+            }
         }
     }
 

@@ -39,18 +39,30 @@ class ScriptsIT {
     record Run(int exit, String output) {}
 
     Run script(String name, String... args) throws IOException, InterruptedException {
+        Process p = launch(name, args);
+        byte[] out = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    /** Runs bin/NAME --config SETTINGS ARGS... in dir, its output merged; the caller waits. */
+    Process launch(String name, String... args) throws IOException {
         List<String> cmd =
-                new ArrayList<>(List.of(ROOT.resolve("bin").resolve(name).toString()));
+                new ArrayList<>(List.of(ROOT.resolve("bin").resolve(name).toString(), "--config", settings.toString()));
         cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--config", settings.toString()));
         Process p = new ProcessBuilder(cmd)
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
                 .start();
         p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        return p;
+    }
+
+    static void signal(String signal, long pid) throws IOException, InterruptedException {
+        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
+                        .start()
+                        .waitFor())
+                .isZero();
     }
 
     void writeSettings(int primaryGrpcPort) throws IOException {
@@ -72,7 +84,7 @@ class ScriptsIT {
 
     @AfterEach
     void killLeftovers() {
-        for (String process : List.of("p", "b", "zk")) {
+        for (String process : List.of("p", "b", "b2", "zk")) {
             PidFile.kill(dir.resolve(process));
         }
     }
@@ -86,6 +98,15 @@ class ScriptsIT {
                     .startsWith("Zookeeper version:");
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    static boolean deadOrZombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException e) {
+            return true;
         }
     }
 
@@ -237,5 +258,83 @@ class ScriptsIT {
         Run stop = script("stop_coordinator");
         assertThat(stop.exit()).as(stop.output()).isZero();
         awaitGone(zk);
+    }
+
+    @Test
+    void emptyArgumentsAreIgnoredAndBadFlagsAnswerWithTheScriptsOwnHelp() throws Exception {
+        writeSettings(0);
+        // Harnesses written for the course servers append an empty argument.
+        Run start = script("start_server", "-p", "");
+        assertThat(start.exit()).as(start.output()).isZero();
+        assertThat(start.output()).contains("pbkv primary running");
+        long pid = PidFile.read(dir.resolve("p")).orElseThrow();
+        Run stop = script("stop_server", "-p", "");
+        assertThat(stop.exit()).as(stop.output()).isZero();
+        assertThat(stop.output()).contains("stopped (pid " + pid + ", graceful shutdown)");
+        awaitGone(pid);
+
+        Run bad = script("start_server", "-p", "--bogus");
+        assertThat(bad.exit()).as(bad.output()).isEqualTo(2);
+        assertThat(bad.output())
+                .contains("Unknown option: '--bogus'")
+                .contains("see start_server --help")
+                .doesNotContain("data-dir");
+        assertThat(PidFile.in(dir.resolve("p"))).doesNotExist();
+    }
+
+    @Test
+    void aStartThatFailsLateLeavesTheFileOfTheNodeStartedSince() throws Exception {
+        writeSettings(0);
+        // A peer that accepts connections and never answers: the first node, with a long peer
+        // timeout, stays in COLD_START, so its start_server is still waiting when it is frozen.
+        try (ServerSocket silentPeer = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            String peer = "--set=nodes.backup.grpc-port=" + silentPeer.getLocalPort();
+            Process first = launch("start_server", "-p", peer, "--set=replication.peer-timeout-ms=120000");
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> PidFile.read(dir.resolve("p")).isPresent());
+            long firstNode = PidFile.read(dir.resolve("p")).orElseThrow();
+            signal("STOP", first.pid());
+            try {
+                signal("KILL", firstNode);
+                // Its parent, the frozen script, cannot reap it yet: dead means gone or a zombie.
+                await().atMost(Duration.ofSeconds(10)).until(() -> deadOrZombie(firstNode));
+                Run second = script("start_server", "-p", peer);
+                assertThat(second.exit()).as(second.output()).isZero();
+                long secondNode = PidFile.read(dir.resolve("p")).orElseThrow();
+                assertThat(secondNode).isNotEqualTo(firstNode);
+            } finally {
+                signal("CONT", first.pid());
+            }
+            String firstOutput = new String(first.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(first.exitValue()).as(firstOutput).isEqualTo(1);
+            assertThat(firstOutput).contains("pid " + firstNode + " exited");
+            long secondNode = PidFile.read(dir.resolve("p")).orElseThrow();
+            Run stop = script("stop_server", "-p");
+            assertThat(stop.output()).contains("stopped (pid " + secondNode + ", graceful shutdown)");
+            awaitGone(secondNode);
+        }
+    }
+
+    @Test
+    void theScriptsReadAChangedSettingsFileAgain() throws Exception {
+        writeSettings(0);
+        Run first = script("start_server", "-b");
+        assertThat(first.exit()).as(first.output()).isZero();
+        assertThat(first.output()).contains("data dir " + dir.resolve("b"));
+        assertThat(script("stop_server", "-b").exit()).isZero();
+
+        // The scripts keep what the jar answered for these flags and this file; a new file is asked again.
+        Files.writeString(
+                settings,
+                Files.readString(settings)
+                        .replace(dir.resolve("b").toString(), dir.resolve("b2").toString()));
+        Run second = script("start_server", "-b");
+        assertThat(second.exit()).as(second.output()).isZero();
+        assertThat(second.output()).contains("data dir " + dir.resolve("b2"));
+        long pid = PidFile.read(dir.resolve("b2")).orElseThrow();
+        Run stop = script("stop_server", "-b");
+        assertThat(stop.output()).contains("stopped (pid " + pid + ", graceful shutdown)");
+        awaitGone(pid);
     }
 }

@@ -1,11 +1,18 @@
 package dev.pbkv.server.cli;
 
+import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.config.SettingsOptions;
+import dev.pbkv.server.coordinator.EmbeddedPlan;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** Prints the absolute data directory a node started with the same flags would use. Used by the scripts. */
+/**
+ * Prints the absolute data directory a node started with the same flags would use, and with
+ * --coordinator the embedded coordinator its settings name: everything bin/start_server and
+ * bin/stop_server need to know before a node runs, from one short-lived JVM.
+ */
 @Command(
         name = "data-dir",
         mixinStandardHelpOptions = true,
@@ -14,9 +21,27 @@ public final class DataDirCommand implements Callable<Integer> {
     @Mixin
     SettingsOptions options;
 
+    @Option(
+            names = "--coordinator",
+            description = {
+                "Also print a second line: 'embedded HOST PORT DIR' when coordinator.connect names one",
+                "loopback address (a coordinator bin/start_server may start), else 'off' or 'external'."
+            })
+    boolean coordinator;
+
     @Override
     public Integer call() {
-        System.out.println(options.load().self().dataDir());
+        Settings settings = options.load();
+        System.out.println(settings.self().dataDir());
+        if (coordinator) {
+            EmbeddedPlan plan = EmbeddedPlan.of(settings.coordinator());
+            if (plan instanceof EmbeddedPlan.Embedded e) {
+                System.out.println("embedded " + e.host() + " " + e.port() + " "
+                        + e.dataDir().toAbsolutePath());
+            } else {
+                System.out.println(plan instanceof EmbeddedPlan.Off ? "off" : "external");
+            }
+        }
         return 0;
     }
 }

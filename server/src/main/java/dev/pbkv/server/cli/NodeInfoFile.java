@@ -12,11 +12,15 @@ import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 /**
- * {@code <data-dir>/node.json}: written atomically by a serving node, removed at exit, read by the
- * scripts and tests to learn the bound ports. Shape: {"pid":123,"role":"primary","host":"127.0.0.1","grpc":7001,"resp":7379,"http":8001};
- * a door that is not running has no key.
+ * {@code <data-dir>/node.json}: written atomically by a serving node once its doors listen, again on
+ * every state change, removed at exit; read by the scripts and tests to learn the bound ports and
+ * whether the node has settled. Shape: {"pid":123,"role":"primary","host":"127.0.0.1","grpc":7001,
+ * "resp":7379,"http":8001,"acting":"PRIMARY","state":"SYNC"}; a door that is not running has no key.
+ * {@code role} is the node's configured name; {@code acting} and {@code state} are what it is now
+ * (bin/start_server reads them with sed, so the file stays one line).
  */
-public record NodeInfoFile(long pid, String role, String host, Integer grpc, Integer resp, Integer http) {
+public record NodeInfoFile(
+        long pid, String role, String host, Integer grpc, Integer resp, Integer http, String acting, String state) {
     public static final String NAME = "node.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -39,6 +43,12 @@ public record NodeInfoFile(long pid, String role, String host, Integer grpc, Int
         if (http != null) {
             n.put("http", http);
         }
+        if (acting != null) {
+            n.put("acting", acting);
+        }
+        if (state != null) {
+            n.put("state", state);
+        }
         Path target = in(dataDir);
         Path tmp = dataDir.resolve(NAME + ".tmp");
         Files.writeString(tmp, JSON.writeValueAsString(n) + "\n");
@@ -59,7 +69,9 @@ public record NodeInfoFile(long pid, String role, String host, Integer grpc, Int
                     n.path("host").asText("127.0.0.1"),
                     n.has("grpc") ? n.get("grpc").asInt() : null,
                     n.has("resp") ? n.get("resp").asInt() : null,
-                    n.has("http") ? n.get("http").asInt() : null));
+                    n.has("http") ? n.get("http").asInt() : null,
+                    n.has("acting") ? n.get("acting").asText() : null,
+                    n.has("state") ? n.get("state").asText() : null));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

@@ -352,6 +352,11 @@ public final class PairReplicator implements Replicator {
     }
 
     @Override
+    public void onStateChange(Runnable listener) {
+        node.stateListener = listener;
+    }
+
+    @Override
     public long epoch() {
         return store.epoch();
     }

@@ -50,6 +50,8 @@ final class PairState {
     volatile boolean closed;
     /** clock.millis() when this backup last heard from its primary on the stream (kept when the stream ends). */
     volatile long lastPrimaryContactMillis;
+    /** Told after each transition (Replicator#onStateChange); set before start. */
+    volatile Runnable stateListener = () -> {};
     /** clock.millis() when this node last entered COLD_START; control thread only. */
     long coldStartSinceMillis;
 
@@ -81,6 +83,7 @@ final class PairState {
         }
         state = to;
         log.info("{}: {} -> {} (role {}, epoch {}): {}", nodeId, from, to, role, store.epoch(), cause);
+        stateListener.run();
     }
 
     boolean isActingPrimary() {

@@ -58,6 +58,13 @@ public interface Replicator extends AutoCloseable {
      */
     CompletableFuture<Long> promote(boolean force);
 
+    /**
+     * Runs listener after every change of role or state (on the thread that made it; it must be
+     * quick). The node republishes node.json with it, which is how bin/start_server sees a
+     * primary settle without a helper process.
+     */
+    void onStateChange(Runnable listener);
+
     /** What this node knows of its coordinator ({@link CoordinatorStatus#OFF} without one). */
     default CoordinatorStatus coordinatorStatus() {
         return CoordinatorStatus.OFF;

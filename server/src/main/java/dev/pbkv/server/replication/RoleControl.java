@@ -146,8 +146,9 @@ final class RoleControl {
         ch.resetConnectBackoff();
         long deadline = Math.max(
                 settings.heartbeat().toMillis() * 2, settings.peerTimeout().toMillis() / 2);
+        // Not wait-for-ready: a refused connection fails at once as UNAVAILABLE, which says no peer
+        // process listens (a silent or partitioned peer runs into the deadline instead).
         var call = ReplicationGrpc.newFutureStub(ch)
-                .withWaitForReady()
                 .withDeadlineAfter(deadline, TimeUnit.MILLISECONDS)
                 .probe(ProbeRequest.newBuilder().setCaller(node.selfInfo()).build());
         Futures.addCallback(
@@ -178,15 +179,24 @@ final class RoleControl {
         if (node.state == NodeState.COLD_START) {
             if (peerInfo == null || peerInfo.getState() == dev.pbkv.proto.NodeState.SHUTTING_DOWN) {
                 String peerIs = peerInfo == null ? "unreachable (" + failure + ")" : "shutting down";
-                if (now - node.coldStartSinceMillis < settings.peerTimeout().toMillis()) {
+                boolean empty = store.lastOffset() == 0 && store.epoch() == 0;
+                // An empty configured primary whose peer's port refuses connections has nothing to wait for:
+                // no peer runs, and this node holds nothing to lose. Otherwise give the peer peer-timeout-ms.
+                boolean refused = peerInfo == null && "UNAVAILABLE".equals(failure);
+                if (!(refused && empty && node.configuredRole == Role.PRIMARY)
+                        && now - node.coldStartSinceMillis
+                                < settings.peerTimeout().toMillis()) {
                     return;
                 }
-                if (store.lastOffset() == 0 && store.epoch() == 0 && node.configuredRole == Role.PRIMARY) {
+                if (empty && node.configuredRole == Role.PRIMARY) {
                     becomePrimary("the peer is " + peerIs + " and this configured primary holds no data yet");
                 } else {
                     // A silent peer may be a live primary behind a partition: never take over on a timeout.
-                    waitingOnce("the peer is " + peerIs + " and this node holds data (last offset "
-                            + store.lastOffset() + ", epoch " + store.epoch() + "): it stays out of service until"
+                    String holds = empty
+                            ? "this backup holds no data and waits for its primary"
+                            : "this node holds data (last offset " + store.lastOffset() + ", epoch " + store.epoch()
+                                    + ")";
+                    waitingOnce("the peer is " + peerIs + " and " + holds + ": it stays out of service until"
                             + " the peer answers; `pbkv promote --force` makes it primary if the peer is known dead");
                 }
                 return;

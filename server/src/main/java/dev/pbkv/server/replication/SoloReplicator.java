@@ -27,6 +27,8 @@ public final class SoloReplicator implements Replicator {
     private final Supplier<String> primaryAddress;
     /** The state machine's state; transitions go through {@link #moveTo} so each is logged once. */
     private final AtomicReference<NodeState> state = new AtomicReference<>(NodeState.COLD_START);
+    /** Told after each transition; set before start. */
+    private volatile Runnable stateListener = () -> {};
 
     /**
      * @param store          the recovered store
@@ -138,6 +140,11 @@ public final class SoloReplicator implements Replicator {
     }
 
     @Override
+    public void onStateChange(Runnable listener) {
+        stateListener = listener;
+    }
+
+    @Override
     public void close() {
         // Nothing of its own to release: the store belongs to the node.
     }
@@ -145,6 +152,7 @@ public final class SoloReplicator implements Replicator {
     private void moveTo(NodeState from, NodeState to, String cause) {
         if (state.compareAndSet(from, to)) {
             log.info("state {} -> {}: {}", from, to, cause);
+            stateListener.run();
         }
     }
 }

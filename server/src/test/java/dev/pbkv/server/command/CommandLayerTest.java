@@ -340,6 +340,11 @@ class CommandLayerTest {
         }
 
         @Override
+        public void onStateChange(Runnable listener) {
+            delegate.onStateChange(listener);
+        }
+
+        @Override
         public long epoch() {
             return 0;
         }
