@@ -56,8 +56,12 @@ pong() {
   timeout 1 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf "PING\r\n" >&3 && head -c 5 <&3 | grep -q PONG' \
     _ "$1" 2>/dev/null
 }
-# state DIR: the state in that node's node.json.
-state() { sed -n 's/.*"state":"\([A-Z_]*\)".*/\1/p' "$1/node.json" 2>/dev/null; }
+# state HTTP_PORT: the state that node's /health names (read with bash alone).
+state() {
+  timeout 1 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" &&
+      printf "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" >&3 && cat <&3' _ "$1" 2>/dev/null |
+    sed -n 's/.*"state":"\([A-Z_]*\)".*/\1/p'
+}
 
 if [ -n "$coordinator" ]; then
   bin/start_coordinator "${cfg[@]}" >/dev/null
@@ -79,7 +83,7 @@ for ((i = 1; i <= rounds; i++)); do
 
   t0="$(now_ms)"
   bin/start_server -b "${cfg[@]}" >/dev/null
-  until [ "$(state "$work/primary")" = SYNC ]; do sleep 0.01; done
+  until [ "$(state "$ph")" = SYNC ]; do sleep 0.01; done
   sync+=($(($(now_ms) - t0)))
 
   t0="$(now_ms)"

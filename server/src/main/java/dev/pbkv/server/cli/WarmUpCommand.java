@@ -3,6 +3,9 @@ package dev.pbkv.server.cli;
 import dev.pbkv.server.Node;
 import dev.pbkv.server.config.SettingsLoader;
 import dev.pbkv.server.role.Role;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -14,48 +17,69 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Starts a throw-away node (free loopback ports, no peer that answers, no coordinator, its data in
- * --data-dir, removed after) and stops it. The build runs it once under
- * {@code -XX:ArchiveClassesAtExit} so that the classes a node loads while starting are mapped from
- * a class-data archive by every later start (docs/performance.md, "Start and stop").
+ * Starts a throw-away pair in this JVM (free loopback ports, no coordinator, data in --data-dir,
+ * removed after), waits until both nodes are in SYNC, and stops them. The build runs it once under
+ * {@code -XX:ArchiveClassesAtExit} so that the classes a starting primary and a backup joining it
+ * load are mapped from a class-data archive by every later start (docs/performance.md, "Start and
+ * stop").
  */
 @Command(
         name = "warm-up",
         hidden = true,
         mixinStandardHelpOptions = true,
-        description = {"Starts and stops a throw-away node (the build's class-data training run)."})
+        description = {"Starts and stops a throw-away pair (the build's class-data training run)."})
 public final class WarmUpCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", required = true, description = "Scratch directory (removed).")
     Path dataDir;
 
     @Override
     public Integer call() throws Exception {
-        SettingsLoader loader = SettingsLoader.withDefaults();
-        for (String port : new String[] {"grpc-port", "resp-port", "http-port"}) {
-            loader.set("nodes.primary." + port, "0");
-        }
-        loader.set("nodes.primary.data-dir", dataDir.toString());
-        loader.set("coordinator.connect", "off");
-        // Port 1 on loopback: nothing listens, so the probe is refused and the node goes on alone.
-        loader.peer("127.0.0.1:1");
-        Node node = new Node(loader.build(Role.PRIMARY));
+        int primaryPort = freePort();
+        int backupPort = freePort();
+        Node primary = new Node(settings(Role.PRIMARY, primaryPort, backupPort));
+        Node backup = new Node(settings(Role.BACKUP, primaryPort, backupPort));
         try {
-            node.start();
-            // Until it went on alone, so the role change's classes are in the archive too (3 s at most).
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-            while (NodeInfoFile.read(dataDir)
-                            .map(i -> "COLD_START".equals(i.state()))
-                            .orElse(true)
-                    && System.nanoTime() < deadline) {
+            primary.start();
+            backup.start();
+            // Until the pair is in SYNC (10 s at most), so the join's classes are in the archive too.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!(inSync(dataDir.resolve("p")) && inSync(dataDir.resolve("b"))) && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
             }
         } finally {
-            node.shutdown(true);
-            node.awaitTermination();
+            for (Node node : new Node[] {backup, primary}) {
+                node.shutdown(true);
+                node.awaitTermination();
+            }
             try (Stream<Path> files = Files.walk(dataDir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
         return 0;
+    }
+
+    private dev.pbkv.server.config.Settings settings(Role role, int primaryPort, int backupPort) {
+        SettingsLoader loader = SettingsLoader.withDefaults();
+        for (String node : new String[] {"primary", "backup"}) {
+            loader.set("nodes." + node + ".resp-port", "0");
+            loader.set("nodes." + node + ".http-port", "0");
+        }
+        loader.set("nodes.primary.grpc-port", Integer.toString(primaryPort));
+        loader.set("nodes.backup.grpc-port", Integer.toString(backupPort));
+        loader.set("nodes.primary.data-dir", dataDir.resolve("p").toString());
+        loader.set("nodes.backup.data-dir", dataDir.resolve("b").toString());
+        loader.set("coordinator.connect", "off");
+        loader.set("store.memory", "16m");
+        return loader.build(role);
+    }
+
+    private static boolean inSync(Path nodeDir) {
+        return NodeInfoFile.read(nodeDir).map(i -> "SYNC".equals(i.state())).orElse(false);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 }
