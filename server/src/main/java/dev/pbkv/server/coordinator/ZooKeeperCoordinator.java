@@ -236,6 +236,22 @@ public final class ZooKeeperCoordinator implements PairCoordinator {
     }
 
     @Override
+    public java.util.Set<String> liveMembers() throws CoordinatorUnavailableException {
+        long sent = System.nanoTime();
+        try {
+            java.util.Set<String> live =
+                    java.util.Set.copyOf(client.getChildren().forPath(membersPath));
+            confirmed(sent);
+            return live;
+        } catch (KeeperException.NoNodeException e) {
+            confirmed(sent);
+            return java.util.Set.of();
+        } catch (Exception e) {
+            throw new CoordinatorUnavailableException("cannot list " + membersPath + " on " + connect + ": " + e, e);
+        }
+    }
+
+    @Override
     public String describe() {
         return connect + statePath.substring(0, statePath.length() - "/state".length());
     }

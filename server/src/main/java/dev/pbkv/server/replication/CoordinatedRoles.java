@@ -12,6 +12,8 @@ import dev.pbkv.store.Store;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -48,6 +50,9 @@ final class CoordinatedRoles {
         void stepDown(long higherEpoch, String cause);
 
         void joinAsBackup(String cause);
+
+        /** Asks the peer who it is (a Probe); callback runs on the control thread. */
+        void probePeer(RoleControl.ProbeCallback callback);
     }
 
     private final PairCoordinator coordinator;
@@ -198,6 +203,7 @@ final class CoordinatedRoles {
         if (node.closed || node.state == NodeState.SHUTTING_DOWN || node.switchover != null) {
             return;
         }
+        publishMemberIfDue();
         if (node.isActingPrimary()) {
             asPrimary(view, sentNanos);
             return;
@@ -227,6 +233,10 @@ final class CoordinatedRoles {
                         + " session remains: waiting for that session to expire");
                 return;
             }
+            if (lostItsData()) {
+                recreateIfTheDataIsGone(view);
+                return;
+            }
             takeLeadership(
                     view,
                     "state v" + view.version() + " " + r + " names this node primary and no session holds leader");
@@ -250,6 +260,10 @@ final class CoordinatedRoles {
                     NodeState.COLD_START,
                     "the primary " + r.primary() + "'s session ended before it answered (state v" + view.version()
                             + ")");
+        }
+        if (lostItsData()) {
+            recreateIfTheDataIsGone(view);
+            return;
         }
         if (!r.isInSync(node.nodeId)) {
             waiting("the primary " + r.primary() + "'s session ended (state v" + view.version() + " " + r
@@ -326,14 +340,101 @@ final class CoordinatedRoles {
             return;
         }
         backupInSync = synced && r.isInSync(attachedId);
+    }
+
+    /**
+     * Every node, about once a second: its members/&lt;node&gt; znode, ephemeral in its session, so
+     * the peer can tell it is alive (the rule without persistence) and status shows its position.
+     */
+    private void publishMemberIfDue() {
         long now = clock.millis();
         if (now - lastPublishMillis >= 1000) {
             lastPublishMillis = now;
-            byte[] info = ("{\"node\":\"" + node.nodeId + "\",\"address\":\"" + node.clientAddress() + "\",\"epoch\":"
-                            + store.epoch() + ",\"last_offset\":" + store.lastOffset() + "}")
+            byte[] info = ("{\"node\":\"" + node.nodeId + "\",\"role\":\"" + node.role + "\",\"address\":\""
+                            + node.clientAddress() + "\",\"epoch\":" + store.epoch() + ",\"last_offset\":"
+                            + store.lastOffset() + "}")
                     .getBytes(StandardCharsets.UTF_8);
             requests.execute(() -> coordinator.publishMember(info));
         }
+    }
+
+    /**
+     * store.persistence = none and this process has not yet held the history (reached SYNC or served
+     * as primary): it restarted empty, so the coordinator's in_sync record of its earlier run does not
+     * count for it.
+     */
+    private boolean lostItsData() {
+        return settings.memoryOnly() && !node.heldTheHistoryThisRun;
+    }
+
+    /**
+     * The rule without persistence (docs/coordinator.md): no session holds leader and this node
+     * restarted empty. If no other in_sync member is alive (no members znode in a live session, and
+     * the peer does not answer a probe or answers that it holds nothing, epoch 0), the pair's data
+     * is gone by the setting's definition, and this node re-creates the pair as primary at a higher
+     * epoch by a compare-and-set on the version read; when both nodes restarted empty, the configured
+     * primary does. Otherwise it waits for the live member to take over and then joins it.
+     */
+    private void recreateIfTheDataIsGone(PairView view) {
+        if (node.state != NodeState.COLD_START
+                || catchUp.link() != null
+                || catchUp.installing()
+                || !store.isConsistentPrefix()) {
+            // What a catch-up cut short left is served only if it is a state that existed.
+            return;
+        }
+        PairRecord r = view.record();
+        requestInFlight = true;
+        requests.execute(() -> {
+            Set<String> live = null;
+            String failure = null;
+            try {
+                live = coordinator.liveMembers();
+            } catch (CoordinatorUnavailableException e) {
+                failure = e.getMessage();
+            }
+            Set<String> members = live;
+            String f = failure;
+            control.run(() -> {
+                if (members == null) {
+                    requestInFlight = false;
+                    waiting("the coordinator did not answer: " + f);
+                    return;
+                }
+                List<String> alive = r.inSync().stream()
+                        .filter(m -> !m.equals(node.nodeId) && members.contains(m))
+                        .toList();
+                if (!alive.isEmpty()) {
+                    requestInFlight = false;
+                    waiting("this node restarted without persistence and holds nothing; in_sync member(s) " + alive
+                            + " of state v" + view.version() + " " + r + " are alive: waiting for one to take over");
+                    return;
+                }
+                changes.get().probePeer((peer, probeFailure) -> {
+                    requestInFlight = false;
+                    if (node.closed || node.state != NodeState.COLD_START || node.switchover != null) {
+                        return;
+                    }
+                    if (peer != null && peer.getEpoch() > 0) {
+                        waiting("this node restarted without persistence and holds nothing; the peer "
+                                + peer.getNodeId() + " answers at epoch " + peer.getEpoch()
+                                + " and may hold the pair's data: waiting for it");
+                        return;
+                    }
+                    if (peer != null && node.configuredRole != Role.PRIMARY) {
+                        waiting("both nodes restarted without persistence: waiting for the configured primary to"
+                                + " re-create the pair");
+                        return;
+                    }
+                    takeLeadership(
+                            view,
+                            "store.persistence is none and this node restarted empty; no in_sync member of state v"
+                                    + view.version() + " " + r + " is alive (no members znode; the peer "
+                                    + (peer == null ? "does not answer: " + probeFailure : "holds nothing, epoch 0")
+                                    + "): the pair's data is gone, re-created the pair with this node primary");
+                });
+            });
+        });
     }
 
     /** Control thread: the backup left in_sync; writes stop waiting for it. */
@@ -485,6 +586,9 @@ final class CoordinatedRoles {
         if (v.leaderPresent()) {
             return "the coordinator names " + v.record().primary() + " primary and its session is alive (leader "
                     + "znode present): roles change by themselves when it expires; stop the primary for a switchover";
+        }
+        if (lostItsData()) {
+            return "this node restarted without persistence (store.persistence = none) and holds nothing yet";
         }
         if (!v.record().isInSync(node.nodeId)) {
             return "this node is not in in_sync " + v.record().inSync() + " and may lack acknowledged writes";

@@ -50,6 +50,11 @@ final class PairState {
     volatile boolean closed;
     /** clock.millis() when this backup last heard from its primary on the stream (kept when the stream ends). */
     volatile long lastPrimaryContactMillis;
+    /**
+     * This process has held every committed write: it reached SYNC (as backup its digests matched the
+     * primary's) or served as primary. A node without persistence that restarted holds nothing until then.
+     */
+    volatile boolean heldTheHistoryThisRun;
     /** clock.millis() when this node last entered COLD_START; control thread only. */
     long coldStartSinceMillis;
 
@@ -78,6 +83,9 @@ final class PairState {
         NodeState from = state;
         if (to == NodeState.COLD_START) {
             coldStartSinceMillis = clock.millis();
+        }
+        if (to == NodeState.SYNC || to == NodeState.BOOTSTRAP) {
+            heldTheHistoryThisRun = true;
         }
         state = to;
         log.info("{}: {} -> {} (role {}, epoch {}): {}", nodeId, from, to, role, store.epoch(), cause);
