@@ -140,6 +140,15 @@ final class CoordinatedRoles {
         return backupInSync;
     }
 
+    /**
+     * The attached backup counts as in sync and the last read (or applied compare-and-set) of
+     * {@code state} names it in in_sync: a switchover to it can be asked for.
+     */
+    boolean recordNamesInSync(String backupId) {
+        PairView v = lastView;
+        return backupInSync && v != null && v.record() != null && v.record().isInSync(backupId);
+    }
+
     PairView lastView() {
         return lastView;
     }

@@ -266,7 +266,8 @@ final class Switchover {
         if (s == null
                 || s.isClosed()
                 || s.backup().getConfiguredRole() != dev.pbkv.proto.Role.PRIMARY
-                || (coordinated != null && !coordinated.backupInSync())) {
+                || (coordinated != null
+                        && !coordinated.recordNamesInSync(s.backup().getNodeId()))) {
             return;
         }
         String to = s.backup().getNodeId();
@@ -333,7 +334,7 @@ final class Switchover {
 
     private void handBackFailed(
             String to, CompletableFuture<String> sw, boolean handoverSent, Throwable t, long timeout) {
-        nextHandBackNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10 * timeout);
+        nextHandBackNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3 * timeout);
         String why =
                 t instanceof TimeoutException || t.getCause() instanceof TimeoutException ? "timed out" : t.toString();
         if (!handoverSent) {
