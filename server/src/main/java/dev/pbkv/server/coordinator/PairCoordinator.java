@@ -42,8 +42,11 @@ public interface PairCoordinator extends AutoCloseable {
     /** Writes this node's members/&lt;node&gt; znode (ephemeral: it lives as long as this node's session). */
     void publishMember(byte[] info);
 
-    /** The nodes whose members/&lt;node&gt; znode exists: those with a live session that published it. */
-    java.util.Set<String> liveMembers() throws CoordinatorUnavailableException;
+    /**
+     * The members/&lt;node&gt; znodes that exist (those of nodes with a live session that published
+     * one): node id to the znode's data, as UTF-8 text.
+     */
+    java.util.Map<String, String> liveMembers() throws CoordinatorUnavailableException;
 
     /** Where the coordinator is, for status and logs. */
     String describe();
@@ -105,7 +108,7 @@ public interface PairCoordinator extends AutoCloseable {
         public void publishMember(byte[] info) {}
 
         @Override
-        public java.util.Set<String> liveMembers() throws CoordinatorUnavailableException {
+        public java.util.Map<String, String> liveMembers() throws CoordinatorUnavailableException {
             throw new CoordinatorUnavailableException("no coordinator is configured");
         }
 

@@ -236,18 +236,26 @@ public final class ZooKeeperCoordinator implements PairCoordinator {
     }
 
     @Override
-    public java.util.Set<String> liveMembers() throws CoordinatorUnavailableException {
+    public java.util.Map<String, String> liveMembers() throws CoordinatorUnavailableException {
         long sent = System.nanoTime();
         try {
-            java.util.Set<String> live =
-                    java.util.Set.copyOf(client.getChildren().forPath(membersPath));
+            java.util.Map<String, String> live = new java.util.HashMap<>();
+            for (String child : client.getChildren().forPath(membersPath)) {
+                try {
+                    live.put(
+                            child,
+                            new String(client.getData().forPath(membersPath + "/" + child), StandardCharsets.UTF_8));
+                } catch (KeeperException.NoNodeException e) {
+                    // its session ended between the two reads
+                }
+            }
             confirmed(sent);
             return live;
         } catch (KeeperException.NoNodeException e) {
             confirmed(sent);
-            return java.util.Set.of();
+            return java.util.Map.of();
         } catch (Exception e) {
-            throw new CoordinatorUnavailableException("cannot list " + membersPath + " on " + connect + ": " + e, e);
+            throw new CoordinatorUnavailableException("cannot read " + membersPath + " on " + connect + ": " + e, e);
         }
     }
 

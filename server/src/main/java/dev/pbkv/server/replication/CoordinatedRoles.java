@@ -13,7 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,6 +55,9 @@ final class CoordinatedRoles {
         void probePeer(RoleControl.ProbeCallback callback);
     }
 
+    /** In a members znode: this node has no persistence and has not held the history since it restarted. */
+    static final String RESTARTED_EMPTY = "\"restarted_empty\":true";
+
     private final PairCoordinator coordinator;
     private final Store store;
     private final PairSettings settings;
@@ -78,6 +81,7 @@ final class CoordinatedRoles {
     // Control thread only.
     private boolean requestInFlight;
     private long lastPublishMillis;
+    private boolean publishedRestartedEmpty;
 
     CoordinatedRoles(
             PairCoordinator coordinator,
@@ -357,11 +361,14 @@ final class CoordinatedRoles {
      */
     private void publishMemberIfDue() {
         long now = clock.millis();
-        if (now - lastPublishMillis >= 1000) {
+        boolean empty = lostItsData();
+        // At once when that changed: a peer must not take this node for one that restarted empty.
+        if (now - lastPublishMillis >= 1000 || empty != publishedRestartedEmpty) {
             lastPublishMillis = now;
+            publishedRestartedEmpty = empty;
             byte[] info = ("{\"node\":\"" + node.nodeId + "\",\"role\":\"" + node.role + "\",\"address\":\""
                             + node.clientAddress() + "\",\"epoch\":" + store.epoch() + ",\"last_offset\":"
-                            + store.lastOffset() + "}")
+                            + store.lastOffset() + (empty ? "," + RESTARTED_EMPTY : "") + "}")
                     .getBytes(StandardCharsets.UTF_8);
             requests.execute(() -> coordinator.publishMember(info));
         }
@@ -378,11 +385,12 @@ final class CoordinatedRoles {
 
     /**
      * The rule without persistence (docs/coordinator.md): no session holds leader and this node
-     * restarted empty. If no other in_sync member is alive (no members znode in a live session, and
-     * the peer does not answer a probe or answers that it holds nothing, epoch 0), the pair's data
-     * is gone by the setting's definition, and this node re-creates the pair as primary at a higher
-     * epoch by a compare-and-set on the version read; when both nodes restarted empty, the configured
-     * primary does. Otherwise it waits for the live member to take over and then joins it.
+     * restarted empty. The pair's data lives on only in another in_sync member that holds the
+     * history: its members znode exists in a live session and does not say it restarted empty, or
+     * (no members znode) the peer answers a probe at an epoch above 0. If there is none, the data is
+     * gone by the setting's definition, and this node re-creates the pair as primary at a higher
+     * epoch by a compare-and-set on the version read; when both nodes restarted empty, the
+     * configured primary does. Otherwise it waits for that member to take over and then joins it.
      */
     private void recreateIfTheDataIsGone(PairView view) {
         if (node.state != NodeState.COLD_START
@@ -393,16 +401,22 @@ final class CoordinatedRoles {
             return;
         }
         PairRecord r = view.record();
+        List<String> others =
+                r.inSync().stream().filter(m -> !m.equals(node.nodeId)).toList();
+        if (others.isEmpty()) {
+            takeLeadership(view, recreated(view, "no other member is in in_sync"));
+            return;
+        }
         requestInFlight = true;
         requests.execute(() -> {
-            Set<String> live = null;
+            Map<String, String> live = null;
             String failure = null;
             try {
                 live = coordinator.liveMembers();
             } catch (CoordinatorUnavailableException e) {
                 failure = e.getMessage();
             }
-            Set<String> members = live;
+            Map<String, String> members = live;
             String f = failure;
             control.run(() -> {
                 if (members == null) {
@@ -410,13 +424,19 @@ final class CoordinatedRoles {
                     waiting("the coordinator did not answer: " + f);
                     return;
                 }
-                List<String> alive = r.inSync().stream()
-                        .filter(m -> !m.equals(node.nodeId) && members.contains(m))
+                List<String> holders = others.stream()
+                        .filter(m -> members.containsKey(m) && !members.get(m).contains(RESTARTED_EMPTY))
                         .toList();
-                if (!alive.isEmpty()) {
+                if (!holders.isEmpty()) {
                     requestInFlight = false;
-                    waiting("this node restarted without persistence and holds nothing; in_sync member(s) " + alive
+                    waiting("this node restarted without persistence and holds nothing; in_sync member(s) " + holders
                             + " of state v" + view.version() + " " + r + " are alive: waiting for one to take over");
+                    return;
+                }
+                boolean othersRestartedEmpty = others.stream().allMatch(members::containsKey);
+                if (othersRestartedEmpty) {
+                    requestInFlight = false;
+                    decideBetweenEmptyNodes(view, "the other in_sync member(s) " + others + " restarted empty too");
                     return;
                 }
                 changes.get().probePeer((peer, probeFailure) -> {
@@ -424,26 +444,38 @@ final class CoordinatedRoles {
                     if (node.closed || node.state != NodeState.COLD_START || node.switchover != null) {
                         return;
                     }
-                    if (peer != null && peer.getEpoch() > 0) {
+                    if (peer == null) {
+                        takeLeadership(
+                                view,
+                                recreated(
+                                        view,
+                                        "no other in_sync member is alive (no members znode, the peer does not"
+                                                + " answer: " + probeFailure + ")"));
+                    } else if (peer.getEpoch() > 0) {
                         waiting("this node restarted without persistence and holds nothing; the peer "
                                 + peer.getNodeId() + " answers at epoch " + peer.getEpoch()
                                 + " and may hold the pair's data: waiting for it");
-                        return;
+                    } else {
+                        decideBetweenEmptyNodes(view, "the peer " + peer.getNodeId() + " holds nothing (epoch 0)");
                     }
-                    if (peer != null && node.configuredRole != Role.PRIMARY) {
-                        waiting("both nodes restarted without persistence: waiting for the configured primary to"
-                                + " re-create the pair");
-                        return;
-                    }
-                    takeLeadership(
-                            view,
-                            "store.persistence is none and this node restarted empty; no in_sync member of state v"
-                                    + view.version() + " " + r + " is alive (no members znode; the peer "
-                                    + (peer == null ? "does not answer: " + probeFailure : "holds nothing, epoch 0")
-                                    + "): the pair's data is gone, re-created the pair with this node primary");
                 });
             });
         });
+    }
+
+    /** Both nodes restarted empty: the configured primary re-creates the pair, the configured backup waits for it. */
+    private void decideBetweenEmptyNodes(PairView view, String why) {
+        if (node.configuredRole == Role.PRIMARY) {
+            takeLeadership(view, recreated(view, why));
+        } else {
+            waiting("both nodes restarted without persistence (" + why
+                    + "): waiting for the configured primary to re-create the pair");
+        }
+    }
+
+    private static String recreated(PairView view, String why) {
+        return "store.persistence is none and this node restarted empty; " + why + " (state v" + view.version() + " "
+                + view.record() + "): the pair's data is gone, re-created the pair with this node primary";
     }
 
     /** Control thread: the backup left in_sync; writes stop waiting for it. */

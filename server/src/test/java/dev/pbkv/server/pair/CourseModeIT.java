@@ -226,37 +226,44 @@ class CourseModeIT {
 
     @Test
     void aPrimaryKilledAndRestartedWithoutPersistenceNeverTakesOverOnItsOldRecord() throws Exception {
-        // A session long enough that the killed primary is back before it expires: when its old leader
-        // znode goes, the record still names it and lists it in in_sync, but it holds nothing.
+        // The killed primary's session expires after 4 s; the backup takes over only after 10 s without a
+        // word from it, so the restarted primary is back in between: its old leader znode is gone, the
+        // record still names it and lists it in in_sync, but it holds nothing.
         try (CoordinatorProcess zk =
-                        CoordinatorProcess.in(dir.resolve("coordinator")).start();
-                NodeProcess.Pair pair = coursePair(zk)
-                        .set("coordinator.session-timeout-ms", "4000")
-                        .set("replication.require-backup", "true")
-                        .set("replication.prefer-configured-primary", "true")
-                        .start()) {
-            NodeProcess primary = pair.primary();
-            NodeProcess backup = pair.backup();
-            awaitSync(primary, backup);
-            Map<String, String> written = new HashMap<>();
-            for (int i = 0; i < 50; i++) {
-                assertThat(insert(primary, "k" + i, "v" + i).statusCode()).isEqualTo(200);
-                written.put("k" + i, "v" + i);
+                CoordinatorProcess.in(dir.resolve("coordinator")).start()) {
+            NodeProcess.PairBuilder builder = coursePair(zk)
+                    .set("coordinator.session-timeout-ms", "4000")
+                    .set("replication.require-backup", "true")
+                    .set("replication.prefer-configured-primary", "true");
+            builder.backup().set("replication.peer-timeout-ms", "10000");
+            try (NodeProcess.Pair pair = builder.start()) {
+                killAndRestartThePrimary(pair);
             }
-            primary.kill();
-            primary.startUp();
-            // The backup, which holds every write, takes over; the empty restarted node waits and joins it,
-            // then (preferred) takes its role back once in sync: nothing is lost.
-            primary.awaitState(Role.PRIMARY, NodeState.SYNC, STATE_WAIT);
-            backup.awaitState(Role.BACKUP, NodeState.SYNC, STATE_WAIT);
-            assertThat(httpDump(primary)).isEqualTo(written);
-            assertThat(primary.logContains("restarted without persistence and holds nothing"))
-                    .isTrue();
-            assertThat(backup.logContains("coordinator: promoted")).isTrue();
-            assertThat(insert(primary, "after", "1").statusCode()).isEqualTo(200);
-            written.put("after", "1");
-            assertThat(httpDump(backup)).isEqualTo(written);
         }
+    }
+
+    private void killAndRestartThePrimary(NodeProcess.Pair pair) throws Exception {
+        NodeProcess primary = pair.primary();
+        NodeProcess backup = pair.backup();
+        awaitSync(primary, backup);
+        Map<String, String> written = new HashMap<>();
+        for (int i = 0; i < 50; i++) {
+            assertThat(insert(primary, "k" + i, "v" + i).statusCode()).isEqualTo(200);
+            written.put("k" + i, "v" + i);
+        }
+        primary.kill();
+        primary.startUp();
+        // The backup, which holds every write, takes over; the empty restarted node waits and joins it,
+        // then (preferred) takes its role back once in sync: nothing is lost.
+        primary.awaitState(Role.PRIMARY, NodeState.SYNC, STATE_WAIT);
+        backup.awaitState(Role.BACKUP, NodeState.SYNC, STATE_WAIT);
+        assertThat(httpDump(primary)).isEqualTo(written);
+        assertThat(primary.logContains("restarted without persistence and holds nothing"))
+                .isTrue();
+        assertThat(backup.logContains("coordinator: promoted")).isTrue();
+        assertThat(insert(primary, "after", "1").statusCode()).isEqualTo(200);
+        written.put("after", "1");
+        assertThat(httpDump(backup)).isEqualTo(written);
     }
 
     @Test
