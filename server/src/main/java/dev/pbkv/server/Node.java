@@ -13,6 +13,7 @@ import dev.pbkv.server.net.Door;
 import dev.pbkv.server.replication.Replicator;
 import dev.pbkv.server.resp.RespDoor;
 import dev.pbkv.server.resp.RespSettings;
+import dev.pbkv.store.FsyncPolicy;
 import dev.pbkv.store.Store;
 import dev.pbkv.store.StoreConfig;
 import dev.pbkv.store.map.MapConfig;
@@ -112,6 +113,11 @@ public final class Node {
         Path dataDir = settings.self().dataDir();
         Files.createDirectories(dataDir);
         try {
+            if (settings.store().memoryOnly()) {
+                // store.persistence = none: whatever an earlier run left (a kill -9 skips the clean-up) is never
+                // replayed.
+                deleteVolatileStore("at start");
+            }
             store = Store.open(storeConfig(settings));
             log.info(
                     "store open at {}: {} keys, last offset {}, epoch {}",
@@ -156,15 +162,26 @@ public final class Node {
         }
     }
 
+    /**
+     * The store's directory: {@code <data-dir>/store}, or with {@code store.persistence = none}
+     * {@code <data-dir>/volatile-store}, a directory of its own so that a node started without
+     * persistence never deletes a persistent store.
+     */
     static Path storeDir(Settings settings) {
-        return settings.self().dataDir().resolve("store");
+        return settings.self().dataDir().resolve(settings.store().memoryOnly() ? VOLATILE_STORE_DIR : "store");
     }
+
+    /** The directory a node without persistence keeps its log and snapshots in for the life of one process. */
+    public static final String VOLATILE_STORE_DIR = "volatile-store";
 
     static StoreConfig storeConfig(Settings settings) {
         return new StoreConfig(
                 storeDir(settings),
                 new MapConfig(settings.store().buckets(), settings.store().memoryBytes()),
-                settings.store().fsync(),
+                // Without persistence nothing is kept for a restart: forcing the log to disk buys nothing.
+                settings.store().memoryOnly()
+                        ? FsyncPolicy.NO
+                        : settings.store().fsync(),
                 settings.store().snapshotLogBytes(),
                 settings.store().retainedLogBytes());
     }
@@ -286,6 +303,9 @@ public final class Node {
                 log.error("closing the store failed", e);
             }
         }
+        if (settings.store().memoryOnly() && store != null) {
+            deleteVolatileStore("at stop");
+        }
         synchronized (nodeInfoLock) {
             nodeInfoPublished = false;
             try {
@@ -320,6 +340,22 @@ public final class Node {
             } catch (IOException e) {
                 log.warn("could not write {}", NodeInfoFile.in(settings.self().dataDir()), e);
             }
+        }
+    }
+
+    /** store.persistence = none: removes the store's directory with everything in it. */
+    private void deleteVolatileStore(String when) {
+        Path dir = storeDir(settings);
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+            log.info("store.persistence is none: deleted {} {}", dir, when);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            log.warn("store.persistence is none but {} could not be deleted {}: {}", dir, when, e.toString());
         }
     }
 

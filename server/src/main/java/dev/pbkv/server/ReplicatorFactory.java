@@ -52,12 +52,14 @@ public interface ReplicatorFactory {
                 settings.peerAddress(),
                 own,
                 PairSettings.of(
-                        rs.requireBackup(),
-                        rs.heartbeatMs(),
-                        rs.peerTimeoutMs(),
-                        rs.batchMaxRecords(),
-                        rs.snapshotChunkBytes(),
-                        rs.snapshotRateBytesPerSec()),
+                                rs.requireBackup(),
+                                rs.heartbeatMs(),
+                                rs.peerTimeoutMs(),
+                                rs.batchMaxRecords(),
+                                rs.snapshotChunkBytes(),
+                                rs.snapshotRateBytesPerSec())
+                        .withMemoryOnly(settings.store().memoryOnly())
+                        .withPreferConfiguredPrimary(rs.preferConfiguredPrimary()),
                 Clock.systemUTC(),
                 coordinatorOf(settings));
         return new Replication(replicator, List.of(replicator.service()));

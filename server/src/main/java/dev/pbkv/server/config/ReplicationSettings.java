@@ -9,6 +9,8 @@ package dev.pbkv.server.config;
  * @param batchMaxRecords         most log records in one replication message (default 1024)
  * @param snapshotChunkBytes      size of one snapshot chunk sent to a warming peer (default 1 MiB)
  * @param snapshotRateBytesPerSec snapshot transfer rate cap; 0 is unlimited (default 0)
+ * @param preferConfiguredPrimary the configured backup, acting as primary, hands the role back to the configured
+ *                                primary by switchover once that one is its in-sync backup (default false)
  */
 public record ReplicationSettings(
         boolean requireBackup,
@@ -16,4 +18,5 @@ public record ReplicationSettings(
         long peerTimeoutMs,
         int batchMaxRecords,
         long snapshotChunkBytes,
-        long snapshotRateBytesPerSec) {}
+        long snapshotRateBytesPerSec,
+        boolean preferConfiguredPrimary) {}

@@ -128,7 +128,8 @@ public final class SettingsLoader {
                 (int) r.integer("store.buckets", 1, 1 << 20),
                 r.fsync("store.fsync"),
                 r.size("store.snapshot-log-bytes", 1),
-                r.size("store.retained-log-bytes", 0));
+                r.size("store.retained-log-bytes", 0),
+                r.persistence("store.persistence"));
         LimitSettings limits = new LimitSettings(
                 (int) r.integer("limits.max-key-bytes", 1, Integer.MAX_VALUE),
                 (int) r.integer("limits.max-value-bytes", 1, Integer.MAX_VALUE),
@@ -149,7 +150,8 @@ public final class SettingsLoader {
                 r.integer("replication.peer-timeout-ms", 1, Long.MAX_VALUE),
                 (int) r.integer("replication.batch-max-records", 1, Integer.MAX_VALUE),
                 r.size("replication.snapshot-chunk-bytes", 1),
-                r.size("replication.snapshot-rate-bytes-per-sec", 0));
+                r.size("replication.snapshot-rate-bytes-per-sec", 0),
+                r.bool("replication.prefer-configured-primary"));
         CoordinatorSettings coordinator = new CoordinatorSettings(
                 r.text("coordinator.connect"),
                 r.integer("coordinator.session-timeout-ms", CoordinatorSettings.MIN_SESSION_TIMEOUT_MS, 600_000),
@@ -333,6 +335,22 @@ public final class SettingsLoader {
             }
             problems.add(key + " must be true or false, was " + n);
             return false;
+        }
+
+        StoreSettings.Persistence persistence(String key) {
+            JsonNode n = at(root, key);
+            if (n != null && n.isTextual()) {
+                switch (n.asText().toLowerCase(Locale.ROOT)) {
+                    case "log":
+                        return StoreSettings.Persistence.LOG;
+                    case "none":
+                        return StoreSettings.Persistence.NONE;
+                    default:
+                        break;
+                }
+            }
+            problems.add(key + " must be log or none; was " + n);
+            return StoreSettings.Persistence.LOG;
         }
 
         FsyncPolicy fsync(String key) {

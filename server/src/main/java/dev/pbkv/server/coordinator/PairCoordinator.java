@@ -39,8 +39,14 @@ public interface PairCoordinator extends AutoCloseable {
     /** Sets state to next if its version is still version and deletes this node's leader znode, in one transaction (switchover). */
     CasResult handOver(int version, PairRecord next);
 
-    /** Writes this node's members/&lt;node&gt; znode (ephemeral, information only). */
+    /** Writes this node's members/&lt;node&gt; znode (ephemeral: it lives as long as this node's session). */
     void publishMember(byte[] info);
+
+    /**
+     * The members/&lt;node&gt; znodes that exist (those of nodes with a live session that published
+     * one): node id to the znode's data, as UTF-8 text.
+     */
+    java.util.Map<String, String> liveMembers() throws CoordinatorUnavailableException;
 
     /** Where the coordinator is, for status and logs. */
     String describe();
@@ -100,6 +106,11 @@ public interface PairCoordinator extends AutoCloseable {
 
         @Override
         public void publishMember(byte[] info) {}
+
+        @Override
+        public java.util.Map<String, String> liveMembers() throws CoordinatorUnavailableException {
+            throw new CoordinatorUnavailableException("no coordinator is configured");
+        }
 
         @Override
         public String describe() {

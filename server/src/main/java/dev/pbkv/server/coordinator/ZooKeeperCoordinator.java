@@ -236,6 +236,30 @@ public final class ZooKeeperCoordinator implements PairCoordinator {
     }
 
     @Override
+    public java.util.Map<String, String> liveMembers() throws CoordinatorUnavailableException {
+        long sent = System.nanoTime();
+        try {
+            java.util.Map<String, String> live = new java.util.HashMap<>();
+            for (String child : client.getChildren().forPath(membersPath)) {
+                try {
+                    live.put(
+                            child,
+                            new String(client.getData().forPath(membersPath + "/" + child), StandardCharsets.UTF_8));
+                } catch (KeeperException.NoNodeException e) {
+                    // its session ended between the two reads
+                }
+            }
+            confirmed(sent);
+            return live;
+        } catch (KeeperException.NoNodeException e) {
+            confirmed(sent);
+            return java.util.Map.of();
+        } catch (Exception e) {
+            throw new CoordinatorUnavailableException("cannot read " + membersPath + " on " + connect + ": " + e, e);
+        }
+    }
+
+    @Override
     public String describe() {
         return connect + statePath.substring(0, statePath.length() - "/state".length());
     }

@@ -37,14 +37,16 @@ final class DumpStream {
 
     private final ChannelHandlerContext ctx;
     private final boolean keepAlive;
+    private final CopyOrigin origin;
     /** Whether the status line is out; event loop only. */
     private boolean started;
     /** Whether an entry was written (the next one needs a comma); event loop only. */
     private boolean anyEntry;
 
-    DumpStream(ChannelHandlerContext ctx, boolean keepAlive) {
+    DumpStream(ChannelHandlerContext ctx, boolean keepAlive, CopyOrigin origin) {
         this.ctx = ctx;
         this.keepAlive = keepAlive;
+        this.origin = origin;
     }
 
     /** Streams the dump; completes with whether it was whole, once the last byte is written. */
@@ -152,6 +154,7 @@ final class DumpStream {
         head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         head.headers()
                 .set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+        origin.addTo(head.headers());
         ctx.write(head, ctx.voidPromise());
         ctx.write(new DefaultHttpContent(ctx.alloc().buffer(1).writeByte('{')), ctx.voidPromise());
     }

@@ -184,14 +184,25 @@ final class HttpRoutes {
                                 ? HttpAnswers.success(ctx.alloc(), Map.of("value", HttpAnswers.text(s.value())))
                                 : HttpAnswers.failure(ctx.alloc(), (Reply.Failure<?>) r));
             }
-            case COUNTKEY ->
-                answer = commands.count(allowStale)
-                        .thenApply(r -> r instanceof Reply.Success<Long> s
-                                ? HttpAnswers.json(ctx.alloc(), HttpResponseStatus.OK, Map.of("result", s.value()))
-                                : HttpAnswers.failure(ctx.alloc(), (Reply.Failure<?>) r));
+            case COUNTKEY -> {
+                // The contract's management reads answer from this node's own copy, on a backup too
+                // (as allow_stale would); "from" says whose copy it was.
+                CopyOrigin origin = CopyOrigin.of(commands.status());
+                answer = commands.count(true).thenApply(r -> {
+                    if (r instanceof Reply.Success<Long> s) {
+                        Map<String, Object> body = new LinkedHashMap<>();
+                        body.put("result", s.value());
+                        origin.addTo(body);
+                        FullHttpResponse ok = HttpAnswers.json(ctx.alloc(), HttpResponseStatus.OK, body);
+                        origin.addTo(ok.headers());
+                        return ok;
+                    }
+                    return HttpAnswers.failure(ctx.alloc(), (Reply.Failure<?>) r);
+                });
+            }
             case DUMP -> {
-                return new DumpStream(ctx, keepAlive)
-                        .run(commands, allowStale)
+                return new DumpStream(ctx, keepAlive, CopyOrigin.of(commands.status()))
+                        .run(commands, true)
                         .whenComplete((ok, e) -> meter.record(start, e == null && ok))
                         .thenApply(ok -> null);
             }

@@ -12,6 +12,8 @@ import dev.pbkv.store.Store;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -48,7 +50,13 @@ final class CoordinatedRoles {
         void stepDown(long higherEpoch, String cause);
 
         void joinAsBackup(String cause);
+
+        /** Asks the peer who it is (a Probe); callback runs on the control thread. */
+        void probePeer(RoleControl.ProbeCallback callback);
     }
+
+    /** In a members znode: this node has no persistence and has not held the history since it restarted. */
+    static final String RESTARTED_EMPTY = "\"restarted_empty\":true";
 
     private final PairCoordinator coordinator;
     private final Store store;
@@ -73,6 +81,7 @@ final class CoordinatedRoles {
     // Control thread only.
     private boolean requestInFlight;
     private long lastPublishMillis;
+    private boolean publishedRestartedEmpty;
 
     CoordinatedRoles(
             PairCoordinator coordinator,
@@ -133,6 +142,15 @@ final class CoordinatedRoles {
     /** Every write must wait for the attached backup's ack: the state names it in in_sync. */
     boolean backupInSync() {
         return backupInSync;
+    }
+
+    /**
+     * The attached backup counts as in sync and the last read (or applied compare-and-set) of
+     * {@code state} names it in in_sync: a switchover to it can be asked for.
+     */
+    boolean recordNamesInSync(String backupId) {
+        PairView v = lastView;
+        return backupInSync && v != null && v.record() != null && v.record().isInSync(backupId);
     }
 
     PairView lastView() {
@@ -198,6 +216,7 @@ final class CoordinatedRoles {
         if (node.closed || node.state == NodeState.SHUTTING_DOWN || node.switchover != null) {
             return;
         }
+        publishMemberIfDue();
         if (node.isActingPrimary()) {
             asPrimary(view, sentNanos);
             return;
@@ -227,6 +246,10 @@ final class CoordinatedRoles {
                         + " session remains: waiting for that session to expire");
                 return;
             }
+            if (lostItsData()) {
+                recreateIfTheDataIsGone(view);
+                return;
+            }
             takeLeadership(
                     view,
                     "state v" + view.version() + " " + r + " names this node primary and no session holds leader");
@@ -250,6 +273,10 @@ final class CoordinatedRoles {
                     NodeState.COLD_START,
                     "the primary " + r.primary() + "'s session ended before it answered (state v" + view.version()
                             + ")");
+        }
+        if (lostItsData()) {
+            recreateIfTheDataIsGone(view);
+            return;
         }
         if (!r.isInSync(node.nodeId)) {
             waiting("the primary " + r.primary() + "'s session ended (state v" + view.version() + " " + r
@@ -326,14 +353,129 @@ final class CoordinatedRoles {
             return;
         }
         backupInSync = synced && r.isInSync(attachedId);
+    }
+
+    /**
+     * Every node, about once a second: its members/&lt;node&gt; znode, ephemeral in its session, so
+     * the peer can tell it is alive (the rule without persistence) and status shows its position.
+     */
+    private void publishMemberIfDue() {
         long now = clock.millis();
-        if (now - lastPublishMillis >= 1000) {
+        boolean empty = lostItsData();
+        // At once when that changed: a peer must not take this node for one that restarted empty.
+        if (now - lastPublishMillis >= 1000 || empty != publishedRestartedEmpty) {
             lastPublishMillis = now;
-            byte[] info = ("{\"node\":\"" + node.nodeId + "\",\"address\":\"" + node.clientAddress() + "\",\"epoch\":"
-                            + store.epoch() + ",\"last_offset\":" + store.lastOffset() + "}")
+            publishedRestartedEmpty = empty;
+            byte[] info = ("{\"node\":\"" + node.nodeId + "\",\"role\":\"" + node.role + "\",\"address\":\""
+                            + node.clientAddress() + "\",\"epoch\":" + store.epoch() + ",\"last_offset\":"
+                            + store.lastOffset() + (empty ? "," + RESTARTED_EMPTY : "") + "}")
                     .getBytes(StandardCharsets.UTF_8);
             requests.execute(() -> coordinator.publishMember(info));
         }
+    }
+
+    /**
+     * store.persistence = none and this process has not yet held the history (reached SYNC or served
+     * as primary): it restarted empty, so the coordinator's in_sync record of its earlier run does not
+     * count for it.
+     */
+    private boolean lostItsData() {
+        return settings.memoryOnly() && !node.heldTheHistoryThisRun;
+    }
+
+    /**
+     * The rule without persistence (docs/coordinator.md): no session holds leader and this node
+     * restarted empty. The pair's data lives on only in another in_sync member that holds the
+     * history: its members znode exists in a live session and does not say it restarted empty, or
+     * (no members znode) the peer answers a probe at an epoch above 0. If there is none, the data is
+     * gone by the setting's definition, and this node re-creates the pair as primary at a higher
+     * epoch by a compare-and-set on the version read; when both nodes restarted empty, the
+     * configured primary does. Otherwise it waits for that member to take over and then joins it.
+     */
+    private void recreateIfTheDataIsGone(PairView view) {
+        if (node.state != NodeState.COLD_START
+                || catchUp.link() != null
+                || catchUp.installing()
+                || !store.isConsistentPrefix()) {
+            // What a catch-up cut short left is served only if it is a state that existed.
+            return;
+        }
+        PairRecord r = view.record();
+        List<String> others =
+                r.inSync().stream().filter(m -> !m.equals(node.nodeId)).toList();
+        if (others.isEmpty()) {
+            takeLeadership(view, recreated(view, "no other member is in in_sync"));
+            return;
+        }
+        requestInFlight = true;
+        requests.execute(() -> {
+            Map<String, String> live = null;
+            String failure = null;
+            try {
+                live = coordinator.liveMembers();
+            } catch (CoordinatorUnavailableException e) {
+                failure = e.getMessage();
+            }
+            Map<String, String> members = live;
+            String f = failure;
+            control.run(() -> {
+                if (members == null) {
+                    requestInFlight = false;
+                    waiting("the coordinator did not answer: " + f);
+                    return;
+                }
+                List<String> holders = others.stream()
+                        .filter(m -> members.containsKey(m) && !members.get(m).contains(RESTARTED_EMPTY))
+                        .toList();
+                if (!holders.isEmpty()) {
+                    requestInFlight = false;
+                    waiting("this node restarted without persistence and holds nothing; in_sync member(s) " + holders
+                            + " of state v" + view.version() + " " + r + " are alive: waiting for one to take over");
+                    return;
+                }
+                boolean othersRestartedEmpty = others.stream().allMatch(members::containsKey);
+                if (othersRestartedEmpty) {
+                    requestInFlight = false;
+                    decideBetweenEmptyNodes(view, "the other in_sync member(s) " + others + " restarted empty too");
+                    return;
+                }
+                changes.get().probePeer((peer, probeFailure) -> {
+                    requestInFlight = false;
+                    if (node.closed || node.state != NodeState.COLD_START || node.switchover != null) {
+                        return;
+                    }
+                    if (peer == null) {
+                        takeLeadership(
+                                view,
+                                recreated(
+                                        view,
+                                        "no other in_sync member is alive (no members znode, the peer does not"
+                                                + " answer: " + probeFailure + ")"));
+                    } else if (peer.getEpoch() > 0) {
+                        waiting("this node restarted without persistence and holds nothing; the peer "
+                                + peer.getNodeId() + " answers at epoch " + peer.getEpoch()
+                                + " and may hold the pair's data: waiting for it");
+                    } else {
+                        decideBetweenEmptyNodes(view, "the peer " + peer.getNodeId() + " holds nothing (epoch 0)");
+                    }
+                });
+            });
+        });
+    }
+
+    /** Both nodes restarted empty: the configured primary re-creates the pair, the configured backup waits for it. */
+    private void decideBetweenEmptyNodes(PairView view, String why) {
+        if (node.configuredRole == Role.PRIMARY) {
+            takeLeadership(view, recreated(view, why));
+        } else {
+            waiting("both nodes restarted without persistence (" + why
+                    + "): waiting for the configured primary to re-create the pair");
+        }
+    }
+
+    private static String recreated(PairView view, String why) {
+        return "store.persistence is none and this node restarted empty; " + why + " (state v" + view.version() + " "
+                + view.record() + "): the pair's data is gone, re-created the pair with this node primary";
     }
 
     /** Control thread: the backup left in_sync; writes stop waiting for it. */
@@ -485,6 +627,9 @@ final class CoordinatedRoles {
         if (v.leaderPresent()) {
             return "the coordinator names " + v.record().primary() + " primary and its session is alive (leader "
                     + "znode present): roles change by themselves when it expires; stop the primary for a switchover";
+        }
+        if (lostItsData()) {
+            return "this node restarted without persistence (store.persistence = none) and holds nothing yet";
         }
         if (!v.record().isInSync(node.nodeId)) {
             return "this node is not in in_sync " + v.record().inSync() + " and may lack acknowledged writes";

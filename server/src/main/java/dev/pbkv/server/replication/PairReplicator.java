@@ -185,6 +185,11 @@ public final class PairReplicator implements Replicator {
             public void joinAsBackup(String cause) {
                 roles.joinAsBackup(cause);
             }
+
+            @Override
+            public void probePeer(RoleControl.ProbeCallback callback) {
+                roles.probePeer(callback);
+            }
         };
         this.switchover = new Switchover(
                 store, settings, node, epochs, commits, fences, roles, attached, catchUp, control, coordinated);
@@ -221,6 +226,15 @@ public final class PairReplicator implements Replicator {
     @Override
     public void start() {
         roles.start();
+        if (settings.preferConfiguredPrimary()) {
+            control.every(settings.heartbeat().toMillis(), () -> {
+                try {
+                    switchover.handBackIfPreferred();
+                } catch (RuntimeException e) {
+                    log.error("{}: hand-back check failed", node.nodeId, e);
+                }
+            });
+        }
     }
 
     // ---- the write path ---------------------------------------------------------------------
@@ -230,7 +244,7 @@ public final class PairReplicator implements Replicator {
     public CompletableFuture<WriteResult> write(Mutation m) {
         CompletableFuture<String> sw = node.switchover;
         if (sw != null) {
-            return sw.thenCompose(addr -> CompletableFuture.failedFuture(PairState.handedOver(addr)));
+            return sw.thenCompose(addr -> afterSwitchover(sw, addr, m));
         }
         if (!node.acceptingWrites) {
             return CompletableFuture.failedFuture(node.notPrimary());
@@ -272,7 +286,7 @@ public final class PairReplicator implements Replicator {
                 release(m, claim);
                 CompletableFuture<String> sw = node.switchover;
                 return sw != null
-                        ? sw.thenCompose(addr -> CompletableFuture.failedFuture(PairState.handedOver(addr)))
+                        ? sw.thenCompose(addr -> afterSwitchover(sw, addr, m))
                         : CompletableFuture.failedFuture(node.notPrimary());
             }
             try {
@@ -308,6 +322,17 @@ public final class PairReplicator implements Replicator {
      * The last check before a write is acknowledged: this node is still the primary of the epoch it
      * applied the write in and, with a coordinator, still confirmed by it (or by its in-sync backup).
      */
+    /**
+     * A write that waited for a switchover: refused with the new primary's address, or, when a
+     * hand-back to the configured primary was given up (no new primary, the switchover cleared), tried again.
+     */
+    private CompletableFuture<WriteResult> afterSwitchover(CompletableFuture<String> sw, String addr, Mutation m) {
+        if (addr == null && node.switchover != sw && node.state != NodeState.SHUTTING_DOWN) {
+            return write(m);
+        }
+        return CompletableFuture.failedFuture(PairState.handedOver(addr));
+    }
+
     private WriteResult confirmed(WriteResult wr, long epochAtApply) {
         if (node.role != Role.PRIMARY
                 || store.epoch() != epochAtApply
@@ -336,7 +361,8 @@ public final class PairReplicator implements Replicator {
     @Override
     public boolean canServeReads(boolean allowStale) {
         if (node.isActingPrimary()) {
-            return coordinated == null || coordinated.mayServe();
+            // Not during a hand-back: the configured primary may already take writes.
+            return node.switchover == null && (coordinated == null || coordinated.mayServe());
         }
         return allowStale && !catchUp.installing() && node.state != NodeState.SHUTTING_DOWN;
     }

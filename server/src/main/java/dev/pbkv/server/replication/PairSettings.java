@@ -15,6 +15,11 @@ import java.time.Duration;
  * @param snapshotRateBytesPerSec snapshot transfer rate cap; 0 is unlimited
  * @param dedupMaxClients        at-most-once table: most clients remembered (least recently used dropped)
  * @param dedupPerClient         at-most-once table: most recent results remembered per client
+ * @param memoryOnly             the store keeps nothing across a restart ({@code store.persistence = none}): a
+ *                               restarted node holds nothing, so the coordinator's in_sync record of an earlier
+ *                               run of it does not count (docs/coordinator.md, "Without persistence")
+ * @param preferConfiguredPrimary the configured backup, acting as primary, hands the role back by switchover once the
+ *                               configured primary is its in-sync backup ({@code replication.prefer-configured-primary})
  */
 public record PairSettings(
         boolean requireBackup,
@@ -25,7 +30,34 @@ public record PairSettings(
         int snapshotChunkBytes,
         long snapshotRateBytesPerSec,
         int dedupMaxClients,
-        int dedupPerClient) {
+        int dedupPerClient,
+        boolean memoryOnly,
+        boolean preferConfiguredPrimary) {
+
+    /** Persistent, and no preference for the configured primary. */
+    public PairSettings(
+            boolean requireBackup,
+            Duration heartbeat,
+            Duration peerTimeout,
+            int batchMaxRecords,
+            int batchMaxBytes,
+            int snapshotChunkBytes,
+            long snapshotRateBytesPerSec,
+            int dedupMaxClients,
+            int dedupPerClient) {
+        this(
+                requireBackup,
+                heartbeat,
+                peerTimeout,
+                batchMaxRecords,
+                batchMaxBytes,
+                snapshotChunkBytes,
+                snapshotRateBytesPerSec,
+                dedupMaxClients,
+                dedupPerClient,
+                false,
+                false);
+    }
 
     public PairSettings {
         if (heartbeat.isNegative() || heartbeat.isZero()) {
@@ -95,6 +127,40 @@ public record PairSettings(
                 snapshotChunkBytes,
                 snapshotRateBytesPerSec,
                 dedupMaxClients,
-                dedupPerClient);
+                dedupPerClient,
+                memoryOnly,
+                preferConfiguredPrimary);
+    }
+
+    /** These settings for a store that keeps nothing across a restart (store.persistence = none), or one that does. */
+    public PairSettings withMemoryOnly(boolean memory) {
+        return new PairSettings(
+                requireBackup,
+                heartbeat,
+                peerTimeout,
+                batchMaxRecords,
+                batchMaxBytes,
+                snapshotChunkBytes,
+                snapshotRateBytesPerSec,
+                dedupMaxClients,
+                dedupPerClient,
+                memory,
+                preferConfiguredPrimary);
+    }
+
+    /** These settings with replication.prefer-configured-primary set as given. */
+    public PairSettings withPreferConfiguredPrimary(boolean prefer) {
+        return new PairSettings(
+                requireBackup,
+                heartbeat,
+                peerTimeout,
+                batchMaxRecords,
+                batchMaxBytes,
+                snapshotChunkBytes,
+                snapshotRateBytesPerSec,
+                dedupMaxClients,
+                dedupPerClient,
+                memoryOnly,
+                prefer);
     }
 }

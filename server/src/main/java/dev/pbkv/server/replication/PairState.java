@@ -52,6 +52,11 @@ final class PairState {
     volatile long lastPrimaryContactMillis;
     /** Told after each transition (Replicator#onStateChange); set before start. */
     volatile Runnable stateListener = () -> {};
+    /**
+     * This process has held every committed write: it reached SYNC (as backup its digests matched the
+     * primary's) or served as primary. A node without persistence that restarted holds nothing until then.
+     */
+    volatile boolean heldTheHistoryThisRun;
     /** clock.millis() when this node last entered COLD_START; control thread only. */
     long coldStartSinceMillis;
 
@@ -80,6 +85,9 @@ final class PairState {
         NodeState from = state;
         if (to == NodeState.COLD_START) {
             coldStartSinceMillis = clock.millis();
+        }
+        if (to == NodeState.SYNC || to == NodeState.BOOTSTRAP) {
+            heldTheHistoryThisRun = true;
         }
         state = to;
         log.info("{}: {} -> {} (role {}, epoch {}): {}", nodeId, from, to, role, store.epoch(), cause);

@@ -168,6 +168,12 @@ final class Switchover {
     }
 
     private void beginShutdown(boolean skipSwitchover, CompletableFuture<Boolean> result) {
+        CompletableFuture<String> handingBack = node.switchover;
+        if (handingBack != null && node.state != NodeState.SHUTTING_DOWN) {
+            // A hand-back to the configured primary is under way: shut down once it ended.
+            handingBack.whenCompleteAsync((addr, t) -> beginShutdown(skipSwitchover, result), control::run);
+            return;
+        }
         if (node.state == NodeState.SHUTTING_DOWN) {
             CompletableFuture<String> sw = node.switchover;
             if (sw == null) {
@@ -235,6 +241,114 @@ final class Switchover {
                             result.complete(true);
                         },
                         control::run);
+    }
+
+    /** System.nanoTime() before which no new hand-back is tried (after a failed one); control thread. */
+    private long nextHandBackNanos = System.nanoTime();
+
+    /**
+     * Control thread, every heartbeat: with replication.prefer-configured-primary, the configured
+     * backup acting as primary hands the role back to the configured primary once that one is its
+     * backup in SYNC (and, with a coordinator, named in in_sync): the switchover of a graceful stop,
+     * without the stop. Afterwards this node goes to COLD_START as backup and rejoins the new primary.
+     */
+    void handBackIfPreferred() {
+        if (!settings.preferConfiguredPrimary()
+                || node.closed
+                || node.configuredRole != Role.BACKUP
+                || node.state != NodeState.SYNC
+                || !node.isActingPrimary()
+                || node.switchover != null
+                || System.nanoTime() - nextHandBackNanos < 0) {
+            return;
+        }
+        PrimarySession s = attached.session();
+        if (s == null
+                || s.isClosed()
+                || s.backup().getConfiguredRole() != dev.pbkv.proto.Role.PRIMARY
+                || (coordinated != null
+                        && !coordinated.recordNamesInSync(s.backup().getNodeId()))) {
+            return;
+        }
+        String to = s.backup().getNodeId();
+        CompletableFuture<String> sw = new CompletableFuture<>();
+        Runnable unfence = fences.fenceAll();
+        long last;
+        try {
+            node.acceptingWrites = false;
+            node.switchover = sw;
+            last = store.lastOffset();
+        } finally {
+            unfence.run();
+        }
+        log.info(
+                "{}: handing the primary role back to the configured primary {} at offset {}"
+                        + " (replication.prefer-configured-primary): it is the backup in SYNC",
+                node.nodeId,
+                to,
+                last);
+        long timeout = settings.peerTimeout().toMillis();
+        long epochNow = store.epoch();
+        boolean[] handoverSent = {false};
+        commits.await(last)
+                .orTimeout(timeout, TimeUnit.MILLISECONDS)
+                .thenCompose(v -> coordinated == null
+                        ? CompletableFuture.completedFuture(null)
+                        : coordinated.handOverTo(to).orTimeout(timeout, TimeUnit.MILLISECONDS))
+                .thenComposeAsync(
+                        v -> {
+                            handoverSent[0] = true;
+                            return s.requestHandover(last, epochNow).orTimeout(timeout, TimeUnit.MILLISECONDS);
+                        },
+                        control::run)
+                .whenCompleteAsync(
+                        (newEpoch, t) -> {
+                            if (t == null) {
+                                handedBack(s, sw, last, newEpoch);
+                            } else {
+                                handBackFailed(to, sw, handoverSent[0], t, timeout);
+                            }
+                        },
+                        control::run);
+    }
+
+    private void handedBack(PrimarySession s, CompletableFuture<String> sw, long last, long newEpoch) {
+        try {
+            store.raiseEpoch(newEpoch);
+        } catch (IOException e) {
+            log.error("{}: could not store the new primary's epoch {}", node.nodeId, newEpoch, e);
+        }
+        String addr = s.backup().getClientAddress();
+        attached.detach();
+        commits.failWaiters(PairState.handedOver(addr));
+        node.role = Role.BACKUP;
+        node.primaryClientAddress = addr;
+        node.switchover = null;
+        node.transition(
+                NodeState.COLD_START,
+                "handed the primary role back to the configured primary "
+                        + s.backup().getNodeId() + " at offset " + last + " (its epoch " + newEpoch
+                        + "); rejoining it as backup");
+        sw.complete(addr);
+    }
+
+    private void handBackFailed(
+            String to, CompletableFuture<String> sw, boolean handoverSent, Throwable t, long timeout) {
+        nextHandBackNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3 * timeout);
+        String why =
+                t instanceof TimeoutException || t.getCause() instanceof TimeoutException ? "timed out" : t.toString();
+        if (!handoverSent) {
+            // The coordinator still names this node and the backup was never asked: go on as primary.
+            log.warn("{}: the hand-back to {} did not start ({}); going on as primary", node.nodeId, to, why);
+            node.switchover = null;
+            node.acceptingWrites = node.isActingPrimary();
+            sw.complete(null);
+            return;
+        }
+        // The backup may have taken the role: never go on beside it; the roles are decided again from COLD_START.
+        roles.stepDown(store.epoch(), "the hand-back to " + to + " was not confirmed (" + why + ")");
+        node.switchover = null;
+        sw.complete(null);
     }
 
     private void finishShutdown(CompletableFuture<String> sw, String newPrimary) {

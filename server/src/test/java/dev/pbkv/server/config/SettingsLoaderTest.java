@@ -127,12 +127,12 @@ class SettingsLoaderTest {
     void badCoordinatorValuesAreRefusedNamingTheirKeys() {
         SettingsLoader loader = SettingsLoader.withDefaults()
                 .set("coordinator.connect", "zk-one zk-two")
-                .set("coordinator.session-timeout-ms", "1000")
+                .set("coordinator.session-timeout-ms", "999")
                 .set("coordinator.pair", "a/b");
         assertThatThrownBy(() -> loader.build(Role.PRIMARY))
                 .isInstanceOf(SettingsException.class)
                 .hasMessageContaining("coordinator.connect must be \"off\" or host:port")
-                .hasMessageContaining("coordinator.session-timeout-ms must be between 1500 and 600000, was 1000")
+                .hasMessageContaining("coordinator.session-timeout-ms must be between 1000 and 600000, was 999")
                 .hasMessageContaining("coordinator.pair may hold only letters");
         assertThat(SettingsLoader.withDefaults()
                         .set("coordinator.connect", "127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183")

@@ -163,7 +163,7 @@ class HttpDoorTest {
         }
         HttpResponse<String> count = get("/kvman/countkey");
         assertThat(count.statusCode()).isEqualTo(200);
-        assertThat(count.body()).isEqualTo("{\"result\":10}");
+        assertThat(count.body()).startsWith("{\"result\":10,\"from\":\"primary\"");
         HttpResponse<String> dump = get("/kvman/dump");
         assertThat(dump.statusCode()).isEqualTo(200);
         assertThat(JSON.readValue(dump.body(), Map.class)).isEqualTo(expected);
@@ -255,11 +255,30 @@ class HttpDoorTest {
         assertThat(json(onBackup).get("success").asText()).isEqualTo("false");
         assertThat(json(onBackup).get("primary").asText()).isEqualTo(InMemoryCommands.PRIMARY_ADDRESS);
         assertThat(onBackup.headers().firstValue("X-Pbkv-Primary")).hasValue(InMemoryCommands.PRIMARY_ADDRESS);
-        HttpResponse<String> dumpOnBackup = get("/kvman/dump");
-        assertThat(dumpOnBackup.statusCode()).isEqualTo(503);
-        assertThat(json(dumpOnBackup).get("success").asText()).isEqualTo("false");
-        HttpResponse<String> countOnBackup = get("/kvman/countkey");
-        assertThat(countOnBackup.statusCode()).isEqualTo(503);
+        assertThat(get("/kv/get?key=k").statusCode()).isEqualTo(503);
+    }
+
+    @Test
+    void aBackupAnswersTheManagementReadsFromItsOwnCopyAndSaysSo() throws Exception {
+        post("/kv/insert", form("key", "m", "value", "v1"));
+        HttpResponse<String> countOnPrimary = get("/kvman/countkey");
+        assertThat(json(countOnPrimary).get("from").asText()).isEqualTo("primary");
+        assertThat(countOnPrimary.headers().firstValue("X-Pbkv-From")).hasValue("primary");
+
+        commands.actAsBackup(true);
+        HttpResponse<String> count = get("/kvman/countkey");
+        assertThat(count.statusCode()).isEqualTo(200);
+        assertThat(json(count).get("result").asLong()).isEqualTo(1);
+        assertThat(json(count).get("from").asText()).isEqualTo("backup");
+        assertThat(json(count).get("role").asText()).isEqualTo("BACKUP");
+        assertThat(json(count).get("offset").asLong()).isEqualTo(1);
+        HttpResponse<String> dump = get("/kvman/dump");
+        assertThat(dump.statusCode()).isEqualTo(200);
+        // The body stays the contract's bare object of pairs; whose copy it is goes in headers.
+        assertThat(JSON.readValue(dump.body(), Map.class)).isEqualTo(Map.of("m", "v1"));
+        assertThat(dump.headers().firstValue("X-Pbkv-From")).hasValue("backup");
+        assertThat(dump.headers().firstValue("X-Pbkv-Role")).hasValue("BACKUP");
+        assertThat(dump.headers().firstValue("X-Pbkv-Offset")).hasValue("1");
     }
 
     @Test
@@ -363,7 +382,7 @@ class HttpDoorTest {
                         .startsWith("200")
                         .endsWith("{\"success\":\"true\",\"value\":\"" + i + "\"}");
             }
-            assertThat(bodies[42]).startsWith("200").endsWith("{\"result\":20}");
+            assertThat(bodies[42]).startsWith("200").contains("{\"result\":20,\"from\":\"primary\"");
         }
     }
 
