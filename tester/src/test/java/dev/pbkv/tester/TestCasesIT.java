@@ -194,7 +194,7 @@ class TestCasesIT {
             s.put("pause", "kill -STOP $(cat " + pid + ")");
             s.put("resume", "kill -CONT $(cat " + pid + ")");
         }
-        Path file = tmp.resolve("test.conf");
+        Path file = tmp.resolve("pbkv-test.conf");
         json.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), conf);
         return file;
     }
