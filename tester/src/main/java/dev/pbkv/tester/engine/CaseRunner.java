@@ -144,7 +144,7 @@ public final class CaseRunner {
                 : config.servers().keySet().iterator().next();
     }
 
-    /** A name that test.conf does not define, met while filling in a statement. */
+    /** A name that the test config does not define, met while filling in a statement. */
     private static final class UnknownNodeException extends RuntimeException {
         UnknownNodeException(String message) {
             super(message, null, false, false);
@@ -184,7 +184,7 @@ public final class CaseRunner {
                 try {
                     step(st, b);
                 } catch (UnknownNodeException e) {
-                    fail(st, b, "a node named in test.conf", e.getMessage());
+                    fail(st, b, "a node named in the test config", e.getMessage());
                 } catch (RuntimeException e) {
                     fatal(st, b, "the step to run", "tester error: " + e);
                 }
@@ -505,7 +505,7 @@ public final class CaseRunner {
         private void consistent(Statement.Consistent c, Bindings b) {
             List<String> nodes = List.copyOf(config.servers().keySet());
             if (nodes.size() < 2) {
-                fail(c, b, "two nodes in test.conf", nodes.size() + "");
+                fail(c, b, "two nodes in the test config", nodes.size() + "");
                 return;
             }
             Duration timeout = c.timeout().orElse(config.timeouts().waitFor());
@@ -590,7 +590,7 @@ public final class CaseRunner {
         private ServerConfig server(String name) {
             ServerConfig s = config.servers().get(name);
             if (s == null) {
-                throw new UnknownNodeException("no node named " + name + " (test.conf names: "
+                throw new UnknownNodeException("no node named " + name + " (the test config names: "
                         + String.join(", ", config.servers().keySet()) + ")");
             }
             return s;

@@ -394,7 +394,7 @@ class EngineTest {
                         + "put x ${nobody.grpc}\n");
         assertThat(o.output())
                 .contains(
-                        "a.test:2: put x ${nobody.grpc}: expected a node named in test.conf, got no node named nobody");
+                        "a.test:2: put x ${nobody.grpc}: expected a node named in the test config, got no node named nobody");
         assertThat(o.summary().cases().get(0).failureCount()).isEqualTo(1);
     }
 
