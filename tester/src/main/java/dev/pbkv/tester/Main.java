@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
             "'N passed, N failed, N skipped'. Grammar: test-cases/README.md.",
             "With --robustness SCENARIO: a robustness run (faults, a recorded history,",
             "a linearizability check) that ends with PASS or FAIL.",
-            "Exit code: 0 all passed, 1 a case failed, 2 usage or config error."
+            "Exit code: 0 no case failed (skipped ones included), 1 a case failed, 2 usage or config error."
         })
 public final class Main implements Callable<Integer> {
 
