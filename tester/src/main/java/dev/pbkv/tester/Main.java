@@ -1,6 +1,7 @@
 package dev.pbkv.tester;
 
 import dev.pbkv.tester.config.ConfigException;
+import dev.pbkv.tester.config.Contract;
 import dev.pbkv.tester.config.DriverKind;
 import dev.pbkv.tester.config.TestConfig;
 import dev.pbkv.tester.engine.CaseFiles;
@@ -18,25 +19,29 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code bin/test}: replays .test files against the nodes of a test.conf. */
+/** {@code bin/test}: replays .test files against the nodes of a test config (conf/pbkv-test.conf). */
 @Command(
         name = "bin/test",
         mixinStandardHelpOptions = true,
         version = "pbkv tester 0.1.0",
         description = {
             "Replays .test files (default: every file in test-cases/, in name order)",
-            "against the servers of conf/test.conf; prints one line per case, then",
-            "'N passed, N failed'. Grammar: test-cases/README.md.",
+            "against the servers of conf/pbkv-test.conf (addresses from conf/settings.conf",
+            "unless it names others); prints one line per case, then",
+            "'N passed, N failed, N skipped'. Grammar: test-cases/README.md.",
             "With --robustness SCENARIO: a robustness run (faults, a recorded history,",
             "a linearizability check) that ends with PASS or FAIL.",
-            "Exit code: 0 all passed, 1 a case failed, 2 usage or config error."
+            "Exit code: 0 no case failed (skipped ones included), 1 a case failed, 2 usage or config error."
         })
 public final class Main implements Callable<Integer> {
 
     @Parameters(paramLabel = "FILE", description = ".test files or directories of them")
     List<Path> files = List.of();
 
-    @Option(names = "--config", paramLabel = "FILE", description = "the test config (default: <root>/conf/test.conf)")
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description = "the test config (default: <root>/" + TestConfig.DEFAULT_FILE + ")")
     Path config;
 
     @Option(
@@ -48,6 +53,13 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--driver", paramLabel = "grpc|http", description = "overrides the config's driver")
     String driver;
+
+    @Option(
+            names = "--contract",
+            paramLabel = "course|pbkv|pbkv-strict",
+            description = "what the servers promise (overrides the config's contract; default pbkv): course runs"
+                    + " only the course contract's expectations, over HTTP, and counts the rest as skipped")
+    String contract;
 
     @Option(names = "--err-msg", negatable = true, description = "print every failed step (overrides with_err_msg)")
     Boolean errMsg;
@@ -69,7 +81,7 @@ public final class Main implements Callable<Integer> {
         if (robustness != null && robustness.scenario != null) {
             return robustness.run(root, System.out, System.err);
         }
-        Path configFile = config != null ? config : root.resolve("conf/test.conf");
+        Path configFile = config != null ? config : root.resolve(TestConfig.DEFAULT_FILE);
         TestConfig cfg;
         try {
             cfg = TestConfig.load(configFile, root);
@@ -84,6 +96,21 @@ public final class Main implements Callable<Integer> {
                 System.err.println("bin/test: --driver: expected grpc or http, found " + driver);
                 return 2;
             }
+        }
+        if (contract != null) {
+            Contract c = Contract.byWord(contract);
+            if (c == null) {
+                System.err.println("bin/test: --contract: expected course, pbkv or pbkv-strict, found " + contract);
+                return 2;
+            }
+            cfg = cfg.withContract(c);
+            if (c == Contract.COURSE && driver == null) {
+                cfg = cfg.withDriver(DriverKind.HTTP); // the course contract is HTTP
+            }
+        }
+        if (cfg.contract() == Contract.COURSE && cfg.driver() == DriverKind.GRPC) {
+            System.err.println("bin/test: the course contract is HTTP (gRPC is a pbkv extra): use --driver http");
+            return 2;
         }
         if (errMsg != null) {
             cfg = cfg.withErrMsg(errMsg);

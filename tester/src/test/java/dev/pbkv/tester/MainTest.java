@@ -57,7 +57,7 @@ class MainTest {
         Files.writeString(ok, "insert a b\nget a expect b\n");
         assertThat(run("--root", dir.toString(), "--config", config().toString(), ok.toString()))
                 .isZero();
-        assertThat(stdout.toString(StandardCharsets.UTF_8)).endsWith("1 passed, 0 failed\n");
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).endsWith("1 passed, 0 failed, 0 skipped\n");
     }
 
     @Test
@@ -68,7 +68,7 @@ class MainTest {
                 .isEqualTo(1);
         assertThat(stdout.toString(StandardCharsets.UTF_8))
                 .contains("2.test:1: get nothing expect something")
-                .endsWith("0 passed, 1 failed\n");
+                .endsWith("0 passed, 1 failed, 0 skipped\n");
     }
 
     @Test
@@ -77,6 +77,41 @@ class MainTest {
         Files.writeString(dir.resolve("test-cases/0.test"), "countkey\n");
         assertThat(run("--root", dir.toString(), "--config", config().toString()))
                 .isZero();
+    }
+
+    @Test
+    void theDefaultConfigIsPbkvTestConfAndAddressesComeFromSettings() throws IOException {
+        Files.createDirectories(dir.resolve("conf"));
+        String port = node.address().substring(node.address().lastIndexOf(':') + 1);
+        Files.writeString(
+                dir.resolve("conf/settings.conf"),
+                "{\"nodes\": {\"primary\": {\"host\": \"127.0.0.1\", \"grpc-port\": " + port + "}}}");
+        Files.writeString(
+                dir.resolve("conf/pbkv-test.conf"),
+                "{\"servers\": {\"primary\": {\"start\": \"true\", \"stop\": \"true\"}}}");
+        Path ok = dir.resolve("1.test");
+        Files.writeString(ok, "insert a b\nget a expect b\n");
+        assertThat(run("--root", dir.toString(), ok.toString())).isZero();
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).endsWith("1 passed, 0 failed, 0 skipped\n");
+    }
+
+    @Test
+    void theCourseContractIsHttp() throws IOException {
+        Path ok = dir.resolve("1.test");
+        Files.writeString(ok, "countkey\n");
+        assertThat(run(
+                        "--root",
+                        dir.toString(),
+                        "--config",
+                        config().toString(),
+                        "--contract",
+                        "course",
+                        "--driver",
+                        "grpc",
+                        ok.toString()))
+                .isEqualTo(2);
+        assertThat(run("--root", dir.toString(), "--config", config().toString(), "--contract", "gold", ok.toString()))
+                .isEqualTo(2);
     }
 
     @Test

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pbkv.tester.config.ConfigException;
+import dev.pbkv.tester.config.Contract;
 import dev.pbkv.tester.config.TestConfig;
 import dev.pbkv.tester.engine.CaseFiles;
 import dev.pbkv.tester.engine.ProcessRunner;
@@ -39,7 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link FreePorts}, with temporary data directories; kill and pause go through the PID file
  * that bin/start_server writes ({@link PidFile}). Which cases: {@code -Dpbkv.test.cases=all} (default) or a list
  * such as {@code 0,1,8,13} (a name matches N.test and N-anything.test); which protocol:
- * {@code -Dpbkv.test.driver=grpc|http}. The settings keep conf/settings.conf's loopback
+ * {@code -Dpbkv.test.driver=grpc|http}; which contract: {@code -Dpbkv.test.contract=pbkv} (default),
+ * {@code pbkv-strict} or {@code course} (both with replication.require-backup on; course over HTTP
+ * only, the rest of the cases skipped). The settings keep conf/settings.conf's loopback
  * coordinator, but on a free port with its data under the temp dir: the first bin/start_server
  * starts it (bin/start_coordinator), as it does for a newcomer. Every node process and the
  * coordinator are stopped by their PIDs at the end; nothing uses conf's fixed ports.
@@ -90,9 +93,13 @@ class TestCasesIT {
         List<Path> cases = selectCases(selection);
         assertThat(cases).as("cases selected by pbkv.test.cases=" + selection).isNotEmpty();
 
-        Path settings = writeSettings();
-        Path testConf = writeTestConf(settings, driver);
-        TestConfig config = TestConfig.load(testConf, root);
+        Contract contract = Contract.byWord(System.getProperty("pbkv.test.contract", "pbkv"));
+        assertThat(contract)
+                .as("pbkv.test.contract: course, pbkv or pbkv-strict")
+                .isNotNull();
+        Path settings = writeSettings(contract);
+        Path testConf = writeTestConf(settings, contract == Contract.COURSE ? "http" : driver);
+        TestConfig config = TestConfig.load(testConf, root).withContract(contract);
 
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(new Tee(System.out, captured), true, StandardCharsets.UTF_8);
@@ -106,7 +113,7 @@ class TestCasesIT {
                         "failed cases; tester output:%n%s%nnode logs: %s",
                         captured.toString(StandardCharsets.UTF_8), tmp.resolve("data"))
                 .isZero();
-        assertThat(summary.passed()).isEqualTo(cases.size());
+        assertThat(summary.passed() + summary.skipped()).isEqualTo(cases.size());
     }
 
     private List<Path> selectCases(String selection) throws IOException {
@@ -132,7 +139,7 @@ class TestCasesIT {
      * conf/settings.conf with every node port on a free port and data dirs under the temp dir; the
      * coordinator it names (the embedded one) moves to a free loopback port, its data under the temp dir.
      */
-    private Path writeSettings() throws IOException {
+    private Path writeSettings(Contract contract) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode settings =
                 (ObjectNode) json.readTree(root.resolve("conf/settings.conf").toFile());
@@ -157,6 +164,12 @@ class TestCasesIT {
         if (coordinator != null && !coordinator.path("connect").asText("off").equalsIgnoreCase("off")) {
             coordinator.put("connect", "127.0.0.1:" + FreePorts.takeOutsideEphemeralRange(1)[0]);
             coordinator.put("data-dir", coordinatorDir().toString());
+        }
+        if (contract != Contract.PBKV) {
+            // The course's model and pbkv's strict mode: a primary refuses writes while alone.
+            JsonNode replication = settings.get("replication");
+            ObjectNode r = replication instanceof ObjectNode o ? o : settings.putObject("replication");
+            r.put("require-backup", true);
         }
         Path file = tmp.resolve("settings.conf");
         json.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), settings);
@@ -194,7 +207,7 @@ class TestCasesIT {
             s.put("pause", "kill -STOP $(cat " + pid + ")");
             s.put("resume", "kill -CONT $(cat " + pid + ")");
         }
-        Path file = tmp.resolve("test.conf");
+        Path file = tmp.resolve("pbkv-test.conf");
         json.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), conf);
         return file;
     }

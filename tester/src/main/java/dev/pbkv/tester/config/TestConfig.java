@@ -3,6 +3,7 @@ package dev.pbkv.tester.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -15,10 +16,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The tester's settings (conf/test.conf, JSON). See test-cases/README.md for every key.
+ * The tester's settings (conf/pbkv-test.conf, JSON). See test-cases/README.md for every key. A
+ * node that names no address takes its addresses from the server settings file (default
+ * conf/settings.conf), so ports are set in one place.
  *
  * @param workdir where node commands and {@code run} programs run
  * @param servers the nodes by name, in the file's order
+ * @param contract what the servers promise: which {@code requires} parts of the cases run
+ * @param source the file the config came from, named in messages ("raise timeouts.request_ms in ...")
  */
 public record TestConfig(
         DriverKind driver,
@@ -26,10 +31,17 @@ public record TestConfig(
         int concurNum,
         Path workdir,
         Timeouts timeouts,
-        Map<String, ServerConfig> servers) {
+        Map<String, ServerConfig> servers,
+        Contract contract,
+        String source) {
+
+    /** The file {@code bin/test} reads without {@code --config}, from the project directory. */
+    public static final String DEFAULT_FILE = "conf/pbkv-test.conf";
+    /** Where node addresses come from when the test config names none, from the project directory. */
+    public static final String DEFAULT_SETTINGS = "conf/settings.conf";
 
     private static final Set<String> TOP_KEYS =
-            Set.of("driver", "with_err_msg", "concur_num", "workdir", "timeouts", "servers");
+            Set.of("driver", "with_err_msg", "concur_num", "workdir", "timeouts", "servers", "contract", "settings");
     private static final Set<String> TIMEOUT_KEYS =
             Set.of("request_ms", "start_ms", "stop_ms", "wait_ms", "command_ms");
     private static final Set<String> SERVER_KEYS =
@@ -39,17 +51,38 @@ public record TestConfig(
         servers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(servers));
     }
 
+    /** A config of pbkv's contract, read from nowhere in particular (tests). */
+    public TestConfig(
+            DriverKind driver,
+            boolean withErrMsg,
+            int concurNum,
+            Path workdir,
+            Timeouts timeouts,
+            Map<String, ServerConfig> servers) {
+        this(driver, withErrMsg, concurNum, workdir, timeouts, servers, Contract.PBKV, "the test config");
+    }
+
     /** A copy that speaks another protocol. */
     public TestConfig withDriver(DriverKind kind) {
-        return new TestConfig(kind, withErrMsg, concurNum, workdir, timeouts, servers);
+        return new TestConfig(kind, withErrMsg, concurNum, workdir, timeouts, servers, contract, source);
     }
 
     /** A copy that prints (or not) every failed step. */
     public TestConfig withErrMsg(boolean print) {
-        return new TestConfig(driver, print, concurNum, workdir, timeouts, servers);
+        return new TestConfig(driver, print, concurNum, workdir, timeouts, servers, contract, source);
     }
 
-    /** Reads a test.conf; relative {@code workdir}s are taken from {@code root}. */
+    /** A copy held to another contract. */
+    public TestConfig withContract(Contract c) {
+        return new TestConfig(driver, withErrMsg, concurNum, workdir, timeouts, servers, c, source);
+    }
+
+    /** What a timeout message says to do: "raise timeouts.request_ms in conf/pbkv-test.conf". */
+    public String raise(String timeoutKey) {
+        return "raise timeouts." + timeoutKey + " in " + source;
+    }
+
+    /** Reads a test config; relative {@code workdir}s and {@code settings} are taken from {@code root}. */
     public static TestConfig load(Path file, Path root) throws ConfigException {
         String text;
         try {
@@ -62,7 +95,7 @@ public record TestConfig(
         return parse(file.toString(), text, root);
     }
 
-    /** Parses a test.conf's text; {@code source} names it in messages. */
+    /** Parses a test config's text; {@code source} names it in messages. */
     public static TestConfig parse(String source, String text, Path root) throws ConfigException {
         JsonNode top;
         try {
@@ -116,21 +149,105 @@ public record TestConfig(
                     millis(source, t, "command_ms", d.command()));
         }
 
+        Contract contract = Contract.PBKV;
+        if (top.has("contract")) {
+            String c = text(source, top, "contract");
+            contract = Contract.byWord(c);
+            if (contract == null) {
+                throw new ConfigException(
+                        source + ": contract: expected \"course\", \"pbkv\" or \"pbkv-strict\", found \"" + c + "\"");
+            }
+        }
+        if (contract == Contract.COURSE && !top.has("driver")) {
+            driver = DriverKind.HTTP; // the course contract is HTTP
+        }
+        String settingsName = top.has("settings") ? text(source, top, "settings") : null;
+        Settings settings = new Settings(
+                settingsName == null ? DEFAULT_SETTINGS : settingsName,
+                root.resolve(settingsName == null ? DEFAULT_SETTINGS : settingsName),
+                settingsName != null);
+
         JsonNode s = top.get("servers");
-        if (s == null || !s.isObject() || s.isEmpty()) {
+        if (s == null) {
+            ObjectNode both = new ObjectMapper().createObjectNode();
+            both.putObject("primary");
+            both.putObject("backup");
+            s = both;
+        }
+        if (!s.isObject() || s.isEmpty()) {
             throw new ConfigException(source + ": servers: expected an object naming at least one node,"
-                    + " e.g. {\"primary\": {...}, \"backup\": {...}}");
+                    + " e.g. {\"primary\": {...}, \"backup\": {...}}, or no \"servers\" at all"
+                    + " (primary and backup of " + settings.name + ")");
         }
         Map<String, ServerConfig> servers = new LinkedHashMap<>();
         Iterator<Map.Entry<String, JsonNode>> it = s.fields();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
-            servers.put(e.getKey(), server(source, e.getKey(), e.getValue()));
+            servers.put(e.getKey(), server(source, e.getKey(), e.getValue(), settings));
         }
-        return new TestConfig(driver, withErrMsg, concurNum, workdir, timeouts, servers);
+        return new TestConfig(driver, withErrMsg, concurNum, workdir, timeouts, servers, contract, source);
     }
 
-    private static ServerConfig server(String source, String name, JsonNode n) throws ConfigException {
+    /** The server settings file, read only when a node needs addresses from it. */
+    private static final class Settings {
+        final String name;
+        final Path file;
+        /** Whether the test config named it: then the default start and stop commands pass it on. */
+        final boolean named;
+
+        private JsonNode nodes;
+
+        Settings(String name, Path file, boolean named) {
+            this.name = name;
+            this.file = file;
+            this.named = named;
+        }
+
+        /** nodes.NAME of the settings file; throws with what is wrong when it has none. */
+        JsonNode node(String source, String server) throws ConfigException {
+            String why = "servers." + server + " names no address (grpc or http), so they are taken from " + name;
+            if (nodes == null) {
+                JsonNode top;
+                try {
+                    top = new ObjectMapper().readTree(Files.readString(file));
+                } catch (NoSuchFileException e) {
+                    throw new ConfigException(source + ": " + why + ", and there is no such file (" + file + ")");
+                } catch (IOException e) {
+                    throw new ConfigException(source + ": " + why + ", which cannot be read: " + e.getMessage());
+                }
+                nodes = top == null ? null : top.get("nodes");
+                if (nodes == null || !nodes.isObject()) {
+                    throw new ConfigException(source + ": " + why + ", which has no \"nodes\" object");
+                }
+            }
+            JsonNode n = nodes.get(server);
+            if (n == null || !n.isObject()) {
+                throw new ConfigException(source + ": " + why + ", which has no nodes." + server);
+            }
+            return n;
+        }
+    }
+
+    /** host:port of a node of the settings file; a wildcard host is reached through loopback. */
+    private static String address(JsonNode node, String portKey) {
+        JsonNode port = node.get(portKey);
+        if (port == null || !port.canConvertToInt()) {
+            return null;
+        }
+        String host = node.path("host").asText("127.0.0.1");
+        if (host.isEmpty() || host.equals("0.0.0.0")) {
+            host = "127.0.0.1";
+        } else if (host.equals("::")) {
+            host = "::1";
+        }
+        if (host.contains(":") && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return host + ":" + port.asInt();
+    }
+
+    private static ServerConfig server(String source, String name, JsonNode n, Settings settings)
+            throws ConfigException {
         String where = "servers." + name + ".";
         if (!n.isObject()) {
             throw new ConfigException(source + ": servers." + name + ": expected an object");
@@ -141,8 +258,10 @@ public record TestConfig(
             case "backup" -> "-b";
             default -> null;
         };
-        String start = optionalText(source, n, where, "start", flag == null ? null : "bin/start_server " + flag);
-        String stop = optionalText(source, n, where, "stop", flag == null ? null : "bin/stop_server " + flag);
+        String passOn = settings.named ? " --config " + settings.name : "";
+        String start =
+                optionalText(source, n, where, "start", flag == null ? null : "bin/start_server " + flag + passOn);
+        String stop = optionalText(source, n, where, "stop", flag == null ? null : "bin/stop_server " + flag + passOn);
         String kill = optionalText(source, n, where, "kill", "kill -9 $(cat data/" + name + "/pbkv.pid)");
         String clean = optionalText(source, n, where, "clean", "rm -rf data/" + name);
         String pause = optionalText(source, n, where, "pause", "kill -STOP $(cat data/" + name + "/pbkv.pid)");
@@ -150,8 +269,16 @@ public record TestConfig(
         String grpc = optionalText(source, n, where, "grpc", null);
         String http = optionalText(source, n, where, "http", null);
         if (grpc == null && http == null) {
-            throw new ConfigException(source + ": " + where + "grpc or " + where
-                    + "http: expected at least one address (\"127.0.0.1:7001\", \"http://127.0.0.1:8001\")");
+            // No address here: both come from the server settings, so ports are set in one place.
+            JsonNode node = settings.node(source, name);
+            grpc = address(node, "grpc-port");
+            String h = address(node, "http-port");
+            http = h == null ? null : "http://" + h;
+            if (grpc == null && http == null) {
+                throw new ConfigException(source + ": " + where + "grpc or " + where
+                        + "http: expected at least one address (\"127.0.0.1:7001\", \"http://127.0.0.1:8001\"),"
+                        + " and nodes." + name + " of " + settings.name + " has no grpc-port or http-port");
+            }
         }
         if (start == null || stop == null) {
             throw new ConfigException(source + ": " + where + "start and " + where

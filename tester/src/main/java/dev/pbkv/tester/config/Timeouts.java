@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * How long the tester waits.
  *
- * @param request deadline of one operation
+ * @param request deadline of one operation (10 s by default: some servers take seconds to answer)
  * @param start how long a started node may take to answer
  * @param stop how long a stopped or killed node may take to stop answering
  * @param waitFor default timeout of {@code wait} and {@code consistent}
@@ -15,7 +15,7 @@ public record Timeouts(Duration request, Duration start, Duration stop, Duration
 
     public static Timeouts defaults() {
         return new Timeouts(
-                Duration.ofSeconds(3),
+                Duration.ofSeconds(10),
                 Duration.ofSeconds(60),
                 Duration.ofSeconds(30),
                 Duration.ofSeconds(20),

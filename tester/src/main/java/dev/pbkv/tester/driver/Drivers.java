@@ -14,6 +14,11 @@ public final class Drivers {
      * @throws IllegalArgumentException when the server has no address for that protocol
      */
     public static Driver open(DriverKind kind, ServerConfig server, Duration deadline) {
+        return open(kind, server, deadline, "raise timeouts.request_ms in the test config");
+    }
+
+    /** As above; {@code timeoutHint} ends every timeout message (which setting to raise). */
+    public static Driver open(DriverKind kind, ServerConfig server, Duration deadline, String timeoutHint) {
         return switch (kind) {
             case GRPC -> {
                 if (server.grpc() == null) {
@@ -25,7 +30,7 @@ public final class Drivers {
                 if (server.http() == null) {
                     throw new IllegalArgumentException("servers." + server.name() + ".http is not set");
                 }
-                yield new HttpDriver(server.http(), deadline);
+                yield new HttpDriver(server.http(), deadline, timeoutHint);
             }
         };
     }

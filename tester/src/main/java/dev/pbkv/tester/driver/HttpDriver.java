@@ -32,11 +32,18 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>What the contract lacks is built from what it has, and documented in test-cases/README.md:
  * {@code put} is an insert followed, when the insert fails, by an update; {@code exists} is a get;
- * {@code status} reads {@code /health} ("state" and "role" when it is JSON that has them, else
- * only "it answers"), falling back to {@code /kvman/countkey} when there is no {@code /health};
- * {@code promote} is UNSUPPORTED. Reads carry {@code allow_stale=true} in the query, so a backup
- * that honours it answers from its own copy. The failure code comes from a "code" field when the node sends
- * one, else from the HTTP status, else from the words of the error.
+ * {@code status} asks {@code /kvman/countkey} whether the node answers, then reads {@code /health}
+ * for "state" and "role" only as long as the node has one that says them (asked once otherwise:
+ * some servers answer unknown paths only after a delay); {@code promote} is UNSUPPORTED. Reads
+ * carry {@code allow_stale=true} in the query, so a backup that honours it answers from its own
+ * copy.
+ *
+ * <p>The dialects seen so far are all read: a get's {@code {"success":"false","value":""}} with
+ * HTTP 200, a 404, a NOT_FOUND code or words such as "not exist" mean missing; a dump is a JSON
+ * object or a list of pairs; a count is a number or a string. A failure is a transport error, an
+ * answer that is not JSON, a non-2xx status or {@code "success":"false"}; its code comes from a
+ * "code" field when the node sends one (pbkv does), else from the HTTP status, else from the words
+ * of the error.
  */
 public final class HttpDriver implements Driver {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,12 +55,33 @@ public final class HttpDriver implements Driver {
 
     private final String base;
     private final Duration deadline;
+    /** Added to every timeout message: which setting to raise. */
+    private final String timeoutHint;
+
     private final HttpClient client;
+
+    /** Whether the node has a /health that tells state or role; learnt from its first answer. */
+    private enum Health {
+        UNKNOWN,
+        PRESENT,
+        ABSENT
+    }
+
+    private volatile Health health = Health.UNKNOWN;
 
     /** {@code base} is the node's URL without a trailing slash, e.g. http://127.0.0.1:8001. */
     public HttpDriver(String base, Duration deadline) {
+        this(base, deadline, "raise timeouts.request_ms in the test config");
+    }
+
+    /**
+     * As above; {@code timeoutHint} ends every timeout message, e.g. "raise timeouts.request_ms in
+     * conf/pbkv-test.conf".
+     */
+    public HttpDriver(String base, Duration deadline, String timeoutHint) {
         this.base = base;
         this.deadline = deadline;
+        this.timeoutHint = timeoutHint;
         this.client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(deadline)
@@ -90,16 +118,35 @@ public final class HttpDriver implements Driver {
 
     @Override
     public OpResult get(String key) {
-        Answer a = send(HttpRequest.newBuilder(uri("/kv/get?key=" + encode(key) + "&" + STALE))
+        Raw raw = exchange(HttpRequest.newBuilder(uri("/kv/get?key=" + encode(key) + "&" + STALE))
                 .GET());
-        if (a.failure != null) {
-            return a.failure.code().equals(FailureCode.NOT_FOUND) ? new OpResult.Missing() : a.failure;
+        if (raw.failure != null) {
+            return raw.failure;
         }
-        JsonNode value = a.json.get("value");
-        if (value == null || value.isNull()) {
-            return bad("a successful get without \"value\"", a.body);
+        JsonNode json = parseObject(raw.body);
+        if (json == null) {
+            return raw.status / 100 != 2
+                    ? failureOf(raw.status, null, raw.body)
+                    : bad("a JSON object such as {\"success\":\"true\",\"value\":\"...\"}", raw.body);
         }
-        return new OpResult.Value(value.isTextual() ? value.textValue() : value.toString());
+        Boolean ok = success(json);
+        if (Boolean.TRUE.equals(ok) && raw.status / 100 == 2) {
+            JsonNode value = json.get("value");
+            if (value == null || value.isNull()) {
+                return bad("a successful get with \"value\"", raw.body);
+            }
+            return new OpResult.Value(value.isTextual() ? value.textValue() : value.toString());
+        }
+        if (ok == null && raw.status / 100 == 2) {
+            return bad("an answer with \"success\"", raw.body);
+        }
+        OpResult.Failed f = failureOf(raw.status, json, raw.body);
+        // The course's servers answer a missing key {"success":"false","value":""} with HTTP 200.
+        boolean saysNothing = blank(field(json, "error")) && blank(field(json, "message"));
+        if (f.code().equals(FailureCode.NOT_FOUND) || (raw.status / 100 == 2 && saysNothing)) {
+            return new OpResult.Missing();
+        }
+        return f;
     }
 
     @Override
@@ -140,7 +187,7 @@ public final class HttpDriver implements Driver {
                 // falls through to the bad answer below
             }
         }
-        return bad("a countkey answer with a numeric \"result\"", raw.body);
+        return bad("a countkey answer {\"result\": N} (N a number or a string of digits)", raw.body);
     }
 
     @Override
@@ -153,41 +200,83 @@ public final class HttpDriver implements Driver {
         if (raw.status / 100 != 2) {
             return failureOf(raw.status, parseObject(raw.body), raw.body);
         }
-        JsonNode json = parseObject(raw.body);
-        if (json == null) {
-            return bad("a dump that is not a JSON object", raw.body);
-        }
-        Map<String, String> entries = new HashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> it = json.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
-            JsonNode v = e.getValue();
-            entries.put(e.getKey(), v.isTextual() ? v.textValue() : v.toString());
+        Map<String, String> entries = dumpEntries(parse(raw.body));
+        if (entries == null) {
+            return bad("a dump as a JSON object {\"k\":\"v\",...} or a list of pairs [[\"k\",\"v\"],...]", raw.body);
         }
         return new OpResult.Dump(entries);
     }
 
+    /** The pairs of an object {"k":"v"} or a list [["k","v"], ...] (or [{"key":..,"value":..}]), else null. */
+    private static Map<String, String> dumpEntries(JsonNode json) {
+        if (json == null) {
+            return null;
+        }
+        Map<String, String> entries = new HashMap<>();
+        if (json.isObject()) {
+            Iterator<Map.Entry<String, JsonNode>> it = json.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                entries.put(e.getKey(), text(e.getValue()));
+            }
+            return entries;
+        }
+        if (!json.isArray()) {
+            return null;
+        }
+        for (JsonNode pair : json) {
+            if (pair.isArray() && pair.size() == 2 && pair.get(0).isValueNode()) {
+                entries.put(pair.get(0).asText(), text(pair.get(1)));
+            } else if (pair.isObject() && pair.has("key") && pair.get("key").isValueNode()) {
+                entries.put(pair.get("key").asText(), text(pair.path("value")));
+            } else {
+                return null;
+            }
+        }
+        return entries;
+    }
+
+    private static String text(JsonNode v) {
+        if (v == null || v.isNull() || v.isMissingNode()) {
+            return "";
+        }
+        return v.isTextual() ? v.textValue() : v.toString();
+    }
+
+    /**
+     * Up is "answers the contract": {@code /kvman/countkey} gets an HTTP answer. State and role come
+     * from {@code /health} while the node has one that says them; a node whose {@code /health}
+     * answers without them, not at all, or not in time is not asked again.
+     */
     @Override
     public OpResult status() {
+        Raw probe =
+                exchange(HttpRequest.newBuilder(uri("/kvman/countkey?" + STALE)).GET());
+        if (probe.failure != null) {
+            return probe.failure;
+        }
+        if (health == Health.ABSENT) {
+            return new OpResult.Status(null, null);
+        }
         Raw raw = exchange(HttpRequest.newBuilder(uri("/health")).GET());
         if (raw.failure != null) {
-            return raw.failure;
+            if (health == Health.PRESENT) {
+                return raw.failure; // it has a /health and went silent in between
+            }
+            if (raw.failure.code().equals(FailureCode.DEADLINE_EXCEEDED)) {
+                health = Health.ABSENT; // unknown paths answered late, or never
+            }
+            return new OpResult.Status(null, null);
         }
         JsonNode json = parseObject(raw.body);
         String state = field(json, "state");
         String role = field(json, "role");
         if (state != null || role != null) {
+            health = Health.PRESENT;
             return new OpResult.Status(state, role);
         }
-        if (raw.status == 404) {
-            // No /health on this node: that it answers countkey is all we can know.
-            OpResult c = count();
-            return c instanceof OpResult.Count ? new OpResult.Status(null, null) : c;
-        }
-        if (raw.status / 100 == 2) {
-            return new OpResult.Status(null, null);
-        }
-        return new OpResult.Failed(FailureCode.UNAVAILABLE, "/health answered HTTP " + raw.status);
+        health = Health.ABSENT;
+        return new OpResult.Status(null, null);
     }
 
     @Override
@@ -239,8 +328,7 @@ public final class HttpDriver implements Driver {
             }
             return new Answer(null, bad("an answer with \"success\"", raw.body), raw.body);
         }
-        boolean ok = success.isBoolean() ? success.booleanValue() : "true".equalsIgnoreCase(success.asText());
-        if (ok && raw.status / 100 == 2) {
+        if (Boolean.TRUE.equals(success(json)) && raw.status / 100 == 2) {
             return new Answer(json, null, raw.body);
         }
         return new Answer(null, failureOf(raw.status, json, raw.body), raw.body);
@@ -260,7 +348,8 @@ public final class HttpDriver implements Driver {
                     0,
                     null,
                     new OpResult.Failed(
-                            FailureCode.DEADLINE_EXCEEDED, "no complete answer within " + deadline.toMillis() + " ms"));
+                            FailureCode.DEADLINE_EXCEEDED,
+                            "no complete answer within " + deadline.toMillis() + " ms; " + timeoutHint));
         } catch (ExecutionException e) {
             return failedExchange(e.getCause());
         } catch (InterruptedException e) {
@@ -274,13 +363,19 @@ public final class HttpDriver implements Driver {
         try {
             throw cause;
         } catch (HttpConnectTimeoutException e) {
-            return new Raw(0, null, new OpResult.Failed(FailureCode.UNAVAILABLE, "connect timed out"));
+            return new Raw(
+                    0,
+                    null,
+                    new OpResult.Failed(
+                            FailureCode.UNAVAILABLE,
+                            "no connection within " + deadline.toMillis() + " ms; " + timeoutHint));
         } catch (HttpTimeoutException e) {
             return new Raw(
                     0,
                     null,
                     new OpResult.Failed(
-                            FailureCode.DEADLINE_EXCEEDED, "no answer within " + deadline.toMillis() + " ms"));
+                            FailureCode.DEADLINE_EXCEEDED,
+                            "no answer within " + deadline.toMillis() + " ms; " + timeoutHint));
         } catch (ConnectException e) {
             return new Raw(0, null, new OpResult.Failed(FailureCode.UNAVAILABLE, "connection refused"));
         } catch (IOException e) {
@@ -332,11 +427,16 @@ public final class HttpDriver implements Driver {
             return FailureCode.FAILED;
         }
         String e = error.toLowerCase(Locale.ROOT);
-        if (e.contains("already exist") || e.contains("exists")) {
-            return FailureCode.ALREADY_EXISTS;
-        }
-        if (e.contains("not found") || e.contains("not exist") || e.contains("no such") || e.contains("missing")) {
+        // "not exist" before "exist": "key not exists" is a missing key, not a present one.
+        if (e.contains("not found")
+                || e.contains("not exist")
+                || e.contains("no such")
+                || e.contains("missing")
+                || e.contains("doesn't exist")) {
             return FailureCode.NOT_FOUND;
+        }
+        if (e.contains("already exist") || e.contains("exists") || e.contains("duplicate")) {
+            return FailureCode.ALREADY_EXISTS;
         }
         if (e.contains("unavailable") || e.contains("not primary") || e.contains("not the primary")) {
             return FailureCode.UNAVAILABLE;
@@ -348,6 +448,10 @@ public final class HttpDriver implements Driver {
             return FailureCode.INVALID_ARGUMENT;
         }
         return FailureCode.FAILED;
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
     }
 
     private static String field(JsonNode json, String name) {
@@ -363,15 +467,31 @@ public final class HttpDriver implements Driver {
     }
 
     private static JsonNode parseObject(String body) {
-        if (body == null) {
+        JsonNode n = parse(body);
+        return n != null && n.isObject() ? n : null;
+    }
+
+    /** Any JSON value, or null when the body is not JSON. */
+    private static JsonNode parse(String body) {
+        if (body == null || body.isBlank()) {
             return null;
         }
         try {
-            JsonNode n = JSON.readTree(body);
-            return n != null && n.isObject() ? n : null;
+            return JSON.readTree(body);
         } catch (JsonProcessingException e) {
             return null;
         }
+    }
+
+    /** The "success" field as true or false ("true", true, "false", false), or null when absent. */
+    private static Boolean success(JsonNode json) {
+        JsonNode s = json == null ? null : json.get("success");
+        if (s == null || s.isNull()) {
+            return null;
+        }
+        return s.isBoolean()
+                ? s.booleanValue()
+                : "true".equalsIgnoreCase(s.asText().trim());
     }
 
     private static OpResult.Failed bad(String what, String body) {

@@ -64,9 +64,25 @@ public sealed interface OpResult {
                 return "a dump of " + entries.size() + " keys";
             }
             StringBuilder out = new StringBuilder("{");
-            entries.forEach((k, v) -> out.append(' ').append(k).append(' ').append(v));
+            entries.forEach(
+                    (k, v) -> out.append(' ').append(word(k)).append(' ').append(word(v)));
             return out.append(" }").toString();
         }
+    }
+
+    /**
+     * A key or value as a {@code .test} file would write it: bare when it can be, else quoted with
+     * the grammar's escapes, so an empty value shows as {@code ""} and not as nothing.
+     */
+    static String word(String s) {
+        if (!s.isEmpty() && s.chars().noneMatch(c -> Character.isWhitespace(c) || "{}\"#\\".indexOf(c) >= 0)) {
+            return s;
+        }
+        return "\""
+                + s.replace("\\", "\\\\")
+                        .replace("\"", "\\\"")
+                        .replace("\n", "\\n")
+                        .replace("\t", "\\t") + "\"";
     }
 
     /**

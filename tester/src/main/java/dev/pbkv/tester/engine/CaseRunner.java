@@ -70,13 +70,71 @@ public final class CaseRunner {
         this.steps = steps;
     }
 
-    /** Runs every statement of {@code script} and reports how it went. */
+    /**
+     * Runs every statement of {@code script} that the servers' contract covers and reports how it
+     * went; a case whose header requires what the contract lacks does not run at all.
+     */
     public CaseResult run(Script script) {
+        if (!config.contract().offers(script.requires())) {
+            return CaseResult.skipped(script.name(), needs(script.requires()));
+        }
         long t0 = System.nanoTime();
         CaseState state = new CaseState(script);
         state.execute(script.statements(), Bindings.NONE);
         Duration time = Duration.ofNanos(System.nanoTime() - t0);
-        return new CaseResult(script.name(), time, state.kept(), state.failureCount.get(), null);
+        return new CaseResult(
+                script.name(),
+                time,
+                state.kept(),
+                state.failureCount.get(),
+                null,
+                false,
+                skippedStatements(script.statements()),
+                null);
+    }
+
+    /** "needs pbkv (not in --contract course)". */
+    private String needs(Set<String> features) {
+        return "needs " + String.join(" ", config.contract().lacking(features)) + " (not in the "
+                + config.contract().word() + " contract)";
+    }
+
+    /**
+     * How many statements, as written, sit in {@code requires} blocks that the contract does not
+     * cover: the statements that do not run. Blocks count their contents, not themselves.
+     */
+    public int skippedStatements(List<Statement> statements) {
+        int n = 0;
+        for (Statement st : statements) {
+            if (st instanceof Statement.Requires r) {
+                n += config.contract().offers(r.features()) ? skippedStatements(r.body()) : leaves(r.body());
+            } else if (st instanceof Statement.Repeat r) {
+                n += skippedStatements(r.body());
+            } else if (st instanceof Statement.Busy b) {
+                n += skippedStatements(b.body());
+            } else if (st instanceof Statement.Concurrent c) {
+                n += skippedStatements(c.body()) + skippedStatements(c.alongside());
+            }
+        }
+        return n;
+    }
+
+    private static int leaves(List<Statement> statements) {
+        int n = 0;
+        for (Statement st : statements) {
+            if (st instanceof Statement.Requires r) {
+                n += leaves(r.body());
+            } else if (st instanceof Statement.Repeat r) {
+                n += leaves(r.body());
+            } else if (st instanceof Statement.Busy b) {
+                n += leaves(b.body());
+            } else if (st instanceof Statement.Concurrent c) {
+                n += leaves(c.body()) + leaves(c.alongside());
+            } else {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** The name operations go to before any {@code use}: primary if configured, else the first node. */
@@ -86,7 +144,7 @@ public final class CaseRunner {
                 : config.servers().keySet().iterator().next();
     }
 
-    /** A name that test.conf does not define, met while filling in a statement. */
+    /** A name that the test config does not define, met while filling in a statement. */
     private static final class UnknownNodeException extends RuntimeException {
         UnknownNodeException(String message) {
             super(message, null, false, false);
@@ -126,7 +184,7 @@ public final class CaseRunner {
                 try {
                     step(st, b);
                 } catch (UnknownNodeException e) {
-                    fail(st, b, "a node named in test.conf", e.getMessage());
+                    fail(st, b, "a node named in the test config", e.getMessage());
                 } catch (RuntimeException e) {
                     fatal(st, b, "the step to run", "tester error: " + e);
                 }
@@ -173,6 +231,10 @@ public final class CaseRunner {
                 try (BusyThreads spinning = BusyThreads.start(busy.threads())) {
                     execute(busy.body(), b);
                 }
+            } else if (st instanceof Statement.Requires r) {
+                if (config.contract().offers(r.features())) {
+                    execute(r.body(), b);
+                } // else: counted as skipped before the case ran
             } else if (st instanceof Statement.Sleep s) {
                 if (!pause(s.duration())) {
                     fatal(st, b, "to sleep " + s.duration().toMillis() + " ms", "interrupted");
@@ -300,7 +362,7 @@ public final class CaseRunner {
                             st,
                             b,
                             s.name() + " to answer within "
-                                    + seconds(config.timeouts().start()),
+                                    + seconds(config.timeouts().start()) + " (" + config.raise("start_ms") + ")",
                             last);
                     return;
                 }
@@ -331,7 +393,7 @@ public final class CaseRunner {
                         st,
                         b,
                         s.name() + " to answer within "
-                                + seconds(config.timeouts().start()),
+                                + seconds(config.timeouts().start()) + " (" + config.raise("start_ms") + ")",
                         last);
                 return false;
             }
@@ -352,7 +414,7 @@ public final class CaseRunner {
                         st,
                         b,
                         s.name() + " to stop answering within "
-                                + seconds(config.timeouts().stop()),
+                                + seconds(config.timeouts().stop()) + " (" + config.raise("stop_ms") + ")",
                         last);
                 return false;
             }
@@ -443,7 +505,7 @@ public final class CaseRunner {
         private void consistent(Statement.Consistent c, Bindings b) {
             List<String> nodes = List.copyOf(config.servers().keySet());
             if (nodes.size() < 2) {
-                fail(c, b, "two nodes in test.conf", nodes.size() + "");
+                fail(c, b, "two nodes in the test config", nodes.size() + "");
                 return;
             }
             Duration timeout = c.timeout().orElse(config.timeouts().waitFor());
@@ -528,7 +590,7 @@ public final class CaseRunner {
         private ServerConfig server(String name) {
             ServerConfig s = config.servers().get(name);
             if (s == null) {
-                throw new UnknownNodeException("no node named " + name + " (test.conf names: "
+                throw new UnknownNodeException("no node named " + name + " (the test config names: "
                         + String.join(", ", config.servers().keySet()) + ")");
             }
             return s;

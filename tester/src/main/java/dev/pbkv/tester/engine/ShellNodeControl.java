@@ -3,7 +3,7 @@ package dev.pbkv.tester.engine;
 import dev.pbkv.tester.config.ServerConfig;
 import java.time.Duration;
 
-/** Runs the start/stop/kill/clean commands of test.conf with {@code bash -c}. */
+/** Runs the start/stop/kill/clean commands of the test config with {@code bash -c}. */
 public final class ShellNodeControl implements NodeControl {
     private final ProcessRunner runner;
     private final Duration timeout;

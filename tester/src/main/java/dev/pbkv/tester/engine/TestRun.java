@@ -48,8 +48,13 @@ public final class TestRun {
         this.progress = progress;
     }
 
-    /** The tally of a run. */
-    public record Summary(int passed, int failed, List<CaseResult> cases) {}
+    /**
+     * The tally of a run.
+     *
+     * @param skipped cases that did not run at all (their header requires what the contract lacks)
+     * @param skippedStatements statements not run in the cases that ran ({@code requires} blocks)
+     */
+    public record Summary(int passed, int failed, int skipped, int skippedStatements, List<CaseResult> cases) {}
 
     /** Parses and runs every file, in the order given. */
     public Summary run(List<Path> files) {
@@ -61,7 +66,7 @@ public final class TestRun {
             for (ServerConfig s : config.servers().values()) {
                 drivers.put(
                         s.name(),
-                        Drivers.open(config.driver(), s, config.timeouts().request()));
+                        Drivers.open(config.driver(), s, config.timeouts().request(), config.raise("request_ms")));
             }
             CaseRunner runner = new CaseRunner(config, drivers, control, programs, started, steps);
             for (Path file : files) {
@@ -80,10 +85,18 @@ public final class TestRun {
             drivers.values().forEach(Driver::close);
         }
         int passed = (int) results.stream().filter(CaseResult::passed).count();
-        int failed = results.size() - passed;
-        out.println(passed + " passed, " + failed + " failed");
+        int skipped = (int) results.stream().filter(CaseResult::skipped).count();
+        int failed = results.size() - passed - skipped;
+        int skippedStatements =
+                results.stream().mapToInt(CaseResult::skippedStatements).sum();
+        out.println(passed + " passed, " + failed + " failed, " + skipped + " skipped"
+                + (skippedStatements == 0
+                        ? ""
+                        : " (and " + skippedStatements + " statement" + (skippedStatements == 1 ? "" : "s")
+                                + " skipped in the cases that ran: contract "
+                                + config.contract().word() + ")"));
         out.flush();
-        return new Summary(passed, failed, results);
+        return new Summary(passed, failed, skipped, skippedStatements, results);
     }
 
     private CaseResult runOne(Path file, CaseRunner runner, AtomicLong steps) {
@@ -128,11 +141,15 @@ public final class TestRun {
     }
 
     private void report(CaseResult r) {
+        String note = r.skipped()
+                ? "  " + r.skipReason()
+                : r.skippedStatements() > 0 ? "  (" + r.skippedStatements() + " skipped)" : "";
         out.println(String.format(
-                "%-" + nameWidth + "s  %s  %7.2fs",
-                r.name(),
-                r.passed() ? "pass" : "fail",
-                r.time().toMillis() / 1000.0));
+                        "%-" + nameWidth + "s  %s  %7.2fs",
+                        r.name(),
+                        r.skipped() ? "skip" : r.passed() ? "pass" : "fail",
+                        r.time().toMillis() / 1000.0)
+                + note);
         if (r.syntaxError() != null) {
             out.println("  " + r.syntaxError());
         } else if (config.withErrMsg()) {

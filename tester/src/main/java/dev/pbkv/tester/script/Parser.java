@@ -30,8 +30,10 @@ public final class Parser {
     private static final int MAX_WORKERS = 1024;
     private static final String STATEMENTS =
             "a statement (reset, start, stop, kill, restart, pause, resume, clean, wait, use, insert, update, put, get, delete,"
-                    + " exists, countkey, dump, promote, shutdown, concurrent, repeat, sleep, run, consistent,"
-                    + " verify)";
+                    + " exists, countkey, dump, promote, shutdown, concurrent, repeat, busy, sleep, run, consistent,"
+                    + " verify, requires)";
+    /** The features a {@code requires} line may name (dev.pbkv.tester.config.Contract.FEATURES). */
+    public static final Set<String> FEATURES = Set.of("pbkv", "alone", "strict");
 
     private final List<Token> tokens;
     private int at;
@@ -45,8 +47,13 @@ public final class Parser {
     /** Parses one file's text; {@code name} is what positions in messages call the file. */
     public static Script parse(String name, String text) throws ParseException {
         Parser parser = new Parser(Tokenizer.tokenize(name, text));
-        List<Statement> statements = parser.statements(null);
-        return new Script(name, statements, text.lines().toList());
+        List<Statement> statements = new ArrayList<>(parser.statements(null));
+        Set<String> requires = new java.util.TreeSet<>();
+        while (!statements.isEmpty() && statements.get(0) instanceof Statement.Requires r && r.header()) {
+            requires.addAll(r.features());
+            statements.remove(0);
+        }
+        return new Script(name, requires, statements, text.lines().toList());
     }
 
     /** Statements up to the end of the file, or up to the '}' of a block opened at {@code open}. */
@@ -69,7 +76,18 @@ public final class Parser {
                     throw new ParseException(t.position(), "unexpected '}': no block is open");
                 }
                 default -> {
-                    out.add(statement());
+                    Statement st = statement();
+                    if (st instanceof Statement.Requires r
+                            && r.header()
+                            && (open != null || out.stream().anyMatch(o -> !isHeader(o)))) {
+                        throw new ParseException(
+                                r.pos(),
+                                "a 'requires' line without a block stands at the top of the file, before every"
+                                        + " other statement; elsewhere write requires "
+                                        + String.join(" ", new java.util.TreeSet<>(r.features()))
+                                        + " { ... }");
+                    }
+                    out.add(st);
                     Token end = peek();
                     if (end.kind() == Token.Kind.NEWLINE) {
                         at++;
@@ -79,6 +97,32 @@ public final class Parser {
                 }
             }
         }
+    }
+
+    private static boolean isHeader(Statement st) {
+        return st instanceof Statement.Requires r && r.header();
+    }
+
+    /**
+     * {@code requires FEATURE... { body }}, or a header {@code requires FEATURE...} (checked by the
+     * caller to stand at the top of the file).
+     */
+    private Statement requires(Position pos) throws ParseException {
+        Set<String> features = new java.util.TreeSet<>();
+        while (peek().kind() == Token.Kind.WORD) {
+            Token f = next();
+            if (!f.isPlainWord() || !FEATURES.contains(f.text())) {
+                throw error(f, "a feature (" + String.join(", ", new java.util.TreeSet<>(FEATURES)) + ")");
+            }
+            features.add(f.text());
+        }
+        if (features.isEmpty()) {
+            throw error(peek(), "a feature (" + String.join(", ", new java.util.TreeSet<>(FEATURES)) + ")");
+        }
+        if (peek().kind() == Token.Kind.LBRACE) {
+            return new Statement.Requires(pos, features, block(Set.of()), false);
+        }
+        return new Statement.Requires(pos, features, List.of(), true);
     }
 
     private Statement statement() throws ParseException {
@@ -106,6 +150,7 @@ public final class Parser {
             case "repeat" -> repeat(pos);
             case "busy" -> new Statement.Busy(pos, integer(1, 64, "a number of busy threads (1..64)"), block(Set.of()));
             case "sleep" -> new Statement.Sleep(pos, duration());
+            case "requires" -> requires(pos);
             case "run" -> run(pos);
             case "consistent" -> new Statement.Consistent(pos, optionalDuration());
             case "verify" -> new Statement.Verify(pos, optionalOn());

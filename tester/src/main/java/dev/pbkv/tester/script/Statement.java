@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /** One statement of a {@code .test} file; {@code pos} is where its first word stands. */
 public sealed interface Statement {
@@ -72,6 +73,19 @@ public sealed interface Statement {
      */
     record Busy(Position pos, int threads, List<Statement> body) implements Statement {
         public Busy {
+            body = List.copyOf(body);
+        }
+    }
+
+    /**
+     * {@code requires FEATURE... { body }}: the body runs only when the servers' contract offers
+     * every feature (pbkv, alone, strict); else its statements are counted as skipped. With
+     * {@code header}, the line {@code requires FEATURE...} at the top of a file: the whole case
+     * needs them ({@link Script#requires()}); the parser never leaves a header among the statements.
+     */
+    record Requires(Position pos, Set<String> features, List<Statement> body, boolean header) implements Statement {
+        public Requires {
+            features = Set.copyOf(features);
             body = List.copyOf(body);
         }
     }

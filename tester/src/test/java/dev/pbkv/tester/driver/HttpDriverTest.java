@@ -123,9 +123,12 @@ class HttpDriverTest {
             assertThat(d.count())
                     .isInstanceOfSatisfying(
                             OpResult.Failed.class, f -> assertThat(f.code()).isEqualTo("BAD_ANSWER"));
-            assertThat(d.dump(true))
-                    .isInstanceOfSatisfying(
-                            OpResult.Failed.class, f -> assertThat(f.code()).isEqualTo("BAD_ANSWER"));
+            assertThat(d.dump(true)).isInstanceOfSatisfying(OpResult.Failed.class, f -> {
+                assertThat(f.code()).isEqualTo("BAD_ANSWER");
+                assertThat(f.message())
+                        .isEqualTo("expected a dump as a JSON object {\"k\":\"v\",...} or a list of pairs"
+                                + " [[\"k\",\"v\"],...], got: <html>hello</html>");
+            });
         } finally {
             s.stop(0);
         }

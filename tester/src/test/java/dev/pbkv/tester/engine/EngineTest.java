@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pbkv.proto.NodeState;
 import dev.pbkv.proto.Role;
+import dev.pbkv.tester.config.Contract;
 import dev.pbkv.tester.config.DriverKind;
 import dev.pbkv.tester.config.ServerConfig;
 import dev.pbkv.tester.config.TestConfig;
@@ -110,6 +111,12 @@ class EngineTest {
         return new Outcome(s, bytes.toString(StandardCharsets.UTF_8));
     }
 
+    private static Set<String> keys(FakeGrpcNode node) {
+        Set<String> out = new java.util.TreeSet<>();
+        node.data().keySet().forEach(k -> out.add(k.toStringUtf8()));
+        return out;
+    }
+
     private static String lastLine(String output) {
         String[] lines = output.strip().split("\n");
         return lines[lines.length - 1];
@@ -162,7 +169,7 @@ class EngineTest {
         clean backup
         """);
         assertThat(o.output()).contains("0.test").contains(" pass ");
-        assertThat(lastLine(o.output())).isEqualTo("1 passed, 0 failed");
+        assertThat(lastLine(o.output())).isEqualTo("1 passed, 0 failed, 0 skipped");
         assertThat(o.summary().failed()).isZero();
         assertThat(control.log)
                 .containsSubsequence(
@@ -176,6 +183,51 @@ class EngineTest {
         assertThat(control.log.get(control.log.size() - 5)).isEqualTo("CLEAN backup");
     }
 
+    private static final String EXTRAS_CASE = """
+            reset
+            insert k v
+            requires pbkv {
+              insert x y on backup expect fail
+              repeat 3 { put ran${i} v }
+              get k expect not-this-value
+            }
+            requires strict { put s v }
+            get k expect v
+            """;
+
+    @Test
+    void underTheCourseContractPbkvExtrasAreSkippedAndCounted() throws IOException {
+        TestConfig course = config(primary.address(), backup.address()).withContract(Contract.COURSE);
+        Outcome o = runWith(course, "extras.test", EXTRAS_CASE, "whole.test", """
+                requires pbkv
+                reset
+                get k expect something-else
+                """);
+        // The block's three statements did not run: no write reached the node, the wrong one did not fail.
+        assertThat(keys(primary)).doesNotContain("x", "ran0", "ran1", "ran2");
+        assertThat(keys(primary)).contains("k", "s"); // strict is the course's: that block ran
+        assertThat(o.output()).contains("extras.test").contains(" pass ").contains("(3 skipped)");
+        assertThat(o.output())
+                .contains("whole.test")
+                .contains(" skip ")
+                .contains("needs pbkv (not in the course contract)");
+        assertThat(lastLine(o.output()))
+                .isEqualTo("1 passed, 0 failed, 1 skipped (and 3 statements skipped in the cases that ran: contract"
+                        + " course)");
+        assertThat(o.summary().skipped()).isEqualTo(1);
+        assertThat(o.summary().skippedStatements()).isEqualTo(3);
+    }
+
+    @Test
+    void underPbkvsContractTheExtrasRun() throws IOException {
+        Outcome o = run("extras.test", EXTRAS_CASE);
+        assertThat(keys(primary)).contains("k", "ran0", "ran1", "ran2").doesNotContain("s");
+        assertThat(o.output()).contains("extras.test:6: get k expect not-this-value: expected \"not-this-value\"");
+        assertThat(lastLine(o.output()))
+                .isEqualTo("0 passed, 1 failed, 0 skipped (and 1 statement skipped in the cases that ran: contract"
+                        + " pbkv)");
+    }
+
     @Test
     void aWrongExpectationShowsLineExpectedAndActual() throws IOException {
         Outcome o = run("w.test", """
@@ -187,7 +239,7 @@ class EngineTest {
         assertThat(o.output())
                 .contains("w.test:3: get k expect v2: expected \"v2\", got \"v1\"")
                 .contains("w.test:4: countkey expect 7: expected 7, got 1");
-        assertThat(lastLine(o.output())).isEqualTo("0 passed, 1 failed");
+        assertThat(lastLine(o.output())).isEqualTo("0 passed, 1 failed, 0 skipped");
     }
 
     @Test
@@ -214,7 +266,7 @@ class EngineTest {
                 "3.test", "reset\nget a expect missing\n");
         assertThat(o.output()).contains("2.test:2:18: expected end of line, found 'extra'");
         assertThat(o.output()).doesNotContain("Exception");
-        assertThat(lastLine(o.output())).isEqualTo("2 passed, 1 failed");
+        assertThat(lastLine(o.output())).isEqualTo("2 passed, 1 failed, 0 skipped");
     }
 
     @Test
@@ -242,7 +294,7 @@ class EngineTest {
                 .contains(
                         "3.test:6: consistent 200ms: expected equal dumps of primary and backup within 200ms, got dump of primary: UNAVAILABLE");
         assertThat(o.summary().cases().get(0).failureCount()).isEqualTo(2);
-        assertThat(lastLine(o.output())).isEqualTo("0 passed, 1 failed");
+        assertThat(lastLine(o.output())).isEqualTo("0 passed, 1 failed, 0 skipped");
     }
 
     @Test
@@ -284,7 +336,7 @@ class EngineTest {
         promote backup expect FAILED_PRECONDITION
         """);
         assertThat(o.output()).contains(" pass ");
-        assertThat(lastLine(o.output())).isEqualTo("1 passed, 0 failed");
+        assertThat(lastLine(o.output())).isEqualTo("1 passed, 0 failed, 0 skipped");
     }
 
     @Test
@@ -300,7 +352,7 @@ class EngineTest {
         promote backup
         verify on backup
         """);
-        assertThat(lastLine(o.output())).isEqualTo("1 passed, 0 failed");
+        assertThat(lastLine(o.output())).isEqualTo("1 passed, 0 failed, 0 skipped");
     }
 
     @Test
@@ -342,7 +394,7 @@ class EngineTest {
                         + "put x ${nobody.grpc}\n");
         assertThat(o.output())
                 .contains(
-                        "a.test:2: put x ${nobody.grpc}: expected a node named in test.conf, got no node named nobody");
+                        "a.test:2: put x ${nobody.grpc}: expected a node named in the test config, got no node named nobody");
         assertThat(o.summary().cases().get(0).failureCount()).isEqualTo(1);
     }
 

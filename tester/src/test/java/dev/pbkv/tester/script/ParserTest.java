@@ -34,6 +34,40 @@ class ParserTest {
     }
 
     @Test
+    void requiresMarksACaseOrSomeOfItsStatements() throws ParseException {
+        Script s = Parser.parse(
+                "t.test",
+                "# a comment\nrequires pbkv\nrequires alone\nreset\n"
+                        + "requires pbkv { insert x y on backup expect fail }\n"
+                        + "requires strict pbkv {\n  insert a b expect fail\n  repeat 2 { get a expect missing }\n}\n");
+        assertThat(s.requires()).containsExactlyInAnyOrder("pbkv", "alone");
+        assertThat(s.statements()).hasSize(3);
+        assertThat(s.statements().get(0)).isInstanceOf(Statement.Reset.class);
+        Statement.Requires one = (Statement.Requires) s.statements().get(1);
+        assertThat(one.features()).containsExactly("pbkv");
+        assertThat(one.header()).isFalse();
+        assertThat(one.body()).singleElement().isInstanceOf(Statement.Operation.class);
+        Statement.Requires two = (Statement.Requires) s.statements().get(2);
+        assertThat(two.features()).containsExactlyInAnyOrder("strict", "pbkv");
+        assertThat(two.body()).hasSize(2);
+        assertThat(Parser.parse("t.test", "reset\n").requires()).isEmpty();
+        assertThat(Parser.FEATURES).isEqualTo(dev.pbkv.tester.config.Contract.FEATURES);
+    }
+
+    @Test
+    void requiresErrors() {
+        assertThat(error("reset\nrequires pbkv\n").getMessage())
+                .isEqualTo("t.test:2:1: a 'requires' line without a block stands at the top of the file, before"
+                        + " every other statement; elsewhere write requires pbkv { ... }");
+        assertThat(error("repeat 2 { requires pbkv }\n").getMessage())
+                .startsWith("t.test:1:12: a 'requires' line without a block stands at the top");
+        assertThat(error("requires gold { reset }\n").getMessage())
+                .isEqualTo("t.test:1:10: expected a feature (alone, pbkv, strict), found 'gold'");
+        assertThat(error("requires\nreset\n").getMessage())
+                .startsWith("t.test:1:9: expected a feature (alone, pbkv, strict), found end of line");
+    }
+
+    @Test
     void busyRunsItsBodyWithSpinningThreads() throws ParseException {
         Statement.Busy b = (Statement.Busy) one("busy 2 { kill primary\n wait backup PRIMARY 10s }");
         assertThat(b.threads()).isEqualTo(2);
