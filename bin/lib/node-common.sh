@@ -73,10 +73,19 @@ json_field() {
   sed -n 's/.*"'"$2"'":"\{0,1\}\([^",}]*\)"\{0,1\}[,}].*/\1/p' "$1" 2>/dev/null | head -n 1
 }
 
-# drop_empty_args ARGS...: sets args to ARGS without empty strings (harnesses written for the
-# course servers pass a trailing "" argument).
-drop_empty_args() {
+# normalize_args ARGS...: sets args to ARGS without empty strings (harnesses written for the
+# course servers pass a trailing "" argument), with --config "$PBKV_CONFIG" first when that
+# variable is set and ARGS name no --config (how such a harness, which runs the scripts itself,
+# starts the course layout: PBKV_CONFIG=conf/course.conf).
+normalize_args() {
   args=()
+  local a has_config=""
+  for a in "$@"; do
+    case "$a" in --config|--config=*) has_config=yes ;; esac
+  done
+  if [ -n "${PBKV_CONFIG:-}" ] && [ -z "$has_config" ]; then
+    args+=(--config "$PBKV_CONFIG")
+  fi
   for a in "$@"; do
     [ -n "$a" ] && args+=("$a")
   done
