@@ -133,13 +133,29 @@ coordinator_serving() {
     _ "$1" "$2" 2>/dev/null
 }
 
-# ensure_coordinator: when the settings name a loopback coordinator that does not answer, start it
-# (bin/start_coordinator); an "off" or production connect string is left alone. Uses coord_plan
-# from launch_plan.
+# ensure_coordinator OUT: when the settings name a loopback coordinator that does not answer, start
+# it (bin/start_coordinator, its output to the file OUT) in the background and set coord_starter
+# to its PID, so the node starts meanwhile (its coordinator client retries until it serves); an
+# "off" or production connect string is left alone (coord_starter empty). Uses coord_plan from
+# launch_plan. The caller waits for coord_starter with await_coordinator.
 ensure_coordinator() {
   local kind host port cdir
+  coord_starter=""
   read -r kind host port cdir <<<"$coord_plan"
   [ "$kind" = embedded ] || return 0
   coordinator_serving "$host" "$port" && return 0
-  "$root/bin/start_coordinator" ${settings_args[@]+"${settings_args[@]}"}
+  "$root/bin/start_coordinator" ${settings_args[@]+"${settings_args[@]}"} >"$1" 2>&1 </dev/null &
+  coord_starter=$!
+}
+
+# await_coordinator OUT: waits for the coordinator's start (if ensure_coordinator began one),
+# prints its output and returns its exit status.
+await_coordinator() {
+  [ -n "$coord_starter" ] || return 0
+  local rc=0
+  wait "$coord_starter" || rc=$?
+  coord_starter=""
+  cat "$1" 2>/dev/null || true
+  rm -f "$1"
+  return "$rc"
 }
