@@ -363,4 +363,17 @@ class ScriptsIT {
         assertThat(stopOut).contains("stopped (pid " + pid + ", graceful shutdown)");
         awaitGone(pid);
     }
+
+    @Test
+    void aStartWhoseCoordinatorCannotStartFailsWithTheCoordinatorsLog() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            writeSettings(0, "127.0.0.1:" + taken.getLocalPort());
+            Run r = script("start_server", "-p");
+            assertThat(r.exit()).as(r.output()).isEqualTo(1);
+            assertThat(r.output())
+                    .contains("Address already in use")
+                    .contains("the coordinator it needs did not start");
+            assertThat(PidFile.in(dir.resolve("p"))).doesNotExist();
+        }
+    }
 }
