@@ -73,10 +73,19 @@ json_field() {
   sed -n 's/.*"'"$2"'":"\{0,1\}\([^",}]*\)"\{0,1\}[,}].*/\1/p' "$1" 2>/dev/null | head -n 1
 }
 
-# drop_empty_args ARGS...: sets args to ARGS without empty strings (harnesses written for the
-# course servers pass a trailing "" argument).
-drop_empty_args() {
+# normalize_args ARGS...: sets args to ARGS without empty strings (harnesses written for the
+# course servers pass a trailing "" argument), with --config "$PBKV_CONFIG" first when that
+# variable is set and ARGS name no --config (how such a harness, which runs the scripts itself,
+# starts the course layout: PBKV_CONFIG=conf/course.conf).
+normalize_args() {
   args=()
+  local a has_config=""
+  for a in "$@"; do
+    case "$a" in --config|--config=*) has_config=yes ;; esac
+  done
+  if [ -n "${PBKV_CONFIG:-}" ] && [ -z "$has_config" ]; then
+    args+=(--config "$PBKV_CONFIG")
+  fi
   for a in "$@"; do
     [ -n "$a" ] && args+=("$a")
   done
@@ -124,13 +133,29 @@ coordinator_serving() {
     _ "$1" "$2" 2>/dev/null
 }
 
-# ensure_coordinator: when the settings name a loopback coordinator that does not answer, start it
-# (bin/start_coordinator); an "off" or production connect string is left alone. Uses coord_plan
-# from launch_plan.
+# ensure_coordinator OUT: when the settings name a loopback coordinator that does not answer, start
+# it (bin/start_coordinator, its output to the file OUT) in the background and set coord_starter
+# to its PID, so the node starts meanwhile (its coordinator client retries until it serves); an
+# "off" or production connect string is left alone (coord_starter empty). Uses coord_plan from
+# launch_plan. The caller waits for coord_starter with await_coordinator.
 ensure_coordinator() {
   local kind host port cdir
+  coord_starter=""
   read -r kind host port cdir <<<"$coord_plan"
   [ "$kind" = embedded ] || return 0
   coordinator_serving "$host" "$port" && return 0
-  "$root/bin/start_coordinator" ${settings_args[@]+"${settings_args[@]}"}
+  "$root/bin/start_coordinator" ${settings_args[@]+"${settings_args[@]}"} >"$1" 2>&1 </dev/null &
+  coord_starter=$!
+}
+
+# await_coordinator OUT: waits for the coordinator's start (if ensure_coordinator began one),
+# prints its output and returns its exit status.
+await_coordinator() {
+  [ -n "$coord_starter" ] || return 0
+  local rc=0
+  wait "$coord_starter" || rc=$?
+  coord_starter=""
+  cat "$1" 2>/dev/null || true
+  rm -f "$1"
+  return "$rc"
 }

@@ -337,4 +337,43 @@ class ScriptsIT {
         assertThat(stop.output()).contains("stopped (pid " + pid + ", graceful shutdown)");
         awaitGone(pid);
     }
+
+    @Test
+    void pbkvConfigNamesTheSettingsWhenNoConfigFlagIsGiven() throws Exception {
+        writeSettings(0);
+        ProcessBuilder start = new ProcessBuilder(
+                        ROOT.resolve("bin/start_server").toString(), "-p", "")
+                .directory(dir.toFile())
+                .redirectErrorStream(true);
+        start.environment().put("PBKV_CONFIG", settings.toString());
+        Process p = start.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("data dir " + dir.resolve("p"));
+        long pid = PidFile.read(dir.resolve("p")).orElseThrow();
+
+        ProcessBuilder stop = new ProcessBuilder(ROOT.resolve("bin/stop_server").toString(), "-p", "")
+                .directory(dir.toFile())
+                .redirectErrorStream(true);
+        stop.environment().put("PBKV_CONFIG", settings.toString());
+        Process s = stop.start();
+        String stopOut = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(s.waitFor(180, TimeUnit.SECONDS)).isTrue();
+        assertThat(stopOut).contains("stopped (pid " + pid + ", graceful shutdown)");
+        awaitGone(pid);
+    }
+
+    @Test
+    void aStartWhoseCoordinatorCannotStartFailsWithTheCoordinatorsLog() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            writeSettings(0, "127.0.0.1:" + taken.getLocalPort());
+            Run r = script("start_server", "-p");
+            assertThat(r.exit()).as(r.output()).isEqualTo(1);
+            assertThat(r.output())
+                    .contains("Address already in use")
+                    .contains("the coordinator it needs did not start");
+            assertThat(PidFile.in(dir.resolve("p"))).doesNotExist();
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.pbkv.server.cli;
 
 import dev.pbkv.server.Node;
 import dev.pbkv.server.config.SettingsLoader;
+import dev.pbkv.server.coordinator.EmbeddedCoordinator;
 import dev.pbkv.server.role.Role;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -17,11 +18,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Starts a throw-away pair in this JVM (free loopback ports, no coordinator, data in --data-dir,
- * removed after), waits until both nodes are in SYNC, and stops them. The build runs it once under
+ * Starts a throw-away embedded coordinator and a pair that takes its roles from it, all in this
+ * JVM (free loopback ports, data in --data-dir, removed after), waits until both nodes are in
+ * SYNC, and stops them. The build runs it once under
  * {@code -XX:ArchiveClassesAtExit} so that the classes a starting primary and a backup joining it
- * load are mapped from a class-data archive by every later start (docs/performance.md, "Start and
- * stop").
+ * load, and those of the coordinator itself, are mapped from a class-data archive by every later
+ * start of a node or of bin/start_coordinator (docs/performance.md, "Start and stop").
  */
 @Command(
         name = "warm-up",
@@ -36,8 +38,11 @@ public final class WarmUpCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         int primaryPort = freePort();
         int backupPort = freePort();
-        Node primary = new Node(settings(Role.PRIMARY, primaryPort, backupPort));
-        Node backup = new Node(settings(Role.BACKUP, primaryPort, backupPort));
+        EmbeddedCoordinator coordinator =
+                EmbeddedCoordinator.start("127.0.0.1", freePort(), dataDir.resolve("coordinator"));
+        String connect = coordinator.connectString();
+        Node primary = new Node(settings(Role.PRIMARY, primaryPort, backupPort, connect));
+        Node backup = new Node(settings(Role.BACKUP, primaryPort, backupPort, connect));
         try {
             primary.start();
             backup.start();
@@ -51,6 +56,7 @@ public final class WarmUpCommand implements Callable<Integer> {
                 node.shutdown(true);
                 node.awaitTermination();
             }
+            coordinator.close();
             try (Stream<Path> files = Files.walk(dataDir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
@@ -58,7 +64,7 @@ public final class WarmUpCommand implements Callable<Integer> {
         return 0;
     }
 
-    private dev.pbkv.server.config.Settings settings(Role role, int primaryPort, int backupPort) {
+    private dev.pbkv.server.config.Settings settings(Role role, int primaryPort, int backupPort, String connect) {
         SettingsLoader loader = SettingsLoader.withDefaults();
         for (String node : new String[] {"primary", "backup"}) {
             loader.set("nodes." + node + ".resp-port", "0");
@@ -68,7 +74,8 @@ public final class WarmUpCommand implements Callable<Integer> {
         loader.set("nodes.backup.grpc-port", Integer.toString(backupPort));
         loader.set("nodes.primary.data-dir", dataDir.resolve("p").toString());
         loader.set("nodes.backup.data-dir", dataDir.resolve("b").toString());
-        loader.set("coordinator.connect", "off");
+        loader.set("coordinator.connect", connect);
+        loader.set("coordinator.session-timeout-ms", "1500");
         loader.set("store.memory", "16m");
         return loader.build(role);
     }
