@@ -110,8 +110,14 @@ public final class GroupCommitLog implements AutoCloseable {
             while (filling.bytes() >= MAX_QUEUED_BYTES && failure == null && !closing) {
                 progress.awaitUninterruptibly();
             }
+            // Only the record that makes the batch non-empty wakes the log thread: it waits only on
+            // an empty batch, and later records join the batch it was already woken for (one futex
+            // wake per batch, not one per record).
+            boolean wasEmpty = filling.isEmpty();
             filling.add(rec);
-            work.signal();
+            if (wasEmpty) {
+                work.signal();
+            }
             queuedOffset = rec.offset();
         } finally {
             lock.unlock();
