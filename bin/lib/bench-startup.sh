@@ -3,11 +3,11 @@
 #
 # bin/bench startup [--rounds N] [--coordinator] [--course]
 #   --rounds N      start/stop cycles of a pair (default 5)
-#   --coordinator   the pair takes its roles from the embedded coordinator (1000 ms session),
+#   --coordinator   the pair takes its roles from the embedded coordinator (1500 ms session),
 #                   started once before the rounds and stopped at the end; default: connect off
 #   --course        the course layout of conf/course.conf on free ports: strict mode, no
-#                   persistence, the configured primary preferred, the coordinator (implies
-#                   --coordinator)
+#                   persistence, the configured primary preferred, the coordinator with a
+#                   1000 ms session (implies --coordinator)
 #   --no-empty-arg  leave out the empty argument course harnesses append (for scripts from before
 #                   they ignored it: the baseline of docs/performance.md)
 # Each round starts from empty data directories and runs the scripts in the background, as a
@@ -45,6 +45,9 @@ work="$(bench_work_dir startup)"
 read -r pg pr ph bg br bh zk <<<"$(launcher free-ports 7)"
 connect=off
 [ -n "$coordinator" ] && connect="127.0.0.1:$zk"
+# The course layout's session; 1500 ms (the shortest before the course layout) otherwise.
+session=1500
+[ -n "$course" ] && session=1000
 extra=""
 [ -n "$course" ] && extra='"store": {"persistence": "none"},
  "replication": {"require-backup": true, "prefer-configured-primary": true},'
@@ -54,7 +57,7 @@ cat >"$settings" <<EOF
    "primary": {"grpc-port": $pg, "resp-port": $pr, "http-port": $ph, "data-dir": "$work/primary"},
    "backup":  {"grpc-port": $bg, "resp-port": $br, "http-port": $bh, "data-dir": "$work/backup"}},
  $extra
- "coordinator": {"connect": "$connect", "data-dir": "$work/coordinator", "session-timeout-ms": 1000}}
+ "coordinator": {"connect": "$connect", "data-dir": "$work/coordinator", "session-timeout-ms": $session}}
 EOF
 cfg=(--config "$settings")
 
