@@ -58,7 +58,18 @@ class GrpcLimitsTest {
                         Object result = method.invoke(commands, args);
                         if (method.getName().equals("put")) {
                             maxOutstanding.accumulateAndGet(outstanding.incrementAndGet(), Math::max);
-                            ((CompletableFuture<?>) result).whenComplete((r, e) -> outstanding.decrementAndGet());
+                            // The call is counted out before the door sees its answer: otherwise the
+                            // door may end it and start the next call before the count drops.
+                            CompletableFuture<Object> counted = new CompletableFuture<>();
+                            ((CompletableFuture<?>) result).whenComplete((r, e) -> {
+                                outstanding.decrementAndGet();
+                                if (e != null) {
+                                    counted.completeExceptionally(e);
+                                } else {
+                                    counted.complete(r);
+                                }
+                            });
+                            return counted;
                         }
                         return result;
                     } catch (InvocationTargetException e) {
