@@ -338,29 +338,28 @@ class ScriptsIT {
         awaitGone(pid);
     }
 
+    /** bin/NAME ARGS... with PBKV_CONFIG naming the settings and no --config flag. */
+    Run scriptWithPbkvConfig(String name, String... args) throws IOException, InterruptedException {
+        List<String> cmd =
+                new ArrayList<>(List.of(ROOT.resolve("bin").resolve(name).toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder b = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+        b.environment().put("PBKV_CONFIG", settings.toString());
+        Process p = b.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), out);
+    }
+
     @Test
     void pbkvConfigNamesTheSettingsWhenNoConfigFlagIsGiven() throws Exception {
         writeSettings(0);
-        ProcessBuilder start = new ProcessBuilder(
-                        ROOT.resolve("bin/start_server").toString(), "-p", "")
-                .directory(dir.toFile())
-                .redirectErrorStream(true);
-        start.environment().put("PBKV_CONFIG", settings.toString());
-        Process p = start.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
-        assertThat(out).contains("data dir " + dir.resolve("p"));
+        Run start = scriptWithPbkvConfig("start_server", "-p", "");
+        assertThat(start.exit()).as(start.output()).isZero();
+        assertThat(start.output()).contains("data dir " + dir.resolve("p"));
         long pid = PidFile.read(dir.resolve("p")).orElseThrow();
-
-        ProcessBuilder stop = new ProcessBuilder(ROOT.resolve("bin/stop_server").toString(), "-p", "")
-                .directory(dir.toFile())
-                .redirectErrorStream(true);
-        stop.environment().put("PBKV_CONFIG", settings.toString());
-        Process s = stop.start();
-        String stopOut = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(s.waitFor(180, TimeUnit.SECONDS)).isTrue();
-        assertThat(stopOut).contains("stopped (pid " + pid + ", graceful shutdown)");
+        Run stop = scriptWithPbkvConfig("stop_server", "-p", "");
+        assertThat(stop.output()).contains("stopped (pid " + pid + ", graceful shutdown)");
         awaitGone(pid);
     }
 

@@ -186,15 +186,7 @@ final class Switchover {
         PrimarySession s = attached.session();
         boolean handover = !skipSwitchover && node.isActingPrimary() && node.state == NodeState.SYNC && s != null;
         CompletableFuture<String> sw = new CompletableFuture<>();
-        Runnable unfence = fences.fenceAll();
-        long last;
-        try {
-            node.acceptingWrites = false;
-            node.switchover = sw;
-            last = store.lastOffset();
-        } finally {
-            unfence.run();
-        }
+        long last = stopWrites(sw);
         node.transition(
                 NodeState.SHUTTING_DOWN,
                 handover ? "switchover to " + s.backup().getNodeId() + " requested" : "shutdown requested");
@@ -272,15 +264,7 @@ final class Switchover {
         }
         String to = s.backup().getNodeId();
         CompletableFuture<String> sw = new CompletableFuture<>();
-        Runnable unfence = fences.fenceAll();
-        long last;
-        try {
-            node.acceptingWrites = false;
-            node.switchover = sw;
-            last = store.lastOffset();
-        } finally {
-            unfence.run();
-        }
+        long last = stopWrites(sw);
         log.info(
                 "{}: handing the primary role back to the configured primary {} at offset {}"
                         + " (replication.prefer-configured-primary): it is the backup in SYNC",
@@ -406,5 +390,20 @@ final class Switchover {
                             l.finish();
                         },
                         control::run);
+    }
+
+    /**
+     * Stops taking writes and marks the switchover sw under every write fence, so no
+     * write slips in after the offset it returns (the last one the new primary must hold).
+     */
+    private long stopWrites(CompletableFuture<String> sw) {
+        Runnable unfence = fences.fenceAll();
+        try {
+            node.acceptingWrites = false;
+            node.switchover = sw;
+            return store.lastOffset();
+        } finally {
+            unfence.run();
+        }
     }
 }
