@@ -14,8 +14,8 @@ import dev.pbkv.proto.ScanRequest;
 import dev.pbkv.proto.ScanResponse;
 import dev.pbkv.proto.WriteRequest;
 import dev.pbkv.proto.WriteResponse;
-import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.config.SettingsLoader;
+import dev.pbkv.server.resp.InFlightCounter;
 import dev.pbkv.server.resp.InMemoryCommands;
 import dev.pbkv.server.role.Role;
 import io.grpc.Grpc;
@@ -23,15 +23,11 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,39 +39,14 @@ import org.junit.jupiter.api.Test;
 class GrpcLimitsTest {
 
     private InMemoryCommands commands;
-    private Commands counting;
-    private final AtomicInteger outstanding = new AtomicInteger();
-    private final AtomicInteger maxOutstanding = new AtomicInteger();
+    private InFlightCounter counting;
     private GrpcDoor door;
     private final List<ManagedChannel> channels = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
         commands = new InMemoryCommands();
-        counting = (Commands) Proxy.newProxyInstance(
-                Commands.class.getClassLoader(), new Class<?>[] {Commands.class}, (proxy, method, args) -> {
-                    try {
-                        Object result = method.invoke(commands, args);
-                        if (method.getName().equals("put")) {
-                            maxOutstanding.accumulateAndGet(outstanding.incrementAndGet(), Math::max);
-                            // The call is counted out before the door sees its answer: otherwise the
-                            // door may end it and start the next call before the count drops.
-                            CompletableFuture<Object> counted = new CompletableFuture<>();
-                            ((CompletableFuture<?>) result).whenComplete((r, e) -> {
-                                outstanding.decrementAndGet();
-                                if (e != null) {
-                                    counted.completeExceptionally(e);
-                                } else {
-                                    counted.complete(r);
-                                }
-                            });
-                            return counted;
-                        }
-                        return result;
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        counting = new InFlightCounter(commands, "put"::equals);
     }
 
     @AfterEach
@@ -92,7 +63,7 @@ class GrpcLimitsTest {
     private void start(Map<String, String> limits) throws Exception {
         SettingsLoader loader = SettingsLoader.withDefaults().set("nodes.primary.grpc-port", "0");
         limits.forEach((k, v) -> loader.set("limits." + k, v));
-        door = new GrpcDoor(counting, loader.build(Role.PRIMARY));
+        door = new GrpcDoor(counting.commands(), loader.build(Role.PRIMARY));
         door.start();
     }
 
@@ -164,7 +135,7 @@ class GrpcLimitsTest {
             put.get(60, TimeUnit.SECONDS);
         }
         // 300 calls sent at once; the node had at most 4 of them at the command layer.
-        assertThat(maxOutstanding.get()).isBetween(1, 4);
+        assertThat(counting.max()).isBetween(1, 4);
 
         List<ListenableFuture<GetResponse>> gets = new ArrayList<>();
         for (int i = 0; i < calls; i++) {

@@ -6,15 +6,12 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.net.ConnectionGuard;
 import dev.pbkv.server.net.ConnectionLimits;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -25,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,10 +40,8 @@ class RespBackpressureTest {
 
     private InMemoryCommands commands;
     /** The command layer the door sees: commands, counting calls whose futures are not done yet. */
-    private Commands counting;
+    private InFlightCounter counting;
 
-    private final AtomicInteger outstanding = new AtomicInteger();
-    private final AtomicInteger maxOutstanding = new AtomicInteger();
     private RespDoor door;
     private final List<AutoCloseable> clients = new ArrayList<>();
     private ExecutorService writers;
@@ -55,19 +49,7 @@ class RespBackpressureTest {
     @BeforeEach
     void setUp() {
         commands = new InMemoryCommands();
-        counting = (Commands) Proxy.newProxyInstance(
-                Commands.class.getClassLoader(), new Class<?>[] {Commands.class}, (proxy, method, args) -> {
-                    try {
-                        Object result = method.invoke(commands, args);
-                        if (result instanceof CompletableFuture<?> future) {
-                            maxOutstanding.accumulateAndGet(outstanding.incrementAndGet(), Math::max);
-                            future.whenComplete((r, e) -> outstanding.decrementAndGet());
-                        }
-                        return result;
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        counting = new InFlightCounter(commands, method -> true);
         writers = Executors.newCachedThreadPool();
     }
 
@@ -89,7 +71,8 @@ class RespBackpressureTest {
     }
 
     private void start(ConnectionLimits limits) throws IOException {
-        door = new RespDoor(counting, RespSettings.defaults("127.0.0.1", 0).withConnections(limits));
+        door = new RespDoor(
+                counting.commands(), RespSettings.defaults("127.0.0.1", 0).withConnections(limits));
         door.start();
     }
 
@@ -215,7 +198,7 @@ class RespBackpressureTest {
             assertThat(replies.get(2 * i + 1)).isEqualTo("value" + i);
         }
         // 4000 commands arrived in a few reads; no more than 8 were ever waiting on the command layer.
-        assertThat(maxOutstanding.get()).isBetween(2, 8);
+        assertThat(counting.max()).isBetween(2, 8);
     }
 
     @Test
