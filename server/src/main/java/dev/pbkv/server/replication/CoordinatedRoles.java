@@ -72,6 +72,14 @@ final class CoordinatedRoles {
 
     /** System.nanoTime() until which the last confirming read lets this primary serve. */
     private volatile long leaseUntilNanos;
+    /** System.nanoTime() of the last tick: the control thread runs every heartbeat unless the process was paused. */
+    private volatile long lastTickNanos = System.nanoTime();
+    /**
+     * System.nanoTime() until which the witness does not count: set by the first tick after a gap
+     * of more than half a peer timeout (SIGSTOP, a stall), because what the backup sent before the
+     * gap, buffered meanwhile, is read as if it had just been heard.
+     */
+    private volatile long witnessVoidUntilNanos = System.nanoTime();
     /** The state record names the attached backup in in_sync: every write waits for its ack. */
     private volatile boolean backupInSync;
     /** The last read of the znodes (status), or null. */
@@ -129,10 +137,18 @@ final class CoordinatedRoles {
         return System.nanoTime() - leaseUntilNanos < 0 || witnessed();
     }
 
-    /** The in-sync backup heard from within half a peer timeout: it cannot have taken over. */
+    /**
+     * The in-sync backup heard from within half a peer timeout: it cannot have taken over. Not while
+     * the control thread has missed its ticks, nor for a peer timeout after such a gap.
+     */
     private boolean witnessed() {
         PrimarySession s = attached.session();
-        return backupInSync
+        long now = System.nanoTime();
+        long halfPeerTimeout =
+                TimeUnit.MILLISECONDS.toNanos(settings.peerTimeout().toMillis() / 2);
+        return now - lastTickNanos < halfPeerTimeout
+                && now - witnessVoidUntilNanos >= 0
+                && backupInSync
                 && s != null
                 && !s.isClosed()
                 && node.state == NodeState.SYNC
@@ -185,6 +201,14 @@ final class CoordinatedRoles {
 
     /** Control thread, every heartbeat: reads the znodes (unless a request is out) and decides. */
     void tick() {
+        long now = System.nanoTime();
+        if (now - lastTickNanos
+                > TimeUnit.MILLISECONDS.toNanos(settings.peerTimeout().toMillis() / 2)) {
+            // Set before lastTickNanos, so a thread that sees this tick's time sees the void too.
+            witnessVoidUntilNanos =
+                    now + TimeUnit.MILLISECONDS.toNanos(settings.peerTimeout().toMillis());
+        }
+        lastTickNanos = now;
         if (requestInFlight || node.closed || node.state == NodeState.SHUTTING_DOWN) {
             return;
         }
