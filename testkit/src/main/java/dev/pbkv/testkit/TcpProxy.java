@@ -13,12 +13,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -67,6 +70,9 @@ public final class TcpProxy implements AutoCloseable {
     private volatile long delayMillis;
 
     private volatile ServerSocket listener;
+    /** Ends when the acceptor of {@link #listener} has left accept(); written under {@link #control}. */
+    private volatile CompletableFuture<Void> acceptorDone = CompletableFuture.completedFuture(null);
+
     private volatile boolean closed;
 
     private TcpProxy(InetSocketAddress target, int port) {
@@ -107,7 +113,23 @@ public final class TcpProxy implements AutoCloseable {
 
     private void listen(ServerSocket s) {
         listener = s;
-        threads.execute(() -> acceptLoop(s));
+        acceptorDone = CompletableFuture.runAsync(() -> acceptLoop(s), threads);
+    }
+
+    /**
+     * Closes the listener and waits for its acceptor to leave accept(): while a thread is blocked in
+     * accept() the kernel keeps the port listening after close() returns, so without the wait a
+     * connect right after {@link #refuse()} could still be accepted.
+     */
+    private void stopListening() {
+        closeQuietly(listener);
+        try {
+            acceptorDone.get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("tcp proxy " + address() + ": the acceptor did not stop", e);
+        }
     }
 
     /** The port clients connect to. */
@@ -150,7 +172,7 @@ public final class TcpProxy implements AutoCloseable {
         synchronized (control) {
             ensureOpen();
             mode = Mode.REFUSE;
-            closeQuietly(listener);
+            stopListening();
             resetAll(List.copyOf(connections));
         }
     }

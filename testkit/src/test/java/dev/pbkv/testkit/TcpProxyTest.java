@@ -175,6 +175,23 @@ class TcpProxyTest {
         }
     }
 
+    /**
+     * refuse() used to return while the acceptor thread was still inside accept(): the kernel kept
+     * the port listening until that thread woke, so a connect right after refuse() could be
+     * accepted and forwarded (seen once in verify). Many cycles make the race show.
+     */
+    @Test
+    void refuseHasStoppedListeningWhenItReturns() throws IOException {
+        for (int i = 0; i < 300; i++) {
+            proxy.refuse();
+            assertThatThrownBy(this::connect).as("connect in cycle %d", i).isInstanceOf(ConnectException.class);
+            proxy.heal();
+        }
+        try (Socket s = connect()) {
+            assertThat(roundTrip(s, "back")).isEqualTo("back");
+        }
+    }
+
     @Test
     void resetResetsOpenConnectionsAndKeepsAccepting() throws IOException {
         try (Socket open = connect()) {
