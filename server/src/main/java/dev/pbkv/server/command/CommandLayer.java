@@ -1,6 +1,8 @@
 package dev.pbkv.server.command;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import dev.pbkv.server.auth.Authenticator;
+import dev.pbkv.server.auth.Principal;
 import dev.pbkv.server.config.LimitSettings;
 import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.replication.NotPrimaryException;
@@ -20,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -58,6 +61,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
     private final LimitSettings limits;
     private final NodeShutdown nodeShutdown;
     private final RequestGate gate = new RequestGate();
+    private final Authenticator authenticator;
     private final ExecutorService dumpExecutor;
     private final long startedNanos = System.nanoTime();
     /** The doors' bound addresses; set by the node once they are listening, read by status(). */
@@ -68,6 +72,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
         this.replicator = replicator;
         this.settings = settings;
         this.limits = settings.limits();
+        this.authenticator = Authenticator.of(settings.auth());
         this.nodeShutdown = nodeShutdown;
         this.dumpExecutor = Executors.newCachedThreadPool(new ThreadFactoryBuilder()
                 .setNameFormat("pbkv-dump-%d")
@@ -339,6 +344,22 @@ public final class CommandLayer implements Commands, AutoCloseable {
     @Override
     public void close() {
         dumpExecutor.shutdownNow();
+        authenticator.close();
+    }
+
+    @Override
+    public boolean authenticationRequired() {
+        return authenticator.required();
+    }
+
+    @Override
+    public CompletableFuture<Optional<Principal>> authenticate(String user, byte[] password) {
+        return authenticator.authenticate(user, password);
+    }
+
+    @Override
+    public long authenticationFailures() {
+        return authenticator.failures();
     }
 
     // ---- shared checks -----------------------------------------------------------------------

@@ -1,6 +1,9 @@
 package dev.pbkv.server.command;
 
+import dev.pbkv.server.auth.Access;
+import dev.pbkv.server.auth.Principal;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -41,4 +44,32 @@ public interface Commands {
 
     /** Starts a graceful shutdown; answers whether the primary role was handed over first. */
     CompletableFuture<Reply<Boolean>> shutdown(boolean skipSwitchover);
+
+    /**
+     * These commands as the caller may use them: each call its user's access does not cover is
+     * answered PERMISSION_DENIED, not run (docs/security.md). Doors call this once per connection
+     * (RESP) or per request (gRPC, HTTP), after authenticating.
+     */
+    default Commands as(Principal caller) {
+        return caller.may(Access.ADMIN) ? this : new AuthorizedCommands(this, caller);
+    }
+
+    /** Whether callers must authenticate (auth.users is not empty) before any command. */
+    default boolean authenticationRequired() {
+        return false;
+    }
+
+    /**
+     * Checks a user name and password: the principal, or empty when either is wrong (answered only
+     * after auth.failure-delay-ms). Completes on another thread when a hash must be computed, so a
+     * door may call it from its event loop.
+     */
+    default CompletableFuture<Optional<Principal>> authenticate(String user, byte[] password) {
+        return CompletableFuture.completedFuture(Optional.of(Principal.UNRESTRICTED));
+    }
+
+    /** Failed authentications since the start (for /metrics). */
+    default long authenticationFailures() {
+        return 0;
+    }
 }

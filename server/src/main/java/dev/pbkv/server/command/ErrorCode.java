@@ -25,5 +25,9 @@ public enum ErrorCode {
      */
     OUTCOME_UNKNOWN,
     /** A fault of the node itself (I/O error, full disk); the write was not acknowledged. */
-    INTERNAL
+    INTERNAL,
+    /** No valid credentials where the node requires them; nothing was done. */
+    UNAUTHENTICATED,
+    /** The caller's user may not do this (a read user writing); refused, not applied. */
+    PERMISSION_DENIED
 }

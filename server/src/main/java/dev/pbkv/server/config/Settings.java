@@ -15,6 +15,7 @@ import dev.pbkv.server.role.Role;
  * @param limits      {@code limits}
  * @param replication {@code replication}
  * @param coordinator {@code coordinator}
+ * @param auth        {@code auth}
  * @param effective   the merged settings tree, for the start-up log line and for doors that add keys
  */
 public record Settings(
@@ -26,6 +27,7 @@ public record Settings(
         LimitSettings limits,
         ReplicationSettings replication,
         CoordinatorSettings coordinator,
+        AuthSettings auth,
         JsonNode effective) {
 
     /** This node's own entry. */

@@ -34,6 +34,8 @@ public final class SettingsLoader {
     private static final Logger log = LoggerFactory.getLogger(SettingsLoader.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DEFAULTS_RESOURCE = "defaults.json";
+    /** Sections whose keys are names the user chooses, replaced whole by the file rather than merged. */
+    private static final java.util.Set<String> FREE_FORM_MAPS = java.util.Set.of("auth.users");
 
     private final ObjectNode defaults;
     private final ObjectNode merged;
@@ -192,6 +194,14 @@ public final class SettingsLoader {
         if (limits.grpcFlowControlWindow() > Integer.MAX_VALUE) {
             problems.add("limits.grpc-flow-control-window must be below 2g, was " + limits.grpcFlowControlWindow());
         }
+        AuthSettings auth = r.auth();
+        NodeSettings self = role == Role.PRIMARY ? primary : backup;
+        if (self != null && !auth.required() && auth.protectedMode() && !isLoopback(self.host())) {
+            problems.add("nodes." + (role == Role.PRIMARY ? "primary" : "backup") + ".host is " + self.host()
+                    + ", beyond loopback, and auth.users is empty: protected mode refuses to serve everyone on the"
+                    + " network. Add users to auth.users (bin/pbkv passwd, docs/security.md), or set"
+                    + " auth.protected-mode to false");
+        }
         String peer = peerAddress;
         if (peer == null && primary != null && backup != null) {
             peer = (role == Role.PRIMARY ? backup : primary).grpcAddress();
@@ -209,7 +219,15 @@ public final class SettingsLoader {
             ((ObjectNode) effective.get("nodes").get(which))
                     .put("data-dir", n.dataDir().toString());
         }
-        return new Settings(role, primary, backup, peer, store, limits, replication, coordinator, effective);
+        ObjectNode users = (ObjectNode) effective.get("auth").get("users");
+        users.fieldNames().forEachRemaining(name -> ((ObjectNode) users.get(name)).put("password-hash", "(hidden)"));
+        return new Settings(role, primary, backup, peer, store, limits, replication, coordinator, auth, effective);
+    }
+
+    /** A loopback literal or localhost; any other name counts as beyond loopback (no lookup at start). */
+    static boolean isLoopback(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return h.equalsIgnoreCase("localhost") || h.matches("127(\\.\\d{1,3}){3}") || h.equals("::1");
     }
 
     private void overlay(ObjectNode target, ObjectNode source, String prefix, String origin) {
@@ -217,7 +235,9 @@ public final class SettingsLoader {
             Map.Entry<String, JsonNode> e = it.next();
             String key = prefix + e.getKey();
             JsonNode known = target.get(e.getKey());
-            if (known == null) {
+            if (FREE_FORM_MAPS.contains(key)) {
+                target.set(e.getKey(), e.getValue()); // names chosen by the user: every key is known
+            } else if (known == null) {
                 log.warn("{}: ignoring unknown setting '{}'", origin, key);
             } else if (known.isObject() != e.getValue().isObject()) {
                 target.set(e.getKey(), e.getValue()); // a type mismatch is reported by the reader, naming the key
@@ -351,6 +371,41 @@ public final class SettingsLoader {
             }
             problems.add(key + " must be log or none; was " + n);
             return StoreSettings.Persistence.LOG;
+        }
+
+        AuthSettings auth() {
+            Map<String, AuthSettings.User> users = new LinkedHashMap<>();
+            JsonNode n = at(root, "auth.users");
+            if (n == null || !n.isObject()) {
+                problems.add("auth.users must be an object of user name to {\"access\": ..., \"password-hash\": ...}");
+            } else {
+                n.fields().forEachRemaining(e -> {
+                    String key = "auth.users." + e.getKey();
+                    if (!e.getKey().matches("[A-Za-z0-9_.@-]{1,64}")) {
+                        problems.add(key + ": a user name may hold only letters, digits, '_', '.', '@' and '-' (1-64)");
+                        return;
+                    }
+                    String access = text(key + ".access");
+                    String hash = text(key + ".password-hash");
+                    if (access != null && !AuthSettings.ACCESS_NAMES.contains(access)) {
+                        problems.add(
+                                key + ".access must be one of " + AuthSettings.ACCESS_NAMES + ", was '" + access + "'");
+                    }
+                    if (hash != null
+                            && !hash.matches("pbkdf2-sha256\\$\\d{4,9}\\$[A-Za-z0-9+/]{11,}\\$[A-Za-z0-9+/]{43}")) {
+                        // never echo the value: it may be a password pasted by mistake
+                        problems.add(key + ".password-hash is not a pbkdf2-sha256$<iterations>$<salt>$<hash> string"
+                                + " (make one with bin/pbkv passwd)");
+                    }
+                    users.put(e.getKey(), new AuthSettings.User(access, hash));
+                });
+            }
+            JsonNode file = at(root, "auth.cluster-secret-file");
+            Path secret = file != null && file.isTextual() && !file.asText().isBlank()
+                    ? Path.of(file.asText()).toAbsolutePath().normalize()
+                    : null;
+            return new AuthSettings(
+                    users, bool("auth.protected-mode"), integer("auth.failure-delay-ms", 0, 60_000), secret);
         }
 
         FsyncPolicy fsync(String key) {

@@ -29,9 +29,14 @@ final class AdminService extends AdminGrpc.AdminImplBase {
         this.commands = commands;
     }
 
+    /** The command layer as this call's caller may use it (see {@link AuthInterceptor}). */
+    private Commands commands() {
+        return AuthInterceptor.commandsFor(commands);
+    }
+
     @Override
     public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
-        observer.onNext(toProto(commands.status()));
+        observer.onNext(toProto(commands().status()));
         observer.onCompleted();
     }
 
@@ -105,7 +110,8 @@ final class AdminService extends AdminGrpc.AdminImplBase {
                 readiness.notifyAll();
             }
         });
-        commands.dump(request.getAllowStale(), page -> {
+        commands()
+                .dump(request.getAllowStale(), page -> {
                     synchronized (readiness) {
                         while (!call.isReady() && !call.isCancelled()) {
                             try {
@@ -159,7 +165,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     @Override
     public void shutdown(ShutdownRequest request, StreamObserver<ShutdownResponse> observer) {
         ReplyResponder.respond(
-                commands.shutdown(request.getSkipSwitchover()),
+                commands().shutdown(request.getSkipSwitchover()),
                 observer,
                 switched ->
                         ShutdownResponse.newBuilder().setSwitchedOver(switched).build());
@@ -168,7 +174,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     @Override
     public void promote(PromoteRequest request, StreamObserver<PromoteResponse> observer) {
         ReplyResponder.respond(
-                commands.promote(request.getForce()),
+                commands().promote(request.getForce()),
                 observer,
                 epoch -> PromoteResponse.newBuilder().setEpoch(epoch).build());
     }

@@ -126,6 +126,7 @@ public final class GrpcDoor implements Door {
             metrics.connectionGauges("grpc", admission::served, admission::refused);
         }
         builder.intercept(new HandlerPoolInterceptor(handlers)); // decides the thread of the calls it lets in
+        builder.intercept(new AuthInterceptor(commands, handlers)); // who calls, before the call starts
         builder.intercept(admission); // outermost: a refused connection's calls end here, on the event loop
         updateHealth();
         server = builder.build().start();

@@ -35,10 +35,15 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
         this.commands = commands;
     }
 
+    /** The command layer as this call's caller may use it (see {@link AuthInterceptor}). */
+    private Commands commands() {
+        return AuthInterceptor.commandsFor(commands);
+    }
+
     @Override
     public void get(GetRequest request, StreamObserver<GetResponse> observer) {
         ReplyResponder.respond(
-                commands.get(request.getKey().toByteArray(), request.getAllowStale()),
+                commands().get(request.getKey().toByteArray(), request.getAllowStale()),
                 observer,
                 v -> GetResponse.newBuilder().setValue(ByteString.copyFrom(v)).build());
     }
@@ -46,10 +51,11 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
     @Override
     public void insert(WriteRequest request, StreamObserver<WriteResponse> observer) {
         ReplyResponder.respond(
-                commands.insert(
-                        request.getKey().toByteArray(),
-                        request.getValue().toByteArray(),
-                        tagOf(request.hasTag(), request.getTag())),
+                commands()
+                        .insert(
+                                request.getKey().toByteArray(),
+                                request.getValue().toByteArray(),
+                                tagOf(request.hasTag(), request.getTag())),
                 observer,
                 KeyValueService::ack);
     }
@@ -57,10 +63,11 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
     @Override
     public void update(WriteRequest request, StreamObserver<WriteResponse> observer) {
         ReplyResponder.respond(
-                commands.update(
-                        request.getKey().toByteArray(),
-                        request.getValue().toByteArray(),
-                        tagOf(request.hasTag(), request.getTag())),
+                commands()
+                        .update(
+                                request.getKey().toByteArray(),
+                                request.getValue().toByteArray(),
+                                tagOf(request.hasTag(), request.getTag())),
                 observer,
                 KeyValueService::ack);
     }
@@ -68,10 +75,11 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
     @Override
     public void put(WriteRequest request, StreamObserver<WriteResponse> observer) {
         ReplyResponder.respond(
-                commands.put(
-                        request.getKey().toByteArray(),
-                        request.getValue().toByteArray(),
-                        tagOf(request.hasTag(), request.getTag())),
+                commands()
+                        .put(
+                                request.getKey().toByteArray(),
+                                request.getValue().toByteArray(),
+                                tagOf(request.hasTag(), request.getTag())),
                 observer,
                 KeyValueService::ack);
     }
@@ -79,7 +87,7 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
     @Override
     public void delete(DeleteRequest request, StreamObserver<WriteResponse> observer) {
         ReplyResponder.respond(
-                commands.delete(request.getKey().toByteArray(), tagOf(request.hasTag(), request.getTag())),
+                commands().delete(request.getKey().toByteArray(), tagOf(request.hasTag(), request.getTag())),
                 observer,
                 KeyValueService::ack);
     }
@@ -87,7 +95,7 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
     @Override
     public void exists(ExistsRequest request, StreamObserver<ExistsResponse> observer) {
         ReplyResponder.respond(
-                commands.exists(request.getKey().toByteArray(), request.getAllowStale()),
+                commands().exists(request.getKey().toByteArray(), request.getAllowStale()),
                 observer,
                 v -> ExistsResponse.newBuilder().setExists(v).build());
     }
@@ -95,7 +103,7 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
     @Override
     public void count(CountRequest request, StreamObserver<CountResponse> observer) {
         ReplyResponder.respond(
-                commands.count(request.getAllowStale()),
+                commands().count(request.getAllowStale()),
                 observer,
                 n -> CountResponse.newBuilder().setCount(n).build());
     }
@@ -103,7 +111,8 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
     @Override
     public void scan(ScanRequest request, StreamObserver<ScanResponse> observer) {
         ScanPageSender pages = new ScanPageSender((ServerCallStreamObserver<ScanResponse>) observer);
-        commands.scan(
+        commands()
+                .scan(
                         request.getPrefix().toByteArray(),
                         request.getStartAfter().toByteArray(),
                         request.getLimit(),

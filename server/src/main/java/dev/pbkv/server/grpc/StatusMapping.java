@@ -24,6 +24,8 @@ public final class StatusMapping {
             case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
             case OUTCOME_UNKNOWN -> Status.Code.UNKNOWN;
             case INTERNAL -> Status.Code.INTERNAL;
+            case UNAUTHENTICATED -> Status.Code.UNAUTHENTICATED;
+            case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
         };
     }
 

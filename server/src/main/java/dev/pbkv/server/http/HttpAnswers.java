@@ -38,6 +38,8 @@ final class HttpAnswers {
             case INTERNAL -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
             // The request was taken and its outcome is not known: like a gateway that timed out.
             case OUTCOME_UNKNOWN -> HttpResponseStatus.GATEWAY_TIMEOUT;
+            case UNAUTHENTICATED -> HttpResponseStatus.UNAUTHORIZED;
+            case PERMISSION_DENIED -> HttpResponseStatus.FORBIDDEN;
         };
     }
 
@@ -70,6 +72,13 @@ final class HttpAnswers {
     }
 
     /** A request the door itself refuses (bad path, method, field, encoding, size). */
+    /** 401 with the contract's JSON and the challenge that tells a client to send Basic credentials. */
+    static FullHttpResponse unauthenticated(ByteBufAllocator alloc, String error) {
+        FullHttpResponse response = refusal(alloc, HttpResponseStatus.UNAUTHORIZED, error);
+        response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"pbkv\", charset=\"UTF-8\"");
+        return response;
+    }
+
     static FullHttpResponse refusal(ByteBufAllocator alloc, HttpResponseStatus status, String error) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("success", "false");

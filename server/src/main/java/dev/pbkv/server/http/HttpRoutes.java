@@ -78,12 +78,14 @@ final class HttpRoutes {
         }
     }
 
-    private final Commands commands;
+    /** The command layer unrestricted; each request uses it as its caller may ({@link Commands#as}). */
+    private final Commands layer;
+
     private final NodeMetrics metrics;
     private final Map<Endpoint, RequestMeter> meters = new java.util.EnumMap<>(Endpoint.class);
 
     HttpRoutes(Commands commands, NodeMetrics metrics) {
-        this.commands = commands;
+        this.layer = commands;
         this.metrics = metrics;
         for (Endpoint e : Endpoint.values()) {
             meters.put(e, metrics.requestMeter("http", e.name().toLowerCase(Locale.ROOT)));
@@ -147,6 +149,49 @@ final class HttpRoutes {
                     HttpAnswers.refusal(ctx.alloc(), HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, e.getMessage()),
                     keepAlive);
         }
+        if (!layer.authenticationRequired() || endpoint == Endpoint.HEALTH) {
+            return route(ctx, endpoint, fields, keepAlive, layer);
+        }
+        HttpCredentials credentials = HttpCredentials.of(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+        if (credentials == null) {
+            return write(
+                    ctx,
+                    HttpAnswers.unauthenticated(
+                            ctx.alloc(),
+                            "authentication required: send Authorization:"
+                                    + " Basic base64(user:password) (docs/security.md)"),
+                    keepAlive);
+        }
+        return layer.authenticate(credentials.user(), credentials.password()).thenCompose(found -> {
+            if (found.isEmpty()) {
+                LOG.info(
+                        "HTTP: failed authentication as '{}' from {}",
+                        credentials.user(),
+                        ctx.channel().remoteAddress());
+                return write(
+                        ctx, HttpAnswers.unauthenticated(ctx.alloc(), "invalid username-password pair"), keepAlive);
+            }
+            // On the event loop again: the rest of the request runs where it would without auth.
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            ctx.executor()
+                    .execute(() -> route(ctx, endpoint, fields, keepAlive, layer.as(found.get()))
+                            .whenComplete((v, e) -> {
+                                if (e != null) {
+                                    done.completeExceptionally(e);
+                                } else {
+                                    done.complete(null);
+                                }
+                            }));
+            return done;
+        });
+    }
+
+    private CompletableFuture<Void> route(
+            ChannelHandlerContext ctx,
+            Endpoint endpoint,
+            Map<String, String> fields,
+            boolean keepAlive,
+            Commands commands) {
         long start = System.nanoTime();
         RequestMeter meter = meters.get(endpoint);
         CompletableFuture<FullHttpResponse> answer;
@@ -172,7 +217,7 @@ final class HttpRoutes {
                 if (key == null) {
                     return missing(ctx, "key", keepAlive, meter, start);
                 }
-                answer = delete(ctx, utf8(key));
+                answer = delete(ctx, commands, utf8(key));
             }
             case GET -> {
                 String key = fields.get("key");
@@ -206,7 +251,7 @@ final class HttpRoutes {
                         .whenComplete((ok, e) -> meter.record(start, e == null && ok))
                         .thenApply(ok -> null);
             }
-            case SHUTDOWN -> answer = shutdown(ctx);
+            case SHUTDOWN -> answer = shutdown(ctx, commands);
             case HEALTH -> answer = CompletableFuture.completedFuture(health(ctx));
             case METRICS ->
                 answer = CompletableFuture.completedFuture(HttpAnswers.bytes(
@@ -222,7 +267,7 @@ final class HttpRoutes {
         });
     }
 
-    private CompletableFuture<FullHttpResponse> delete(ChannelHandlerContext ctx, byte[] key) {
+    private CompletableFuture<FullHttpResponse> delete(ChannelHandlerContext ctx, Commands commands, byte[] key) {
         // The contract answers the deleted value. The command layer's delete does not return it, so
         // it is read just before; under concurrent writes to the same key it may be a newer or older one.
         return commands.get(key, false)
@@ -236,7 +281,7 @@ final class HttpRoutes {
                 }));
     }
 
-    private CompletableFuture<FullHttpResponse> shutdown(ChannelHandlerContext ctx) {
+    private CompletableFuture<FullHttpResponse> shutdown(ChannelHandlerContext ctx, Commands commands) {
         LOG.info("shutdown requested over HTTP by {}", ctx.channel().remoteAddress());
         // On a thread of its own: the node's shutdown may close this door, which must not happen on
         // (and wait for) one of the door's own event loops.
@@ -278,7 +323,7 @@ final class HttpRoutes {
     private FullHttpResponse health(ChannelHandlerContext ctx) {
         NodeStatus status;
         try {
-            status = commands.status();
+            status = layer.status();
         } catch (RuntimeException e) {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("status", "DOWN");

@@ -30,6 +30,7 @@ enum RespCommand {
     READWRITE(1, false, false, 0, 0, 0),
     QUIT(-1, false, false, 0, 0, 0),
     SHUTDOWN(-1, false, false, 0, 0, 0),
+    AUTH(-2, false, false, 0, 0, 0),
     // For a person in telnet; they work in RESP arrays too.
     PUT(3, false, true, 1, 1, 1),
     DELETE(2, false, true, 1, 1, 1),
@@ -52,6 +53,11 @@ enum RespCommand {
         this.firstKey = firstKey;
         this.lastKey = lastKey;
         this.step = step;
+    }
+
+    /** What a connection may send before it authenticated on a node that requires it (as Redis). */
+    boolean allowedBeforeAuth() {
+        return this == AUTH || this == HELLO || this == QUIT || this == END;
     }
 
     boolean arityAccepts(int argCount) {

@@ -71,7 +71,19 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             boolean closeAfter) {}
 
     private final RespDoor door;
-    private final Commands commands;
+    /**
+     * The command layer as this connection's user may use it; before AUTH on a node that requires
+     * it, the unrestricted layer, which only AUTH and HELLO reach. Event loop only.
+     */
+    private Commands commands;
+    /** AUTH succeeded, or the node requires none. Event loop only. */
+    private boolean authenticated;
+    /**
+     * An AUTH is being checked: what is read meanwhile waits in {@link #held}, so a pipelined
+     * command after AUTH runs as the user AUTH proves, as in Redis. Event loop only.
+     */
+    private boolean authenticating;
+
     private final long clientId;
     private final Runnable drainTask = this::drainFromTask;
 
@@ -108,6 +120,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     RespConnectionHandler(RespDoor door) {
         this.door = door;
         this.commands = door.commands();
+        this.authenticated = !commands.authenticationRequired();
         this.clientId = door.clientIds.incrementAndGet();
     }
 
@@ -128,8 +141,8 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             if (closing || !ctx.channel().isActive()) {
                 return; // after QUIT, or closed by the output hard limit: what follows is dropped
             }
-            if (!held.isEmpty() || guard.atInflightBound()) {
-                held.add(msg); // the guard stopped reading; this was decoded from the same read
+            if (!held.isEmpty() || guard.atInflightBound() || authenticating) {
+                held.add(msg); // the guard stopped reading (or AUTH is pending); decoded from the same read
             } else {
                 handle(msg);
             }
@@ -159,6 +172,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         try {
             while (!held.isEmpty()
                     && !guard.atInflightBound()
+                    && !authenticating
                     && !closing
                     && ctx.channel().isActive()) {
                 handle(held.poll());
@@ -205,6 +219,10 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             refuse(command, RespErrors.wrongArity(command.lowerName));
             return;
         }
+        if (!authenticated && !command.allowedBeforeAuth()) {
+            refuse(command, RespErrors.NOAUTH);
+            return;
+        }
         long start = System.nanoTime();
         switch (command) {
             case GET -> reply(commands.get(args[1], allowStale), command, start, false, RespReplies::encodeGet);
@@ -247,8 +265,8 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
                 });
             case COMMAND -> immediate(command, false, (v, o) -> RespIntrospection.command(args, o));
             case CONFIG -> immediate(command, false, (v, o) -> RespIntrospection.config(args, o));
-            case HELLO ->
-                immediate(command, false, (v, o) -> RespIntrospection.hello(args, o, clientId, commands.status()));
+            case HELLO -> hello(args, start);
+            case AUTH -> auth(args, start);
             case CLIENT -> immediate(command, false, (v, o) -> client(args, o));
             case SELECT ->
                 immediate(command, false, (v, o) -> {
@@ -419,6 +437,100 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             RespWriter.ok(o);
             return true;
+        });
+    }
+
+    /** AUTH [user] password: the user "default" when no name is given, as Redis. */
+    private void auth(byte[][] args, long start) {
+        if (args.length > 3) {
+            refuse(RespCommand.AUTH, RespErrors.SYNTAX);
+            return;
+        }
+        if (!commands.authenticationRequired()) {
+            refuse(
+                    RespCommand.AUTH,
+                    "ERR AUTH <password> called without any password configured for the default user. Are you sure"
+                            + " your configuration is correct? (pbkv: auth.users is empty)");
+            return;
+        }
+        String user = args.length == 3 ? new String(args[1], StandardCharsets.UTF_8) : "default";
+        authenticateThen(user, args[args.length - 1], RespCommand.AUTH, start, o -> {
+            RespWriter.ok(o);
+            return true;
+        });
+    }
+
+    /** HELLO [protover [AUTH user password] [SETNAME name]]. */
+    private void hello(byte[][] args, long start) {
+        int authAt = -1;
+        String name = null;
+        for (int i = 2; i < args.length; i++) {
+            if (RespCommand.is(args[i], "AUTH") && i + 2 < args.length) {
+                authAt = i;
+                i += 2;
+            } else if (RespCommand.is(args[i], "SETNAME") && i + 1 < args.length) {
+                name = new String(args[++i], StandardCharsets.UTF_8);
+            } else {
+                refuse(RespCommand.HELLO, "ERR Syntax error in HELLO option '" + ascii(args[i]) + "'");
+                return;
+            }
+        }
+        String setName = name;
+        ReplyEncoder<Void> answer = (v, o) -> {
+            boolean ok = RespIntrospection.hello(args, o, clientId, commands.status());
+            if (ok && setName != null) {
+                clientName = setName.isEmpty() ? null : setName;
+            }
+            return ok;
+        };
+        if (authAt < 0) {
+            if (!authenticated) {
+                refuse(
+                        RespCommand.HELLO,
+                        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO"
+                                + " <proto> AUTH <user> <pass> option can be used to authenticate the client and"
+                                + " select the RESP protocol version at the same time");
+                return;
+            }
+            immediate(RespCommand.HELLO, false, answer);
+            return;
+        }
+        if (!commands.authenticationRequired()) {
+            refuse(RespCommand.HELLO, "ERR HELLO AUTH called without any users configured (pbkv: auth.users is empty)");
+            return;
+        }
+        authenticateThen(
+                new String(args[authAt + 1], StandardCharsets.UTF_8),
+                args[authAt + 2],
+                RespCommand.HELLO,
+                start,
+                o -> answer.encode(null, o));
+    }
+
+    /**
+     * Checks credentials; on a match this connection becomes that user's and onSuccess answers,
+     * otherwise WRONGPASS. Commands read meanwhile wait, so they run as the outcome decides.
+     */
+    private void authenticateThen(
+            String user,
+            byte[] password,
+            RespCommand command,
+            long start,
+            java.util.function.Predicate<ByteBuf> onSuccess) {
+        authenticating = true;
+        reply(door.commands().authenticate(user, password), command, start, false, (found, o) -> {
+            authenticating = false; // held commands run once this reply is written (drain, runHeld)
+            if (found.isEmpty()) {
+                LOG.info(
+                        "RESP: failed authentication as '{}' from {}",
+                        user,
+                        ctx.channel().remoteAddress());
+                RespWriter.error(o, RespErrors.WRONGPASS);
+                return false;
+            }
+            commands = door.commands().as(found.get());
+            authenticated = true;
+            return onSuccess.test(o);
         });
     }
 

@@ -18,6 +18,12 @@ final class RespErrors {
      * @param write whether the command was a write: an unavailable write on a backup names the
      *              primary with Redis's READONLY code, which clients already understand
      */
+    /** Redis's answer to a command before AUTH on a node that requires it. */
+    static final String NOAUTH = "NOAUTH Authentication required.";
+
+    /** Redis's answer to AUTH with a wrong name or password. */
+    static final String WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
+
     static String toErrorLine(Reply.Failure<?> failure, boolean write) {
         ErrorCode code = failure.code();
         String message = failure.message() == null ? code.name() : failure.message();
@@ -30,6 +36,8 @@ final class RespErrors {
             case FAILED_PRECONDITION -> "ERR " + message;
             case OUTCOME_UNKNOWN -> "UNKNOWN " + message;
             case INTERNAL -> "ERR internal error: " + message;
+            case UNAUTHENTICATED -> NOAUTH;
+            case PERMISSION_DENIED -> "NOPERM " + message;
         };
     }
 
