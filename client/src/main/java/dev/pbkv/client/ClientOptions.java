@@ -17,7 +17,16 @@ record ClientOptions(
         Duration streamTimeout,
         boolean allowStale,
         int maxInboundMessageBytes,
-        Executor callbackExecutor) {
+        Executor callbackExecutor,
+        Credentials credentials) {
+
+    /** A user name and password sent with every call (HTTP Basic in the authorization metadata). */
+    record Credentials(String user, String password) {
+        @Override
+        public String toString() {
+            return "Credentials[user=" + user + ", password=(hidden)]";
+        }
+    }
 
     ClientOptions {
         endpoints = List.copyOf(endpoints);

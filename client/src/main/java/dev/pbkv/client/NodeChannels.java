@@ -4,8 +4,12 @@ import dev.pbkv.proto.AdminGrpc;
 import dev.pbkv.proto.KeyValueGrpc;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +49,9 @@ final class NodeChannels implements AutoCloseable {
     // Guarded by 'this': set once by close(); no node is added after it.
     private boolean closed;
 
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
     NodeChannels(ClientOptions options) {
         this.options = options;
         for (Endpoint e : options.endpoints()) {
@@ -59,6 +66,15 @@ final class NodeChannels implements AutoCloseable {
                 .maxInboundMessageSize(options.maxInboundMessageBytes());
         if (options.callbackExecutor() != null) {
             builder.executor(options.callbackExecutor());
+        }
+        if (options.credentials() != null) {
+            Metadata headers = new Metadata();
+            String pair =
+                    options.credentials().user() + ":" + options.credentials().password();
+            headers.put(
+                    AUTHORIZATION,
+                    "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
+            builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
         }
         ManagedChannel channel = builder.build();
         return new Node(

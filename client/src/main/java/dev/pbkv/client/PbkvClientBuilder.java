@@ -22,6 +22,7 @@ import java.util.concurrent.Executor;
 public final class PbkvClientBuilder {
 
     private final List<Endpoint> endpoints = new ArrayList<>();
+    private ClientOptions.Credentials credentials;
     private Duration callTimeout = Duration.ofSeconds(2);
     private Duration retryDeadline = Duration.ofSeconds(10);
     private Duration initialBackoff = Duration.ofMillis(20);
@@ -110,6 +111,18 @@ public final class PbkvClientBuilder {
         return this;
     }
 
+    /**
+     * Sends user and password with every call, for a pair with auth.users set (docs/security.md).
+     * Default: none. Over plain TCP they are readable on the network: use it on loopback or with TLS.
+     */
+    public PbkvClientBuilder credentials(String user, String password) {
+        if (user == null || user.isEmpty() || user.indexOf(':') >= 0) {
+            throw new IllegalArgumentException("a user name must be non-empty and hold no ':'");
+        }
+        this.credentials = new ClientOptions.Credentials(user, password == null ? "" : password);
+        return this;
+    }
+
     ClientOptions options() {
         return new ClientOptions(
                 endpoints,
@@ -120,7 +133,8 @@ public final class PbkvClientBuilder {
                 streamTimeout,
                 allowStale,
                 maxInboundMessageBytes,
-                callbackExecutor);
+                callbackExecutor,
+                credentials);
     }
 
     /** A blocking client; close it to release its channels. */

@@ -2,6 +2,7 @@ package dev.pbkv.server;
 
 import dev.pbkv.server.cli.CoordinatorCommand;
 import dev.pbkv.server.cli.DataDirCommand;
+import dev.pbkv.server.cli.PasswdCommand;
 import dev.pbkv.server.cli.ProbeCommand;
 import dev.pbkv.server.cli.ShutdownCommand;
 import dev.pbkv.server.cli.StatusCommand;
@@ -33,6 +34,7 @@ import picocli.CommandLine.Mixin;
             StatusCommand.class,
             DataDirCommand.class,
             CoordinatorCommand.class,
+            PasswdCommand.class,
             WarmUpCommand.class
         },
         description = {"Runs one pbkv node. Flags override the settings file; see docs/configuration.md."},

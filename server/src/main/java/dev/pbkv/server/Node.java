@@ -130,6 +130,7 @@ public final class Node {
             commands = new CommandLayer(store, replicator, settings, this::shutdown);
             // One set of meters for every door, so /metrics shows gRPC, RESP and HTTP requests alike.
             metrics = new NodeMetrics(commands::status);
+            metrics.authenticationFailures(commands::authenticationFailures);
             grpcDoor = new GrpcDoor(commands, settings, replication.services(), metrics);
             grpcDoor.start();
             doors.add(grpcDoor);

@@ -305,6 +305,16 @@ public final class NodeProcess implements AutoCloseable {
         return grpcPort;
     }
 
+    /** The RESP port node.json names (the node picks a free one when started with port 0). */
+    public int respPort() {
+        return nodeInfo().orElseThrow().path("resp").asInt();
+    }
+
+    /** The HTTP port node.json names. */
+    public int httpPort() {
+        return nodeInfo().orElseThrow().path("http").asInt();
+    }
+
     public String grpcAddress() {
         return "127.0.0.1:" + grpcPort;
     }

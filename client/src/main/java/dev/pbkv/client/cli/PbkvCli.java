@@ -94,6 +94,21 @@ public final class PbkvCli implements Callable<Integer> {
                     "How long to keep retrying an unavailable pair (e.g. 500ms, 5s;" + " default ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @Option(
+            names = "--user",
+            paramLabel = "NAME",
+            scope = ScopeType.INHERIT,
+            description = "Authenticate as NAME (default: $PBKV_USER). The password comes from"
+                    + " --password-file or $PBKV_PASSWORD, never from the command line.")
+    String user;
+
+    @Option(
+            names = "--password-file",
+            paramLabel = "FILE",
+            scope = ScopeType.INHERIT,
+            description = "Read the password from the first line of FILE.")
+    Path passwordFile;
+
     private final PrintStream out;
     private final PrintStream err;
     private final InputStream in;
@@ -361,11 +376,32 @@ public final class PbkvCli implements Callable<Integer> {
                 }
             }
         }
+        String name = user != null ? user : env.get("PBKV_USER");
+        if (name != null && !name.isBlank()) {
+            builder.credentials(name, password());
+        } else if (passwordFile != null) {
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this), "--password-file needs --user (or $PBKV_USER)");
+        }
         try (PbkvClient kv = builder.build()) {
             return body.apply(kv);
         } finally {
             out.flush();
         }
+    }
+
+    private String password() {
+        if (passwordFile != null) {
+            try {
+                List<String> lines = Files.readAllLines(passwordFile, StandardCharsets.UTF_8);
+                return lines.isEmpty() ? "" : lines.get(0);
+            } catch (java.io.IOException e) {
+                throw new CommandLine.ParameterException(
+                        new CommandLine(this), "--password-file: cannot read " + passwordFile + ": " + e.getMessage());
+            }
+        }
+        String fromEnv = env.get("PBKV_PASSWORD");
+        return fromEnv == null ? "" : fromEnv;
     }
 
     private Path settingsFile() {

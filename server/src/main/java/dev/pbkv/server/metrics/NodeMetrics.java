@@ -122,6 +122,14 @@ public final class NodeMetrics implements AutoCloseable {
         counterSources.add(refused); // the counter holds its source weakly
     }
 
+    /** pbkv_auth_failures_total: failed authentications at every door (wrong user or password). */
+    public void authenticationFailures(LongSupplier failures) {
+        FunctionCounter.builder("pbkv.auth.failures", failures, s -> s.getAsLong())
+                .description("failed authentications (wrong user name or password) at every door")
+                .register(registry);
+        counterSources.add(failures); // the counter holds its source weakly
+    }
+
     /** The Prometheus text exposition of every meter. */
     public String scrape() {
         refreshStatus();

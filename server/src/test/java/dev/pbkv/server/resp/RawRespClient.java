@@ -10,20 +10,20 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
 /** A plain socket to a RESP port, for what real clients never send: inline lines and bad frames. */
-final class RawRespClient implements AutoCloseable {
+public final class RawRespClient implements AutoCloseable {
 
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
 
-    RawRespClient(int port) throws IOException {
+    public RawRespClient(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(5000);
         in = socket.getInputStream();
         out = socket.getOutputStream();
     }
 
-    RawRespClient send(String text) throws IOException {
+    public RawRespClient send(String text) throws IOException {
         return send(text.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -32,7 +32,7 @@ final class RawRespClient implements AutoCloseable {
      * written; the write then fails, and what the server sent is still there for the reads that
      * follow, which is what the tests assert on.
      */
-    RawRespClient send(byte[] bytes) throws IOException {
+    public RawRespClient send(byte[] bytes) throws IOException {
         try {
             out.write(bytes);
             out.flush();
@@ -43,7 +43,7 @@ final class RawRespClient implements AutoCloseable {
     }
 
     /** One reply line without its CRLF (the first line of a bulk reply is its length header). */
-    String readLine() throws IOException {
+    public String readLine() throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         int c;
         while ((c = in.read()) != -1) {
@@ -58,7 +58,7 @@ final class RawRespClient implements AutoCloseable {
     }
 
     /** One reply line, or null when the server closed the connection instead. */
-    String readLineOrNull() throws IOException {
+    public String readLineOrNull() throws IOException {
         try {
             return readLine();
         } catch (SocketException e) {
@@ -72,7 +72,7 @@ final class RawRespClient implements AutoCloseable {
     }
 
     /** A bulk reply's value, or "(nil)". */
-    String readBulk() throws IOException {
+    public String readBulk() throws IOException {
         String header = readLine();
         if (header.equals("$-1")) {
             return "(nil)";
@@ -86,7 +86,7 @@ final class RawRespClient implements AutoCloseable {
     }
 
     /** Whether the server closed the connection: reads reach end of stream (or a reset) within the timeout. */
-    boolean closedByServer() throws IOException {
+    public boolean closedByServer() throws IOException {
         try {
             while (true) {
                 if (in.read() == -1) {
