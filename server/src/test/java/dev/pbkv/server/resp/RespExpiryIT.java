@@ -215,4 +215,90 @@ class RespExpiryIT {
             assertThat(pair.backup().dump()).doesNotContainKey(com.google.protobuf.ByteString.copyFromUtf8("x:short"));
         }
     }
+
+    @Test
+    void grpcTtlExpireAndTtlRpcs() {
+        var kv = dev.pbkv.proto.KeyValueGrpc.newBlockingStub(pair.primary().channel())
+                .withDeadlineAfter(30, TimeUnit.SECONDS);
+        kv.put(dev.pbkv.proto.WriteRequest.newBuilder()
+                .setKey(com.google.protobuf.ByteString.copyFromUtf8("g:short"))
+                .setValue(com.google.protobuf.ByteString.copyFromUtf8("v"))
+                .setTtlMs(1500)
+                .build());
+        kv.put(dev.pbkv.proto.WriteRequest.newBuilder()
+                .setKey(com.google.protobuf.ByteString.copyFromUtf8("g:kept"))
+                .setValue(com.google.protobuf.ByteString.copyFromUtf8("v"))
+                .setTtlMs(1500)
+                .build());
+        var ttl = kv.ttl(dev.pbkv.proto.TtlRequest.newBuilder()
+                .setKey(com.google.protobuf.ByteString.copyFromUtf8("g:short"))
+                .build());
+        assertThat(ttl.getTtlMs()).isBetween(1L, 1500L);
+        assertThat(ttl.getExpireAtMs()).isGreaterThan(System.currentTimeMillis() - 60_000);
+        assertThat(kv.expire(dev.pbkv.proto.ExpireRequest.newBuilder()
+                                .setKey(com.google.protobuf.ByteString.copyFromUtf8("g:kept"))
+                                .setPersist(true)
+                                .build())
+                        .getChanged())
+                .isTrue();
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(
+                                () -> kv.get(dev.pbkv.proto.GetRequest.newBuilder()
+                                        .setKey(com.google.protobuf.ByteString.copyFromUtf8("g:short"))
+                                        .build()),
+                                io.grpc.StatusRuntimeException.class))
+                        .isNotNull()
+                        .extracting(e -> e.getStatus().getCode())
+                        .isEqualTo(io.grpc.Status.Code.NOT_FOUND));
+        assertThat(kv.ttl(dev.pbkv.proto.TtlRequest.newBuilder()
+                                .setKey(com.google.protobuf.ByteString.copyFromUtf8("g:kept"))
+                                .build())
+                        .getTtlMs())
+                .isEqualTo(-1);
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(
+                                () -> kv.put(dev.pbkv.proto.WriteRequest.newBuilder()
+                                        .setKey(com.google.protobuf.ByteString.copyFromUtf8("g:bad"))
+                                        .setTtlMs(10)
+                                        .setKeepTtl(true)
+                                        .build()),
+                                io.grpc.StatusRuntimeException.class)
+                        .getStatus()
+                        .getCode())
+                .isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+    }
+
+    @Test
+    void httpTtlFieldInMilliseconds() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + RespNodeIT.httpPort(pair.primary());
+        java.util.function.Function<String, java.net.http.HttpResponse<String>> post = body -> {
+            try {
+                return http.send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/kv/insert"))
+                                .header("Content-Type", "application/x-www-form-urlencoded")
+                                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        assertThat(post.apply("key=h:short&value=v&ttl=1500").body()).contains("\"success\":\"true\"");
+        java.net.http.HttpResponse<String> bad = post.apply("key=h:bad&value=v&ttl=soon");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("ttl");
+        java.util.concurrent.Callable<String> get = () -> http.send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/kv/get?key=h:short"))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(get.call()).contains("\"value\":\"v\"");
+        await().atMost(Duration.ofSeconds(30)).until(() -> get.call().contains("\"success\":\"false\""));
+        java.util.concurrent.Callable<String> dump = () -> http.send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/kvman/dump"))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(dump.call()).doesNotContain("h:short").doesNotContain("h:bad");
+    }
 }
