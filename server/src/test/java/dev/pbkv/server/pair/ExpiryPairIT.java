@@ -80,7 +80,7 @@ class ExpiryPairIT {
             }
 
             // The old primary rejoins as backup: nothing expired comes back on either node.
-            primary.start();
+            primary.startUp(); // stale epoch: rejoins as backup
             primary.awaitState(Role.BACKUP, NodeState.SYNC, WAIT);
             backup.awaitState(Role.PRIMARY, NodeState.SYNC, WAIT);
             await().atMost(WAIT).until(() -> holdsNoExpiredKey(primary));
@@ -90,11 +90,11 @@ class ExpiryPairIT {
 
             // Restart each node in turn: recovery from the log (and snapshots) brings none back.
             primary.stop();
-            primary.start();
+            primary.startUp();
             primary.awaitState(Role.BACKUP, NodeState.SYNC, WAIT);
             backup.stop();
             await().atMost(WAIT).ignoreExceptions().until(() -> primary.status().getRole() == Role.PRIMARY);
-            backup.start();
+            backup.startUp();
             await().atMost(WAIT)
                     .ignoreExceptions()
                     .until(() -> primary.status().getState() == NodeState.SYNC

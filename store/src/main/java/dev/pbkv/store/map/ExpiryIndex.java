@@ -25,6 +25,11 @@ final class ExpiryIndex {
 
     private final List<Key> keys = new ArrayList<>();
     private final Map<Key, Integer> positions = new HashMap<>();
+    /**
+     * keys.size(), written under lock, read without it: every write of the store asks whether any
+     * key has a deadline, and must not take this lock for that.
+     */
+    private volatile int size;
 
     private record Key(byte[] bytes, int hash) {
         static Key of(byte[] bytes) {
@@ -51,6 +56,7 @@ final class ExpiryIndex {
                     Key own = new Key(key.clone(), k.hash());
                     positions.put(own, keys.size());
                     keys.add(own);
+                    size = keys.size();
                 }
                 return;
             }
@@ -63,6 +69,7 @@ final class ExpiryIndex {
                 keys.set(at, last);
                 positions.put(last, at);
             }
+            size = keys.size();
         }
     }
 
@@ -82,15 +89,14 @@ final class ExpiryIndex {
     }
 
     int size() {
-        synchronized (lock) {
-            return keys.size();
-        }
+        return size;
     }
 
     void clear() {
         synchronized (lock) {
             keys.clear();
             positions.clear();
+            size = 0;
         }
     }
 }
