@@ -6,6 +6,8 @@ import dev.pbkv.proto.DeleteRequest;
 import dev.pbkv.proto.DumpRequest;
 import dev.pbkv.proto.DumpResponse;
 import dev.pbkv.proto.ExistsRequest;
+import dev.pbkv.proto.ExpireRequest;
+import dev.pbkv.proto.ExpireResponse;
 import dev.pbkv.proto.GetRequest;
 import dev.pbkv.proto.PromoteRequest;
 import dev.pbkv.proto.Role;
@@ -14,12 +16,15 @@ import dev.pbkv.proto.ScanResponse;
 import dev.pbkv.proto.ShutdownRequest;
 import dev.pbkv.proto.StatusRequest;
 import dev.pbkv.proto.StatusResponse;
+import dev.pbkv.proto.TtlRequest;
+import dev.pbkv.proto.TtlResponse;
 import dev.pbkv.proto.WriteRequest;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -198,7 +203,10 @@ public final class PbkvClient implements AutoCloseable {
 
     /** Stores a key only if it is absent: OK, or ALREADY_EXISTS. */
     public WriteResult insert(byte[] key, byte[] value) {
-        WriteRequest req = write(key, value);
+        return insert(write(key, value));
+    }
+
+    private WriteResult insert(WriteRequest req) {
         return call(
                 (n, t) -> n.kvBlocking()
                         .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
@@ -213,7 +221,10 @@ public final class PbkvClient implements AutoCloseable {
 
     /** Replaces the value of a key only if it is present: OK, or NOT_FOUND. */
     public WriteResult update(byte[] key, byte[] value) {
-        WriteRequest req = write(key, value);
+        return update(write(key, value));
+    }
+
+    private WriteResult update(WriteRequest req) {
         return call(
                 (n, t) -> n.kvBlocking()
                         .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
@@ -228,7 +239,10 @@ public final class PbkvClient implements AutoCloseable {
 
     /** Stores a key whether or not it is present: always OK; {@code created()} tells which. */
     public WriteResult put(byte[] key, byte[] value) {
-        WriteRequest req = write(key, value);
+        return put(write(key, value));
+    }
+
+    private WriteResult put(WriteRequest req) {
         return call(
                 (n, t) -> n.kvBlocking()
                         .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
@@ -239,6 +253,84 @@ public final class PbkvClient implements AutoCloseable {
 
     public WriteResult put(String key, String value) {
         return put(utf8(key), utf8(value));
+    }
+
+    // ---- expiring keys (docs/expiry.md): deadlines are set by the primary's clock ----
+
+    /** Stores a key that expires ttl from now (at least 1 ms). */
+    public WriteResult put(byte[] key, byte[] value, Duration ttl) {
+        WriteRequest req =
+                write(key, value).toBuilder().setTtlMs(positiveMillis(ttl)).build();
+        return put(req);
+    }
+
+    /** Inserts a key (only if absent) that expires ttl from now: OK, or ALREADY_EXISTS. */
+    public WriteResult insert(byte[] key, byte[] value, Duration ttl) {
+        WriteRequest req =
+                write(key, value).toBuilder().setTtlMs(positiveMillis(ttl)).build();
+        return insert(req);
+    }
+
+    /** Replaces a present key's value, the key then expiring ttl from now: OK, or NOT_FOUND. */
+    public WriteResult update(byte[] key, byte[] value, Duration ttl) {
+        WriteRequest req =
+                write(key, value).toBuilder().setTtlMs(positiveMillis(ttl)).build();
+        return update(req);
+    }
+
+    /**
+     * Makes a present key expire ttl from now (zero or negative deletes it); true when the key
+     * was there.
+     */
+    public boolean expire(byte[] key, Duration ttl) {
+        ExpireRequest req = ExpireRequest.newBuilder()
+                .setKey(ByteString.copyFrom(key))
+                .setTtlMs(ttl.isNegative() || ttl.isZero() ? -1 : ttl.toMillis() == 0 ? 1 : ttl.toMillis())
+                .build();
+        return call(
+                (n, t) -> n.kvBlocking()
+                        .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                        .expire(req),
+                ExpireResponse::getChanged,
+                code -> null);
+    }
+
+    /** Clears a key's deadline; true when it had one. */
+    public boolean persist(byte[] key) {
+        ExpireRequest req = ExpireRequest.newBuilder()
+                .setKey(ByteString.copyFrom(key))
+                .setPersist(true)
+                .build();
+        return call(
+                (n, t) -> n.kvBlocking()
+                        .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                        .expire(req),
+                ExpireResponse::getChanged,
+                code -> null);
+    }
+
+    /**
+     * A key's time to live in milliseconds, as Redis's PTTL: -2 when the key is absent (or
+     * expired), -1 when it has no deadline.
+     */
+    public long ttlMillis(byte[] key) {
+        TtlRequest req = TtlRequest.newBuilder()
+                .setKey(ByteString.copyFrom(key))
+                .setAllowStale(options.allowStale())
+                .build();
+        return read(
+                (n, t) -> n.kvBlocking()
+                        .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                        .ttl(req),
+                TtlResponse::getTtlMs,
+                code -> code == Status.Code.NOT_FOUND ? -2L : null);
+    }
+
+    private static long positiveMillis(Duration ttl) {
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("a ttl must be positive, was " + ttl);
+        }
+        return Math.max(1, ttl.toMillis());
     }
 
     /** Removes a key: OK, or NOT_FOUND. */

@@ -1,7 +1,19 @@
 package dev.pbkv.store;
 
-/** What a log record does when replayed: set a key's value, or remove the key. Both are idempotent. */
+/**
+ * What a log record does when replayed; every effect is idempotent. See docs/expiry.md for the
+ * deadlines.
+ */
 public enum Effect {
+    /** Set a key's value (and its deadline, {@link LogRecord#deadline()}, 0: none). */
     PUT,
-    DELETE
+    /** Remove the key: a client's delete. */
+    DELETE,
+    /** Set (deadline &gt; 0) or clear (0, persist) a present key's deadline; the value stays. */
+    EXPIRE,
+    /**
+     * Remove the key because its deadline passed, as the primary's clock decided: distinct from a
+     * client's {@link #DELETE} so a subscriber sees an {@code expired} event.
+     */
+    EXPIRED
 }

@@ -18,14 +18,18 @@ final class MapLoader {
     private MapLoader() {}
 
     /**
-     * Applies a record's effect to the map (put or delete, both idempotent). Throws IOException
+     * Applies a record's effect to the map (every effect is idempotent). The clock plays no part:
+     * a record's deadline is stored as it is, expired or not. Throws IOException
      * when the map cannot hold it (out of memory, or an entry too large for the arena): then the
      * map is unchanged.
      */
     static WriteOutcome applyEffect(BucketedMap map, LogRecord rec) throws IOException {
-        WriteOutcome r = rec.effect() == Effect.PUT
-                ? map.put(rec.key(), rec.value(), rec.offset())
-                : map.delete(rec.key(), rec.offset());
+        WriteOutcome r = switch (rec.effect()) {
+            case PUT -> map.put(rec.key(), rec.value(), rec.offset(), rec.deadline());
+            case DELETE, EXPIRED -> map.delete(rec.key(), rec.offset());
+            // Absent on a replay over a fuzzy snapshot that already holds a later delete: fine.
+            case EXPIRE -> map.setDeadline(rec.key(), rec.deadline(), rec.offset());
+        };
         if (r == WriteOutcome.OUT_OF_MEMORY || r == WriteOutcome.REJECTED) {
             throw new IOException(
                     "cannot apply log record " + rec.offset() + ": " + r + " (is store.memory smaller than the data?)");
@@ -35,11 +39,19 @@ final class MapLoader {
 
     /** Reads a snapshot file into the map (which the caller has cleared), checking its CRC. */
     static SnapshotHeader loadSnapshot(BucketedMap map, Path file) throws IOException {
-        return SnapshotReader.readAll(file, (key, value, offset) -> {
-            WriteOutcome r = map.put(key, value, offset);
-            if (!r.changed()) {
-                throw new IOException(
-                        "cannot load a snapshot entry: " + r + " (is store.memory smaller than the data?)");
+        return SnapshotReader.readAll(file, new SnapshotReader.Sink() {
+            @Override
+            public void entry(byte[] key, byte[] value, long offset) throws IOException {
+                entry(key, value, offset, 0);
+            }
+
+            @Override
+            public void entry(byte[] key, byte[] value, long offset, long deadline) throws IOException {
+                WriteOutcome r = map.put(key, value, offset, deadline);
+                if (!r.changed()) {
+                    throw new IOException(
+                            "cannot load a snapshot entry: " + r + " (is store.memory smaller than the data?)");
+                }
             }
         });
     }

@@ -5,5 +5,12 @@ public enum Op {
     INSERT,
     UPDATE,
     PUT,
-    DELETE
+    DELETE,
+    /** Set or clear a present key's deadline ({@link Mutation#deadline()}, 0: persist). */
+    EXPIRE,
+    /**
+     * Remove the key if its deadline is at or before {@link Mutation#deadline()} (the primary's
+     * clock now); otherwise change nothing. The expirer's write.
+     */
+    EXPIRED
 }

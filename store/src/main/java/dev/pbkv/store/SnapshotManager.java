@@ -219,7 +219,7 @@ final class SnapshotManager {
                 offset = r.offset();
                 snapEpoch = r.epoch();
                 SnapshotWriter w = new SnapshotWriter(Channels.newOutputStream(ch), offset, snapEpoch);
-                r.readAll(w::entry);
+                r.readAll(w.sink());
                 w.finish(r.endOffset());
                 ch.force(true);
             } catch (IOException | RuntimeException e) {

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +53,8 @@ public final class Store implements AutoCloseable {
     private final TailTruncation truncation;
     private final UnloggedWriteRollback rollback;
     private final RetainedLogReader retainedLog;
+    /** Epoch milliseconds: which entries are expired (see {@link #setClock}). */
+    private volatile LongSupplier clock = System::currentTimeMillis;
     /** Called under the write lock with each record, in offset order. */
     private volatile Consumer<LogRecord> appendListener = r -> {};
 
@@ -111,7 +115,44 @@ public final class Store implements AutoCloseable {
 
     /** The value of key and the offset a linearizable reader must see committed first (see {@link Lookup}). */
     public Lookup lookup(byte[] key) {
+        Lookup l = map.lookup(key);
+        if (l.found() && l.deadline() != 0 && l.deadline() <= clock.getAsLong()) {
+            // Expired but not yet removed (the primary's EXPIRED record does that): hidden.
+            return new Lookup(null, l.offset(), l.deadline());
+        }
+        return l;
+    }
+
+    /** The entry as held, expired or not (value and deadline); for tests and diagnostics. */
+    public Lookup lookupHeld(byte[] key) {
         return map.lookup(key);
+    }
+
+    /**
+     * The clock that decides which entries reads hide as expired, and (on the primary, in
+     * {@link #apply}) which entries a write treats as gone: epoch milliseconds. The system clock
+     * unless a test sets another.
+     */
+    public void setClock(LongSupplier epochMillis) {
+        this.clock = epochMillis;
+    }
+
+    /** This store's clock now, epoch milliseconds (see {@link #setClock}). */
+    public long nowMillis() {
+        return clock.getAsLong();
+    }
+
+    /**
+     * Up to n keys drawn at random among those with a deadline, for the active expirer; they may
+     * have changed since: the expirer's {@link Op#EXPIRED} write checks again under the lock.
+     */
+    public List<byte[]> sampleExpiring(int n, RandomGenerator random) {
+        return map.sampleExpiring(n, random);
+    }
+
+    /** Keys that have a deadline, expired ones not yet removed included. */
+    public int expiringCount() {
+        return map.expiringCount();
     }
 
     /** Live entries; linearizable with the writes. */
@@ -131,10 +172,32 @@ public final class Store implements AutoCloseable {
 
     /**
      * Visits every entry of one bucket as it was at one instant (a copy taken under the bucket's
-     * read lock; the visitor runs without it, so it may block or write). For snapshots, dumps,
-     * scans and content digests.
+     * read lock; the visitor runs without it, so it may block or write), except entries whose
+     * deadline has passed by this store's clock: they are hidden, as from {@link #lookup}. For
+     * dumps, scans and content digests (snapshots copy the map itself, deadlines included).
      */
     public void forEachInBucket(int bucket, EntryVisitor visitor) {
+        long now = clock.getAsLong();
+        map.forEachInBucket(bucket, new EntryVisitor() {
+            @Override
+            public void visit(byte[] key, byte[] value, long offset) {
+                visitor.visit(key, value, offset, 0);
+            }
+
+            @Override
+            public void visit(byte[] key, byte[] value, long offset, long deadline) {
+                if (deadline == 0 || deadline > now) {
+                    visitor.visit(key, value, offset, deadline);
+                }
+            }
+        });
+    }
+
+    /**
+     * As {@link #forEachInBucket} but with every entry held, expired or not, and its deadline
+     * (the visitor's four-argument method): what the node holds, for comparing the two copies.
+     */
+    public void forEachHeldInBucket(int bucket, EntryVisitor visitor) {
         map.forEachInBucket(bucket, visitor);
     }
 
@@ -165,36 +228,119 @@ public final class Store implements AutoCloseable {
         try {
             checkWritable();
             long next = head.lastOffset + 1;
-            WriteOutcome r = switch (m.op()) {
-                case INSERT -> map.insert(m.key(), m.value(), next);
-                case UPDATE -> map.update(m.key(), m.value(), next);
-                case PUT -> map.put(m.key(), m.value(), next);
-                case DELETE -> map.delete(m.key(), next);
-            };
-            if (!r.changed()) {
+            WriteStep step = decide(m, next);
+            if (step.effect == null) {
                 // The answer is about the entry (or delete) seen: the caller waits for its offset.
-                boolean aboutTheKey = r == WriteOutcome.PRESENT || r == WriteOutcome.ABSENT;
+                WriteOutcome r = step.outcome;
+                boolean aboutTheKey =
+                        r == WriteOutcome.PRESENT || r == WriteOutcome.ABSENT || r == WriteOutcome.UNCHANGED;
                 return new WriteResult(
                         r, null, aboutTheKey ? map.lookup(m.key()).offset() : 0);
             }
-            boolean delete = m.op() == Op.DELETE;
+            boolean withValue = step.effect == Effect.PUT;
             LogRecord rec = new LogRecord(
                     next,
                     head.epoch,
-                    delete ? Effect.DELETE : Effect.PUT,
+                    step.effect,
                     m.key(),
-                    delete ? EMPTY : m.value(),
+                    withValue ? m.value() : EMPTY,
                     m.clientId(),
-                    m.sequence());
+                    m.sequence(),
+                    step.deadline);
             // Still under writeLock: queue position == offset order == map change order.
             log.enqueue(rec);
             head.lastEpoch = rec.epoch();
             head.lastOffset = next;
             appendListener.accept(rec);
-            return new WriteResult(r, rec);
+            return new WriteResult(step.outcome, rec);
         } finally {
             head.writeLock.unlock();
         }
+    }
+
+    /**
+     * What a write does, decided and done in the map under the write lock: the outcome, and the
+     * effect to log (null when the map did not change) with the deadline it carries.
+     */
+    private record WriteStep(WriteOutcome outcome, Effect effect, long deadline) {
+        static WriteStep of(WriteOutcome outcome, Effect effect, long deadline) {
+            return new WriteStep(outcome, outcome.changed() ? effect : null, deadline);
+        }
+    }
+
+    /**
+     * Changes the map for m at offset next. The primary's clock decides expiry here: a write that
+     * finds its key expired but not yet removed treats it as absent; when the answer is "absent"
+     * (update, delete, expire) the write removes it with an {@link Effect#EXPIRED} record, so a
+     * write is never refused over a key that reads cannot see. The extra lookup happens only
+     * while some key has a deadline.
+     */
+    private WriteStep decide(Mutation m, long next) {
+        byte[] key = m.key();
+        boolean needsEntry = m.op() == Op.EXPIRE
+                || m.op() == Op.EXPIRED
+                || m.deadline() == Mutation.KEEP_DEADLINE
+                || map.expiringCount() > 0;
+        Lookup held = needsEntry ? map.lookup(key) : new Lookup(null, 0);
+        long oldDeadline = held.found() ? held.deadline() : 0;
+        long now = needsEntry ? clock.getAsLong() : 0;
+        boolean expiredEntry = oldDeadline != 0 && oldDeadline <= now;
+        long deadline = m.deadline() == Mutation.KEEP_DEADLINE ? (expiredEntry ? 0 : oldDeadline) : m.deadline();
+        switch (m.op()) {
+            case INSERT, PUT -> {
+                if (expiredEntry || m.op() == Op.PUT) {
+                    WriteOutcome r = map.put(key, m.value(), next, deadline);
+                    return WriteStep.of(
+                            expiredEntry && r == WriteOutcome.REPLACED ? WriteOutcome.CREATED : r,
+                            Effect.PUT,
+                            deadline);
+                }
+                return WriteStep.of(map.insert(key, m.value(), next, deadline), Effect.PUT, deadline);
+            }
+            case UPDATE -> {
+                if (expiredEntry) {
+                    return removeExpired(key, next);
+                }
+                return WriteStep.of(map.update(key, m.value(), next, deadline), Effect.PUT, deadline);
+            }
+            case DELETE -> {
+                if (expiredEntry) {
+                    return removeExpired(key, next);
+                }
+                return WriteStep.of(map.delete(key, next), Effect.DELETE, 0);
+            }
+            case EXPIRE -> {
+                if (!held.found()) {
+                    return WriteStep.of(WriteOutcome.ABSENT, null, 0);
+                }
+                if (expiredEntry) {
+                    return removeExpired(key, next);
+                }
+                if (m.deadline() < 0) {
+                    return WriteStep.of(WriteOutcome.REJECTED, null, 0);
+                }
+                if (m.deadline() == 0 && oldDeadline == 0) {
+                    return WriteStep.of(WriteOutcome.UNCHANGED, null, 0);
+                }
+                return WriteStep.of(map.setDeadline(key, m.deadline(), next), Effect.EXPIRE, m.deadline());
+            }
+            case EXPIRED -> {
+                if (!held.found()) {
+                    return WriteStep.of(WriteOutcome.ABSENT, null, 0);
+                }
+                if (oldDeadline == 0 || oldDeadline > m.deadline()) {
+                    return WriteStep.of(WriteOutcome.UNCHANGED, null, 0);
+                }
+                return WriteStep.of(map.delete(key, next), Effect.EXPIRED, 0);
+            }
+            default -> throw new IllegalArgumentException("unknown op " + m.op());
+        }
+    }
+
+    /** Removes an expired entry with an EXPIRED record; the write that found it answers ABSENT. */
+    private WriteStep removeExpired(byte[] key, long next) {
+        WriteOutcome r = map.delete(key, next);
+        return new WriteStep(WriteOutcome.ABSENT, r == WriteOutcome.DELETED ? Effect.EXPIRED : null, 0);
     }
 
     private void checkWritable() {

@@ -56,10 +56,18 @@ final class UnloggedWriteRollback {
                 lastRecord.put(ByteBuffer.wrap(rec.key()), null);
             }
             long base = segments.baseOffset();
+            // An expire changes only the deadline: the value comes from the record before it.
+            Map<ByteBuffer, Long> lastExpire = new HashMap<>();
             segments.replay(base, held, rec -> {
                 ByteBuffer k = ByteBuffer.wrap(rec.key());
-                if (lastRecord.containsKey(k)) {
+                if (!lastRecord.containsKey(k)) {
+                    return;
+                }
+                if (rec.effect() == Effect.EXPIRE) {
+                    lastExpire.put(k, rec.deadline());
+                } else {
                     lastRecord.put(k, rec);
+                    lastExpire.remove(k);
                 }
             });
             Map<ByteBuffer, SnapshotEntry> fromSnapshot = new HashMap<>();
@@ -68,10 +76,18 @@ final class UnloggedWriteRollback {
                 if (snap == null) {
                     throw new IOException("no snapshot to look the keys up in");
                 }
-                SnapshotReader.readAll(snap.path(), (k, v, o) -> {
-                    ByteBuffer key = ByteBuffer.wrap(k);
-                    if (lastRecord.containsKey(key) && lastRecord.get(key) == null) {
-                        fromSnapshot.put(key, new SnapshotEntry(k, v, o));
+                SnapshotReader.readAll(snap.path(), new SnapshotReader.Sink() {
+                    @Override
+                    public void entry(byte[] k, byte[] v, long o) {
+                        entry(k, v, o, 0);
+                    }
+
+                    @Override
+                    public void entry(byte[] k, byte[] v, long o, long deadline) {
+                        ByteBuffer key = ByteBuffer.wrap(k);
+                        if (lastRecord.containsKey(key) && lastRecord.get(key) == null) {
+                            fromSnapshot.put(key, new SnapshotEntry(k, v, o, deadline));
+                        }
                     }
                 });
             }
@@ -79,10 +95,11 @@ final class UnloggedWriteRollback {
                 byte[] key = e.getKey().array();
                 LogRecord rec = e.getValue();
                 SnapshotEntry snapped = fromSnapshot.get(e.getKey());
+                Long expire = lastExpire.get(e.getKey());
                 if (rec != null && rec.effect() == Effect.PUT) {
-                    map.put(key, rec.value(), rec.offset());
+                    map.put(key, rec.value(), rec.offset(), expire != null ? expire : rec.deadline());
                 } else if (rec == null && snapped != null) {
-                    map.put(key, snapped.value(), snapped.offset());
+                    map.put(key, snapped.value(), snapped.offset(), expire != null ? expire : snapped.deadline());
                 } else {
                     map.delete(key, held);
                 }

@@ -18,7 +18,9 @@ public enum WriteOutcome {
     /** the arena has no room for the entry; nothing changed. Deletes make room again. */
     OUT_OF_MEMORY,
     /** invalid argument: a null or empty key, a null value, or an entry too large for the arena; nothing changed. */
-    REJECTED;
+    REJECTED,
+    /** expire found nothing to clear (persist of a key without a deadline), or expired found the key not (or no longer) expired; nothing changed. */
+    UNCHANGED;
 
     /** Whether the map changed (and so a log record was written). */
     public boolean changed() {

@@ -177,8 +177,49 @@ public final class PbkvCli implements Callable<Integer> {
     int put(
             @Parameters(paramLabel = "KEY") String key,
             @Parameters(paramLabel = "VALUE", arity = "0..1", description = "Default: read from standard input.")
-                    String value) {
-        return withClient(kv -> written(kv.put(bytes(key), valueOf(value)), key));
+                    String value,
+            @Option(
+                            names = "--ttl",
+                            paramLabel = "MS",
+                            description = "Expire KEY this many milliseconds from now (the primary's clock).")
+                    Long ttlMs) {
+        return withClient(kv -> written(
+                ttlMs == null
+                        ? kv.put(bytes(key), valueOf(value))
+                        : kv.put(bytes(key), valueOf(value), java.time.Duration.ofMillis(ttlMs)),
+                key));
+    }
+
+    @Command(
+            name = "expire",
+            description = "Make KEY expire MS milliseconds from now (0 or less deletes it), or clear its deadline"
+                    + " with --persist; prints 1 if it changed something, else 0 (and exits 1).")
+    int expire(
+            @Parameters(paramLabel = "KEY") String key,
+            @Parameters(paramLabel = "MS", arity = "0..1") Long ttlMs,
+            @Option(names = "--persist", description = "Clear KEY's deadline instead.") boolean persist) {
+        if (persist == (ttlMs != null)) {
+            err.println("pbkv expire: give either MS or --persist");
+            return USAGE;
+        }
+        return withClient(kv -> {
+            boolean changed =
+                    persist ? kv.persist(bytes(key)) : kv.expire(bytes(key), java.time.Duration.ofMillis(ttlMs));
+            out.println(changed ? 1 : 0);
+            return changed ? OK : NO;
+        });
+    }
+
+    @Command(
+            name = "ttl",
+            description =
+                    "Print KEY's time to live in milliseconds: -1 without a deadline, -2 (and exit 1) when absent.")
+    int ttl(@Parameters(paramLabel = "KEY") String key) {
+        return withClient(kv -> {
+            long ms = kv.ttlMillis(bytes(key));
+            out.println(ms);
+            return ms == -2 ? NO : OK;
+        });
     }
 
     @Command(name = "insert", description = "Store KEY only if absent; prints OK. Exit 1 if present.")

@@ -78,6 +78,31 @@ final class AuthorizedCommands implements Commands {
         return needs(Access.READ, "dump", () -> delegate.dump(allowStale, pageSink));
     }
 
+    @Override
+    public CompletableFuture<Reply<WriteAck>> insert(byte[] key, byte[] value, Expiry expiry, WriteTag tag) {
+        return needs(Access.WRITE, "insert", () -> delegate.insert(key, value, expiry, tag));
+    }
+
+    @Override
+    public CompletableFuture<Reply<WriteAck>> update(byte[] key, byte[] value, Expiry expiry, WriteTag tag) {
+        return needs(Access.WRITE, "update", () -> delegate.update(key, value, expiry, tag));
+    }
+
+    @Override
+    public CompletableFuture<Reply<WriteAck>> put(byte[] key, byte[] value, Expiry expiry, WriteTag tag) {
+        return needs(Access.WRITE, "put", () -> delegate.put(key, value, expiry, tag));
+    }
+
+    @Override
+    public CompletableFuture<Reply<Boolean>> expire(byte[] key, Expiry expiry) {
+        return needs(Access.WRITE, "expire", () -> delegate.expire(key, expiry));
+    }
+
+    @Override
+    public CompletableFuture<Reply<KeyTtl>> ttl(byte[] key, boolean allowStale) {
+        return needs(Access.READ, "ttl", () -> delegate.ttl(key, allowStale));
+    }
+
     /** Every authenticated user may see the node's status (the read level is the lowest there is). */
     @Override
     public NodeStatus status() {

@@ -3,6 +3,7 @@ package dev.pbkv.server.command;
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.pbkv.server.auth.Authenticator;
 import dev.pbkv.server.auth.Principal;
+import dev.pbkv.server.config.ExpirySettings;
 import dev.pbkv.server.config.LimitSettings;
 import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.replication.NotPrimaryException;
@@ -63,6 +64,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
     private final RequestGate gate = new RequestGate();
     private final Authenticator authenticator;
     private final ExecutorService dumpExecutor;
+    private final ActiveExpirer expirer;
     private final long startedNanos = System.nanoTime();
     /** The doors' bound addresses; set by the node once they are listening, read by status(). */
     private volatile DoorAddresses doorAddresses = DoorAddresses.NONE;
@@ -78,6 +80,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
                 .setNameFormat("pbkv-dump-%d")
                 .setDaemon(true)
                 .build());
+        this.expirer = new ActiveExpirer(store, replicator, ExpirySettings.of(settings), gate::isClosed);
     }
 
     public void setDoorAddresses(DoorAddresses addresses) {
@@ -106,7 +109,47 @@ public final class CommandLayer implements Commands, AutoCloseable {
         return write(Op.DELETE, key, EMPTY, tag);
     }
 
+    @Override
+    public CompletableFuture<Reply<WriteAck>> insert(byte[] key, byte[] value, Expiry expiry, WriteTag tag) {
+        return write(Op.INSERT, key, value, expiry, tag);
+    }
+
+    @Override
+    public CompletableFuture<Reply<WriteAck>> update(byte[] key, byte[] value, Expiry expiry, WriteTag tag) {
+        return write(Op.UPDATE, key, value, expiry, tag);
+    }
+
+    @Override
+    public CompletableFuture<Reply<WriteAck>> put(byte[] key, byte[] value, Expiry expiry, WriteTag tag) {
+        return write(Op.PUT, key, value, expiry, tag);
+    }
+
     private CompletableFuture<Reply<WriteAck>> write(Op op, byte[] key, byte[] value, WriteTag tag) {
+        return write(op, key, value, Expiry.NONE, tag);
+    }
+
+    /** The deadline a write stores for expiry, or {@link Long#MIN_VALUE} when expiry is not valid for a write. */
+    private long writeDeadline(Expiry expiry) {
+        return switch (expiry.kind()) {
+            case NONE -> Mutation.NO_DEADLINE;
+            case KEEP -> Mutation.KEEP_DEADLINE;
+            case IN, AT -> {
+                long d = expiry.millis() <= 0 ? Long.MIN_VALUE : expiry.deadlineAt(store.nowMillis());
+                yield d <= 0 ? Long.MIN_VALUE : d;
+            }
+            case PERSIST -> Long.MIN_VALUE;
+        };
+    }
+
+    private CompletableFuture<Reply<WriteAck>> write(Op op, byte[] key, byte[] value, Expiry expiry, WriteTag tag) {
+        long deadline = writeDeadline(expiry == null ? Expiry.NONE : expiry);
+        if (deadline == Long.MIN_VALUE) {
+            return CompletableFuture.completedFuture(Reply.failure(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "invalid expire time " + expiry.millis() + " (" + expiry.kind()
+                            + "): a ttl must be a positive number of milliseconds that fits, a deadline a positive "
+                            + "epoch time in milliseconds"));
+        }
         byte[] v = value == null ? EMPTY : value;
         Reply<WriteAck> invalid = checkKey(key);
         if (invalid == null && v.length > limits.maxValueBytes()) {
@@ -118,7 +161,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
             return CompletableFuture.completedFuture(invalid);
         }
         WriteTag t = tag == null ? WriteTag.NONE : tag;
-        Mutation m = new Mutation(op, key, v, t.clientId(), t.sequence());
+        Mutation m = new Mutation(op, key, v, t.clientId(), t.sequence(), deadline);
         // The replicator answers once the answer is committed (a write that changed nothing included).
         return admitted(() -> replicator.write(m).thenApply(CommandLayer::toAck));
     }
@@ -138,7 +181,71 @@ public final class CommandLayer implements Commands, AutoCloseable {
                 Reply.failure(
                         ErrorCode.INVALID_ARGUMENT,
                         "the store refused the entry (key or value too large for its arena)");
+            case UNCHANGED -> Reply.success(new WriteAck(r.answerOffset(), false));
         };
+    }
+
+    // ---- expiry (docs/expiry.md) -------------------------------------------------------------
+
+    @Override
+    public CompletableFuture<Reply<Boolean>> expire(byte[] key, Expiry expiry) {
+        Reply<Boolean> invalid = checkKey(key);
+        if (invalid != null) {
+            return CompletableFuture.completedFuture(invalid);
+        }
+        Mutation m;
+        if (expiry.kind() == Expiry.Kind.PERSIST) {
+            m = Mutation.expire(key, 0);
+        } else if (expiry.kind() == Expiry.Kind.IN || expiry.kind() == Expiry.Kind.AT) {
+            long now = store.nowMillis();
+            long deadline = expiry.deadlineAt(now);
+            if (deadline == Long.MIN_VALUE) {
+                return CompletableFuture.completedFuture(Reply.failure(
+                        ErrorCode.INVALID_ARGUMENT, "invalid expire time " + expiry.millis() + ": it overflows"));
+            }
+            // A deadline already passed removes the key now, as Redis does (a delete, not an expiry).
+            m = deadline <= now ? Mutation.delete(key) : Mutation.expire(key, deadline);
+        } else {
+            return CompletableFuture.completedFuture(
+                    Reply.failure(ErrorCode.INVALID_ARGUMENT, "expire needs a ttl, a deadline or persist"));
+        }
+        return admitted(() -> replicator.write(m).thenApply(r -> switch (r.outcome()) {
+            case REPLACED, DELETED -> Reply.success(true);
+            case ABSENT, UNCHANGED -> Reply.success(false);
+            default -> {
+                Reply.Failure<WriteAck> f = (Reply.Failure<WriteAck>) toAck(r);
+                yield new Reply.Failure<>(f.code(), f.message(), f.primaryAddress());
+            }
+        }));
+    }
+
+    @Override
+    public CompletableFuture<Reply<KeyTtl>> ttl(byte[] key, boolean allowStale) {
+        Reply<KeyTtl> invalid = checkKey(key);
+        if (invalid != null) {
+            return CompletableFuture.completedFuture(invalid);
+        }
+        return read(allowStale, () -> {
+            Lookup l = lookupExpiring(key);
+            KeyTtl ttl;
+            if (!l.found()) {
+                ttl = KeyTtl.ABSENT;
+            } else if (l.deadline() == 0) {
+                ttl = new KeyTtl(true, 0, -1);
+            } else {
+                ttl = new KeyTtl(true, l.deadline(), Math.max(0, l.deadline() - store.nowMillis()));
+            }
+            return afterCommit(l.offset(), Reply.success(ttl));
+        });
+    }
+
+    /** The store's lookup; a key found expired is queued for removal when this node is primary. */
+    private Lookup lookupExpiring(byte[] key) {
+        Lookup l = store.lookup(key);
+        if (l.expired()) {
+            expirer.expireLazily(key);
+        }
+        return l;
     }
 
     // ---- reads -------------------------------------------------------------------------------
@@ -150,7 +257,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
             return CompletableFuture.completedFuture(invalid);
         }
         return read(allowStale, () -> {
-            Lookup l = store.lookup(key);
+            Lookup l = lookupExpiring(key);
             Reply<byte[]> reply =
                     l.found() ? Reply.success(l.value()) : Reply.failure(ErrorCode.NOT_FOUND, "key not found");
             return afterCommit(l.offset(), reply);
@@ -164,7 +271,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
             return CompletableFuture.completedFuture(invalid);
         }
         return read(allowStale, () -> {
-            Lookup l = store.lookup(key);
+            Lookup l = lookupExpiring(key);
             return afterCommit(l.offset(), Reply.success(l.found()));
         });
     }
@@ -343,6 +450,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
 
     @Override
     public void close() {
+        expirer.close();
         dumpExecutor.shutdownNow();
         authenticator.close();
     }

@@ -72,4 +72,39 @@ public interface Commands {
     default long authenticationFailures() {
         return 0;
     }
+
+    // ---- expiry (docs/expiry.md); the defaults serve implementations without it (test doubles)
+
+    /** As {@link #insert(byte[], byte[], WriteTag)}, the key then expiring as expiry says. */
+    default CompletableFuture<Reply<WriteAck>> insert(byte[] key, byte[] value, Expiry expiry, WriteTag tag) {
+        return expiry.kind() == Expiry.Kind.NONE ? insert(key, value, tag) : noExpiry();
+    }
+
+    /** As {@link #update(byte[], byte[], WriteTag)}; {@link Expiry#NONE} clears the key's deadline, KEEP keeps it. */
+    default CompletableFuture<Reply<WriteAck>> update(byte[] key, byte[] value, Expiry expiry, WriteTag tag) {
+        return expiry.kind() == Expiry.Kind.NONE ? update(key, value, tag) : noExpiry();
+    }
+
+    /** As {@link #put(byte[], byte[], WriteTag)}; {@link Expiry#NONE} clears the key's deadline, KEEP keeps it. */
+    default CompletableFuture<Reply<WriteAck>> put(byte[] key, byte[] value, Expiry expiry, WriteTag tag) {
+        return expiry.kind() == Expiry.Kind.NONE ? put(key, value, tag) : noExpiry();
+    }
+
+    /**
+     * Sets (IN, AT) or clears (PERSIST) the deadline of a present key; answers whether it changed
+     * something (Redis's 1 or 0). A deadline already passed deletes the key, as Redis does.
+     */
+    default CompletableFuture<Reply<Boolean>> expire(byte[] key, Expiry expiry) {
+        return noExpiry();
+    }
+
+    /** The key's time to live (Redis's TTL and PTTL). */
+    default CompletableFuture<Reply<KeyTtl>> ttl(byte[] key, boolean allowStale) {
+        return noExpiry();
+    }
+
+    private static <T> CompletableFuture<Reply<T>> noExpiry() {
+        return CompletableFuture.completedFuture(
+                Reply.failure(ErrorCode.INVALID_ARGUMENT, "this implementation has no expiring keys"));
+    }
 }

@@ -7,14 +7,21 @@ import dev.pbkv.proto.DeleteRequest;
 import dev.pbkv.proto.Entry;
 import dev.pbkv.proto.ExistsRequest;
 import dev.pbkv.proto.ExistsResponse;
+import dev.pbkv.proto.ExpireRequest;
+import dev.pbkv.proto.ExpireResponse;
 import dev.pbkv.proto.GetRequest;
 import dev.pbkv.proto.GetResponse;
 import dev.pbkv.proto.KeyValueGrpc;
 import dev.pbkv.proto.ScanRequest;
 import dev.pbkv.proto.ScanResponse;
+import dev.pbkv.proto.TtlRequest;
+import dev.pbkv.proto.TtlResponse;
 import dev.pbkv.proto.WriteRequest;
 import dev.pbkv.proto.WriteResponse;
 import dev.pbkv.server.command.Commands;
+import dev.pbkv.server.command.ErrorCode;
+import dev.pbkv.server.command.Expiry;
+import dev.pbkv.server.command.KeyTtl;
 import dev.pbkv.server.command.KeyValue;
 import dev.pbkv.server.command.Reply;
 import dev.pbkv.server.command.WriteAck;
@@ -23,6 +30,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /** The KeyValue service: each RPC is one command-layer call, translated both ways. */
 final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
@@ -51,11 +59,14 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
     @Override
     public void insert(WriteRequest request, StreamObserver<WriteResponse> observer) {
         ReplyResponder.respond(
-                commands()
-                        .insert(
-                                request.getKey().toByteArray(),
-                                request.getValue().toByteArray(),
-                                tagOf(request.hasTag(), request.getTag())),
+                withExpiry(
+                        request,
+                        e -> commands()
+                                .insert(
+                                        request.getKey().toByteArray(),
+                                        request.getValue().toByteArray(),
+                                        e,
+                                        tagOf(request.hasTag(), request.getTag()))),
                 observer,
                 KeyValueService::ack);
     }
@@ -63,11 +74,14 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
     @Override
     public void update(WriteRequest request, StreamObserver<WriteResponse> observer) {
         ReplyResponder.respond(
-                commands()
-                        .update(
-                                request.getKey().toByteArray(),
-                                request.getValue().toByteArray(),
-                                tagOf(request.hasTag(), request.getTag())),
+                withExpiry(
+                        request,
+                        e -> commands()
+                                .update(
+                                        request.getKey().toByteArray(),
+                                        request.getValue().toByteArray(),
+                                        e,
+                                        tagOf(request.hasTag(), request.getTag()))),
                 observer,
                 KeyValueService::ack);
     }
@@ -75,11 +89,14 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
     @Override
     public void put(WriteRequest request, StreamObserver<WriteResponse> observer) {
         ReplyResponder.respond(
-                commands()
-                        .put(
-                                request.getKey().toByteArray(),
-                                request.getValue().toByteArray(),
-                                tagOf(request.hasTag(), request.getTag())),
+                withExpiry(
+                        request,
+                        e -> commands()
+                                .put(
+                                        request.getKey().toByteArray(),
+                                        request.getValue().toByteArray(),
+                                        e,
+                                        tagOf(request.hasTag(), request.getTag()))),
                 observer,
                 KeyValueService::ack);
     }
@@ -127,6 +144,58 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
                                 v -> ScanResponse.getDefaultInstance());
                     }
                 });
+    }
+
+    @Override
+    public void expire(ExpireRequest request, StreamObserver<ExpireResponse> observer) {
+        int given = (request.getTtlMs() != 0 ? 1 : 0)
+                + (request.getExpireAtMs() != 0 ? 1 : 0)
+                + (request.getPersist() ? 1 : 0);
+        Expiry e = request.getPersist()
+                ? Expiry.PERSIST
+                : request.getExpireAtMs() != 0 ? Expiry.at(request.getExpireAtMs()) : Expiry.in(request.getTtlMs());
+        ReplyResponder.respond(
+                given > 1
+                        ? CompletableFuture.completedFuture(Reply.failure(
+                                ErrorCode.INVALID_ARGUMENT, "set one of ttl_ms, expire_at_ms and persist"))
+                        : commands().expire(request.getKey().toByteArray(), e),
+                observer,
+                changed -> ExpireResponse.newBuilder().setChanged(changed).build());
+    }
+
+    @Override
+    public void ttl(TtlRequest request, StreamObserver<TtlResponse> observer) {
+        CompletableFuture<Reply<KeyTtl>> ttl = commands()
+                .ttl(request.getKey().toByteArray(), request.getAllowStale())
+                .thenApply(r ->
+                        r instanceof Reply.Success<KeyTtl> s && !s.value().present()
+                                ? Reply.failure(ErrorCode.NOT_FOUND, "key not found")
+                                : r);
+        ReplyResponder.respond(
+                ttl,
+                observer,
+                t -> TtlResponse.newBuilder()
+                        .setTtlMs(t.remainingMillis())
+                        .setExpireAtMs(t.deadline())
+                        .build());
+    }
+
+    /** The write's expiry from ttl_ms, expire_at_ms and keep_ttl (at most one), then the call; INVALID_ARGUMENT otherwise. */
+    private static CompletableFuture<Reply<WriteAck>> withExpiry(
+            WriteRequest request, Function<Expiry, CompletableFuture<Reply<WriteAck>>> call) {
+        int given = (request.getTtlMs() != 0 ? 1 : 0)
+                + (request.getExpireAtMs() != 0 ? 1 : 0)
+                + (request.getKeepTtl() ? 1 : 0);
+        if (given > 1 || request.getTtlMs() < 0 || request.getExpireAtMs() < 0) {
+            return CompletableFuture.completedFuture(Reply.failure(
+                    ErrorCode.INVALID_ARGUMENT, "set at most one of ttl_ms, expire_at_ms and keep_ttl, none negative"));
+        }
+        Expiry e = request.getTtlMs() > 0
+                ? Expiry.in(request.getTtlMs())
+                : request.getExpireAtMs() > 0
+                        ? Expiry.at(request.getExpireAtMs())
+                        : request.getKeepTtl() ? Expiry.KEEP : Expiry.NONE;
+        return call.apply(e);
     }
 
     static Entry entryOf(KeyValue kv) {

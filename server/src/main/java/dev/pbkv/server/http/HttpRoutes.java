@@ -2,6 +2,7 @@ package dev.pbkv.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pbkv.server.command.Commands;
+import dev.pbkv.server.command.Expiry;
 import dev.pbkv.server.command.NodeStatus;
 import dev.pbkv.server.command.Reply;
 import dev.pbkv.server.command.WriteAck;
@@ -205,9 +206,26 @@ final class HttpRoutes {
                 if (key == null || value == null) {
                     return missing(ctx, key == null ? "key" : "value", keepAlive, meter, start);
                 }
+                // ttl: optional, milliseconds from now by the primary's clock (docs/expiry.md).
+                String ttl = fields.get("ttl");
+                Expiry expiry = Expiry.NONE;
+                if (ttl != null) {
+                    if (!ttl.trim().matches("[1-9][0-9]{0,17}")) {
+                        meter.record(start, false);
+                        return write(
+                                ctx,
+                                HttpAnswers.refusal(
+                                        ctx.alloc(),
+                                        HttpResponseStatus.BAD_REQUEST,
+                                        "field 'ttl' must be a positive whole number of milliseconds, was '" + ttl
+                                                + "'"),
+                                keepAlive);
+                    }
+                    expiry = Expiry.in(Long.parseLong(ttl.trim()));
+                }
                 CompletableFuture<Reply<WriteAck>> write = endpoint == Endpoint.INSERT
-                        ? commands.insert(utf8(key), utf8(value), WriteTag.NONE)
-                        : commands.update(utf8(key), utf8(value), WriteTag.NONE);
+                        ? commands.insert(utf8(key), utf8(value), expiry, WriteTag.NONE)
+                        : commands.update(utf8(key), utf8(value), expiry, WriteTag.NONE);
                 answer = write.thenApply(r -> r instanceof Reply.Failure<WriteAck> f
                         ? HttpAnswers.failure(ctx.alloc(), f)
                         : HttpAnswers.success(ctx.alloc()));

@@ -2,7 +2,6 @@ package dev.pbkv.server.replication;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
-import dev.pbkv.store.Effect;
 import dev.pbkv.store.LogRecord;
 import dev.pbkv.store.Store;
 import dev.pbkv.store.TailNotRetainedException;
@@ -80,9 +79,13 @@ final class AtMostOnceTable {
         if (rec.clientId() == 0) {
             return;
         }
-        WriteOutcome outcome = rec.effect() == Effect.DELETE
-                ? WriteOutcome.DELETED
-                : existedBefore ? WriteOutcome.REPLACED : WriteOutcome.CREATED;
+        WriteOutcome outcome = switch (rec.effect()) {
+            case DELETE -> WriteOutcome.DELETED;
+            // A tagged write that found its key expired removed it and was answered "absent".
+            case EXPIRED -> WriteOutcome.ABSENT;
+            case EXPIRE -> WriteOutcome.REPLACED;
+            case PUT -> existedBefore ? WriteOutcome.REPLACED : WriteOutcome.CREATED;
+        };
         LogRecord slim =
                 new LogRecord(rec.offset(), rec.epoch(), rec.effect(), EMPTY, EMPTY, rec.clientId(), rec.sequence());
         ClientWindow w = window(rec.clientId());

@@ -1,6 +1,7 @@
 package dev.pbkv.server.replication;
 
 import dev.pbkv.store.Store;
+import dev.pbkv.store.map.EntryVisitor;
 
 /**
  * A digest of (part of) a store's contents: the sum (mod 2^64) of a 64-bit hash of every entry's
@@ -13,12 +14,23 @@ import dev.pbkv.store.Store;
  * @param entries number of entries
  */
 record ContentDigest(long sum, long entries) {
-    /** One bucket. */
+    /**
+     * One bucket: every entry held, expired or not, with its deadline (each node hides expired
+     * entries by its own clock, which must not make the copies look different).
+     */
     static ContentDigest ofBucket(Store store, int bucket) {
         long[] acc = new long[2];
-        store.forEachInBucket(bucket, (k, v, offset) -> {
-            acc[0] += entryHash(k, v);
-            acc[1]++;
+        store.forEachHeldInBucket(bucket, new EntryVisitor() {
+            @Override
+            public void visit(byte[] k, byte[] v, long offset) {
+                visit(k, v, offset, 0);
+            }
+
+            @Override
+            public void visit(byte[] k, byte[] v, long offset, long deadline) {
+                acc[0] += entryHash(k, v) + deadline * 0x9e3779b97f4a7c15L;
+                acc[1]++;
+            }
         });
         return new ContentDigest(acc[0], acc[1]);
     }

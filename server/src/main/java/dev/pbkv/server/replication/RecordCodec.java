@@ -20,18 +20,34 @@ final class RecordCodec {
                 .setValue(r.value() == null ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(r.value()))
                 .setClientId(r.clientId())
                 .setSequence(r.sequence())
+                .setDeadline(r.deadline())
+                .setExpiryEffect(
+                        switch (r.effect()) {
+                            case EXPIRE -> ReplRecord.ExpiryEffect.EXPIRY_EFFECT_EXPIRE;
+                            case EXPIRED -> ReplRecord.ExpiryEffect.EXPIRY_EFFECT_EXPIRED;
+                            case PUT, DELETE -> ReplRecord.ExpiryEffect.EXPIRY_EFFECT_NONE;
+                        })
                 .build();
+    }
+
+    private static Effect effectOf(ReplRecord r) {
+        return switch (r.getExpiryEffect()) {
+            case EXPIRY_EFFECT_EXPIRE -> Effect.EXPIRE;
+            case EXPIRY_EFFECT_EXPIRED -> Effect.EXPIRED;
+            default -> r.getDelete() ? Effect.DELETE : Effect.PUT;
+        };
     }
 
     static LogRecord fromWire(ReplRecord r) {
         return new LogRecord(
                 r.getOffset(),
                 r.getEpoch(),
-                r.getDelete() ? Effect.DELETE : Effect.PUT,
+                effectOf(r),
                 r.getKey().toByteArray(),
                 r.getValue().toByteArray(),
                 r.getClientId(),
-                r.getSequence());
+                r.getSequence(),
+                r.getDeadline());
     }
 
     /** Bytes a record adds to a batch message, roughly. */

@@ -35,7 +35,15 @@ enum RespCommand {
     PUT(3, false, true, 1, 1, 1),
     DELETE(2, false, true, 1, 1, 1),
     COUNT(1, true, false, 0, 0, 0),
-    END(1, false, false, 0, 0, 0);
+    END(1, false, false, 0, 0, 0),
+    // Expiry (docs/expiry.md).
+    EXPIRE(-3, false, true, 1, 1, 1),
+    PEXPIRE(-3, false, true, 1, 1, 1),
+    EXPIREAT(-3, false, true, 1, 1, 1),
+    PEXPIREAT(-3, false, true, 1, 1, 1),
+    TTL(2, true, false, 1, 1, 1),
+    PTTL(2, true, false, 1, 1, 1),
+    PERSIST(2, false, true, 1, 1, 1);
 
     final String lowerName = name().toLowerCase(Locale.ROOT);
     final int arity;

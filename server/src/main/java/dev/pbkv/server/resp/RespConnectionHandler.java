@@ -2,6 +2,8 @@ package dev.pbkv.server.resp;
 
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.ErrorCode;
+import dev.pbkv.server.command.Expiry;
+import dev.pbkv.server.command.KeyTtl;
 import dev.pbkv.server.command.Reply;
 import dev.pbkv.server.command.WriteAck;
 import dev.pbkv.server.command.WriteTag;
@@ -289,59 +291,85 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
                     return true;
                 });
             case SHUTDOWN -> shutdown(args, start);
+            case EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT -> expire(args, command, start);
+            case TTL, PTTL -> ttl(args, command, start);
+            case PERSIST ->
+                reply(
+                        commands.expire(args[1], Expiry.PERSIST),
+                        command,
+                        start,
+                        false,
+                        (r, o) -> encodeExpire(r, o, command));
             default -> throw new IllegalStateException("no dispatch for " + command);
         }
     }
 
     private void set(byte[][] args, long start) {
-        boolean nx = false;
-        boolean xx = false;
-        for (int i = 3; i < args.length; i++) {
-            byte[] option = args[i];
-            if (RespCommand.is(option, "NX")) {
-                nx = true;
-            } else if (RespCommand.is(option, "XX")) {
-                xx = true;
-            } else if (RespCommand.is(option, "EX")
-                    || RespCommand.is(option, "PX")
-                    || RespCommand.is(option, "EXAT")
-                    || RespCommand.is(option, "PXAT")
-                    || RespCommand.is(option, "KEEPTTL")) {
-                String name = ascii(option).toUpperCase(java.util.Locale.ROOT);
-                refuse(RespCommand.SET, "ERR SET " + name + ": expiry is not supported by pbkv (keys do not expire)");
-                return;
-            } else if (RespCommand.is(option, "GET")) {
-                refuse(RespCommand.SET, "ERR SET ... GET is not supported by pbkv; use GET then SET");
-                return;
-            } else {
-                refuse(RespCommand.SET, RespErrors.SYNTAX);
-                return;
-            }
-        }
-        if (nx && xx) {
-            refuse(RespCommand.SET, RespErrors.SYNTAX);
-        } else if (nx) {
+        RespExpiryArgs.SetOptions options = RespExpiryArgs.set(args);
+        if (options.error() != null) {
+            refuse(RespCommand.SET, options.error());
+        } else if (options.nx()) {
             reply(
-                    commands.insert(args[1], args[2], WriteTag.NONE),
+                    commands.insert(args[1], args[2], options.expiry(), WriteTag.NONE),
                     RespCommand.SET,
                     start,
                     false,
                     (r, o) -> RespReplies.encodeConditionalWrite(r, o, ErrorCode.ALREADY_EXISTS));
-        } else if (xx) {
+        } else if (options.xx()) {
             reply(
-                    commands.update(args[1], args[2], WriteTag.NONE),
+                    commands.update(args[1], args[2], options.expiry(), WriteTag.NONE),
                     RespCommand.SET,
                     start,
                     false,
                     (r, o) -> RespReplies.encodeConditionalWrite(r, o, ErrorCode.NOT_FOUND));
         } else {
             reply(
-                    commands.put(args[1], args[2], WriteTag.NONE),
+                    commands.put(args[1], args[2], options.expiry(), WriteTag.NONE),
                     RespCommand.SET,
                     start,
                     false,
                     RespReplies::encodeWriteOk);
         }
+    }
+
+    private void expire(byte[][] args, RespCommand command, long start) {
+        boolean seconds = command == RespCommand.EXPIRE || command == RespCommand.EXPIREAT;
+        boolean absolute = command == RespCommand.EXPIREAT || command == RespCommand.PEXPIREAT;
+        RespExpiryArgs.ExpireArgs parsed = RespExpiryArgs.expire(args, command.lowerName, seconds, absolute);
+        if (parsed.error() != null) {
+            refuse(command, parsed.error());
+            return;
+        }
+        reply(commands.expire(args[1], parsed.expiry()), command, start, false, (r, o) -> encodeExpire(r, o, command));
+    }
+
+    private static boolean encodeExpire(Reply<Boolean> r, ByteBuf o, RespCommand command) {
+        if (r instanceof Reply.Success<Boolean> s) {
+            RespWriter.integer(o, Boolean.TRUE.equals(s.value()) ? 1 : 0);
+            return true;
+        }
+        Reply.Failure<Boolean> f = (Reply.Failure<Boolean>) r;
+        RespWriter.error(
+                o,
+                f.code() == ErrorCode.INVALID_ARGUMENT && f.message().startsWith("invalid expire time")
+                        ? RespExpiryArgs.invalidExpireTime(command.lowerName)
+                        : RespErrors.toErrorLine(f, true));
+        return false;
+    }
+
+    private void ttl(byte[][] args, RespCommand command, long start) {
+        boolean millis = command == RespCommand.PTTL;
+        reply(commands.ttl(args[1], allowStale), command, start, false, (r, o) -> {
+            if (r instanceof Reply.Failure<KeyTtl> f) {
+                RespWriter.error(o, RespErrors.toErrorLine(f, false));
+                return false;
+            }
+            KeyTtl t = ((Reply.Success<KeyTtl>) r).value();
+            long remaining = t.remainingMillis();
+            // Redis rounds TTL to the nearest second; -1 and -2 stay as they are.
+            RespWriter.integer(o, remaining < 0 || millis ? remaining : (remaining + 500) / 1000);
+            return true;
+        });
     }
 
     private void delete(byte[][] args, RespCommand command, long start) {

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.StampedLock;
+import java.util.random.RandomGenerator;
 
 /**
  * The in-memory map: keys and values are bytes kept in a {@link SlabArena}; the map is split into
@@ -38,6 +39,8 @@ public final class BucketedMap implements AutoCloseable {
      * (a per-bucket sum read bucket by bucket would not be).
      */
     private final AtomicLong entries = new AtomicLong();
+    /** The keys that have a deadline (see {@link ExpiryIndex} for its lock and the order). */
+    private final ExpiryIndex expiring = new ExpiryIndex();
 
     private static final class Bucket {
         /**
@@ -90,23 +93,40 @@ public final class BucketedMap implements AutoCloseable {
 
     /** Stores key -> value only if key is absent: CREATED or PRESENT. */
     public WriteOutcome insert(byte[] key, byte[] value, long offset) {
-        return write(key, value, offset, true, false);
+        return write(key, value, offset, 0, true, false);
     }
 
     /** Replaces the value only if key is present: REPLACED or ABSENT. */
     public WriteOutcome update(byte[] key, byte[] value, long offset) {
-        return write(key, value, offset, false, true);
+        return write(key, value, offset, 0, false, true);
     }
 
     /** Stores key -> value either way: CREATED (was absent) or REPLACED. */
     public WriteOutcome put(byte[] key, byte[] value, long offset) {
-        return write(key, value, offset, true, true);
+        return write(key, value, offset, 0, true, true);
     }
 
-    private WriteOutcome write(byte[] key, byte[] value, long offset, boolean mayCreate, boolean mayReplace) {
+    /** As {@link #insert}, the entry expiring at deadline (epoch milliseconds; 0: never). */
+    public WriteOutcome insert(byte[] key, byte[] value, long offset, long deadline) {
+        return write(key, value, offset, deadline, true, false);
+    }
+
+    /** As {@link #update}, the entry then expiring at deadline (0: never). */
+    public WriteOutcome update(byte[] key, byte[] value, long offset, long deadline) {
+        return write(key, value, offset, deadline, false, true);
+    }
+
+    /** As {@link #put}, the entry then expiring at deadline (0: never). */
+    public WriteOutcome put(byte[] key, byte[] value, long offset, long deadline) {
+        return write(key, value, offset, deadline, true, true);
+    }
+
+    private WriteOutcome write(
+            byte[] key, byte[] value, long offset, long deadline, boolean mayCreate, boolean mayReplace) {
         if (key == null
                 || key.length == 0
                 || value == null
+                || deadline < 0
                 || SlabArena.HEADER + (long) key.length + value.length > arena.maxItemSize()) {
             return WriteOutcome.REJECTED;
         }
@@ -122,17 +142,21 @@ public final class BucketedMap implements AutoCloseable {
                     return WriteOutcome.PRESENT;
                 }
                 long old = addressOf(table[slot]);
+                long oldDeadline = arena.deadline(old);
                 if (arena.classOf(itemSize) == arena.classOf(arena.slotSizeOf(old))) {
-                    arena.overwriteValue(old, value, offset);
-                    return WriteOutcome.REPLACED;
+                    arena.overwriteValue(old, value, offset, deadline);
+                } else {
+                    long fresh = arena.allocate(itemSize);
+                    if (fresh < 0) {
+                        return WriteOutcome.OUT_OF_MEMORY;
+                    }
+                    arena.writeItem(fresh, key, value, offset, deadline);
+                    table[slot] = entry(hash, fresh);
+                    arena.free(old);
                 }
-                long fresh = arena.allocate(itemSize);
-                if (fresh < 0) {
-                    return WriteOutcome.OUT_OF_MEMORY;
+                if ((oldDeadline != 0) != (deadline != 0)) {
+                    expiring.set(key, deadline != 0);
                 }
-                arena.writeItem(fresh, key, value, offset);
-                table[slot] = entry(hash, fresh);
-                arena.free(old);
                 return WriteOutcome.REPLACED;
             }
             if (!mayCreate) {
@@ -142,7 +166,7 @@ public final class BucketedMap implements AutoCloseable {
             if (address < 0) {
                 return WriteOutcome.OUT_OF_MEMORY;
             }
-            arena.writeItem(address, key, value, offset);
+            arena.writeItem(address, key, value, offset, deadline);
             if ((b.size + 1) * 4L > table.length * 3L) {
                 table = grow(b);
                 slot = probe(table, hash, key);
@@ -150,10 +174,51 @@ public final class BucketedMap implements AutoCloseable {
             table[~slot] = entry(hash, address);
             b.size++;
             entries.incrementAndGet();
+            if (deadline != 0) {
+                expiring.set(key, true);
+            }
             return WriteOutcome.CREATED;
         } finally {
             b.lock.unlockWrite(stamp);
         }
+    }
+
+    /**
+     * Sets (deadline &gt; 0) or clears (0) the deadline of a present key, and its write offset:
+     * REPLACED, or ABSENT. The value stays.
+     */
+    public WriteOutcome setDeadline(byte[] key, long deadline, long offset) {
+        if (key == null || key.length == 0 || deadline < 0) {
+            return WriteOutcome.REJECTED;
+        }
+        long hash = KeyHash.of(key);
+        Bucket b = buckets[bucketIndex(hash)];
+        long stamp = b.lock.writeLock();
+        try {
+            int slot = probe(b.table, hash, key);
+            if (slot < 0) {
+                return WriteOutcome.ABSENT;
+            }
+            long address = addressOf(b.table[slot]);
+            long oldDeadline = arena.deadline(address);
+            arena.setDeadline(address, deadline, offset);
+            if ((oldDeadline != 0) != (deadline != 0)) {
+                expiring.set(key, deadline != 0);
+            }
+            return WriteOutcome.REPLACED;
+        } finally {
+            b.lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Up to n keys drawn at random among those with a deadline (they may have changed since: look them up). */
+    public List<byte[]> sampleExpiring(int n, RandomGenerator random) {
+        return expiring.sample(n, random);
+    }
+
+    /** How many keys have a deadline (expired ones not yet removed included). */
+    public int expiringCount() {
+        return expiring.size();
     }
 
     /** Removes key: DELETED, or ABSENT. */
@@ -171,6 +236,9 @@ public final class BucketedMap implements AutoCloseable {
                 return WriteOutcome.ABSENT;
             }
             long address = addressOf(table[slot]);
+            if (arena.deadline(address) != 0) {
+                expiring.set(key, false);
+            }
             removeAt(table, slot);
             b.size--;
             entries.decrementAndGet();
@@ -219,7 +287,7 @@ public final class BucketedMap implements AutoCloseable {
         }
         long address = addressOf(table[slot]);
         byte[] value = arena.safeValue(address, key.length);
-        return value == null ? null : new Lookup(value, arena.safeWriteOffset(address));
+        return value == null ? null : new Lookup(value, arena.safeWriteOffset(address), arena.safeDeadline(address));
     }
 
     /** The value of key, or null when absent. Like {@link #lookup} without the offset. */
@@ -285,14 +353,17 @@ public final class BucketedMap implements AutoCloseable {
         List<byte[]> keys;
         List<byte[]> values;
         long[] offsets;
+        long[] deadlines;
         long stamp = b.lock.readLock();
         try {
             keys = new ArrayList<>(b.size);
             values = new ArrayList<>(b.size);
             offsets = new long[b.size];
+            deadlines = new long[b.size];
             for (long e : b.table) {
                 if (e != 0) {
                     long address = addressOf(e);
+                    deadlines[keys.size()] = arena.deadline(address);
                     offsets[keys.size()] = arena.writeOffset(address);
                     keys.add(arena.key(address));
                     values.add(arena.value(address));
@@ -302,7 +373,7 @@ public final class BucketedMap implements AutoCloseable {
             b.lock.unlockRead(stamp);
         }
         for (int i = 0; i < keys.size(); i++) {
-            visitor.visit(keys.get(i), values.get(i), offsets[i]);
+            visitor.visit(keys.get(i), values.get(i), offsets[i], deadlines[i]);
         }
     }
 
@@ -319,6 +390,7 @@ public final class BucketedMap implements AutoCloseable {
                 b.size = 0;
             }
             entries.set(0);
+            expiring.clear();
             arena.reset();
         } finally {
             for (int i = buckets.length - 1; i >= 0; i--) {

@@ -19,7 +19,8 @@ import java.util.Arrays;
  *   0  long  write offset (the log offset of the entry's last write)
  *   8  int   key length
  *  12  int   value length
- *  16        key bytes, then value bytes
+ *  16  long  deadline (epoch milliseconds of the primary's clock after which the entry is expired; 0: none)
+ *  24        key bytes, then value bytes
  * </pre>
  * A free slot holds in its first 4 bytes the index of the next free slot of its page (-1 ends).
  *
@@ -29,7 +30,7 @@ import java.util.Arrays;
  * {@code safe*} readers check every bound: they may see a slot that is being rewritten).
  */
 final class SlabArena {
-    static final int HEADER = 16;
+    static final int HEADER = 24;
     static final int MIN_SLOT = 48;
     static final double GROWTH = 1.25;
     /** Pages are this big unless the arena is smaller. Big enough for 1 MiB values plus a 1 KiB key. */
@@ -280,28 +281,42 @@ final class SlabArena {
 
     // ---- item bytes: callers hold the owning bucket's lock (write for writes) ----
 
-    void writeItem(long address, byte[] key, byte[] value, long writeOffset) {
+    void writeItem(long address, byte[] key, byte[] value, long writeOffset, long deadline) {
         byte[] slab = slabs[slabOf(address)];
         int off = offsetIn(address);
         LONG_LE.set(slab, off, writeOffset);
         INT_LE.set(slab, off + 8, key.length);
         INT_LE.set(slab, off + 12, value.length);
+        LONG_LE.set(slab, off + 16, deadline);
         System.arraycopy(key, 0, slab, off + HEADER, key.length);
         System.arraycopy(value, 0, slab, off + HEADER + key.length, value.length);
     }
 
-    /** Replaces value and write offset in place; the slot must be big enough. */
-    void overwriteValue(long address, byte[] value, long writeOffset) {
+    /** Replaces value, write offset and deadline in place; the slot must be big enough. */
+    void overwriteValue(long address, byte[] value, long writeOffset, long deadline) {
         byte[] slab = slabs[slabOf(address)];
         int off = offsetIn(address);
         int keyLength = (int) INT_LE.get(slab, off + 8);
         LONG_LE.set(slab, off, writeOffset);
         INT_LE.set(slab, off + 12, value.length);
+        LONG_LE.set(slab, off + 16, deadline);
         System.arraycopy(value, 0, slab, off + HEADER + keyLength, value.length);
     }
 
     long writeOffset(long address) {
         return (long) LONG_LE.get(slabs[slabOf(address)], offsetIn(address));
+    }
+
+    long deadline(long address) {
+        return (long) LONG_LE.get(slabs[slabOf(address)], offsetIn(address) + 16);
+    }
+
+    /** Sets the deadline and the write offset of the item at address (expire, persist). */
+    void setDeadline(long address, long deadline, long writeOffset) {
+        byte[] slab = slabs[slabOf(address)];
+        int off = offsetIn(address);
+        LONG_LE.set(slab, off, writeOffset);
+        LONG_LE.set(slab, off + 16, deadline);
     }
 
     byte[] key(long address) {
@@ -375,5 +390,15 @@ final class SlabArena {
         byte[] slab = slabs[slabOf(address)];
         int off = offsetIn(address);
         return off > slab.length - 8 ? 0 : (long) LONG_LE.get(slab, off);
+    }
+
+    /** The deadline at address, or 0 for an impossible address. Never throws. */
+    long safeDeadline(long address) {
+        if (address < 0 || (address >>> slabShift) >= slabs.length) {
+            return 0;
+        }
+        byte[] slab = slabs[slabOf(address)];
+        int off = offsetIn(address);
+        return off > slab.length - 24 ? 0 : (long) LONG_LE.get(slab, off + 16);
     }
 }

@@ -27,20 +27,33 @@ public final class MapCopier implements EntryVisitor {
 
     @Override
     public void visit(byte[] key, byte[] value, long offset) {
-        int need = length + 16 + key.length + value.length;
+        visit(key, value, offset, 0);
+    }
+
+    /** Encodes one entry in {@link SnapshotWriter}'s entry layout, with its deadline when it has one. */
+    @Override
+    public void visit(byte[] key, byte[] value, long offset, long deadline) {
+        int need = length + 24 + key.length + value.length;
         if (need > bytes.length) {
             bytes = Arrays.copyOf(bytes, Math.max(need, bytes.length * 2));
         }
         putInt(key.length);
         System.arraycopy(key, 0, bytes, length, key.length);
         length += key.length;
-        putInt(value.length);
+        putInt(deadline == 0 ? value.length : value.length | SnapshotWriter.HAS_DEADLINE);
         System.arraycopy(value, 0, bytes, length, value.length);
         length += value.length;
-        for (int shift = 56; shift >= 0; shift -= 8) {
-            bytes[length++] = (byte) (offset >>> shift);
+        putLong(offset);
+        if (deadline != 0) {
+            putLong(deadline);
         }
         count++;
+    }
+
+    private void putLong(long v) {
+        for (int shift = 56; shift >= 0; shift -= 8) {
+            bytes[length++] = (byte) (v >>> shift);
+        }
     }
 
     private void putInt(int v) {

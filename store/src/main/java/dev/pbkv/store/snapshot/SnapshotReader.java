@@ -27,6 +27,11 @@ public final class SnapshotReader implements AutoCloseable {
     @FunctionalInterface
     public interface Sink {
         void entry(byte[] key, byte[] value, long offset) throws IOException;
+
+        /** Called for every entry with its deadline (0: none); sinks that keep deadlines override it. */
+        default void entry(byte[] key, byte[] value, long offset, long deadline) throws IOException {
+            entry(key, value, offset);
+        }
     }
 
     private final InputStream raw;
@@ -148,15 +153,21 @@ public final class SnapshotReader implements AutoCloseable {
             }
             byte[] key = new byte[keyLength];
             in.readFully(key);
-            int valueLength = in.readInt();
-            if (valueLength < 0 || valueLength > MAX_VALUE_BYTES) {
+            int lengthField = in.readInt();
+            boolean hasDeadline = (lengthField & SnapshotWriter.HAS_DEADLINE) != 0;
+            int valueLength = lengthField & ~SnapshotWriter.HAS_DEADLINE;
+            if (valueLength > MAX_VALUE_BYTES) {
                 throw new IOException("snapshot damaged: value length " + valueLength);
             }
             byte[] value = new byte[valueLength];
             in.readFully(value);
             long entryOffset = in.readLong();
+            long deadline = hasDeadline ? in.readLong() : 0;
+            if (hasDeadline && deadline <= 0) {
+                throw new IOException("snapshot damaged: deadline " + deadline);
+            }
             entries++;
-            sink.entry(key, value, entryOffset);
+            sink.entry(key, value, entryOffset, deadline);
             return true;
         } catch (EOFException e) {
             throw new IOException("snapshot torn after " + entries + " entries", e);

@@ -13,12 +13,17 @@ import java.util.zip.CheckedOutputStream;
  * <pre>
  * header   int32 magic "PBKS" | int32 version 1 | int64 offset S | int64 epoch at S
  * entries  int32 keyLength (&gt; 0) | key | int32 valueLength | value | int64 offset of the entry's last write
+ *          [| int64 deadline, only when valueLength has its top bit set (the length is the low 31 bits)]
  * trailer  int32 -1 | int64 entry count | int64 end offset | int32 CRC32C of every byte before it
  * </pre>
  *
  * A snapshot is fuzzy: copied bucket by bucket while writes go on, it reflects every record up to
  * S and some records in (S, end]; replaying the log records above S makes it exact (effects are
  * idempotent). The end offset bounds every effect it may hold.
+ *
+ * <p>An entry with a deadline (epoch milliseconds of the primary's clock) marks it with the top bit
+ * of its value length ({@link #HAS_DEADLINE}) and appends it after the offset; an entry without one
+ * is written exactly as before deadlines existed, so old snapshots read unchanged.
  */
 public final class SnapshotWriter implements AutoCloseable {
     public static final int MAGIC = 0x50424B53; // "PBKS"
@@ -26,6 +31,8 @@ public final class SnapshotWriter implements AutoCloseable {
     public static final int HEADER_BYTES = 24;
     public static final int TRAILER_BYTES = 24;
     static final int END_MARKER = -1;
+    /** Set in an entry's value length when a deadline follows its offset. */
+    public static final int HAS_DEADLINE = 0x8000_0000;
 
     private final OutputStream raw;
     private final CheckedOutputStream checked;
@@ -45,13 +52,36 @@ public final class SnapshotWriter implements AutoCloseable {
     }
 
     public void entry(byte[] key, byte[] value, long offset) throws IOException {
+        entry(key, value, offset, 0);
+    }
+
+    /** An entry that expires at deadline (epoch milliseconds; 0: never). */
+    public void entry(byte[] key, byte[] value, long offset, long deadline) throws IOException {
         out.writeInt(key.length);
         out.write(key);
-        out.writeInt(value.length);
+        out.writeInt(deadline == 0 ? value.length : value.length | HAS_DEADLINE);
         out.write(value);
         out.writeLong(offset);
+        if (deadline != 0) {
+            out.writeLong(deadline);
+        }
         entries++;
-        bytes += 16L + key.length + value.length;
+        bytes += 16L + key.length + value.length + (deadline == 0 ? 0 : 8);
+    }
+
+    /** A sink that writes every entry it is fed here, deadlines included (copying a snapshot). */
+    public SnapshotReader.Sink sink() {
+        return new SnapshotReader.Sink() {
+            @Override
+            public void entry(byte[] key, byte[] value, long offset) throws IOException {
+                SnapshotWriter.this.entry(key, value, offset, 0);
+            }
+
+            @Override
+            public void entry(byte[] key, byte[] value, long offset, long deadline) throws IOException {
+                SnapshotWriter.this.entry(key, value, offset, deadline);
+            }
+        };
     }
 
     /** Writes entries already encoded in the entry layout (a bucket copied under its lock). */

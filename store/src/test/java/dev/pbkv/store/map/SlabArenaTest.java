@@ -50,7 +50,7 @@ class SlabArenaTest {
             rnd.nextBytes(value);
             long a = arena.allocate(SlabArena.HEADER + key.length + value.length);
             if (a >= 0) {
-                arena.writeItem(a, key, value, i);
+                arena.writeItem(a, key, value, i, 0);
             }
         }
         byte[] probe = new byte[8];

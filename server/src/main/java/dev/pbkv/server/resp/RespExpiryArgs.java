@@ -1,0 +1,144 @@
+package dev.pbkv.server.resp;
+
+import dev.pbkv.server.command.Expiry;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * Reads the expiry arguments of SET (EX, PX, EXAT, PXAT, KEEPTTL with NX and XX) and of EXPIRE,
+ * PEXPIRE, EXPIREAT and PEXPIREAT as Redis 7 does, with Redis's error lines, so redis-cli and the
+ * client libraries see the same answers (docs/resp.md, docs/expiry.md). Pure: no clock; a
+ * relative time becomes {@link Expiry#in}, the command layer adds the primary's clock.
+ */
+final class RespExpiryArgs {
+    static final String NOT_AN_INTEGER = "ERR value is not an integer or out of range";
+
+    private RespExpiryArgs() {}
+
+    /** SET's options: error is the error line to answer, or null when they parse. */
+    record SetOptions(boolean nx, boolean xx, Expiry expiry, String error) {
+        static SetOptions failed(String error) {
+            return new SetOptions(false, false, Expiry.NONE, error);
+        }
+    }
+
+    /** The options of {@code SET key value [options]} (args[0] is SET). */
+    static SetOptions set(byte[][] args) {
+        boolean nx = false;
+        boolean xx = false;
+        boolean keep = false;
+        String unit = null;
+        byte[] amount = null;
+        for (int i = 3; i < args.length; i++) {
+            byte[] option = args[i];
+            boolean hasNext = i + 1 < args.length;
+            if (RespCommand.is(option, "NX") && !xx) {
+                nx = true;
+            } else if (RespCommand.is(option, "XX") && !nx) {
+                xx = true;
+            } else if (RespCommand.is(option, "KEEPTTL") && unit == null) {
+                keep = true;
+            } else if (isTimeOption(option) && !keep && unit == null && hasNext) {
+                unit = ascii(option).toUpperCase(Locale.ROOT);
+                amount = args[++i];
+            } else if (RespCommand.is(option, "GET")) {
+                return SetOptions.failed("ERR SET ... GET is not supported by pbkv; use GET then SET");
+            } else {
+                return SetOptions.failed(RespErrors.SYNTAX);
+            }
+        }
+        if (keep) {
+            return new SetOptions(nx, xx, Expiry.KEEP, null);
+        }
+        if (unit == null) {
+            return new SetOptions(nx, xx, Expiry.NONE, null);
+        }
+        Long value = integer(amount);
+        if (value == null) {
+            return SetOptions.failed(NOT_AN_INTEGER);
+        }
+        Expiry expiry = expiry(value, unit.startsWith("E"), unit.endsWith("AT"));
+        if (value <= 0 || expiry == null) {
+            return SetOptions.failed(invalidExpireTime("set"));
+        }
+        return new SetOptions(nx, xx, expiry, null);
+    }
+
+    private static boolean isTimeOption(byte[] option) {
+        return RespCommand.is(option, "EX")
+                || RespCommand.is(option, "PX")
+                || RespCommand.is(option, "EXAT")
+                || RespCommand.is(option, "PXAT");
+    }
+
+    /** EXPIRE's parsed time: expiry, or the error line to answer. */
+    record ExpireArgs(Expiry expiry, String error) {}
+
+    /**
+     * The time of {@code EXPIRE|PEXPIRE|EXPIREAT|PEXPIREAT key time [NX|XX|GT|LT]}. A time that
+     * is not positive is accepted: the key is then deleted (Redis's answer too).
+     */
+    static ExpireArgs expire(byte[][] args, String commandName, boolean seconds, boolean absolute) {
+        for (int i = 3; i < args.length; i++) {
+            if (RespCommand.is(args[i], "NX")
+                    || RespCommand.is(args[i], "XX")
+                    || RespCommand.is(args[i], "GT")
+                    || RespCommand.is(args[i], "LT")) {
+                return new ExpireArgs(
+                        null,
+                        "ERR " + commandName.toUpperCase(Locale.ROOT) + " NX, XX, GT and LT are not supported by pbkv");
+            }
+            return new ExpireArgs(null, "ERR Unsupported option " + ascii(args[i]));
+        }
+        Long value = integer(args[2]);
+        if (value == null) {
+            return new ExpireArgs(null, NOT_AN_INTEGER);
+        }
+        Expiry expiry = expiry(value, seconds, absolute);
+        if (expiry == null) {
+            return new ExpireArgs(null, invalidExpireTime(commandName));
+        }
+        return new ExpireArgs(expiry, null);
+    }
+
+    /** The expiry for value in seconds or ms, relative or absolute; null when it overflows. */
+    private static Expiry expiry(long value, boolean seconds, boolean absolute) {
+        long millis = value;
+        if (seconds) {
+            if (value > Long.MAX_VALUE / 1000 || value < Long.MIN_VALUE / 1000) {
+                return null;
+            }
+            millis = value * 1000;
+        }
+        if (absolute) {
+            return Expiry.at(millis);
+        }
+        // Only to refuse a ttl whose deadline cannot be a long, as Redis does; the primary's clock
+        // in the command layer makes the deadline.
+        if (millis > 0 && millis > Long.MAX_VALUE - System.currentTimeMillis()) {
+            return null;
+        }
+        return Expiry.in(millis);
+    }
+
+    static String invalidExpireTime(String commandName) {
+        return "ERR invalid expire time in '" + commandName + "' command";
+    }
+
+    /** A long in Redis's strict form (no sign but '-', no leading zeros, no spaces), or null. */
+    static Long integer(byte[] arg) {
+        String s = ascii(arg);
+        if (!s.matches("0|-?[1-9][0-9]{0,18}")) {
+            return null;
+        }
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String ascii(byte[] b) {
+        return new String(b, StandardCharsets.ISO_8859_1);
+    }
+}
