@@ -1,6 +1,9 @@
 package dev.pbkv.server.command;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import dev.pbkv.server.command.watch.ChangeFilter;
+import dev.pbkv.server.command.watch.Watch;
+import dev.pbkv.server.command.watch.WatchHub;
 import dev.pbkv.server.config.LimitSettings;
 import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.replication.NotPrimaryException;
@@ -59,6 +62,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
     private final NodeShutdown nodeShutdown;
     private final RequestGate gate = new RequestGate();
     private final ExecutorService dumpExecutor;
+    private final WatchHub watches;
     private final long startedNanos = System.nanoTime();
     /** The doors' bound addresses; set by the node once they are listening, read by status(). */
     private volatile DoorAddresses doorAddresses = DoorAddresses.NONE;
@@ -73,6 +77,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
                 .setNameFormat("pbkv-dump-%d")
                 .setDaemon(true)
                 .build());
+        this.watches = new WatchHub(store, replicator, settings.watchBufferBytes(), System::nanoTime);
     }
 
     public void setDoorAddresses(DoorAddresses addresses) {
@@ -271,6 +276,22 @@ public final class CommandLayer implements Commands, AutoCloseable {
         }
     }
 
+    // ---- watches -----------------------------------------------------------------------------
+
+    @Override
+    public Reply<Watch> watch(ChangeFilter filter, long startOffset, boolean allowStale, Runnable listener) {
+        // Not counted in the gate: a watch lasts until its client leaves; closeAndDrain ends them all.
+        if (gate.isClosed()) {
+            return shuttingDown();
+        }
+        return watches.open(filter, startOffset, allowStale, listener);
+    }
+
+    /** Open watches (status, tests). */
+    public int watching() {
+        return watches.watching();
+    }
+
     // ---- admin -------------------------------------------------------------------------------
 
     @Override
@@ -328,6 +349,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
      */
     public CompletableFuture<Void> closeAndDrain() {
         gate.close();
+        watches.close(); // every watch ends UNAVAILABLE, so its client goes to the other node
         return gate.drained();
     }
 
@@ -338,6 +360,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
 
     @Override
     public void close() {
+        watches.close();
         dumpExecutor.shutdownNow();
     }
 

@@ -1,5 +1,7 @@
 package dev.pbkv.server.command;
 
+import dev.pbkv.server.command.watch.ChangeFilter;
+import dev.pbkv.server.command.watch.Watch;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -41,4 +43,13 @@ public interface Commands {
 
     /** Starts a graceful shutdown; answers whether the primary role was handed over first. */
     CompletableFuture<Reply<Boolean>> shutdown(boolean skipSwitchover);
+
+    /**
+     * Opens a watch of the committed changes of the keys filter matches, from startOffset (0: from
+     * now), in log order (docs/watch.md). listener is called, on the watch thread, whenever the
+     * watch has something to take or ended; it must only schedule the door's work.
+     */
+    default Reply<Watch> watch(ChangeFilter filter, long startOffset, boolean allowStale, Runnable listener) {
+        return Reply.failure(ErrorCode.UNAVAILABLE, "this node serves no watches");
+    }
 }

@@ -25,5 +25,7 @@ public enum ErrorCode {
      */
     OUTCOME_UNKNOWN,
     /** A fault of the node itself (I/O error, full disk); the write was not acknowledged. */
-    INTERNAL
+    INTERNAL,
+    /** The log no longer holds the offset asked for (a watch from a compacted offset): re-read, then watch from now. */
+    OUT_OF_RANGE
 }

@@ -192,6 +192,7 @@ public final class SettingsLoader {
         if (limits.grpcFlowControlWindow() > Integer.MAX_VALUE) {
             problems.add("limits.grpc-flow-control-window must be below 2g, was " + limits.grpcFlowControlWindow());
         }
+        long watchBufferBytes = r.size("watch.buffer-bytes", 1024);
         String peer = peerAddress;
         if (peer == null && primary != null && backup != null) {
             peer = (role == Role.PRIMARY ? backup : primary).grpcAddress();
@@ -209,6 +210,8 @@ public final class SettingsLoader {
             ((ObjectNode) effective.get("nodes").get(which))
                     .put("data-dir", n.dataDir().toString());
         }
+        // Read back by Settings.watchBufferBytes(), as a number of bytes.
+        ((ObjectNode) effective.get("watch")).put("buffer-bytes", watchBufferBytes);
         return new Settings(role, primary, backup, peer, store, limits, replication, coordinator, effective);
     }
 

@@ -12,6 +12,8 @@ import dev.pbkv.proto.GetResponse;
 import dev.pbkv.proto.KeyValueGrpc;
 import dev.pbkv.proto.ScanRequest;
 import dev.pbkv.proto.ScanResponse;
+import dev.pbkv.proto.WatchRequest;
+import dev.pbkv.proto.WatchResponse;
 import dev.pbkv.proto.WriteRequest;
 import dev.pbkv.proto.WriteResponse;
 import dev.pbkv.server.command.Commands;
@@ -118,6 +120,11 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
                                 v -> ScanResponse.getDefaultInstance());
                     }
                 });
+    }
+
+    @Override
+    public void watch(WatchRequest request, StreamObserver<WatchResponse> observer) {
+        WatchStreamSender.start(commands, request, (ServerCallStreamObserver<WatchResponse>) observer);
     }
 
     static Entry entryOf(KeyValue kv) {

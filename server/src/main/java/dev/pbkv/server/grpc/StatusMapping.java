@@ -24,6 +24,7 @@ public final class StatusMapping {
             case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
             case OUTCOME_UNKNOWN -> Status.Code.UNKNOWN;
             case INTERNAL -> Status.Code.INTERNAL;
+            case OUT_OF_RANGE -> Status.Code.OUT_OF_RANGE;
         };
     }
 

@@ -38,6 +38,7 @@ final class HttpAnswers {
             case INTERNAL -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
             // The request was taken and its outcome is not known: like a gateway that timed out.
             case OUTCOME_UNKNOWN -> HttpResponseStatus.GATEWAY_TIMEOUT;
+            case OUT_OF_RANGE -> HttpResponseStatus.GONE;
         };
     }
 

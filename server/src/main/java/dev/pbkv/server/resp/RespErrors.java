@@ -30,6 +30,7 @@ final class RespErrors {
             case FAILED_PRECONDITION -> "ERR " + message;
             case OUTCOME_UNKNOWN -> "UNKNOWN " + message;
             case INTERNAL -> "ERR internal error: " + message;
+            case OUT_OF_RANGE -> "ERR " + message;
         };
     }
 

@@ -1,0 +1,25 @@
+package dev.pbkv.server.command.watch;
+
+import dev.pbkv.store.LogRecord;
+import java.util.List;
+
+/**
+ * The one mapping from a log record to the changes watchers see. A record yields a list because
+ * one record may hold several operations (a batch record yields one change per operation, all
+ * at the record's offset). Every door's events (gRPC Watch, RESP keyspace notifications) come
+ * from here.
+ */
+public final class ChangeEvents {
+    private ChangeEvents() {}
+
+    /** The changes a record made, in the order it made them. */
+    public static List<Change> of(LogRecord r) {
+        // The one switch from a record's effect to a change kind: a new effect adds its case here.
+        return switch (r.effect()) {
+            case PUT -> List.of(new Change(r.offset(), ChangeKind.SET, r.key(), r.value()));
+            case DELETE -> List.of(new Change(r.offset(), ChangeKind.DEL, r.key(), EMPTY));
+        };
+    }
+
+    private static final byte[] EMPTY = new byte[0];
+}
