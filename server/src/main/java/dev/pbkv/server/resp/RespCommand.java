@@ -34,7 +34,12 @@ enum RespCommand {
     PUT(3, false, true, 1, 1, 1),
     DELETE(2, false, true, 1, 1, 1),
     COUNT(1, true, false, 0, 0, 0),
-    END(1, false, false, 0, 0, 0);
+    END(1, false, false, 0, 0, 0),
+    // Keyspace notifications (docs/resp.md): the subscribed mode.
+    SUBSCRIBE(-2, false, false, 0, 0, 0),
+    PSUBSCRIBE(-2, false, false, 0, 0, 0),
+    UNSUBSCRIBE(-1, false, false, 0, 0, 0),
+    PUNSUBSCRIBE(-1, false, false, 0, 0, 0);
 
     final String lowerName = name().toLowerCase(Locale.ROOT);
     final int arity;
