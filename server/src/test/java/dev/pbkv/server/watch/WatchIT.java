@@ -289,6 +289,61 @@ class WatchIT {
         }
     }
 
+    @Test
+    void theCommandLineWatchPrintsEachChangeAndFollowsAFailover() throws Exception {
+        try (NodeProcess.Pair pair = NodeProcess.pair(dir)
+                        .set("replication.peer-timeout-ms", "1000")
+                        .start();
+                PbkvClient client = client(pair)) {
+            awaitSync(pair);
+            List<String> expected = new ArrayList<>();
+            long first = client.put("cli", "v0").offset();
+            expected.add(first + " set cli v0");
+            java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+            java.io.PrintStream out = new java.io.PrintStream(printed, true, StandardCharsets.UTF_8);
+            java.io.PrintStream err = new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true);
+            AtomicReference<Integer> exit = new AtomicReference<>();
+            Thread cli = new Thread(
+                    () -> exit.set(dev.pbkv.client.cli.PbkvCli.run(
+                            out,
+                            err,
+                            java.io.InputStream.nullInputStream(),
+                            java.util.Map.of(),
+                            "--server",
+                            pair.primary().grpcAddress(),
+                            "--server",
+                            pair.backup().grpcAddress(),
+                            "--timeout",
+                            "30s",
+                            "watch",
+                            "cli",
+                            "--from",
+                            Long.toString(first),
+                            "--count",
+                            "20")),
+                    "pbkv-watch-cli");
+            cli.start();
+            for (int i = 1; i < 10; i++) {
+                expected.add(client.put("cli", "v" + i).offset() + " set cli v" + i);
+            }
+            await().atMost(WAIT)
+                    .until(() ->
+                            printed.toString(StandardCharsets.UTF_8).lines().count() >= 10);
+            pair.primary().kill();
+            assertThat(client.promote(Endpoint.parse(pair.backup().grpcAddress()), true)
+                            .promoted())
+                    .isTrue();
+            for (int i = 10; i < 19; i++) {
+                expected.add(client.put("cli", "v" + i).offset() + " set cli v" + i);
+            }
+            expected.add(client.delete("cli").offset() + " delete cli");
+            cli.join(TimeUnit.SECONDS.toMillis(60));
+            assertThat(cli.isAlive()).isFalse();
+            assertThat(exit.get()).isZero();
+            assertThat(printed.toString(StandardCharsets.UTF_8).lines()).containsExactlyElementsOf(expected);
+        }
+    }
+
     static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
