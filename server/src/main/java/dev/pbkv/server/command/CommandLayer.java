@@ -284,7 +284,8 @@ public final class CommandLayer implements Commands, AutoCloseable {
         if (gate.isClosed()) {
             return shuttingDown();
         }
-        return watches.open(filter, startOffset, allowStale, listener);
+        Reply<Watch> refused = readRefusal(allowStale); // who may serve a watch: who may serve a read
+        return refused != null ? refused : watches.open(filter, startOffset, allowStale, listener);
     }
 
     /** Open watches (status, tests). */

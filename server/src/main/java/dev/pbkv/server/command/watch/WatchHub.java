@@ -71,16 +71,13 @@ public final class WatchHub implements AutoCloseable {
     /**
      * Opens a watch of the keys filter matches, from startOffset (0: from the next committed
      * change). listener is called on the watch thread whenever the watch has something to take
-     * or ended; it must only schedule the door's work. Fails with UNAVAILABLE when this node may
-     * not serve it, OUT_OF_RANGE when the log no longer holds startOffset.
+     * or ended; it must only schedule the door's work. The caller checked that this node may
+     * serve it (the command layer's read rule); fails with OUT_OF_RANGE when the log no longer
+     * holds startOffset.
      */
     public Reply<Watch> open(ChangeFilter filter, long startOffset, boolean allowStale, Runnable listener) {
         if (startOffset < 0) {
             return Reply.failure(ErrorCode.INVALID_ARGUMENT, "start offset " + startOffset + " is negative");
-        }
-        Reply.Failure<Watch> refused = refusal(allowStale);
-        if (refused != null) {
-            return refused;
         }
         long committed = replicator.committedOffset();
         long after = startOffset == 0 ? committed : startOffset - 1;
@@ -115,16 +112,14 @@ public final class WatchHub implements AutoCloseable {
                 + " (the committed offset + 1)";
     }
 
-    private <T> Reply.Failure<T> refusal(boolean allowStale) {
-        if (replicator.canServeReads(allowStale)) {
-            return null;
-        }
-        String why = replicator.role() == Role.PRIMARY
-                ? "this node is in state " + replicator.state() + " and serves no watches"
-                : allowStale
-                        ? "this backup is in state " + replicator.state() + " and serves no watches"
-                        : "this node is a backup; watch on the primary or allow stale reads";
-        return new Reply.Failure<>(ErrorCode.UNAVAILABLE, why, replicator.primaryAddress());
+    /** Why a running watch ends when this node stops serving it (stepped down, switchover, suspended). */
+    private Reply.Failure<Void> stoppedServing(Watch w) {
+        return new Reply.Failure<>(
+                ErrorCode.UNAVAILABLE,
+                "this node (now " + replicator.role() + " in state " + replicator.state()
+                        + ") no longer serves this watch; watch again from offset " + (w.through() + 1)
+                        + (w.allowStale() ? "" : " on the primary"),
+                replicator.primaryAddress());
     }
 
     /** Makes the watch thread look again (a watch opened, a commit advanced). */
@@ -165,12 +160,8 @@ public final class WatchHub implements AutoCloseable {
                 it.remove();
                 continue;
             }
-            Reply.Failure<Void> refused = refusal(w.allowStale());
-            if (refused != null) {
-                w.end(new Reply.Failure<>(
-                        refused.code(),
-                        refused.message() + "; watch again from offset " + (w.through() + 1),
-                        refused.primaryAddress()));
+            if (!replicator.canServeReads(w.allowStale())) {
+                w.end(stoppedServing(w));
                 it.remove();
                 continue;
             }
