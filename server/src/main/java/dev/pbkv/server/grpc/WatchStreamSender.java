@@ -58,6 +58,10 @@ final class WatchStreamSender {
         Watch w = ((Reply.Success<Watch>) opened).value();
         synchronized (sender) {
             sender.watch = w;
+            if (sender.finished) {
+                w.cancel(); // the client left while the watch was opening
+                return;
+            }
             // The first message says where the watch starts, so a client that sees no change can resume too.
             call.onNext(WatchResponse.newBuilder()
                     .setThroughOffset(w.startedAfter())
