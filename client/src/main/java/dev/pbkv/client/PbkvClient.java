@@ -75,6 +75,21 @@ public final class PbkvClient implements AutoCloseable {
         return builder().settings(settingsConf).build();
     }
 
+    // ---- watches ----
+
+    /**
+     * Watches the committed changes of one key, from startOffset (0: from now), following a
+     * failover (see {@link KvWatch}). Stale reads allowed: a backup may serve it too.
+     */
+    public KvWatch watch(byte[] key, long startOffset) {
+        return new KvWatch(failover, key, false, startOffset, options.allowStale());
+    }
+
+    /** Watches the committed changes of every key with the prefix (every key for an empty one). */
+    public KvWatch watchPrefix(byte[] prefix, long startOffset) {
+        return new KvWatch(failover, prefix, true, startOffset, options.allowStale());
+    }
+
     // ---- reads ----
 
     /** The value of a key, or empty when the key is absent. */

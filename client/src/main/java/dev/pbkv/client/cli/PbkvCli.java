@@ -2,7 +2,9 @@ package dev.pbkv.client.cli;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import dev.pbkv.client.Endpoint;
+import dev.pbkv.client.KvChange;
 import dev.pbkv.client.KvEntry;
+import dev.pbkv.client.KvWatch;
 import dev.pbkv.client.PbkvClient;
 import dev.pbkv.client.PbkvClientBuilder;
 import dev.pbkv.client.PbkvException;
@@ -290,6 +292,61 @@ public final class PbkvCli implements Callable<Integer> {
                 entries.forEach(this::printEntry);
             }
             return OK;
+        });
+    }
+
+    @Command(
+            name = "watch",
+            description = "Print every committed change of KEY (or of the keys starting with --prefix) as it"
+                    + " happens, one line each: OFFSET EVENT KEY [VALUE], EVENT being set, delete or expired."
+                    + " Follows a failover: watches again on the new primary from the last offset printed,"
+                    + " so no change is missed or printed twice. Runs until interrupted or --count changes.")
+    int watch(
+            @Parameters(paramLabel = "KEY", arity = "0..1", description = "The key to watch.") String key,
+            @Option(names = "--prefix", paramLabel = "P", description = "Watch every key starting with P instead.")
+                    String prefix,
+            @Option(
+                            names = "--from",
+                            paramLabel = "OFFSET",
+                            defaultValue = "0",
+                            description = "The first log offset to print (0, the default: from now).")
+                    long from,
+            @Option(names = "--count", paramLabel = "N", defaultValue = "0", description = "Exit after N changes.")
+                    long count) {
+        if ((key == null) == (prefix == null)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "give either KEY or --prefix P");
+        }
+        if (from < 0 || count < 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--from and --count must be 0 or more");
+        }
+        return withClient(kv -> {
+            long next = from;
+            long printed = 0;
+            while (true) {
+                KvWatch w = prefix != null ? kv.watchPrefix(bytes(prefix), next) : kv.watch(bytes(key), next);
+                try (w) {
+                    while (w.hasNext()) {
+                        KvChange c = w.next();
+                        out.println(c);
+                        out.flush();
+                        if (count > 0 && ++printed >= count) {
+                            return OK;
+                        }
+                    }
+                    return OK;
+                } catch (PbkvUnavailableException e) {
+                    next = w.resumeOffset();
+                    // No primary within --timeout (a failover in progress): keep looking, from where it stopped.
+                    err.println("pbkv: watch: " + e.getMessage() + "; still trying");
+                } catch (PbkvException e) {
+                    if (e.code() != io.grpc.Status.Code.RESOURCE_EXHAUSTED) {
+                        throw e;
+                    }
+                    next = w.resumeOffset();
+                    // This terminal fell behind the node's buffer: read on from the log, from where it stopped.
+                    err.println("pbkv: watch: " + e.getMessage() + "; resuming from offset " + next);
+                }
+            }
         });
     }
 

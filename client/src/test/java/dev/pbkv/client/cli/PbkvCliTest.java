@@ -72,6 +72,16 @@ class PbkvCliTest {
     }
 
     @Test
+    void watchNeedsEitherAKeyOrAPrefix() {
+        Run neither = pbkv("watch");
+        assertThat(neither.code()).isEqualTo(PbkvCli.USAGE);
+        assertThat(neither.err()).startsWith("pbkv: give either KEY or --prefix P");
+        Run both = pbkv("watch", "k", "--prefix", "p");
+        assertThat(both.code()).isEqualTo(PbkvCli.USAGE);
+        assertThat(pbkv("watch", "k", "--from", "-1").code()).isEqualTo(PbkvCli.USAGE);
+    }
+
+    @Test
     void getOfAnAbsentKeyExitsOneWithOneLineOnStderr() {
         assertThat(pbkv("get", "nope")).isEqualTo(new Run(1, "", "pbkv: key 'nope' not found\n"));
     }

@@ -2,6 +2,8 @@ package dev.pbkv.server.command;
 
 import dev.pbkv.server.auth.Access;
 import dev.pbkv.server.auth.Principal;
+import dev.pbkv.server.command.watch.ChangeFilter;
+import dev.pbkv.server.command.watch.Watch;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -101,6 +103,13 @@ final class AuthorizedCommands implements Commands {
     @Override
     public CompletableFuture<Reply<KeyTtl>> ttl(byte[] key, boolean allowStale) {
         return needs(Access.READ, "ttl", () -> delegate.ttl(key, allowStale));
+    }
+
+    @Override
+    public Reply<Watch> watch(ChangeFilter filter, long startOffset, boolean allowStale, Runnable listener) {
+        return caller.may(Access.READ)
+                ? delegate.watch(filter, startOffset, allowStale, listener)
+                : Reply.failure(ErrorCode.PERMISSION_DENIED, "user '" + caller.user() + "' may not watch");
     }
 
     /** Every authenticated user may see the node's status (the read level is the lowest there is). */

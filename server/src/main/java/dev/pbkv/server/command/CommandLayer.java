@@ -3,6 +3,9 @@ package dev.pbkv.server.command;
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.pbkv.server.auth.Authenticator;
 import dev.pbkv.server.auth.Principal;
+import dev.pbkv.server.command.watch.ChangeFilter;
+import dev.pbkv.server.command.watch.Watch;
+import dev.pbkv.server.command.watch.WatchHub;
 import dev.pbkv.server.config.ExpirySettings;
 import dev.pbkv.server.config.LimitSettings;
 import dev.pbkv.server.config.Settings;
@@ -65,6 +68,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
     private final Authenticator authenticator;
     private final ExecutorService dumpExecutor;
     private final ActiveExpirer expirer;
+    private final WatchHub watches;
     private final long startedNanos = System.nanoTime();
     /** The doors' bound addresses; set by the node once they are listening, read by status(). */
     private volatile DoorAddresses doorAddresses = DoorAddresses.NONE;
@@ -81,6 +85,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
                 .setDaemon(true)
                 .build());
         this.expirer = new ActiveExpirer(store, replicator, ExpirySettings.of(settings), gate::isClosed);
+        this.watches = new WatchHub(store, replicator, settings.watchBufferBytes(), System::nanoTime);
     }
 
     public void setDoorAddresses(DoorAddresses addresses) {
@@ -383,6 +388,23 @@ public final class CommandLayer implements Commands, AutoCloseable {
         }
     }
 
+    // ---- watches -----------------------------------------------------------------------------
+
+    @Override
+    public Reply<Watch> watch(ChangeFilter filter, long startOffset, boolean allowStale, Runnable listener) {
+        // Not counted in the gate: a watch lasts until its client leaves; closeAndDrain ends them all.
+        if (gate.isClosed()) {
+            return shuttingDown();
+        }
+        Reply<Watch> refused = readRefusal(allowStale); // who may serve a watch: who may serve a read
+        return refused != null ? refused : watches.open(filter, startOffset, allowStale, listener);
+    }
+
+    /** Open watches (status, tests). */
+    public int watching() {
+        return watches.watching();
+    }
+
     // ---- admin -------------------------------------------------------------------------------
 
     @Override
@@ -440,6 +462,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
      */
     public CompletableFuture<Void> closeAndDrain() {
         gate.close();
+        watches.close(); // every watch ends UNAVAILABLE, so its client goes to the other node
         return gate.drained();
     }
 
@@ -451,6 +474,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
     @Override
     public void close() {
         expirer.close();
+        watches.close();
         dumpExecutor.shutdownNow();
         authenticator.close();
     }

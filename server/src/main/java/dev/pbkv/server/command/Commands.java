@@ -2,6 +2,8 @@ package dev.pbkv.server.command;
 
 import dev.pbkv.server.auth.Access;
 import dev.pbkv.server.auth.Principal;
+import dev.pbkv.server.command.watch.ChangeFilter;
+import dev.pbkv.server.command.watch.Watch;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -106,5 +108,14 @@ public interface Commands {
     private static <T> CompletableFuture<Reply<T>> noExpiry() {
         return CompletableFuture.completedFuture(
                 Reply.failure(ErrorCode.INVALID_ARGUMENT, "this implementation has no expiring keys"));
+    }
+
+    /**
+     * Opens a watch of the committed changes of the keys filter matches, from startOffset (0: from
+     * now), in log order (docs/watch.md). listener is called, on the watch thread, whenever the
+     * watch has something to take or ended; it must only schedule the door's work.
+     */
+    default Reply<Watch> watch(ChangeFilter filter, long startOffset, boolean allowStale, Runnable listener) {
+        return Reply.failure(ErrorCode.UNAVAILABLE, "this node serves no watches");
     }
 }

@@ -29,5 +29,7 @@ public enum ErrorCode {
     /** No valid credentials where the node requires them; nothing was done. */
     UNAUTHENTICATED,
     /** The caller's user may not do this (a read user writing); refused, not applied. */
-    PERMISSION_DENIED
+    PERMISSION_DENIED,
+    /** The log no longer holds the offset asked for (a watch from a compacted offset): re-read, then watch from now. */
+    OUT_OF_RANGE
 }

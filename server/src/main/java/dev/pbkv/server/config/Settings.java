@@ -45,6 +45,18 @@ public record Settings(
         return role == Role.PRIMARY ? "primary" : "backup";
     }
 
+    /** Default of {@code watch.buffer-bytes}. */
+    public static final long DEFAULT_WATCH_BUFFER_BYTES = 1L << 20;
+
+    /**
+     * {@code watch.buffer-bytes}: changes found for one watcher and not yet sent, above which the
+     * watcher is disconnected (validated by the loader; the default when the tree has no such key).
+     */
+    public long watchBufferBytes() {
+        JsonNode n = effective == null ? null : effective.path("watch").path("buffer-bytes");
+        return n != null && n.canConvertToLong() && n.asLong() > 0 ? n.asLong() : DEFAULT_WATCH_BUFFER_BYTES;
+    }
+
     /** One line for the start-up log: the role, the peer and every setting in effect. */
     public String describe() {
         return "role=" + nodeId() + " peer=" + peerAddress + " settings=" + effective;

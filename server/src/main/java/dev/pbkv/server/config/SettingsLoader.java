@@ -202,6 +202,7 @@ public final class SettingsLoader {
                     + " network. Add users to auth.users (bin/pbkv passwd, docs/security.md), or set"
                     + " auth.protected-mode to false");
         }
+        long watchBufferBytes = r.size("watch.buffer-bytes", 1024);
         String peer = peerAddress;
         if (peer == null && primary != null && backup != null) {
             peer = (role == Role.PRIMARY ? backup : primary).grpcAddress();
@@ -219,6 +220,8 @@ public final class SettingsLoader {
             ((ObjectNode) effective.get("nodes").get(which))
                     .put("data-dir", n.dataDir().toString());
         }
+        // Read back by Settings.watchBufferBytes(), as a number of bytes.
+        ((ObjectNode) effective.get("watch")).put("buffer-bytes", watchBufferBytes);
         ObjectNode users = (ObjectNode) effective.get("auth").get("users");
         users.fieldNames().forEachRemaining(name -> ((ObjectNode) users.get(name)).put("password-hash", "(hidden)"));
         return new Settings(role, primary, backup, peer, store, limits, replication, coordinator, auth, effective);

@@ -16,6 +16,8 @@ import dev.pbkv.proto.ScanRequest;
 import dev.pbkv.proto.ScanResponse;
 import dev.pbkv.proto.TtlRequest;
 import dev.pbkv.proto.TtlResponse;
+import dev.pbkv.proto.WatchRequest;
+import dev.pbkv.proto.WatchResponse;
 import dev.pbkv.proto.WriteRequest;
 import dev.pbkv.proto.WriteResponse;
 import dev.pbkv.server.command.Commands;
@@ -196,6 +198,11 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
                         ? Expiry.at(request.getExpireAtMs())
                         : request.getKeepTtl() ? Expiry.KEEP : Expiry.NONE;
         return call.apply(e);
+    }
+
+    @Override
+    public void watch(WatchRequest request, StreamObserver<WatchResponse> observer) {
+        WatchStreamSender.start(commands(), request, (ServerCallStreamObserver<WatchResponse>) observer);
     }
 
     static Entry entryOf(KeyValue kv) {

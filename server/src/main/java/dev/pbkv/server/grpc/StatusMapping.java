@@ -26,6 +26,7 @@ public final class StatusMapping {
             case INTERNAL -> Status.Code.INTERNAL;
             case UNAUTHENTICATED -> Status.Code.UNAUTHENTICATED;
             case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
+            case OUT_OF_RANGE -> Status.Code.OUT_OF_RANGE;
         };
     }
 

@@ -40,6 +40,7 @@ final class HttpAnswers {
             case OUTCOME_UNKNOWN -> HttpResponseStatus.GATEWAY_TIMEOUT;
             case UNAUTHENTICATED -> HttpResponseStatus.UNAUTHORIZED;
             case PERMISSION_DENIED -> HttpResponseStatus.FORBIDDEN;
+            case OUT_OF_RANGE -> HttpResponseStatus.GONE;
         };
     }
 

@@ -43,7 +43,12 @@ enum RespCommand {
     PEXPIREAT(-3, false, true, 1, 1, 1),
     TTL(2, true, false, 1, 1, 1),
     PTTL(2, true, false, 1, 1, 1),
-    PERSIST(2, false, true, 1, 1, 1);
+    PERSIST(2, false, true, 1, 1, 1),
+    // Keyspace notifications (docs/resp.md): the subscribed mode.
+    SUBSCRIBE(-2, false, false, 0, 0, 0),
+    PSUBSCRIBE(-2, false, false, 0, 0, 0),
+    UNSUBSCRIBE(-1, false, false, 0, 0, 0),
+    PUNSUBSCRIBE(-1, false, false, 0, 0, 0);
 
     final String lowerName = name().toLowerCase(Locale.ROOT);
     final int arity;

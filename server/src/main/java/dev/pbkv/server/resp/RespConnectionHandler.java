@@ -56,6 +56,9 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     /** A reply batch this large goes to the channel at once instead of at the end of the burst. */
     private static final int BATCH_SLICE_BYTES = 64 * 1024;
 
+    /** Changes turned into pub/sub messages per poll of the subscriptions. */
+    private static final int MESSAGES_PER_PASS = 256;
+
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     /** Writes one reply for a completed result; answers whether it was a success (for metrics). */
@@ -118,12 +121,17 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean allowStale;
     /** CLIENT SETNAME's name, or null; event loop only. */
     private String clientName;
+    /** SUBSCRIBE and PSUBSCRIBE state; event loop only, except the watch's news callback. */
+    private final RespSubscriptions subscriptions;
+    /** Whether a pass over the subscriptions' messages is queued on the event loop. */
+    private final AtomicBoolean messagesScheduled = new AtomicBoolean();
 
     RespConnectionHandler(RespDoor door) {
         this.door = door;
         this.commands = door.commands();
         this.authenticated = !commands.authenticationRequired();
         this.clientId = door.clientIds.incrementAndGet();
+        this.subscriptions = new RespSubscriptions(() -> commands, this::onMessages);
     }
 
     boolean hasRepliesPending() {
@@ -193,6 +201,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         inactive = true;
+        subscriptions.close();
         pending.clear();
         held.clear();
         pendingCount = 0;
@@ -225,6 +234,10 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             refuse(command, RespErrors.NOAUTH);
             return;
         }
+        if (subscriptions.active() && !RespSubscriptions.allowedWhileSubscribed(command)) {
+            refuse(command, RespSubscriptions.notAllowedWhileSubscribed(command));
+            return;
+        }
         long start = System.nanoTime();
         switch (command) {
             case GET -> reply(commands.get(args[1], allowStale), command, start, false, RespReplies::encodeGet);
@@ -238,6 +251,10 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             case MSET -> mset(args, start);
             case PING ->
                 immediate(command, false, (v, o) -> {
+                    if (args.length <= 2 && subscriptions.active()) {
+                        RespSubscriptions.ping(args, o);
+                        return true;
+                    }
                     if (args.length > 2) {
                         RespWriter.error(o, RespErrors.wrongArity("ping"));
                         return false;
@@ -300,6 +317,8 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
                         start,
                         false,
                         (r, o) -> encodeExpire(r, o, command));
+            case SUBSCRIBE, PSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE ->
+                immediate(command, false, (v, o) -> subscriptions.handle(command, args, allowStale, o));
             default -> throw new IllegalStateException("no dispatch for " + command);
         }
     }
@@ -688,9 +707,68 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         runHeld(); // answers above may have made room under the in-flight bound
         pendingCount = pending.size();
+        writeMessages();
         if (!reading) {
             flushOut();
         }
+    }
+
+    // ---- pub/sub messages ---------------------------------------------------------------------------
+
+    /** Watch thread: the subscriptions have messages (or ended); make the event loop write them. */
+    private void onMessages() {
+        if (messagesScheduled.compareAndSet(false, true)) {
+            ctx.executor().execute(() -> {
+                messagesScheduled.set(false);
+                writeMessages();
+                if (!reading) {
+                    flushOut();
+                }
+            });
+        }
+    }
+
+    /**
+     * Writes the messages the subscriptions have ready, while the channel is writable and no reply
+     * waits before them (replies keep their order; drain() calls this again once they are out). A
+     * subscriber that fell behind is closed, as Redis closes one past its pubsub output limit.
+     */
+    private void writeMessages() {
+        if (inactive || closing || !pending.isEmpty()) {
+            return;
+        }
+        while (ctx.channel().isWritable()) {
+            if (out == null) {
+                out = ctx.alloc().ioBuffer(256);
+            }
+            if (subscriptions.poll(out, MESSAGES_PER_PASS) == 0) {
+                break;
+            }
+            if (out.readableBytes() >= BATCH_SLICE_BYTES) {
+                ByteBuf slice = out;
+                out = null;
+                unflushed = true;
+                ctx.write(slice, ctx.voidPromise());
+            }
+        }
+        Reply.Failure<Void> end = subscriptions.endedWith();
+        if (end != null) {
+            LOG.warn("closing RESP subscriber {}: {}", ctx.channel().remoteAddress(), end.message());
+            subscriptions.close();
+            closing = true;
+            flushOut();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            writeMessages();
+            if (!reading) {
+                flushOut();
+            }
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     private void write(

@@ -38,6 +38,7 @@ final class RespErrors {
             case INTERNAL -> "ERR internal error: " + message;
             case UNAUTHENTICATED -> NOAUTH;
             case PERMISSION_DENIED -> "NOPERM " + message;
+            case OUT_OF_RANGE -> "ERR " + message;
         };
     }
 

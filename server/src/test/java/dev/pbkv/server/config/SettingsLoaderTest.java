@@ -31,6 +31,22 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void watchBufferBytesHasADefaultIsReadAsASizeAndNamedWhenWrong() {
+        assertThat(SettingsLoader.withDefaults().build(Role.PRIMARY).watchBufferBytes())
+                .isEqualTo(Settings.DEFAULT_WATCH_BUFFER_BYTES);
+        assertThat(SettingsLoader.withDefaults()
+                        .set("watch.buffer-bytes", "64k")
+                        .build(Role.PRIMARY)
+                        .watchBufferBytes())
+                .isEqualTo(64 * 1024);
+        assertThatThrownBy(() -> SettingsLoader.withDefaults()
+                        .set("watch.buffer-bytes", "100")
+                        .build(Role.PRIMARY))
+                .isInstanceOf(SettingsException.class)
+                .hasMessageContaining("watch.buffer-bytes must be >= 1024");
+    }
+
+    @Test
     void connectionLimitsAreCheckedTogether() {
         assertThatThrownBy(() -> SettingsLoader.withDefaults()
                         .set("limits.output-buffer-high-water", "4m")
