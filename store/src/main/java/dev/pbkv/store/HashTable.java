@@ -109,6 +109,7 @@ public final class HashTable implements AutoCloseable {
             case ABSENT -> op == Op.DELETE ? Result.HT_DELETE_FAILED : Result.HT_NOTFOUND;
             case OUT_OF_MEMORY -> Result.HT_OUT_OF_MEMORY;
             case REJECTED -> Result.HT_INVALID_ARGUMENT;
+            case APPLIED -> Result.HT_INSERT_OK; // a batch went through (HashTable itself takes none)
         };
     }
 

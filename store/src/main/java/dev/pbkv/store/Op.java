@@ -5,5 +5,7 @@ public enum Op {
     INSERT,
     UPDATE,
     PUT,
-    DELETE
+    DELETE,
+    /** Several operations, all or nothing, as one record ({@link Mutation#batch()}). */
+    BATCH
 }

@@ -1,5 +1,6 @@
 package dev.pbkv.store;
 
+import dev.pbkv.store.log.BatchCodec;
 import dev.pbkv.store.log.GroupCommitLog;
 import dev.pbkv.store.log.SegmentChannelFactory;
 import dev.pbkv.store.log.SegmentedLog;
@@ -15,7 +16,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.StampedLock;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +54,13 @@ public final class Store implements AutoCloseable {
     private final TailTruncation truncation;
     private final UnloggedWriteRollback rollback;
     private final RetainedLogReader retainedLog;
+    /**
+     * The batch fence. Its write side is held while a batch's effects change the map (always
+     * inside writeLock); {@link #readAtomically} reads under its read side, optimistically first.
+     * Invariant: a read that validates against it saw every batch whole or not at all. Single-key
+     * writes do not take it (a read of one key sees one write or the other either way).
+     */
+    private final StampedLock batchFence = new StampedLock();
     /** Called under the write lock with each record, in offset order. */
     private volatile Consumer<LogRecord> appendListener = r -> {};
 
@@ -138,6 +148,30 @@ public final class Store implements AutoCloseable {
         map.forEachInBucket(bucket, visitor);
     }
 
+    /**
+     * Runs read (lookups and bucket visits of this store, nothing else) so that it sees every batch
+     * whole or not at all: optimistically, retried on a batch that changed the map meanwhile, then
+     * once under the batch fence's read side (which holds off batches, not single writes). read
+     * may run more than once, so it must only read. See docs/batches.md, "Isolation".
+     */
+    public <T> T readAtomically(Supplier<T> read) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            long stamp = batchFence.tryOptimisticRead();
+            if (stamp != 0) {
+                T seen = read.get();
+                if (batchFence.validate(stamp)) {
+                    return seen;
+                }
+            }
+        }
+        long stamp = batchFence.readLock();
+        try {
+            return read.get();
+        } finally {
+            batchFence.unlockRead(stamp);
+        }
+    }
+
     public MemoryStats memoryStats() {
         return map.memoryStats();
     }
@@ -165,11 +199,15 @@ public final class Store implements AutoCloseable {
         try {
             checkWritable();
             long next = head.lastOffset + 1;
+            if (m.op() == Op.BATCH) {
+                return applyBatch(m, next);
+            }
             WriteOutcome r = switch (m.op()) {
                 case INSERT -> map.insert(m.key(), m.value(), next);
                 case UPDATE -> map.update(m.key(), m.value(), next);
                 case PUT -> map.put(m.key(), m.value(), next);
                 case DELETE -> map.delete(m.key(), next);
+                case BATCH -> throw new IllegalStateException("batches are applied by applyBatch");
             };
             if (!r.changed()) {
                 // The answer is about the entry (or delete) seen: the caller waits for its offset.
@@ -186,15 +224,50 @@ public final class Store implements AutoCloseable {
                     delete ? EMPTY : m.value(),
                     m.clientId(),
                     m.sequence());
-            // Still under writeLock: queue position == offset order == map change order.
-            log.enqueue(rec);
-            head.lastEpoch = rec.epoch();
-            head.lastOffset = next;
-            appendListener.accept(rec);
+            append(rec);
             return new WriteResult(r, rec);
         } finally {
             head.writeLock.unlock();
         }
+    }
+
+    /** Queues rec, the next record, on the log. Under writeLock: queue position == offset order == map change order. */
+    private void append(LogRecord rec) {
+        log.enqueue(rec);
+        head.lastEpoch = rec.epoch();
+        head.lastOffset = rec.offset();
+        appendListener.accept(rec);
+    }
+
+    /**
+     * A batch, under writeLock, at offset next: every condition is checked first, then every effect
+     * applied (or none, when the arena refuses one), then one BATCH record appended. A batch that
+     * fails or changes nothing appends nothing. See docs/batches.md.
+     */
+    private WriteResult applyBatch(Mutation m, long next) {
+        BatchApply.Evaluation ev = BatchApply.evaluate(map, m.batch());
+        if (ev.failedIndex() >= 0) {
+            return new WriteResult(
+                    ev.failure(), null, ev.answerOffset(), new BatchOutcome(ev.failedIndex(), ev.before()));
+        }
+        if (ev.effects().isEmpty()) {
+            return new WriteResult(WriteOutcome.APPLIED, null, ev.answerOffset(), new BatchOutcome(-1, ev.before()));
+        }
+        BatchApply.Failure refused;
+        long stamp = batchFence.writeLock();
+        try {
+            refused = BatchApply.applyEffects(map, ev.effects(), next);
+        } finally {
+            batchFence.unlockWrite(stamp);
+        }
+        if (refused != null) {
+            int failedOp = ev.effectOps().get(refused.index());
+            return new WriteResult(refused.outcome(), null, 0, new BatchOutcome(failedOp, ev.before()));
+        }
+        LogRecord rec = new LogRecord(
+                next, head.epoch, Effect.BATCH, EMPTY, BatchCodec.encode(ev.effects()), m.clientId(), m.sequence());
+        append(rec);
+        return new WriteResult(WriteOutcome.APPLIED, rec, next, new BatchOutcome(-1, ev.before()));
     }
 
     private void checkWritable() {
@@ -225,13 +298,19 @@ public final class Store implements AutoCloseable {
             if (rec.offset() != head.lastOffset + 1) {
                 throw new IOException("gap in replicated log: have " + head.lastOffset + ", got " + rec.offset());
             }
-            MapLoader.applyEffect(map, rec);
-            // Still under writeLock: same ordering invariant as apply.
-            log.enqueue(rec);
-            head.lastEpoch = rec.epoch();
-            head.lastOffset = rec.offset();
+            if (rec.effect() == Effect.BATCH) {
+                long stamp = batchFence.writeLock();
+                try {
+                    MapLoader.applyEffect(map, rec);
+                } finally {
+                    batchFence.unlockWrite(stamp);
+                }
+            } else {
+                MapLoader.applyEffect(map, rec);
+            }
             head.epoch = Math.max(head.epoch, rec.epoch());
-            appendListener.accept(rec);
+            // Still under writeLock: same ordering invariant as apply.
+            append(rec);
         } finally {
             head.writeLock.unlock();
         }

@@ -18,7 +18,9 @@ public enum WriteOutcome {
     /** the arena has no room for the entry; nothing changed. Deletes make room again. */
     OUT_OF_MEMORY,
     /** invalid argument: a null or empty key, a null value, or an entry too large for the arena; nothing changed. */
-    REJECTED;
+    REJECTED,
+    /** a batch ran every operation (its record, if any changed the map, was written); see {@link BatchOutcome}. */
+    APPLIED;
 
     /** Whether the map changed (and so a log record was written). */
     public boolean changed() {

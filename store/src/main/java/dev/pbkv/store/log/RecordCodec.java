@@ -13,7 +13,7 @@ import java.util.zip.CRC32C;
  *  4  int32  crc      CRC32C of the length field followed by the body
  *  8  int64  offset
  * 16  int64  epoch
- * 24  int8   effect   1 = put, 2 = delete
+ * 24  int8   effect   1 = put, 2 = delete, 6 = batch (empty key; the value is a {@link BatchCodec} payload)
  * 25  int64  clientId
  * 33  int64  sequence
  * 41  int32  keyLength, then the key bytes
@@ -30,6 +30,7 @@ public final class RecordCodec {
 
     private static final byte PUT = 1;
     private static final byte DELETE = 2;
+    private static final byte BATCH = 6;
 
     private RecordCodec() {}
 
@@ -45,7 +46,7 @@ public final class RecordCodec {
         out.putInt(0);
         out.putLong(rec.offset());
         out.putLong(rec.epoch());
-        out.put(rec.effect() == Effect.PUT ? PUT : DELETE);
+        out.put(effectByte(rec.effect()));
         out.putLong(rec.clientId());
         out.putLong(rec.sequence());
         out.putInt(rec.key().length);
@@ -54,6 +55,14 @@ public final class RecordCodec {
         out.put(rec.value());
         int end = out.position();
         out.putInt(start + 4, checksum(out, start, end, crc));
+    }
+
+    private static byte effectByte(Effect effect) {
+        return switch (effect) {
+            case PUT -> PUT;
+            case DELETE -> DELETE;
+            case BATCH -> BATCH;
+        };
     }
 
     /**
@@ -114,6 +123,8 @@ public final class RecordCodec {
             effect = Effect.PUT;
         } else if (effectByte == DELETE) {
             effect = Effect.DELETE;
+        } else if (effectByte == BATCH) {
+            effect = Effect.BATCH;
         } else {
             throw new CorruptRecordException("unknown effect " + effectByte);
         }
@@ -121,6 +132,10 @@ public final class RecordCodec {
         buf.get(p + 37, key);
         byte[] value = new byte[valueLength];
         buf.get(p + 41 + keyLength, value);
-        return new LogRecord(offset, epoch, effect, key, value, clientId, sequence);
+        LogRecord rec = new LogRecord(offset, epoch, effect, key, value, clientId, sequence);
+        if (effect == Effect.BATCH) {
+            BatchCodec.expand(rec); // a payload that does not parse makes the record corrupt
+        }
+        return rec;
     }
 }
