@@ -264,8 +264,18 @@ public final class Store implements AutoCloseable {
             int failedOp = ev.effectOps().get(refused.index());
             return new WriteResult(refused.outcome(), null, 0, new BatchOutcome(failedOp, ev.before()));
         }
-        LogRecord rec = new LogRecord(
-                next, head.epoch, Effect.BATCH, EMPTY, BatchCodec.encode(ev.effects()), m.clientId(), m.sequence());
+        // One effect needs no payload: it is logged as its plain put or delete record.
+        LogRecord only = ev.effects().size() == 1 ? ev.effects().get(0) : null;
+        LogRecord rec = only != null
+                ? new LogRecord(next, head.epoch, only.effect(), only.key(), only.value(), m.clientId(), m.sequence())
+                : new LogRecord(
+                        next,
+                        head.epoch,
+                        Effect.BATCH,
+                        EMPTY,
+                        BatchCodec.encode(ev.effects()),
+                        m.clientId(),
+                        m.sequence());
         append(rec);
         return new WriteResult(WriteOutcome.APPLIED, rec, next, new BatchOutcome(-1, ev.before()));
     }

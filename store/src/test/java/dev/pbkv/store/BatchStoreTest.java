@@ -102,6 +102,18 @@ class BatchStoreTest {
     }
 
     @Test
+    void batchWithOneEffectIsLoggedAsItsPlainRecord() throws Exception {
+        try (Store store = Store.open(config(tmp, FsyncPolicy.NO))) {
+            store.apply(Mutation.of(Op.PUT, b("k"), b("v")));
+            WriteResult r = store.apply(batch(op(BatchOp.Kind.DELETE, "k", null), op(BatchOp.Kind.GET, "k", null)));
+            assertThat(r.outcome()).isEqualTo(WriteOutcome.APPLIED);
+            assertThat(r.record().effect()).isEqualTo(Effect.DELETE);
+            assertThat(s(r.batch().before().get(0))).isEqualTo("v");
+            assertThat(contents(store)).isEmpty();
+        }
+    }
+
+    @Test
     void batchThatChangesNothingWritesNoRecord() throws Exception {
         try (Store store = Store.open(config(tmp, FsyncPolicy.NO))) {
             store.apply(Mutation.of(Op.PUT, b("k"), b("v")));

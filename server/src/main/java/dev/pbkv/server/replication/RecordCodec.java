@@ -12,6 +12,15 @@ final class RecordCodec {
 
     static ReplRecord toWire(LogRecord r) {
         // The store never mutates a record's arrays after appending it, so they are wrapped, not copied.
+        if (r.effect() == Effect.BATCH) {
+            return ReplRecord.newBuilder()
+                    .setOffset(r.offset())
+                    .setEpoch(r.epoch())
+                    .setBatch(UnsafeByteOperations.unsafeWrap(r.value()))
+                    .setClientId(r.clientId())
+                    .setSequence(r.sequence())
+                    .build();
+        }
         return ReplRecord.newBuilder()
                 .setOffset(r.offset())
                 .setEpoch(r.epoch())
@@ -24,6 +33,16 @@ final class RecordCodec {
     }
 
     static LogRecord fromWire(ReplRecord r) {
+        if (!r.getBatch().isEmpty()) {
+            return new LogRecord(
+                    r.getOffset(),
+                    r.getEpoch(),
+                    Effect.BATCH,
+                    new byte[0],
+                    r.getBatch().toByteArray(),
+                    r.getClientId(),
+                    r.getSequence());
+        }
         return new LogRecord(
                 r.getOffset(),
                 r.getEpoch(),
