@@ -34,7 +34,12 @@ enum RespCommand {
     PUT(3, false, true, 1, 1, 1),
     DELETE(2, false, true, 1, 1, 1),
     COUNT(1, true, false, 0, 0, 0),
-    END(1, false, false, 0, 0, 0);
+    END(1, false, false, 0, 0, 0),
+    // Atomic batches (docs/batches.md).
+    MSETNX(-3, false, true, 1, -1, 2),
+    MULTI(1, false, false, 0, 0, 0),
+    EXEC(1, false, false, 0, 0, 0),
+    DISCARD(1, false, false, 0, 0, 0);
 
     final String lowerName = name().toLowerCase(Locale.ROOT);
     final int arity;

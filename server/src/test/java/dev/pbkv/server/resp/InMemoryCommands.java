@@ -141,6 +141,15 @@ public final class InMemoryCommands implements Commands, AutoCloseable {
             return CompletableFuture.completedFuture(
                     new Reply.Failure<>(ErrorCode.UNAVAILABLE, "this node is a backup", PRIMARY_ADDRESS));
         }
+        for (BatchStep s : steps) {
+            ErrorCode forced = forcedFailures.get(k(s.key()));
+            if (forced != null) {
+                return CompletableFuture.completedFuture(new Reply.Failure<>(forced, "forced " + forced));
+            }
+        }
+        if (state != NodeState.SYNC && state != NodeState.BOOTSTRAP) {
+            return CompletableFuture.completedFuture(Reply.failure(ErrorCode.UNAVAILABLE, "node is " + state));
+        }
         Map<String, byte[]> overlay = new java.util.HashMap<>();
         List<byte[]> before = new ArrayList<>();
         for (int i = 0; i < steps.size(); i++) {
@@ -184,6 +193,10 @@ public final class InMemoryCommands implements Commands, AutoCloseable {
         }
         List<byte[]> values = new ArrayList<>();
         for (byte[] key : keys) {
+            Reply<List<byte[]>> bad = checkRead(key, allowStale);
+            if (bad != null) {
+                return CompletableFuture.completedFuture(bad);
+            }
             values.add(data.get(k(key)));
         }
         return CompletableFuture.completedFuture(Reply.success(values));
