@@ -1,6 +1,7 @@
 package dev.pbkv.server.pair;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.pbkv.client.BatchResult;
@@ -67,6 +68,38 @@ class BatchPairIT {
                 assertThat(dump).containsEntry(bs("a"), bs("1")).containsEntry(bs("b"), bs("2"));
                 assertThat(dump).doesNotContainKey(bs("c"));
             }
+
+            // Past limits.max-batch-ops (1000 by default): INVALID_ARGUMENT, nothing applied.
+            WriteBatch tooBig = new WriteBatch();
+            for (int i = 0; i < 1001; i++) {
+                tooBig.put("big/" + i, "x");
+            }
+            assertThatThrownBy(() -> client.batch(tooBig))
+                    .isInstanceOf(PbkvException.class)
+                    .hasMessageContaining("limits.max-batch-ops");
+            assertThat(primary.dump()).doesNotContainKey(bs("big/0"));
+
+            // bin/pbkv batch
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            int code = dev.pbkv.client.cli.PbkvCli.run(
+                    new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+                    new java.io.PrintStream(err, true, StandardCharsets.UTF_8),
+                    java.io.InputStream.nullInputStream(),
+                    java.util.Map.of(),
+                    "--server",
+                    primary.grpcAddress(),
+                    "batch",
+                    "put",
+                    "cli1",
+                    "one",
+                    "del",
+                    "b",
+                    "get",
+                    "cli1");
+            assertThat(code).as("stderr: %s", err).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("OK\none\n");
+            assertThat(primary.dump()).containsEntry(bs("cli1"), bs("one")).doesNotContainKey(bs("b"));
 
             // RESP over a real socket: MSET, MSETNX, multi-key DEL, MULTI/EXEC.
             try (Jedis jedis = new Jedis(
@@ -153,7 +186,10 @@ class BatchPairIT {
             assertThat(values).as("every key holds the same batch's value").hasSize(1);
             long held = Long.parseLong(values.iterator().next().substring(1));
             assertThat(held).as("the last acknowledged batch is there").isGreaterThanOrEqualTo(lastAcked.get());
-            assertThat(dump).containsEntry(bs("a"), bs("1")).containsEntry(bs("r4"), bs("w"));
+            assertThat(dump)
+                    .containsEntry(bs("a"), bs("1"))
+                    .containsEntry(bs("r4"), bs("w"))
+                    .containsEntry(bs("cli1"), bs("one"));
         }
     }
 }
