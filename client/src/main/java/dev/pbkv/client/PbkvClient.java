@@ -1,6 +1,7 @@
 package dev.pbkv.client;
 
 import com.google.protobuf.ByteString;
+import dev.pbkv.proto.BatchRequest;
 import dev.pbkv.proto.CountRequest;
 import dev.pbkv.proto.DeleteRequest;
 import dev.pbkv.proto.DumpRequest;
@@ -364,6 +365,42 @@ public final class PbkvClient implements AutoCloseable {
 
     public WriteResult delete(String key) {
         return delete(utf8(key));
+    }
+
+    /**
+     * Applies batch all or nothing, as one record (docs/batches.md), retried like any write under
+     * one tag: OK, or ALREADY_EXISTS / NOT_FOUND when an insert or update condition refused it
+     * (nothing applied). Throws {@link PbkvException} INVALID_ARGUMENT past the server's
+     * limits.max-batch-ops or limits.max-batch-bytes, and like other writes when the outcome is unknown.
+     */
+    public BatchResult batch(WriteBatch batch) {
+        BatchRequest req = BatchRequest.newBuilder()
+                .addAllOperations(batch.operations())
+                .setTag(tags.next())
+                .build();
+        return call(
+                (n, t) -> n.kvBlocking()
+                        .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                        .batch(req),
+                BatchResult::of,
+                code -> code == Status.Code.NOT_FOUND
+                        ? BatchResult.NOT_FOUND
+                        : code == Status.Code.ALREADY_EXISTS ? BatchResult.ALREADY_EXISTS : null);
+    }
+
+    /** Removes a key and answers the value it removed (read in the same step), or empty when it was absent. */
+    public Optional<byte[]> take(byte[] key) {
+        DeleteRequest req = DeleteRequest.newBuilder()
+                .setKey(ByteString.copyFrom(key))
+                .setTag(tags.next())
+                .setReturnPrevious(true)
+                .build();
+        return call(
+                (n, t) -> n.kvBlocking()
+                        .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
+                        .delete(req),
+                r -> Optional.of(r.getPreviousValue().toByteArray()),
+                code -> code == Status.Code.NOT_FOUND ? Optional.<byte[]>empty() : null);
     }
 
     // ---- administration: each call goes to the one node named, once, without failover ----

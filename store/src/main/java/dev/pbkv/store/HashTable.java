@@ -110,6 +110,7 @@ public final class HashTable implements AutoCloseable {
             case OUT_OF_MEMORY -> Result.HT_OUT_OF_MEMORY;
             case REJECTED -> Result.HT_INVALID_ARGUMENT;
             case UNCHANGED -> Result.HT_FOUND;
+            case APPLIED -> Result.HT_INSERT_OK; // a batch went through (HashTable itself takes none)
         };
     }
 

@@ -1,5 +1,7 @@
 package dev.pbkv.store;
 
+import dev.pbkv.store.log.BatchCodec;
+import dev.pbkv.store.log.RecordCodec;
 import dev.pbkv.store.log.SegmentedLog;
 import dev.pbkv.store.map.BucketedMap;
 import dev.pbkv.store.snapshot.SnapshotHeader;
@@ -7,6 +9,7 @@ import dev.pbkv.store.snapshot.SnapshotReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Fills the map from a snapshot file and from log records: recovery, truncation, an install and
@@ -24,17 +27,41 @@ final class MapLoader {
      * map is unchanged.
      */
     static WriteOutcome applyEffect(BucketedMap map, LogRecord rec) throws IOException {
+        if (rec.effect() == Effect.BATCH) {
+            // All of the batch or, when the arena refuses an effect, none of it.
+            BatchApply.Failure refused = BatchApply.applyEffects(map, expand(rec), rec.offset());
+            if (refused != null) {
+                throw new IOException("cannot apply batch record " + rec.offset() + ": effect " + refused.index() + " "
+                        + refused.outcome() + " (is store.memory smaller than the data?); none of it applied");
+            }
+            return WriteOutcome.APPLIED;
+        }
         WriteOutcome r = switch (rec.effect()) {
             case PUT -> map.put(rec.key(), rec.value(), rec.offset(), rec.deadline());
             case DELETE, EXPIRED -> map.delete(rec.key(), rec.offset());
             // Absent on a replay over a fuzzy snapshot that already holds a later delete: fine.
             case EXPIRE -> map.setDeadline(rec.key(), rec.deadline(), rec.offset());
+            case BATCH -> throw new IllegalStateException("a batch is applied above");
         };
         if (r == WriteOutcome.OUT_OF_MEMORY || r == WriteOutcome.REJECTED) {
             throw new IOException(
                     "cannot apply log record " + rec.offset() + ": " + r + " (is store.memory smaller than the data?)");
         }
         return r;
+    }
+
+    /** The single effects of a batch record; IOException when its payload does not parse. */
+    static List<LogRecord> expand(LogRecord batch) throws IOException {
+        try {
+            return BatchCodec.expand(batch);
+        } catch (RecordCodec.CorruptRecordException e) {
+            throw new IOException("batch record " + batch.offset() + " does not parse: " + e.getMessage(), e);
+        }
+    }
+
+    /** The record itself, or a batch record's single effects: what it does to each key. */
+    static List<LogRecord> effectsOf(LogRecord rec) throws IOException {
+        return rec.effect() == Effect.BATCH ? expand(rec) : List.of(rec);
     }
 
     /** Reads a snapshot file into the map (which the caller has cleared), checking its CRC. */

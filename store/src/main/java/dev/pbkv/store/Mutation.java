@@ -1,18 +1,23 @@
 package dev.pbkv.store;
 
+import java.util.List;
+
 /**
  * One write a client asked for.
  *
- * @param op       insert, update, put, delete, expire or expired
- * @param key      the key, non-empty
- * @param value    the value (empty for delete, expire, expired)
+ * @param op       insert, update, put, delete, expire, expired or batch
+ * @param key      the key, non-empty (empty for a batch)
+ * @param value    the value (empty for delete, expire, expired and batch)
  * @param clientId the at-most-once client id, 0 when the write is untagged
  * @param sequence the client's sequence number for this write, 0 when untagged
  * @param deadline insert, update, put: the entry's deadline in epoch milliseconds, {@link #NO_DEADLINE}
  *                 or {@link #KEEP_DEADLINE} (put and update keep the key's current one); expire: the
  *                 new deadline, 0 to persist; expired: the primary's clock now
+ * @param batch    for {@link Op#BATCH}, the operations applied all or nothing, in order (their puts
+ *                 clear deadlines, as Redis's MSET); else empty
  */
-public record Mutation(Op op, byte[] key, byte[] value, long clientId, long sequence, long deadline) {
+public record Mutation(
+        Op op, byte[] key, byte[] value, long clientId, long sequence, long deadline, List<BatchOp> batch) {
     /** The entry never expires (a write without a ttl clears any deadline, as Redis's SET). */
     public static final long NO_DEADLINE = 0;
     /** The entry keeps the deadline it has (Redis's KEEPTTL). */
@@ -20,9 +25,23 @@ public record Mutation(Op op, byte[] key, byte[] value, long clientId, long sequ
 
     private static final byte[] EMPTY = new byte[0];
 
+    public Mutation {
+        batch = batch == null ? List.of() : List.copyOf(batch);
+    }
+
+    /** A single-key write with a deadline. */
+    public Mutation(Op op, byte[] key, byte[] value, long clientId, long sequence, long deadline) {
+        this(op, key, value, clientId, sequence, deadline, List.of());
+    }
+
+    /** A batch (or a single-key write without a deadline when batch is empty). */
+    public Mutation(Op op, byte[] key, byte[] value, long clientId, long sequence, List<BatchOp> batch) {
+        this(op, key, value, clientId, sequence, NO_DEADLINE, batch);
+    }
+
     /** A write without a deadline. */
     public Mutation(Op op, byte[] key, byte[] value, long clientId, long sequence) {
-        this(op, key, value, clientId, sequence, NO_DEADLINE);
+        this(op, key, value, clientId, sequence, NO_DEADLINE, List.of());
     }
 
     public static Mutation of(Op op, byte[] key, byte[] value) {
@@ -41,5 +60,10 @@ public record Mutation(Op op, byte[] key, byte[] value, long clientId, long sequ
     /** Removes key if its deadline is at or before now (the primary's clock, epoch milliseconds). */
     public static Mutation expired(byte[] key, long now) {
         return new Mutation(Op.EXPIRED, key, EMPTY, 0, 0, now);
+    }
+
+    /** A batch: ops applied all or nothing as one log record (see {@link Store#apply}). */
+    public static Mutation batch(List<BatchOp> ops, long clientId, long sequence) {
+        return new Mutation(Op.BATCH, EMPTY, EMPTY, clientId, sequence, ops);
     }
 }

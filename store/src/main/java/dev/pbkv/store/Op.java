@@ -12,5 +12,7 @@ public enum Op {
      * Remove the key if its deadline is at or before {@link Mutation#deadline()} (the primary's
      * clock now); otherwise change nothing. The expirer's write.
      */
-    EXPIRED
+    EXPIRED,
+    /** Several operations, all or nothing, as one record ({@link Mutation#batch()}). */
+    BATCH
 }

@@ -1,5 +1,6 @@
 package dev.pbkv.store;
 
+import dev.pbkv.store.log.BatchCodec;
 import dev.pbkv.store.log.GroupCommitLog;
 import dev.pbkv.store.log.SegmentChannelFactory;
 import dev.pbkv.store.log.SegmentedLog;
@@ -15,8 +16,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.StampedLock;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +58,13 @@ public final class Store implements AutoCloseable {
     private final RetainedLogReader retainedLog;
     /** Epoch milliseconds: which entries are expired (see {@link #setClock}). */
     private volatile LongSupplier clock = System::currentTimeMillis;
+    /**
+     * The batch fence. Its write side is held while a batch's effects change the map (always
+     * inside writeLock); {@link #readAtomically} reads under its read side, optimistically first.
+     * Invariant: a read that validates against it saw every batch whole or not at all. Single-key
+     * writes do not take it (a read of one key sees one write or the other either way).
+     */
+    private final StampedLock batchFence = new StampedLock();
     /** Called under the write lock with each record, in offset order. */
     private volatile Consumer<LogRecord> appendListener = r -> {};
 
@@ -201,6 +211,30 @@ public final class Store implements AutoCloseable {
         map.forEachInBucket(bucket, visitor);
     }
 
+    /**
+     * Runs read (lookups and bucket visits of this store, nothing else) so that it sees every batch
+     * whole or not at all: optimistically, retried on a batch that changed the map meanwhile, then
+     * once under the batch fence's read side (which holds off batches, not single writes). read
+     * may run more than once, so it must only read. See docs/batches.md, "Isolation".
+     */
+    public <T> T readAtomically(Supplier<T> read) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            long stamp = batchFence.tryOptimisticRead();
+            if (stamp != 0) {
+                T seen = read.get();
+                if (batchFence.validate(stamp)) {
+                    return seen;
+                }
+            }
+        }
+        long stamp = batchFence.readLock();
+        try {
+            return read.get();
+        } finally {
+            batchFence.unlockRead(stamp);
+        }
+    }
+
     public MemoryStats memoryStats() {
         return map.memoryStats();
     }
@@ -228,6 +262,9 @@ public final class Store implements AutoCloseable {
         try {
             checkWritable();
             long next = head.lastOffset + 1;
+            if (m.op() == Op.BATCH) {
+                return applyBatch(m, next);
+            }
             WriteStep step = decide(m, next);
             if (step.effect == null) {
                 // The answer is about the entry (or delete) seen: the caller waits for its offset.
@@ -247,11 +284,7 @@ public final class Store implements AutoCloseable {
                     m.clientId(),
                     m.sequence(),
                     step.deadline);
-            // Still under writeLock: queue position == offset order == map change order.
-            log.enqueue(rec);
-            head.lastEpoch = rec.epoch();
-            head.lastOffset = next;
-            appendListener.accept(rec);
+            append(rec);
             return new WriteResult(step.outcome, rec);
         } finally {
             head.writeLock.unlock();
@@ -343,6 +376,55 @@ public final class Store implements AutoCloseable {
         return new WriteStep(WriteOutcome.ABSENT, r == WriteOutcome.DELETED ? Effect.EXPIRED : null, 0);
     }
 
+    /** Queues rec, the next record, on the log. Under writeLock: queue position == offset order == map change order. */
+    private void append(LogRecord rec) {
+        log.enqueue(rec);
+        head.lastEpoch = rec.epoch();
+        head.lastOffset = rec.offset();
+        appendListener.accept(rec);
+    }
+
+    /**
+     * A batch, under writeLock, at offset next: every condition is checked first, then every effect
+     * applied (or none, when the arena refuses one), then one BATCH record appended. A batch that
+     * fails or changes nothing appends nothing. See docs/batches.md.
+     */
+    private WriteResult applyBatch(Mutation m, long next) {
+        BatchApply.Evaluation ev = BatchApply.evaluate(map, m.batch(), clock.getAsLong());
+        if (ev.failedIndex() >= 0) {
+            return new WriteResult(
+                    ev.failure(), null, ev.answerOffset(), new BatchOutcome(ev.failedIndex(), ev.before()));
+        }
+        if (ev.effects().isEmpty()) {
+            return new WriteResult(WriteOutcome.APPLIED, null, ev.answerOffset(), new BatchOutcome(-1, ev.before()));
+        }
+        BatchApply.Failure refused;
+        long stamp = batchFence.writeLock();
+        try {
+            refused = BatchApply.applyEffects(map, ev.effects(), next);
+        } finally {
+            batchFence.unlockWrite(stamp);
+        }
+        if (refused != null) {
+            int failedOp = ev.effectOps().get(refused.index());
+            return new WriteResult(refused.outcome(), null, 0, new BatchOutcome(failedOp, ev.before()));
+        }
+        // One effect needs no payload: it is logged as its plain put or delete record.
+        LogRecord only = ev.effects().size() == 1 ? ev.effects().get(0) : null;
+        LogRecord rec = only != null
+                ? new LogRecord(next, head.epoch, only.effect(), only.key(), only.value(), m.clientId(), m.sequence())
+                : new LogRecord(
+                        next,
+                        head.epoch,
+                        Effect.BATCH,
+                        EMPTY,
+                        BatchCodec.encode(ev.effects()),
+                        m.clientId(),
+                        m.sequence());
+        append(rec);
+        return new WriteResult(WriteOutcome.APPLIED, rec, next, new BatchOutcome(-1, ev.before()));
+    }
+
     private void checkWritable() {
         head.requireOpen();
         IOException failure = log.failure();
@@ -371,13 +453,19 @@ public final class Store implements AutoCloseable {
             if (rec.offset() != head.lastOffset + 1) {
                 throw new IOException("gap in replicated log: have " + head.lastOffset + ", got " + rec.offset());
             }
-            MapLoader.applyEffect(map, rec);
-            // Still under writeLock: same ordering invariant as apply.
-            log.enqueue(rec);
-            head.lastEpoch = rec.epoch();
-            head.lastOffset = rec.offset();
+            if (rec.effect() == Effect.BATCH) {
+                long stamp = batchFence.writeLock();
+                try {
+                    MapLoader.applyEffect(map, rec);
+                } finally {
+                    batchFence.unlockWrite(stamp);
+                }
+            } else {
+                MapLoader.applyEffect(map, rec);
+            }
             head.epoch = Math.max(head.epoch, rec.epoch());
-            appendListener.accept(rec);
+            // Still under writeLock: same ordering invariant as apply.
+            append(rec);
         } finally {
             head.writeLock.unlock();
         }

@@ -52,22 +52,26 @@ final class UnloggedWriteRollback {
             List<LogRecord> lost = log.unloggedAfter(held);
             // Each key the lost records touched, with its last record up to held (null: none in the retained log).
             Map<ByteBuffer, LogRecord> lastRecord = new HashMap<>();
-            for (LogRecord rec : lost) {
-                lastRecord.put(ByteBuffer.wrap(rec.key()), null);
+            for (LogRecord lostRec : lost) {
+                for (LogRecord rec : MapLoader.effectsOf(lostRec)) {
+                    lastRecord.put(ByteBuffer.wrap(rec.key()), null);
+                }
             }
             long base = segments.baseOffset();
             // An expire changes only the deadline: the value comes from the record before it.
             Map<ByteBuffer, Long> lastExpire = new HashMap<>();
-            segments.replay(base, held, rec -> {
-                ByteBuffer k = ByteBuffer.wrap(rec.key());
-                if (!lastRecord.containsKey(k)) {
-                    return;
-                }
-                if (rec.effect() == Effect.EXPIRE) {
-                    lastExpire.put(k, rec.deadline());
-                } else {
-                    lastRecord.put(k, rec);
-                    lastExpire.remove(k);
+            segments.replay(base, held, logged -> {
+                for (LogRecord rec : effectsOfUnchecked(logged)) {
+                    ByteBuffer k = ByteBuffer.wrap(rec.key());
+                    if (!lastRecord.containsKey(k)) {
+                        continue;
+                    }
+                    if (rec.effect() == Effect.EXPIRE) {
+                        lastExpire.put(k, rec.deadline());
+                    } else {
+                        lastRecord.put(k, rec);
+                        lastExpire.remove(k);
+                    }
                 }
             });
             Map<ByteBuffer, SnapshotEntry> fromSnapshot = new HashMap<>();
@@ -114,6 +118,7 @@ final class UnloggedWriteRollback {
                     lost.size(),
                     held);
         } catch (IOException | TailNotRetainedException | RuntimeException e) {
+            // (a batch record that does not parse arrives here as an UncheckedIOException)
             LOG.error(
                     "the log of {} cannot be written ({}) and the writes above offset {} could not be undone in "
                             + "the map ({}); they are not durable and their futures fail",
@@ -123,6 +128,14 @@ final class UnloggedWriteRollback {
                     e.toString());
         } finally {
             head.writeLock.unlock();
+        }
+    }
+
+    private static List<LogRecord> effectsOfUnchecked(LogRecord rec) {
+        try {
+            return MapLoader.effectsOf(rec);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }

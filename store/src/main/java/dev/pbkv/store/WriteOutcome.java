@@ -20,7 +20,9 @@ public enum WriteOutcome {
     /** invalid argument: a null or empty key, a null value, or an entry too large for the arena; nothing changed. */
     REJECTED,
     /** expire found nothing to clear (persist of a key without a deadline), or expired found the key not (or no longer) expired; nothing changed. */
-    UNCHANGED;
+    UNCHANGED,
+    /** a batch ran every operation (its record, if any changed the map, was written); see {@link BatchOutcome}. */
+    APPLIED;
 
     /** Whether the map changed (and so a log record was written). */
     public boolean changed() {

@@ -11,9 +11,16 @@ import dev.pbkv.store.map.Lookup;
  *                     before it answers: the record's offset when the write changed the map; for
  *                     {@link WriteOutcome#PRESENT} and {@link WriteOutcome#ABSENT} the offset of the
  *                     entry found, or of the newest delete in the key's bucket, when the store
- *                     refused the write ({@link Lookup#offset()}); 0 otherwise
+ *                     refused the write ({@link Lookup#offset()}); 0 otherwise. For a batch, the
+ *                     highest such offset of every key it looked at when it changed nothing or was refused
+ * @param batch        for a batch, what each operation saw; null for a single-key write
  */
-public record WriteResult(WriteOutcome outcome, LogRecord record, long answerOffset) {
+public record WriteResult(WriteOutcome outcome, LogRecord record, long answerOffset, BatchOutcome batch) {
+    /** The result of a single-key write. */
+    public WriteResult(WriteOutcome outcome, LogRecord record, long answerOffset) {
+        this(outcome, record, answerOffset, null);
+    }
+
     /** A result whose answer rests only on its own record (none when record is null). */
     public WriteResult(WriteOutcome outcome, LogRecord record) {
         this(outcome, record, record == null ? 0 : record.offset());

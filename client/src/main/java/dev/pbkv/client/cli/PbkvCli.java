@@ -1,6 +1,7 @@
 package dev.pbkv.client.cli;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import dev.pbkv.client.BatchResult;
 import dev.pbkv.client.Endpoint;
 import dev.pbkv.client.KvChange;
 import dev.pbkv.client.KvEntry;
@@ -10,7 +11,9 @@ import dev.pbkv.client.PbkvClientBuilder;
 import dev.pbkv.client.PbkvException;
 import dev.pbkv.client.PbkvUnavailableException;
 import dev.pbkv.client.PromoteResult;
+import dev.pbkv.client.WriteBatch;
 import dev.pbkv.client.WriteResult;
+import dev.pbkv.client.WriteStatus;
 import dev.pbkv.proto.Role;
 import dev.pbkv.proto.StatusResponse;
 import java.io.IOException;
@@ -243,6 +246,67 @@ public final class PbkvCli implements Callable<Integer> {
     @Command(name = "delete", description = "Remove KEY; prints OK. Exit 1 if absent.")
     int delete(@Parameters(paramLabel = "KEY") String key) {
         return withClient(kv -> written(kv.delete(bytes(key)), key));
+    }
+
+    @Command(
+            name = "batch",
+            description = "Apply OPERATIONs all or nothing, as one record: put KEY VALUE, del KEY,"
+                    + " insert KEY VALUE, update KEY VALUE, get KEY (e.g. batch put a 1 put b 2 del c)."
+                    + " Prints OK, then one line per get (its value, or (nil)). Exit 1 if an insert's key"
+                    + " exists or an update's is absent (nothing applied).")
+    int batch(@Parameters(paramLabel = "OPERATION", arity = "1..*") List<String> words) {
+        WriteBatch batch = new WriteBatch();
+        List<Integer> gets = new ArrayList<>();
+        for (int i = 0; i < words.size(); ) {
+            String op = words.get(i).toLowerCase(java.util.Locale.ROOT);
+            int args = switch (op) {
+                case "put", "set", "insert", "update" -> 2;
+                case "del", "delete", "get" -> 1;
+                default -> 0;
+            };
+            if (args == 0) {
+                err.println("pbkv: unknown batch operation '" + words.get(i) + "' (put, del, insert, update, get)");
+                return USAGE;
+            }
+            if (i + args >= words.size()) {
+                err.println("pbkv: batch operation '" + op + "' needs " + args + " argument(s)");
+                return USAGE;
+            }
+            byte[] key = bytes(words.get(i + 1));
+            switch (op) {
+                case "put", "set" -> batch.put(key, bytes(words.get(i + 2)));
+                case "insert" -> batch.insert(key, bytes(words.get(i + 2)));
+                case "update" -> batch.update(key, bytes(words.get(i + 2)));
+                case "del", "delete" -> batch.delete(key);
+                default -> {
+                    gets.add(batch.size());
+                    batch.get(key);
+                }
+            }
+            i += args + 1;
+        }
+        return withClient(kv -> {
+            BatchResult r = kv.batch(batch);
+            if (r.status() == WriteStatus.ALREADY_EXISTS) {
+                return no("an insert's key already exists; nothing applied");
+            }
+            if (r.status() == WriteStatus.NOT_FOUND) {
+                return no("an update's key was not found; nothing applied");
+            }
+            out.println("OK");
+            for (int g : gets) {
+                if (!r.detailed()) {
+                    out.println("(unknown: a retried batch)");
+                } else if (r.before().get(g).isEmpty()) {
+                    out.println("(nil)");
+                } else {
+                    byte[] v = r.before().get(g).get();
+                    out.write(v, 0, v.length);
+                    out.println();
+                }
+            }
+            return OK;
+        });
     }
 
     @Command(

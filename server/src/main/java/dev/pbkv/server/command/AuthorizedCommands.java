@@ -112,6 +112,21 @@ final class AuthorizedCommands implements Commands {
                 : Reply.failure(ErrorCode.PERMISSION_DENIED, "user '" + caller.user() + "' may not watch");
     }
 
+    @Override
+    public CompletableFuture<Reply<BatchAck>> batch(List<BatchStep> steps, WriteTag tag) {
+        return needs(Access.WRITE, "batch", () -> delegate.batch(steps, tag));
+    }
+
+    @Override
+    public CompletableFuture<Reply<List<byte[]>>> getMany(List<byte[]> keys, boolean allowStale) {
+        return needs(Access.READ, "mget", () -> delegate.getMany(keys, allowStale));
+    }
+
+    @Override
+    public CompletableFuture<Reply<byte[]>> deleteReturning(byte[] key, WriteTag tag) {
+        return needs(Access.WRITE, "delete", () -> delegate.deleteReturning(key, tag));
+    }
+
     /** Every authenticated user may see the node's status (the read level is the lowest there is). */
     @Override
     public NodeStatus status() {

@@ -14,6 +14,8 @@ import dev.pbkv.server.replication.OutcomeUnknownException;
 import dev.pbkv.server.replication.Replicator;
 import dev.pbkv.server.role.NodeState;
 import dev.pbkv.server.role.Role;
+import dev.pbkv.store.BatchOp;
+import dev.pbkv.store.BatchOutcome;
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.Op;
 import dev.pbkv.store.Store;
@@ -171,6 +173,84 @@ public final class CommandLayer implements Commands, AutoCloseable {
         return admitted(() -> replicator.write(m).thenApply(CommandLayer::toAck));
     }
 
+    @Override
+    public CompletableFuture<Reply<BatchAck>> batch(List<BatchStep> steps, WriteTag tag) {
+        Reply<BatchAck> invalid = checkBatch(steps);
+        if (invalid != null) {
+            return CompletableFuture.completedFuture(invalid);
+        }
+        List<BatchOp> ops = new ArrayList<>(steps.size());
+        for (BatchStep s : steps) {
+            ops.add(new BatchOp(BatchOp.Kind.valueOf(s.kind().name()), s.key(), s.value()));
+        }
+        WriteTag t = tag == null ? WriteTag.NONE : tag;
+        Mutation m = Mutation.batch(ops, t.clientId(), t.sequence());
+        return admitted(() -> replicator.write(m).thenApply(r -> toBatchAck(steps, r)));
+    }
+
+    /** Why the batch is refused before it reaches the store, or null: its size and every step's key and value. */
+    private Reply<BatchAck> checkBatch(List<BatchStep> steps) {
+        if (steps == null || steps.isEmpty()) {
+            return Reply.failure(ErrorCode.INVALID_ARGUMENT, "the batch is empty");
+        }
+        if (steps.size() > limits.maxBatchOps()) {
+            return Reply.failure(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "the batch has " + steps.size() + " operations; the limit is limits.max-batch-ops = "
+                            + limits.maxBatchOps() + " (refused, not applied)");
+        }
+        long bytes = 0;
+        for (int i = 0; i < steps.size(); i++) {
+            BatchStep s = steps.get(i);
+            Reply<BatchAck> bad = checkKey(s.key());
+            if (bad == null && s.value().length > limits.maxValueBytes()) {
+                bad = Reply.failure(
+                        ErrorCode.INVALID_ARGUMENT,
+                        "value is " + s.value().length + " bytes; the limit is limits.max-value-bytes = "
+                                + limits.maxValueBytes());
+            }
+            if (bad != null) {
+                return Reply.failure(
+                        ErrorCode.INVALID_ARGUMENT,
+                        "batch operation " + i + ": " + ((Reply.Failure<BatchAck>) bad).message()
+                                + " (refused, not applied)");
+            }
+            bytes += s.key().length + s.value().length;
+        }
+        if (bytes > limits.maxBatchBytes()) {
+            return Reply.failure(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "the batch holds " + bytes + " bytes of keys and values; the limit is limits.max-batch-bytes = "
+                            + limits.maxBatchBytes() + " (refused, not applied)");
+        }
+        return null;
+    }
+
+    /** The one place a batch's outcome becomes an answer. */
+    private static Reply<BatchAck> toBatchAck(List<BatchStep> steps, WriteResult r) {
+        BatchOutcome b = r.batch();
+        int i = b == null ? -1 : b.failedIndex();
+        String step = i < 0
+                ? ""
+                : "batch operation " + i + " (" + steps.get(i).kind().name().toLowerCase() + "): ";
+        return switch (r.outcome()) {
+            case APPLIED -> Reply.success(new BatchAck(r.offset(), b == null ? List.of() : b.before()));
+            case PRESENT -> Reply.failure(ErrorCode.ALREADY_EXISTS, step + "key already exists; nothing applied");
+            case ABSENT -> Reply.failure(ErrorCode.NOT_FOUND, step + "key not found; nothing applied");
+            case OUT_OF_MEMORY ->
+                Reply.failure(
+                        ErrorCode.RESOURCE_EXHAUSTED,
+                        step + "the store's memory (store.memory) is full; nothing applied");
+            case REJECTED ->
+                Reply.failure(
+                        ErrorCode.INVALID_ARGUMENT,
+                        step + "the store refused the entry (key or value too large for its arena); nothing applied");
+            // A retry of a one-effect batch (logged as a plain record) answered from the at-most-once table.
+            case CREATED, REPLACED, DELETED -> Reply.success(new BatchAck(r.offset(), List.of()));
+            case UNCHANGED -> Reply.failure(ErrorCode.INTERNAL, "a batch answered as an expiry");
+        };
+    }
+
     /** The one place a write's outcome becomes an answer. */
     private static Reply<WriteAck> toAck(WriteResult r) {
         return switch (r.outcome()) {
@@ -187,6 +267,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
                         ErrorCode.INVALID_ARGUMENT,
                         "the store refused the entry (key or value too large for its arena)");
             case UNCHANGED -> Reply.success(new WriteAck(r.answerOffset(), false));
+            case APPLIED -> Reply.failure(ErrorCode.INTERNAL, "a single write answered as a batch");
         };
     }
 
@@ -270,6 +351,33 @@ public final class CommandLayer implements Commands, AutoCloseable {
     }
 
     @Override
+    public CompletableFuture<Reply<List<byte[]>>> getMany(List<byte[]> keys, boolean allowStale) {
+        for (byte[] key : keys) {
+            Reply<List<byte[]>> invalid = checkKey(key);
+            if (invalid != null) {
+                return CompletableFuture.completedFuture(invalid);
+            }
+        }
+        return read(allowStale, () -> {
+            // One cut of the batches: every batch seen whole or not at all (docs/batches.md).
+            List<Lookup> seen = store.readAtomically(() -> {
+                List<Lookup> out = new ArrayList<>(keys.size());
+                for (byte[] key : keys) {
+                    out.add(store.lookup(key));
+                }
+                return out;
+            });
+            long offset = 0;
+            List<byte[]> values = new ArrayList<>(seen.size());
+            for (Lookup l : seen) {
+                offset = Math.max(offset, l.offset());
+                values.add(l.value());
+            }
+            return afterCommit(offset, Reply.success(java.util.Collections.unmodifiableList(values)));
+        });
+    }
+
+    @Override
     public CompletableFuture<Reply<Boolean>> exists(byte[] key, boolean allowStale) {
         Reply<Boolean> invalid = checkKey(key);
         if (invalid != null) {
@@ -303,7 +411,8 @@ public final class CommandLayer implements Commands, AutoCloseable {
         byte[] p = prefix == null ? EMPTY : prefix;
         byte[] after = startAfter == null ? EMPTY : startAfter;
         return read(allowStale, () -> {
-            List<KeyValue> page = scanSorted(p, after, max);
+            // A page sees every batch whole or not at all (docs/batches.md).
+            List<KeyValue> page = store.readAtomically(() -> scanSorted(p, after, max));
             return afterCommit(store.lastOffset(), Reply.success(page));
         });
     }

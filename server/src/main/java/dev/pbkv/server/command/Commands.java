@@ -31,6 +31,37 @@ public interface Commands {
 
     CompletableFuture<Reply<Boolean>> exists(byte[] key, boolean allowStale);
 
+    /**
+     * Applies steps all or nothing as one log record (docs/batches.md): a failed insert or update
+     * condition refuses the whole batch (ALREADY_EXISTS or NOT_FOUND, naming the step) with nothing
+     * applied. At most limits.max-batch-ops steps and limits.max-batch-bytes of keys and values.
+     */
+    CompletableFuture<Reply<BatchAck>> batch(List<BatchStep> steps, WriteTag tag);
+
+    /**
+     * The values of keys (null where absent), read together: a batch is seen whole or not at all.
+     */
+    CompletableFuture<Reply<List<byte[]>>> getMany(List<byte[]> keys, boolean allowStale);
+
+    /**
+     * Deletes key and answers the value it deleted, read in the same step (a batch of one delete):
+     * NOT_FOUND when absent. The value is null for a retry answered from the at-most-once table.
+     */
+    default CompletableFuture<Reply<byte[]>> deleteReturning(byte[] key, WriteTag tag) {
+        return batch(List.of(BatchStep.delete(key)), tag).thenApply(r -> {
+            if (r instanceof Reply.Failure<BatchAck> f) {
+                return new Reply.Failure<>(f.code(), f.message(), f.primaryAddress());
+            }
+            BatchAck ack = ((Reply.Success<BatchAck>) r).value();
+            if (!ack.detailed()) {
+                return Reply.success(null);
+            }
+            return ack.existed(0)
+                    ? Reply.success(ack.before().get(0))
+                    : Reply.failure(ErrorCode.NOT_FOUND, "key not found");
+        });
+    }
+
     CompletableFuture<Reply<Long>> count(boolean allowStale);
 
     /** Entries whose key starts with prefix and sorts after startAfter, key order, at most limit (0: default). */

@@ -24,6 +24,8 @@ import dev.pbkv.server.net.ConnectionLimits;
  * @param grpcMaxConcurrentCallsPerConnection concurrent gRPC calls (HTTP/2 streams) per connection
  *                           (default 1024)
  * @param grpcFlowControlWindow the HTTP/2 flow-control window of each gRPC stream, in bytes (default 1 MiB)
+ * @param maxBatchOps        most operations in one atomic batch (default 1000)
+ * @param maxBatchBytes      most key and value bytes in one atomic batch (default 4 MiB)
  */
 public record LimitSettings(
         int maxKeyBytes,
@@ -38,7 +40,9 @@ public record LimitSettings(
         int maxInflightPerConnection,
         long idleTimeoutMs,
         int grpcMaxConcurrentCallsPerConnection,
-        long grpcFlowControlWindow) {
+        long grpcFlowControlWindow,
+        int maxBatchOps,
+        long maxBatchBytes) {
     /** The page a Scan with limit 0 returns. */
     public static final int DEFAULT_SCAN_LIMIT = 1000;
 

@@ -145,7 +145,9 @@ public final class SettingsLoader {
                 (int) r.integer("limits.max-inflight-per-connection", 1, Integer.MAX_VALUE),
                 r.integer("limits.idle-timeout-ms", 0, Long.MAX_VALUE),
                 (int) r.integer("limits.grpc-max-concurrent-calls-per-connection", 1, Integer.MAX_VALUE),
-                r.size("limits.grpc-flow-control-window", 65535));
+                r.size("limits.grpc-flow-control-window", 65535),
+                (int) r.integer("limits.max-batch-ops", 1, Integer.MAX_VALUE),
+                r.size("limits.max-batch-bytes", 1));
         ReplicationSettings replication = new ReplicationSettings(
                 r.bool("replication.require-backup"),
                 r.integer("replication.heartbeat-ms", 1, Long.MAX_VALUE),

@@ -1,6 +1,8 @@
 package dev.pbkv.server.grpc;
 
 import com.google.protobuf.ByteString;
+import dev.pbkv.proto.BatchRequest;
+import dev.pbkv.proto.BatchResponse;
 import dev.pbkv.proto.CountRequest;
 import dev.pbkv.proto.CountResponse;
 import dev.pbkv.proto.DeleteRequest;
@@ -20,6 +22,7 @@ import dev.pbkv.proto.WatchRequest;
 import dev.pbkv.proto.WatchResponse;
 import dev.pbkv.proto.WriteRequest;
 import dev.pbkv.proto.WriteResponse;
+import dev.pbkv.server.command.BatchStep;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.ErrorCode;
 import dev.pbkv.server.command.Expiry;
@@ -105,6 +108,18 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
 
     @Override
     public void delete(DeleteRequest request, StreamObserver<WriteResponse> observer) {
+        if (request.getReturnPrevious()) {
+            ReplyResponder.respond(
+                    commands.deleteReturning(request.getKey().toByteArray(), tagOf(request.hasTag(), request.getTag())),
+                    observer,
+                    v -> v == null
+                            ? WriteResponse.getDefaultInstance()
+                            : WriteResponse.newBuilder()
+                                    .setPreviousValue(ByteString.copyFrom(v))
+                                    .setHasPreviousValue(true)
+                                    .build());
+            return;
+        }
         ReplyResponder.respond(
                 commands().delete(request.getKey().toByteArray(), tagOf(request.hasTag(), request.getTag())),
                 observer,
@@ -203,6 +218,24 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
     @Override
     public void watch(WatchRequest request, StreamObserver<WatchResponse> observer) {
         WatchStreamSender.start(commands(), request, (ServerCallStreamObserver<WatchResponse>) observer);
+    }
+
+    @Override
+    public void batch(BatchRequest request, StreamObserver<BatchResponse> observer) {
+        List<BatchStep> steps;
+        try {
+            steps = BatchTranslation.steps(request);
+        } catch (IllegalArgumentException e) {
+            ReplyResponder.respond(
+                    CompletableFuture.completedFuture(Reply.failure(ErrorCode.INVALID_ARGUMENT, e.getMessage())),
+                    observer,
+                    v -> BatchResponse.getDefaultInstance());
+            return;
+        }
+        ReplyResponder.respond(
+                commands().batch(steps, tagOf(request.hasTag(), request.getTag())),
+                observer,
+                BatchTranslation::response);
     }
 
     static Entry entryOf(KeyValue kv) {

@@ -286,17 +286,16 @@ final class HttpRoutes {
     }
 
     private CompletableFuture<FullHttpResponse> delete(ChannelHandlerContext ctx, Commands commands, byte[] key) {
-        // The contract answers the deleted value. The command layer's delete does not return it, so
-        // it is read just before; under concurrent writes to the same key it may be a newer or older one.
-        return commands.get(key, false)
-                .thenCompose(before -> commands.delete(key, WriteTag.NONE).thenApply(r -> {
-                    if (r instanceof Reply.Failure<WriteAck> f) {
-                        return HttpAnswers.failure(ctx.alloc(), f);
-                    }
-                    return before instanceof Reply.Success<byte[]> s
-                            ? HttpAnswers.success(ctx.alloc(), Map.of("value", HttpAnswers.text(s.value())))
-                            : HttpAnswers.success(ctx.alloc());
-                }));
+        // The contract answers the deleted value: read and deleted in one step (docs/batches.md).
+        return commands.deleteReturning(key, WriteTag.NONE).thenApply(r -> {
+            if (r instanceof Reply.Failure<byte[]> f) {
+                return HttpAnswers.failure(ctx.alloc(), f);
+            }
+            byte[] deleted = ((Reply.Success<byte[]>) r).value();
+            return deleted != null
+                    ? HttpAnswers.success(ctx.alloc(), Map.of("value", HttpAnswers.text(deleted)))
+                    : HttpAnswers.success(ctx.alloc());
+        });
     }
 
     private CompletableFuture<FullHttpResponse> shutdown(ChannelHandlerContext ctx, Commands commands) {

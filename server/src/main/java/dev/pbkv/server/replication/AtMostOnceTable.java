@@ -2,6 +2,8 @@ package dev.pbkv.server.replication;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
+import dev.pbkv.store.BatchOutcome;
+import dev.pbkv.store.Effect;
 import dev.pbkv.store.LogRecord;
 import dev.pbkv.store.Store;
 import dev.pbkv.store.TailNotRetainedException;
@@ -85,25 +87,31 @@ final class AtMostOnceTable {
             case EXPIRED -> WriteOutcome.ABSENT;
             case EXPIRE -> WriteOutcome.REPLACED;
             case PUT -> existedBefore ? WriteOutcome.REPLACED : WriteOutcome.CREATED;
+            case BATCH -> WriteOutcome.APPLIED; // what each operation saw is not in the log
         };
         LogRecord slim =
                 new LogRecord(rec.offset(), rec.epoch(), rec.effect(), EMPTY, EMPTY, rec.clientId(), rec.sequence());
+        BatchOutcome batch = rec.effect() == Effect.BATCH ? BatchOutcome.UNKNOWN : null;
         ClientWindow w = window(rec.clientId());
         synchronized (w) {
-            w.results.put(rec.sequence(), CompletableFuture.completedFuture(new WriteResult(outcome, slim)));
+            w.results.put(
+                    rec.sequence(),
+                    CompletableFuture.completedFuture(new WriteResult(outcome, slim, rec.offset(), batch)));
         }
     }
 
     /** The result without the key and value bytes, to keep in the table. */
     static WriteResult slim(WriteResult r) {
         LogRecord rec = r.record();
+        BatchOutcome batch = r.batch() == null ? null : r.batch().slim();
         if (rec == null) {
-            return r;
+            return r.batch() == null ? r : new WriteResult(r.outcome(), null, r.answerOffset(), batch);
         }
         return new WriteResult(
                 r.outcome(),
                 new LogRecord(rec.offset(), rec.epoch(), rec.effect(), EMPTY, EMPTY, rec.clientId(), rec.sequence()),
-                r.answerOffset());
+                r.answerOffset(),
+                batch);
     }
 
     /** Replays the log's tail into the table, so retries across a restart are answered too; a failure is logged. */

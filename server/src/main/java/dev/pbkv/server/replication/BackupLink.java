@@ -11,6 +11,7 @@ import dev.pbkv.proto.replication.RecordBatch;
 import dev.pbkv.proto.replication.ReplRecord;
 import dev.pbkv.proto.replication.ReplicationGrpc;
 import dev.pbkv.proto.replication.Subscribe;
+import dev.pbkv.store.Effect;
 import dev.pbkv.store.LogRecord;
 import dev.pbkv.store.Store;
 import io.grpc.Status;
@@ -134,7 +135,9 @@ final class BackupLink implements ClientResponseObserver<BackupMessage, PrimaryM
                     continue; // already held (a resend)
                 }
                 LogRecord rec = RecordCodec.fromWire(wire);
-                boolean existed = rec.clientId() != 0 && store.lookup(rec.key()).found();
+                boolean existed = rec.clientId() != 0
+                        && rec.effect() != Effect.BATCH
+                        && store.lookup(rec.key()).found();
                 store.applyReplicated(rec);
                 atMostOnce.recordReplayed(rec, existed);
                 applied = rec.offset();

@@ -11,6 +11,7 @@ import dev.pbkv.server.coordinator.PairCoordinator;
 import dev.pbkv.server.role.NodeState;
 import dev.pbkv.server.role.Role;
 import dev.pbkv.store.Mutation;
+import dev.pbkv.store.Op;
 import dev.pbkv.store.Store;
 import dev.pbkv.store.WriteResult;
 import io.grpc.BindableService;
@@ -278,7 +279,9 @@ public final class PairReplicator implements Replicator {
     }
 
     private CompletableFuture<WriteResult> applyAndCommit(Mutation m, CompletableFuture<WriteResult> claim) {
-        Lock gate = fences.enter(m.key() == null ? 0 : store.bucketOf(m.key()));
+        Lock gate = m.op() == Op.BATCH
+                ? fences.enterBuckets(m.batch().stream().mapToInt(op -> store.bucketOf(op.key())))
+                : fences.enter(m.key() == null ? 0 : store.bucketOf(m.key()));
         WriteResult wr;
         CompletableFuture<Void> committed;
         try {

@@ -12,6 +12,15 @@ final class RecordCodec {
 
     static ReplRecord toWire(LogRecord r) {
         // The store never mutates a record's arrays after appending it, so they are wrapped, not copied.
+        if (r.effect() == Effect.BATCH) {
+            return ReplRecord.newBuilder()
+                    .setOffset(r.offset())
+                    .setEpoch(r.epoch())
+                    .setBatch(UnsafeByteOperations.unsafeWrap(r.value()))
+                    .setClientId(r.clientId())
+                    .setSequence(r.sequence())
+                    .build();
+        }
         return ReplRecord.newBuilder()
                 .setOffset(r.offset())
                 .setEpoch(r.epoch())
@@ -25,7 +34,7 @@ final class RecordCodec {
                         switch (r.effect()) {
                             case EXPIRE -> ReplRecord.ExpiryEffect.EXPIRY_EFFECT_EXPIRE;
                             case EXPIRED -> ReplRecord.ExpiryEffect.EXPIRY_EFFECT_EXPIRED;
-                            case PUT, DELETE -> ReplRecord.ExpiryEffect.EXPIRY_EFFECT_NONE;
+                            case PUT, DELETE, BATCH -> ReplRecord.ExpiryEffect.EXPIRY_EFFECT_NONE;
                         })
                 .build();
     }
@@ -39,6 +48,16 @@ final class RecordCodec {
     }
 
     static LogRecord fromWire(ReplRecord r) {
+        if (!r.getBatch().isEmpty()) {
+            return new LogRecord(
+                    r.getOffset(),
+                    r.getEpoch(),
+                    Effect.BATCH,
+                    new byte[0],
+                    r.getBatch().toByteArray(),
+                    r.getClientId(),
+                    r.getSequence());
+        }
         return new LogRecord(
                 r.getOffset(),
                 r.getEpoch(),

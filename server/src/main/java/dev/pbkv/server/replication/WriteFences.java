@@ -1,8 +1,11 @@
 package dev.pbkv.server.replication;
 
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 
 /**
  * The write gate, one stripe per map bucket. A client write holds the read side of its key's
@@ -35,6 +38,59 @@ final class WriteFences {
         Lock l = stripes[bucket].readLock();
         l.lock();
         return l;
+    }
+
+    /**
+     * A batch enters the stripes of every bucket it writes, in ascending order (as {@link #fenceAll}
+     * takes them, so the two never deadlock); it unlocks the returned lock when applied and registered.
+     */
+    Lock enterBuckets(IntStream buckets) {
+        int[] ordered = buckets.distinct().sorted().toArray();
+        for (int b : ordered) {
+            stripes[b].readLock().lock();
+        }
+        return new EnteredStripes(ordered);
+    }
+
+    /** The read sides a batch holds; only {@link #unlock} is meant to be called. */
+    private final class EnteredStripes implements Lock {
+        private final int[] buckets;
+
+        EnteredStripes(int[] buckets) {
+            this.buckets = buckets;
+        }
+
+        @Override
+        public void unlock() {
+            for (int i = buckets.length - 1; i >= 0; i--) {
+                stripes[buckets[i]].readLock().unlock();
+            }
+        }
+
+        @Override
+        public void lock() {
+            throw new UnsupportedOperationException("entered by enterBuckets");
+        }
+
+        @Override
+        public void lockInterruptibly() {
+            throw new UnsupportedOperationException("entered by enterBuckets");
+        }
+
+        @Override
+        public boolean tryLock() {
+            throw new UnsupportedOperationException("entered by enterBuckets");
+        }
+
+        @Override
+        public boolean tryLock(long time, TimeUnit unit) {
+            throw new UnsupportedOperationException("entered by enterBuckets");
+        }
+
+        @Override
+        public Condition newCondition() {
+            throw new UnsupportedOperationException("entered by enterBuckets");
+        }
     }
 
     /**

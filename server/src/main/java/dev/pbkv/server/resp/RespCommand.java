@@ -48,7 +48,12 @@ enum RespCommand {
     SUBSCRIBE(-2, false, false, 0, 0, 0),
     PSUBSCRIBE(-2, false, false, 0, 0, 0),
     UNSUBSCRIBE(-1, false, false, 0, 0, 0),
-    PUNSUBSCRIBE(-1, false, false, 0, 0, 0);
+    PUNSUBSCRIBE(-1, false, false, 0, 0, 0),
+    // Atomic batches (docs/batches.md).
+    MSETNX(-3, false, true, 1, -1, 2),
+    MULTI(1, false, false, 0, 0, 0),
+    EXEC(1, false, false, 0, 0, 0),
+    DISCARD(1, false, false, 0, 0, 0);
 
     final String lowerName = name().toLowerCase(Locale.ROOT);
     final int arity;

@@ -17,6 +17,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -74,6 +75,9 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             RespCommand command,
             long startNanos,
             boolean closeAfter) {}
+
+    /** Non-null between MULTI and EXEC or DISCARD; event loop only. */
+    private RespTransaction transaction;
 
     private final RespDoor door;
     /**
@@ -223,10 +227,16 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         RespCommand command = RespCommand.lookup(args[0]);
         if (command == null) {
             String name = new String(args[0], StandardCharsets.UTF_8);
+            if (transaction != null) {
+                transaction.abort();
+            }
             refuse(null, unknownCommand(name, args));
             return;
         }
         if (!command.arityAccepts(args.length)) {
+            if (transaction != null) {
+                transaction.abort();
+            }
             refuse(command, RespErrors.wrongArity(command.lowerName));
             return;
         }
@@ -236,6 +246,18 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         if (subscriptions.active() && !RespSubscriptions.allowedWhileSubscribed(command)) {
             refuse(command, RespSubscriptions.notAllowedWhileSubscribed(command));
+            return;
+        }
+        if (transaction != null && !isTransactionControl(command)) {
+            String refused = transaction.queue(command, args);
+            if (refused != null) {
+                refuse(command, refused);
+            } else {
+                immediate(command, false, (v, o) -> {
+                    RespWriter.simple(o, "QUEUED");
+                    return true;
+                });
+            }
             return;
         }
         long start = System.nanoTime();
@@ -319,6 +341,8 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
                         (r, o) -> encodeExpire(r, o, command));
             case SUBSCRIBE, PSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE ->
                 immediate(command, false, (v, o) -> subscriptions.handle(command, args, allowStale, o));
+            case MSETNX -> msetnx(args, start);
+            case MULTI, EXEC, DISCARD -> transactionControl(command, start);
             default -> throw new IllegalStateException("no dispatch for " + command);
         }
     }
@@ -391,9 +415,83 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
+    private static boolean isTransactionControl(RespCommand command) {
+        return command == RespCommand.MULTI
+                || command == RespCommand.EXEC
+                || command == RespCommand.DISCARD
+                || command == RespCommand.QUIT;
+    }
+
+    /** MULTI, EXEC and DISCARD; EXEC runs the queued commands as one batch (docs/resp.md). */
+    private void transactionControl(RespCommand command, long start) {
+        RespTransaction t = transaction;
+        if (command == RespCommand.MULTI) {
+            if (t != null) {
+                refuse(command, "ERR MULTI calls can not be nested");
+                return;
+            }
+            transaction = new RespTransaction();
+            immediate(command, false, (v, o) -> {
+                RespWriter.ok(o);
+                return true;
+            });
+            return;
+        }
+        if (t == null) {
+            refuse(command, "ERR " + command.name() + " without MULTI");
+            return;
+        }
+        transaction = null;
+        if (command == RespCommand.DISCARD) {
+            immediate(command, false, (v, o) -> {
+                RespWriter.ok(o);
+                return true;
+            });
+        } else if (t.aborted()) {
+            refuse(command, RespTransaction.EXECABORT);
+        } else if (t.parts().isEmpty()) {
+            immediate(command, false, (v, o) -> {
+                RespWriter.arrayHeader(o, 0);
+                return true;
+            });
+        } else {
+            List<RespBatches.Part> parts = t.parts();
+            reply(
+                    commands.batch(RespBatches.stepsOf(parts), WriteTag.NONE),
+                    command,
+                    start,
+                    false,
+                    (r, o) -> RespBatches.encodeExec(parts, r, o));
+        }
+    }
+
+    private void msetnx(byte[][] args, long start) {
+        if ((args.length - 1) % 2 != 0) {
+            refuse(RespCommand.MSETNX, RespErrors.wrongArity("msetnx"));
+            return;
+        }
+        reply(
+                commands.batch(RespBatches.msetnxSteps(args), WriteTag.NONE),
+                RespCommand.MSETNX,
+                start,
+                false,
+                RespBatches::encodeMsetnx);
+    }
+
     private void delete(byte[][] args, RespCommand command, long start) {
         if (args.length == 2) {
             reply(commands.delete(args[1], WriteTag.NONE), command, start, false, RespReplies::encodeDeleted);
+            return;
+        }
+        if (args.length > 2) {
+            // Several keys: one atomic batch (docs/batches.md).
+            RespBatches.Part part = RespBatches.partOf(command, args);
+            reply(
+                    commands.batch(part.steps(), WriteTag.NONE),
+                    command,
+                    start,
+                    false,
+                    (r, o) -> RespBatches.encode(part, r, o));
             return;
         }
         @SuppressWarnings("unchecked")
@@ -445,21 +543,16 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void mget(byte[][] args, long start) {
-        @SuppressWarnings("unchecked")
-        CompletableFuture<Reply<byte[]>>[] parts = new CompletableFuture[args.length - 1];
-        for (int i = 1; i < args.length; i++) {
-            parts[i - 1] = commands.get(args[i], allowStale);
-        }
-        reply(CompletableFuture.allOf(parts), RespCommand.MGET, start, false, (v, o) -> {
-            for (CompletableFuture<Reply<byte[]>> part : parts) {
-                if (part.join() instanceof Reply.Failure<byte[]> f && f.code() != ErrorCode.NOT_FOUND) {
-                    RespWriter.error(o, RespErrors.toErrorLine(f, false));
-                    return false;
-                }
+        List<byte[]> keys = java.util.Arrays.asList(args).subList(1, args.length);
+        reply(commands.getMany(keys, allowStale), RespCommand.MGET, start, false, (r, o) -> {
+            if (r instanceof Reply.Failure<List<byte[]>> f) {
+                RespWriter.error(o, RespErrors.toErrorLine(f, false));
+                return false;
             }
-            RespWriter.arrayHeader(o, parts.length);
-            for (CompletableFuture<Reply<byte[]>> part : parts) {
-                RespWriter.bulk(o, part.join() instanceof Reply.Success<byte[]> s ? s.value() : null);
+            List<byte[]> values = ((Reply.Success<List<byte[]>>) r).value();
+            RespWriter.arrayHeader(o, values.size());
+            for (byte[] v : values) {
+                RespWriter.bulk(o, v);
             }
             return true;
         });
@@ -470,21 +563,14 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             refuse(RespCommand.MSET, RespErrors.wrongArity("mset"));
             return;
         }
-        @SuppressWarnings("unchecked")
-        CompletableFuture<Reply<WriteAck>>[] parts = new CompletableFuture[(args.length - 1) / 2];
-        for (int i = 1, p = 0; i < args.length; i += 2, p++) {
-            parts[p] = commands.put(args[i], args[i + 1], WriteTag.NONE);
-        }
-        reply(CompletableFuture.allOf(parts), RespCommand.MSET, start, false, (v, o) -> {
-            for (CompletableFuture<Reply<WriteAck>> part : parts) {
-                if (part.join() instanceof Reply.Failure<WriteAck> f) {
-                    RespWriter.error(o, RespErrors.toErrorLine(f, true));
-                    return false;
-                }
-            }
-            RespWriter.ok(o);
-            return true;
-        });
+        // One atomic batch (docs/batches.md).
+        RespBatches.Part part = RespBatches.partOf(RespCommand.MSET, args);
+        reply(
+                commands.batch(part.steps(), WriteTag.NONE),
+                RespCommand.MSET,
+                start,
+                false,
+                (r, o) -> RespBatches.encode(part, r, o));
     }
 
     /** AUTH [user] password: the user "default" when no name is given, as Redis. */

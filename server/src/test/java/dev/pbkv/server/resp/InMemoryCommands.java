@@ -1,5 +1,7 @@
 package dev.pbkv.server.resp;
 
+import dev.pbkv.server.command.BatchAck;
+import dev.pbkv.server.command.BatchStep;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.ErrorCode;
 import dev.pbkv.server.command.KeyValue;
@@ -130,6 +132,74 @@ public final class InMemoryCommands implements Commands, AutoCloseable {
                 key,
                 new byte[0],
                 () -> data.remove(k(key)) != null ? ack(false) : Reply.failure(ErrorCode.NOT_FOUND, "key not found"));
+    }
+
+    /** Batches apply under the map's lock: all or nothing, as the real layer does. */
+    @Override
+    public synchronized CompletableFuture<Reply<BatchAck>> batch(List<BatchStep> steps, WriteTag tag) {
+        if (backup) {
+            return CompletableFuture.completedFuture(
+                    new Reply.Failure<>(ErrorCode.UNAVAILABLE, "this node is a backup", PRIMARY_ADDRESS));
+        }
+        for (BatchStep s : steps) {
+            ErrorCode forced = forcedFailures.get(k(s.key()));
+            if (forced != null) {
+                return CompletableFuture.completedFuture(new Reply.Failure<>(forced, "forced " + forced));
+            }
+        }
+        if (state != NodeState.SYNC && state != NodeState.BOOTSTRAP) {
+            return CompletableFuture.completedFuture(Reply.failure(ErrorCode.UNAVAILABLE, "node is " + state));
+        }
+        Map<String, byte[]> overlay = new java.util.HashMap<>();
+        List<byte[]> before = new ArrayList<>();
+        for (int i = 0; i < steps.size(); i++) {
+            BatchStep s = steps.get(i);
+            String key = k(s.key());
+            byte[] current = overlay.containsKey(key) ? overlay.get(key) : data.get(key);
+            before.add(current);
+            switch (s.kind()) {
+                case INSERT -> {
+                    if (current != null) {
+                        return CompletableFuture.completedFuture(Reply.failure(ErrorCode.ALREADY_EXISTS, "key exists"));
+                    }
+                    overlay.put(key, s.value());
+                }
+                case UPDATE -> {
+                    if (current == null) {
+                        return CompletableFuture.completedFuture(Reply.failure(ErrorCode.NOT_FOUND, "key not found"));
+                    }
+                    overlay.put(key, s.value());
+                }
+                case PUT -> overlay.put(key, s.value());
+                case DELETE -> overlay.put(key, null);
+                case GET -> overlay.put(key, current);
+            }
+        }
+        overlay.forEach((key, value) -> {
+            if (value == null) {
+                data.remove(key);
+            } else {
+                data.put(key, value);
+            }
+        });
+        return CompletableFuture.completedFuture(Reply.success(new BatchAck(offset.incrementAndGet(), before)));
+    }
+
+    @Override
+    public synchronized CompletableFuture<Reply<List<byte[]>>> getMany(List<byte[]> keys, boolean allowStale) {
+        Reply<List<byte[]>> check = checkRead(new byte[] {'x'}, allowStale);
+        if (check != null) {
+            return CompletableFuture.completedFuture(check);
+        }
+        List<byte[]> values = new ArrayList<>();
+        for (byte[] key : keys) {
+            Reply<List<byte[]>> bad = checkRead(key, allowStale);
+            if (bad != null) {
+                return CompletableFuture.completedFuture(bad);
+            }
+            values.add(data.get(k(key)));
+        }
+        return CompletableFuture.completedFuture(Reply.success(values));
     }
 
     @Override

@@ -13,7 +13,8 @@ import java.util.zip.CRC32C;
  *  4  int32  crc      CRC32C of the length field followed by the body
  *  8  int64  offset
  * 16  int64  epoch
- * 24  int8   effect   1 = put, 2 = delete, 3 = put with a deadline, 4 = expire, 5 = expired
+ * 24  int8   effect   1 = put, 2 = delete, 3 = put with a deadline, 4 = expire, 5 = expired,
+ *                     6 = batch (empty key; the value is a {@link BatchCodec} payload)
  * 25  int64  clientId
  * 33  int64  sequence
  * 41  int32  keyLength, then the key bytes
@@ -38,6 +39,7 @@ public final class RecordCodec {
     private static final byte PUT_WITH_DEADLINE = 3;
     private static final byte EXPIRE = 4;
     private static final byte EXPIRED = 5;
+    private static final byte BATCH = 6;
 
     private RecordCodec() {}
 
@@ -51,6 +53,7 @@ public final class RecordCodec {
             case DELETE -> DELETE;
             case EXPIRE -> EXPIRE;
             case EXPIRED -> EXPIRED;
+            case BATCH -> BATCH;
         };
     }
 
@@ -131,6 +134,7 @@ public final class RecordCodec {
             case DELETE -> Effect.DELETE;
             case EXPIRE -> Effect.EXPIRE;
             case EXPIRED -> Effect.EXPIRED;
+            case BATCH -> Effect.BATCH;
             default -> throw new CorruptRecordException("unknown effect " + effectByte);
         };
         int extra = deadlineBytes(effectByte);
@@ -147,6 +151,10 @@ public final class RecordCodec {
         byte[] value = new byte[valueLength];
         buf.get(p + 41 + keyLength, value);
         long deadline = extra > 0 ? buf.getLong(p + 41 + keyLength + valueLength) : 0;
-        return new LogRecord(offset, epoch, effect, key, value, clientId, sequence, deadline);
+        LogRecord rec = new LogRecord(offset, epoch, effect, key, value, clientId, sequence, deadline);
+        if (effect == Effect.BATCH) {
+            BatchCodec.expand(rec); // a payload that does not parse makes the record corrupt
+        }
+        return rec;
     }
 }

@@ -1,6 +1,8 @@
 package dev.pbkv.server.command.watch;
 
 import dev.pbkv.store.LogRecord;
+import dev.pbkv.store.log.BatchCodec;
+import dev.pbkv.store.log.RecordCodec;
 import java.util.List;
 
 /**
@@ -22,7 +24,26 @@ public final class ChangeEvents {
             case EXPIRED -> List.of(new Change(r.offset(), ChangeKind.EXPIRED, r.key(), EMPTY));
             // A deadline set or cleared changes no value: a watcher sees the key's removal when it comes.
             case EXPIRE -> List.of();
+            // A batch's puts and deletes, in order, all at the batch's one offset.
+            case BATCH -> batch(r);
         };
+    }
+
+    private static List<Change> batch(LogRecord r) {
+        List<LogRecord> effects;
+        try {
+            effects = BatchCodec.expand(r);
+        } catch (RecordCodec.CorruptRecordException e) {
+            // The log's decoder already refused records whose payload does not parse.
+            throw new IllegalStateException("batch record " + r.offset() + " does not parse: " + e.getMessage(), e);
+        }
+        List<Change> changes = new java.util.ArrayList<>(effects.size());
+        for (LogRecord e : effects) {
+            for (Change c : of(e)) {
+                changes.add(new Change(r.offset(), c.kind(), c.key(), c.value()));
+            }
+        }
+        return changes;
     }
 
     private static final byte[] EMPTY = new byte[0];
