@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pbkv.store.log.SegmentChannelFactory;
+import dev.pbkv.store.map.MapConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -126,7 +127,10 @@ class FullDiskTest {
         SegmentChannelFactory channels = path -> diskFull.get()
                 ? FileChannel.open(DEV_FULL, StandardOpenOption.WRITE)
                 : SegmentChannelFactory.FILES.create(path);
-        StoreConfig cfg = config(tmp, FsyncPolicy.ALWAYS, 1L << 30, 4096);
+        // 32 MiB: each value size here takes a page of its own class, and the 8 MiB of the other
+        // tests ran out of pages once entries grew by their deadline (an OUT_OF_MEMORY filler
+        // then looked durable and the round's writes were expected).
+        StoreConfig cfg = new StoreConfig(tmp, new MapConfig(8, 32L << 20), FsyncPolicy.ALWAYS, 1L << 30, 4096);
         try (Store store = Store.open(cfg, channels)) {
             for (int i = 0; i < 300; i++) {
                 store.apply(Mutation.of(Op.PUT, b("old" + i), b("original" + i + "-" + "p".repeat(40))));
@@ -145,8 +149,10 @@ class FullDiskTest {
                     store.apply(Mutation.of(Op.PUT, b("old0"), b("changed" + round)));
                     store.apply(Mutation.delete(b("old1")));
                     store.apply(Mutation.of(Op.PUT, b("old1"), b("back" + round)));
-                    long last = store.apply(Mutation.of(Op.PUT, b("filler" + round), b("f".repeat(200))))
-                            .offset();
+                    WriteResult filler = store.apply(Mutation.of(Op.PUT, b("filler" + round), b("f".repeat(200))));
+                    // A write the arena refused has no offset: whenDurable(0) would pass at once.
+                    assertThat(filler.outcome()).isEqualTo(WriteOutcome.CREATED);
+                    long last = filler.offset();
                     store.whenDurable(last).get(10, TimeUnit.SECONDS);
                     // durable: part of the expected contents from now on
                     expected.put("old0", "changed" + round);
