@@ -5,7 +5,6 @@ import dev.pbkv.server.metrics.NodeMetrics;
 import dev.pbkv.server.net.ListeningDoor;
 import dev.pbkv.server.net.RefusedConnection;
 import dev.pbkv.server.net.TcpListener;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -16,6 +15,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -116,7 +116,30 @@ public final class HttpDoor extends ListeningDoor {
                     HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                     "request body over the limit of " + maxBodyBytes + " bytes");
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(response).addListener(written -> lingerThenClose(ctx));
+        }
+
+        /**
+         * Closing with the rest of the body unread would reset the connection, and a reset can
+         * destroy the 413 before the client reads it (HttpDoorTest saw "received no bytes" once).
+         * So the door half-closes (FIN after the answer), goes on reading and dropping the body
+         * (this aggregator discards it), and closes when the client does, or after a grace period.
+         */
+        private static void lingerThenClose(ChannelHandlerContext ctx) {
+            if (!(ctx.channel() instanceof SocketChannel socket) || !socket.isActive()) {
+                ctx.close();
+                return;
+            }
+            socket.shutdownOutput().addListener(done -> {
+                if (!done.isSuccess()) {
+                    ctx.close();
+                }
+            });
+            socket.config().setAutoRead(true);
+            ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
+
+    /** How long a refused oversized request's connection keeps draining its body before it is closed. */
+    private static final long LINGER_MILLIS = 2000;
 }
