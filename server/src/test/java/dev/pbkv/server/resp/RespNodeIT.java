@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.SetParams;
@@ -86,10 +87,14 @@ class RespNodeIT {
         assertThat(primary.exists("r:new")).isFalse();
         assertThat(primary.set("r:new", "x", SetParams.setParams().nx())).isEqualTo("OK");
         assertThat(primary.get("r:new")).isEqualTo("x");
-        assertThatThrownBy(() -> primary.set("r:a", "4", SetParams.setParams().ex(10)))
+        // SET EX on the real store gives the key a deadline (docs/expiry.md; RespExpiryIT has the rest).
+        assertThat(primary.set("r:a", "4", SetParams.setParams().ex(100))).isEqualTo("OK");
+        assertThat(primary.get("r:a")).isEqualTo("4");
+        assertThat(primary.ttl("r:a")).isBetween(1L, 100L);
+        assertThatThrownBy(() -> primary.sendCommand(Protocol.Command.SET, "r:a", "5", "EX", "0"))
                 .isInstanceOf(JedisDataException.class)
-                .hasMessageContaining("expiry is not supported");
-        assertThat(primary.get("r:a")).isEqualTo("3");
+                .hasMessageContaining("invalid expire time");
+        assertThat(primary.get("r:a")).isEqualTo("4");
     }
 
     @Test
