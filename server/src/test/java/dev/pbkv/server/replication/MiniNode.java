@@ -112,11 +112,27 @@ final class MiniNode implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Binds the node's port, trying again for a while: a restart right after a crash found the
+     * port still in use once in verify (the old listener's close is asynchronous), which is not
+     * what the tests that restart nodes are about.
+     */
     void startServer() throws IOException {
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
-                .addService(replicator.service())
-                .build()
-                .start();
+        java.util.concurrent.atomic.AtomicReference<Server> started =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
+                .pollInterval(java.time.Duration.ofMillis(100))
+                .ignoreExceptionsMatching(
+                        e -> e instanceof IOException && e.getCause() instanceof java.net.BindException)
+                .until(() -> {
+                    started.set(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+                            .addService(replicator.service())
+                            .build()
+                            .start());
+                    return true;
+                });
+        server = started.get();
     }
 
     /** Stops listening (the peer sees connections fail) but leaves the replicator running. */
