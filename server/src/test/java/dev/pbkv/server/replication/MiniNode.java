@@ -1,5 +1,7 @@
 package dev.pbkv.server.replication;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.pbkv.server.role.NodeState;
 import dev.pbkv.server.role.Role;
 import dev.pbkv.store.Mutation;
@@ -12,10 +14,13 @@ import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -118,21 +123,15 @@ final class MiniNode implements AutoCloseable {
      * what the tests that restart nodes are about.
      */
     void startServer() throws IOException {
-        java.util.concurrent.atomic.AtomicReference<Server> started =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        org.awaitility.Awaitility.await()
-                .atMost(java.time.Duration.ofSeconds(10))
-                .pollInterval(java.time.Duration.ofMillis(100))
-                .ignoreExceptionsMatching(
-                        e -> e instanceof IOException && e.getCause() instanceof java.net.BindException)
-                .until(() -> {
-                    started.set(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
-                            .addService(replicator.service())
-                            .build()
-                            .start());
-                    return true;
-                });
-        server = started.get();
+        server = await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100))
+                .ignoreExceptionsMatching(e -> e instanceof IOException && e.getCause() instanceof BindException)
+                .until(
+                        () -> NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+                                .addService(replicator.service())
+                                .build()
+                                .start(),
+                        Objects::nonNull);
     }
 
     /** Stops listening (the peer sees connections fail) but leaves the replicator running. */
