@@ -90,6 +90,11 @@ final class CoordinatedRoles {
     private boolean requestInFlight;
     private long lastPublishMillis;
     private boolean publishedRestartedEmpty;
+    /**
+     * The store held no record when this process opened it: persistence is off, or the data dir
+     * was emptied (a new disk, an operator's rm -rf). Fixed at construction, before any catch-up.
+     */
+    private final boolean startedWithoutHistory;
 
     CoordinatedRoles(
             PairCoordinator coordinator,
@@ -112,6 +117,7 @@ final class CoordinatedRoles {
         this.catchUp = catchUp;
         this.control = control;
         this.changes = changes;
+        this.startedWithoutHistory = settings.memoryOnly() || store.lastOffset() == 0;
         this.requests = Executors.newSingleThreadExecutor(ControlThread.named("pbkv-coordinator-" + node.nodeId));
     }
 
@@ -399,12 +405,29 @@ final class CoordinatedRoles {
     }
 
     /**
-     * store.persistence = none and this process has not yet held the history (reached SYNC or served
-     * as primary): it restarted empty, so the coordinator's in_sync record of its earlier run does not
-     * count for it.
+     * This process started without history (store.persistence = none, or an emptied data dir) and has
+     * not yet held the pair's history (reached SYNC or served as primary): the coordinator's in_sync
+     * record of an earlier run of this node does not count for it. A catch-up cut short leaves records
+     * here, but not all of them, so this stays true until SYNC.
      */
     private boolean lostItsData() {
-        return settings.memoryOnly() && !node.heldTheHistoryThisRun;
+        return startedWithoutHistory && !node.heldTheHistoryThisRun;
+    }
+
+    /** Why this node holds nothing, for log lines: the setting, or the emptied data dir. */
+    private String heldNothing() {
+        return settings.memoryOnly()
+                ? "this node restarted without persistence and holds nothing"
+                : "this node started with an empty data dir and holds nothing";
+    }
+
+    /**
+     * How long a configured backup that holds nothing waits for the configured primary before it
+     * re-creates the pair alone: when both nodes start empty at about the same time, the configured
+     * primary takes the role, whichever process reached the coordinator first.
+     */
+    private long emptyBackupGraceMillis() {
+        return Math.max(5_000, 2 * settings.peerTimeout().toMillis());
     }
 
     /**
@@ -422,6 +445,12 @@ final class CoordinatedRoles {
                 || catchUp.installing()
                 || !store.isConsistentPrefix()) {
             // What a catch-up cut short left is served only if it is a state that existed.
+            return;
+        }
+        long coldFor = clock.millis() - node.coldStartSinceMillis;
+        if (node.configuredRole == Role.BACKUP && coldFor < emptyBackupGraceMillis()) {
+            waiting(heldNothing() + ": waiting up to " + emptyBackupGraceMillis()
+                    + " ms from its start for the configured primary, which takes the role when both are empty");
             return;
         }
         PairRecord r = view.record();
@@ -453,8 +482,8 @@ final class CoordinatedRoles {
                         .toList();
                 if (!holders.isEmpty()) {
                     requestInFlight = false;
-                    waiting("this node restarted without persistence and holds nothing; in_sync member(s) " + holders
-                            + " of state v" + view.version() + " " + r + " are alive: waiting for one to take over");
+                    waiting(heldNothing() + "; in_sync member(s) " + holders + " of state v" + view.version() + " " + r
+                            + " are alive: waiting for one to take over");
                     return;
                 }
                 boolean othersRestartedEmpty = others.stream().allMatch(members::containsKey);
@@ -476,7 +505,7 @@ final class CoordinatedRoles {
                                         "no other in_sync member is alive (no members znode, the peer does not"
                                                 + " answer: " + probeFailure + ")"));
                     } else if (peer.getEpoch() > 0) {
-                        waiting("this node restarted without persistence and holds nothing; the peer "
+                        waiting(heldNothing() + "; the peer "
                                 + peer.getNodeId() + " answers at epoch " + peer.getEpoch()
                                 + " and may hold the pair's data: waiting for it");
                     } else {
@@ -492,14 +521,13 @@ final class CoordinatedRoles {
         if (node.configuredRole == Role.PRIMARY) {
             takeLeadership(view, recreated(view, why));
         } else {
-            waiting("both nodes restarted without persistence (" + why
-                    + "): waiting for the configured primary to re-create the pair");
+            waiting("both nodes hold nothing (" + why + "): waiting for the configured primary to re-create the pair");
         }
     }
 
-    private static String recreated(PairView view, String why) {
-        return "store.persistence is none and this node restarted empty; " + why + " (state v" + view.version() + " "
-                + view.record() + "): the pair's data is gone, re-created the pair with this node primary";
+    private String recreated(PairView view, String why) {
+        return heldNothing() + "; " + why + " (state v" + view.version() + " " + view.record()
+                + "): the pair's data is gone, re-created the pair with this node primary";
     }
 
     /** Control thread: the backup left in_sync; writes stop waiting for it. */
@@ -653,7 +681,7 @@ final class CoordinatedRoles {
                     + "znode present): roles change by themselves when it expires; stop the primary for a switchover";
         }
         if (lostItsData()) {
-            return "this node restarted without persistence (store.persistence = none) and holds nothing yet";
+            return heldNothing() + " yet";
         }
         if (!v.record().isInSync(node.nodeId)) {
             return "this node is not in in_sync " + v.record().inSync() + " and may lack acknowledged writes";
