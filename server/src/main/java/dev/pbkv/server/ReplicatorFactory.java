@@ -1,5 +1,6 @@
 package dev.pbkv.server;
 
+import dev.pbkv.server.auth.ClusterSecret;
 import dev.pbkv.server.config.CoordinatorSettings;
 import dev.pbkv.server.config.ReplicationSettings;
 import dev.pbkv.server.config.Settings;
@@ -12,6 +13,7 @@ import dev.pbkv.server.replication.SoloReplicator;
 import dev.pbkv.server.role.Role;
 import dev.pbkv.store.Store;
 import io.grpc.BindableService;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.function.Supplier;
@@ -61,9 +63,16 @@ public interface ReplicatorFactory {
                         .withMemoryOnly(settings.store().memoryOnly())
                         .withPreferConfiguredPrimary(rs.preferConfiguredPrimary()),
                 Clock.systemUTC(),
-                coordinatorOf(settings));
+                coordinatorOf(settings),
+                clusterSecretOf(settings));
         return new Replication(replicator, List.of(replicator.service()));
     };
+
+    /** The secret auth.cluster-secret-file holds, or null when none is configured. */
+    static ClusterSecret clusterSecretOf(Settings settings) {
+        Path file = settings.auth().clusterSecretFile();
+        return file == null ? null : ClusterSecret.load(file);
+    }
 
     /** The coordinator the settings name, or {@link PairCoordinator#OFF}. */
     static PairCoordinator coordinatorOf(Settings settings) {

@@ -204,6 +204,20 @@ public final class SettingsLoader {
                     + " network. Add users to auth.users (bin/pbkv passwd, docs/security.md), or set"
                     + " auth.protected-mode to false");
         }
+        if (self != null
+                && auth.required()
+                && auth.protectedMode()
+                && auth.clusterSecretFile() == null
+                && !isLoopback(self.host())) {
+            problems.add("nodes." + (role == Role.PRIMARY ? "primary" : "backup") + ".host is " + self.host()
+                    + ", beyond loopback, and auth.cluster-secret-file is not set: any process that reaches the gRPC"
+                    + " port could replicate from this node or take part in its role changes. Put a secret of at"
+                    + " least 16 bytes in a file on both nodes (openssl rand -base64 32 > FILE) and name it in"
+                    + " auth.cluster-secret-file, or set auth.protected-mode to false");
+        }
+        if (auth.clusterSecretFile() != null && !Files.isReadable(auth.clusterSecretFile())) {
+            problems.add("auth.cluster-secret-file " + auth.clusterSecretFile() + " cannot be read");
+        }
         long watchBufferBytes = r.size("watch.buffer-bytes", 1024);
         String peer = peerAddress;
         if (peer == null && primary != null && backup != null) {

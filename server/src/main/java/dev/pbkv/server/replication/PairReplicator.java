@@ -6,6 +6,7 @@ import dev.pbkv.proto.replication.PeerInfo;
 import dev.pbkv.proto.replication.PrimaryMessage;
 import dev.pbkv.proto.replication.SnapshotChunk;
 import dev.pbkv.proto.replication.SnapshotRequest;
+import dev.pbkv.server.auth.ClusterSecret;
 import dev.pbkv.server.coordinator.CoordinatorStatus;
 import dev.pbkv.server.coordinator.PairCoordinator;
 import dev.pbkv.server.role.NodeState;
@@ -62,7 +63,7 @@ public final class PairReplicator implements Replicator {
     private final PairSettings settings;
     private final CommitTracker commits = new CommitTracker();
     private final AtMostOnceTable atMostOnce;
-    private final ReplicationService service = new ReplicationService(this);
+    private final BindableService service;
     private final PairState node;
     private final Epochs epochs;
     /** The write gate: client writes enter it, digests and step-down fence it. */
@@ -116,6 +117,23 @@ public final class PairReplicator implements Replicator {
             PairSettings settings,
             Clock clock,
             PairCoordinator coordinator) {
+        this(store, nodeId, configuredRole, peerAddress, clientAddress, settings, clock, coordinator, null);
+    }
+
+    /**
+     * As above; with clusterSecret (null: none), every call to the peer proves it and the
+     * replication service refuses calls that do not (docs/security.md, "Between the nodes").
+     */
+    public PairReplicator(
+            Store store,
+            String nodeId,
+            Role configuredRole,
+            String peerAddress,
+            Supplier<String> clientAddress,
+            PairSettings settings,
+            Clock clock,
+            PairCoordinator coordinator,
+            ClusterSecret clusterSecret) {
         this.store = store;
         this.settings = settings;
         this.atMostOnce = new AtMostOnceTable(settings.dedupMaxClients(), settings.dedupPerClient());
@@ -125,7 +143,9 @@ public final class PairReplicator implements Replicator {
         this.fences = new WriteFences(store.bucketCount());
         this.control = new ControlThread(nodeId);
         this.transfers = Executors.newCachedThreadPool(ControlThread.named("pbkv-repl-transfer-" + nodeId));
-        this.peer = new PeerChannel(peerAddress);
+        PeerProof proof = new PeerProof(clusterSecret, nodeId);
+        this.service = proof.guard(new ReplicationService(this));
+        this.peer = new PeerChannel(peerAddress, proof.client());
         this.snapshots = new SnapshotSource(store, settings, clock, node, control, transfers);
         // stepDown and onHandover reach roles and switchover, made below; they run only after construction.
         this.attached = new AttachedBackup(

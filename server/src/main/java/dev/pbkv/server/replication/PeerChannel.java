@@ -1,5 +1,6 @@
 package dev.pbkv.server.replication;
 
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 
@@ -9,11 +10,14 @@ final class PeerChannel {
     private static final int MAX_INBOUND_MESSAGE_BYTES = 64 << 20;
 
     private final String peerAddress;
+    private final ClientInterceptor proof;
     /** Guarded by this. */
     private ManagedChannel channel;
 
-    PeerChannel(String peerAddress) {
+    /** proof adds the cluster secret's proof to every call (PeerProof). */
+    PeerChannel(String peerAddress, ClientInterceptor proof) {
         this.peerAddress = peerAddress;
+        this.proof = proof;
     }
 
     String address() {
@@ -26,6 +30,7 @@ final class PeerChannel {
                     .usePlaintext()
                     .directExecutor()
                     .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                    .intercept(proof)
                     .build();
         }
         return channel;

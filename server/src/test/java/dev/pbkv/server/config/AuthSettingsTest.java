@@ -73,13 +73,32 @@ class AuthSettingsTest {
                         Role.PRIMARY))
                 .isNotNull();
         String hash = PasswordHash.create("pw".toCharArray(), 1000);
+        Path secret = dir.resolve("cluster.secret");
+        Files.writeString(secret, "0123456789abcdef0123\n");
         assertThat(load(
                         "{\"nodes\": {\"primary\": {\"host\": \"10.1.2.3\"}}, \"auth\": {\"users\": {\"a\":"
-                                + " {\"access\": \"read\", \"password-hash\": \"" + hash + "\"}}}}",
+                                + " {\"access\": \"read\", \"password-hash\": \"" + hash + "\"}},"
+                                + " \"cluster-secret-file\": \"" + secret + "\"}}",
                         Role.PRIMARY))
                 .isNotNull();
         // Only this node's own address counts: the backup's host is where the backup listens.
         assertThat(load("{\"nodes\": {\"backup\": {\"host\": \"10.1.2.3\"}}}", Role.PRIMARY))
                 .isNotNull();
+    }
+
+    @Test
+    void protectedModeRefusesUsersBeyondLoopbackWithoutAClusterSecretOrWithAnUnreadableOne() {
+        String hash = PasswordHash.create("pw".toCharArray(), 1000);
+        String users = "\"users\": {\"a\": {\"access\": \"read\", \"password-hash\": \"" + hash + "\"}}";
+        assertThatThrownBy(() -> load(
+                        "{\"nodes\": {\"primary\": {\"host\": \"10.1.2.3\"}}, \"auth\": {" + users + "}}",
+                        Role.PRIMARY))
+                .isInstanceOf(SettingsException.class)
+                .hasMessageContaining("auth.cluster-secret-file is not set")
+                .hasMessageContaining("auth.protected-mode");
+        assertThatThrownBy(() ->
+                        load("{\"auth\": {\"cluster-secret-file\": \"" + dir.resolve("absent") + "\"}}", Role.PRIMARY))
+                .isInstanceOf(SettingsException.class)
+                .hasMessageContaining("auth.cluster-secret-file " + dir.resolve("absent") + " cannot be read");
     }
 }
