@@ -1,5 +1,6 @@
 package dev.pbkv.client;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -18,7 +19,8 @@ record ClientOptions(
         boolean allowStale,
         int maxInboundMessageBytes,
         Executor callbackExecutor,
-        Credentials credentials) {
+        Credentials credentials,
+        Tls tls) {
 
     /** A user name and password sent with every call (HTTP Basic in the authorization metadata). */
     record Credentials(String user, String password) {
@@ -27,6 +29,12 @@ record ClientOptions(
             return "Credentials[user=" + user + ", password=(hidden)]";
         }
     }
+
+    /**
+     * TLS to the nodes: trust caFile (null: the JDK's default trust store) and, for mutual TLS,
+     * present certFile with keyFile (both null: no client certificate).
+     */
+    record Tls(Path caFile, Path certFile, Path keyFile) {}
 
     ClientOptions {
         endpoints = List.copyOf(endpoints);

@@ -5,14 +5,18 @@ import dev.pbkv.proto.KeyValueGrpc;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * One plaintext Netty channel per known node, and the client's guess of which node is primary.
@@ -41,6 +45,8 @@ final class NodeChannels implements AutoCloseable {
     static final int MAX_NODES = 8;
 
     private final ClientOptions options;
+    /** TLS to every node, or null (plaintext). */
+    private final SslContext tls;
     // Written under 'this' (add) only; read lock-free. Holds every channel close() must shut down.
     private final List<Node> nodes = new CopyOnWriteArrayList<>();
     // The node calls go to first. Moved by hints and failures; any node of 'nodes' is valid, so a
@@ -54,16 +60,43 @@ final class NodeChannels implements AutoCloseable {
 
     NodeChannels(ClientOptions options) {
         this.options = options;
+        this.tls = tlsContext(options.tls());
         for (Endpoint e : options.endpoints()) {
             nodes.add(open(e));
         }
         primaryGuess = nodes.get(0);
     }
 
+    /** The TLS context of options' Tls, or null (plaintext); a file that cannot be loaded is named. */
+    static SslContext tlsContext(ClientOptions.Tls t) {
+        if (t == null) {
+            return null;
+        }
+        try {
+            SslContextBuilder b = GrpcSslContexts.forClient();
+            if (t.caFile() != null) {
+                b.trustManager(t.caFile().toFile());
+            }
+            if (t.certFile() != null) {
+                b.keyManager(t.certFile().toFile(), t.keyFile().toFile());
+            }
+            return b.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "cannot load the TLS files (CA " + t.caFile() + ", certificate " + t.certFile() + "): "
+                            + e.getMessage(),
+                    e);
+        }
+    }
+
     private Node open(Endpoint e) {
         NettyChannelBuilder builder = NettyChannelBuilder.forAddress(e.host(), e.port())
-                .usePlaintext()
                 .maxInboundMessageSize(options.maxInboundMessageBytes());
+        if (tls == null) {
+            builder.usePlaintext();
+        } else {
+            builder.sslContext(tls);
+        }
         if (options.callbackExecutor() != null) {
             builder.executor(options.callbackExecutor());
         }

@@ -15,6 +15,24 @@ final class PairSettings {
 
     /** The primary's then the backup's gRPC endpoint; the message names a missing or bad key. */
     static List<Endpoint> grpcEndpoints(Path settingsConf) {
+        JsonNode root = read(settingsConf);
+        return List.of(node(settingsConf, root, "primary"), node(settingsConf, root, "backup"));
+    }
+
+    /**
+     * TLS as the pair serves it: when tls.cert-file is set, trust tls.ca-file (empty: the JDK's
+     * default trust store); null when the pair serves plaintext.
+     */
+    static ClientOptions.Tls tls(Path settingsConf) {
+        JsonNode tls = read(settingsConf).path("tls");
+        if (tls.path("cert-file").asText("").isBlank()) {
+            return null;
+        }
+        String ca = tls.path("ca-file").asText("");
+        return new ClientOptions.Tls(ca.isBlank() ? null : Path.of(ca).toAbsolutePath(), null, null);
+    }
+
+    private static JsonNode read(Path settingsConf) {
         JsonNode root;
         try {
             root = new ObjectMapper().readTree(Files.readAllBytes(settingsConf));
@@ -24,7 +42,7 @@ final class PairSettings {
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException(settingsConf + ": not a JSON object");
         }
-        return List.of(node(settingsConf, root, "primary"), node(settingsConf, root, "backup"));
+        return root;
     }
 
     private static Endpoint node(Path file, JsonNode root, String name) {

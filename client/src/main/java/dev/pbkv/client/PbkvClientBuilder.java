@@ -23,6 +23,7 @@ public final class PbkvClientBuilder {
 
     private final List<Endpoint> endpoints = new ArrayList<>();
     private ClientOptions.Credentials credentials;
+    private ClientOptions.Tls tls;
     private Duration callTimeout = Duration.ofSeconds(2);
     private Duration retryDeadline = Duration.ofSeconds(10);
     private Duration initialBackoff = Duration.ofMillis(20);
@@ -53,9 +54,16 @@ public final class PbkvClientBuilder {
         return this;
     }
 
-    /** Adds both nodes of the pair from a {@code conf/settings.conf}, primary first. */
+    /**
+     * Adds both nodes of the pair from a {@code conf/settings.conf}, primary first; when the pair
+     * serves TLS (tls.cert-file set there) and {@link #tls} was not called, trusts its tls.ca-file.
+     */
     public PbkvClientBuilder settings(Path settingsConf) {
-        return endpoints(PairSettings.grpcEndpoints(settingsConf));
+        endpoints(PairSettings.grpcEndpoints(settingsConf));
+        if (tls == null) {
+            tls = PairSettings.tls(settingsConf);
+        }
+        return this;
     }
 
     /** The deadline of one attempt of one call (default 2 s). */
@@ -123,6 +131,26 @@ public final class PbkvClientBuilder {
         return this;
     }
 
+    /**
+     * Talks TLS to the nodes (a pair with tls.cert-file set, docs/security.md), trusting the CA
+     * certificates in caFile (PEM; null: the JDK's default trust store). The node's certificate
+     * must name the address the client dials (e.g. IP 127.0.0.1). Default: plaintext.
+     */
+    public PbkvClientBuilder tls(Path caFile) {
+        this.tls =
+                new ClientOptions.Tls(caFile, tls == null ? null : tls.certFile(), tls == null ? null : tls.keyFile());
+        return this;
+    }
+
+    /** With {@link #tls}: presents this certificate (PEM) and key (PEM, PKCS#8), for tls.client-auth require. */
+    public PbkvClientBuilder tlsClientCertificate(Path certFile, Path keyFile) {
+        if (certFile == null || keyFile == null) {
+            throw new IllegalArgumentException("a client certificate needs both its certificate and its key file");
+        }
+        this.tls = new ClientOptions.Tls(tls == null ? null : tls.caFile(), certFile, keyFile);
+        return this;
+    }
+
     ClientOptions options() {
         return new ClientOptions(
                 endpoints,
@@ -134,7 +162,8 @@ public final class PbkvClientBuilder {
                 allowStale,
                 maxInboundMessageBytes,
                 callbackExecutor,
-                credentials);
+                credentials,
+                tls);
     }
 
     /** A blocking client; close it to release its channels. */

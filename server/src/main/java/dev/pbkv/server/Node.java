@@ -1,5 +1,6 @@
 package dev.pbkv.server;
 
+import dev.pbkv.server.auth.TlsContexts;
 import dev.pbkv.server.cli.NodeInfoFile;
 import dev.pbkv.server.command.CommandLayer;
 import dev.pbkv.server.command.Commands;
@@ -61,7 +62,8 @@ public final class Node {
                                         Math.toIntExact(s.limits().respMaxBulkBytes()),
                                         s.limits().respMaxArgs(),
                                         s.limits().respMaxInlineBytes())
-                                .withConnections(s.limits().connectionLimits()),
+                                .withConnections(s.limits().connectionLimits())
+                                .withTls(TlsContexts.of(s.tls()).doors()),
                         metrics),
                 (commands, s, metrics) -> new HttpDoor(
                         commands,
@@ -71,7 +73,8 @@ public final class Node {
                                         HttpSettings.DEFAULT_MAX_BODY_BYTES,
                                         HttpSettings.DEFAULT_MAX_URI_BYTES,
                                         0)
-                                .withConnections(s.limits().connectionLimits()),
+                                .withConnections(s.limits().connectionLimits())
+                                .withTls(TlsContexts.of(s.tls()).doors()),
                         metrics));
     }
 

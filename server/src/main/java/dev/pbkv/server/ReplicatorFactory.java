@@ -1,6 +1,7 @@
 package dev.pbkv.server;
 
 import dev.pbkv.server.auth.ClusterSecret;
+import dev.pbkv.server.auth.TlsContexts;
 import dev.pbkv.server.config.CoordinatorSettings;
 import dev.pbkv.server.config.ReplicationSettings;
 import dev.pbkv.server.config.Settings;
@@ -64,7 +65,9 @@ public interface ReplicatorFactory {
                         .withPreferConfiguredPrimary(rs.preferConfiguredPrimary()),
                 Clock.systemUTC(),
                 coordinatorOf(settings),
-                clusterSecretOf(settings));
+                clusterSecretOf(settings),
+                TlsContexts.of(settings.tls()).peerClient(),
+                settings.tls().mutualPeers());
         return new Replication(replicator, List.of(replicator.service()));
     };
 

@@ -114,6 +114,14 @@ public final class PbkvCli implements Callable<Integer> {
             description = "Read the password from the first line of FILE.")
     Path passwordFile;
 
+    @Option(
+            names = "--tls-ca",
+            paramLabel = "FILE",
+            scope = ScopeType.INHERIT,
+            description = "Talk TLS, trusting the CA certificates in FILE (PEM; default: $PBKV_TLS_CA; with the"
+                    + " settings file and no --server, the tls block there decides).")
+    Path tlsCa;
+
     private final PrintStream out;
     private final PrintStream err;
     private final InputStream in;
@@ -537,6 +545,11 @@ public final class PbkvCli implements Callable<Integer> {
                     throw new CommandLine.ParameterException(new CommandLine(this), "--server: " + e.getMessage());
                 }
             }
+        }
+        String caFromEnv = env.get("PBKV_TLS_CA");
+        Path ca = tlsCa != null ? tlsCa : (caFromEnv == null || caFromEnv.isBlank() ? null : Path.of(caFromEnv));
+        if (ca != null) {
+            builder.tls(ca);
         }
         String name = user != null ? user : env.get("PBKV_USER");
         if (name != null && !name.isBlank()) {

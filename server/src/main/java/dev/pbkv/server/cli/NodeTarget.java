@@ -1,9 +1,12 @@
 package dev.pbkv.server.cli;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +23,12 @@ final class NodeTarget {
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Read the gRPC port from DIR/node.json.")
     Path dataDir;
+
+    @Option(
+            names = "--tls-ca",
+            paramLabel = "FILE",
+            description = "The node serves TLS (tls.cert-file): trust the CA certificates in FILE (PEM).")
+    Path tlsCa;
 
     /** The host to dial: --host, else node.json's, else loopback. A wildcard bind is dialled on loopback. */
     String host() {
@@ -54,7 +63,7 @@ final class NodeTarget {
             System.out.println("no node.json in " + dataDir + ": the node is not serving");
             return 1;
         }
-        ManagedChannel channel = channel(host(), p.get());
+        ManagedChannel channel = channel(host(), p.get(), tlsCa);
         try {
             return call.applyAsInt(channel);
         } catch (StatusRuntimeException e) {
@@ -65,9 +74,21 @@ final class NodeTarget {
         }
     }
 
-    static ManagedChannel channel(String host, int port) {
-        return Grpc.newChannelBuilderForAddress(host, port, InsecureChannelCredentials.create())
-                .build();
+    /** A channel to host:port, plaintext, or TLS trusting tlsCa when it is not null. */
+    static ManagedChannel channel(String host, int port, Path tlsCa) {
+        ChannelCredentials credentials;
+        if (tlsCa == null) {
+            credentials = InsecureChannelCredentials.create();
+        } else {
+            try {
+                credentials = TlsChannelCredentials.newBuilder()
+                        .trustManager(tlsCa.toFile())
+                        .build();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--tls-ca " + tlsCa + " cannot be read: " + e.getMessage(), e);
+            }
+        }
+        return Grpc.newChannelBuilderForAddress(host, port, credentials).build();
     }
 
     static void close(ManagedChannel channel) {

@@ -74,7 +74,7 @@ public final class ProbeCommand implements Callable<Integer> {
     }
 
     private String check(int port) {
-        ManagedChannel channel = NodeTarget.channel(target.host(), port);
+        ManagedChannel channel = NodeTarget.channel(target.host(), port, target.tlsCa);
         try {
             HealthCheckResponse r = HealthGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(2, TimeUnit.SECONDS)

@@ -28,6 +28,7 @@ public record Settings(
         ReplicationSettings replication,
         CoordinatorSettings coordinator,
         AuthSettings auth,
+        TlsSettings tls,
         JsonNode effective) {
 
     /** This node's own entry. */

@@ -240,7 +240,30 @@ public final class SettingsLoader {
         ((ObjectNode) effective.get("watch")).put("buffer-bytes", watchBufferBytes);
         ObjectNode users = (ObjectNode) effective.get("auth").get("users");
         users.fieldNames().forEachRemaining(name -> ((ObjectNode) users.get(name)).put("password-hash", "(hidden)"));
-        return new Settings(role, primary, backup, peer, store, limits, replication, coordinator, auth, effective);
+        TlsSettings tls = r.tls();
+        for (Path f : new Path[] {tls.certFile(), tls.keyFile(), tls.caFile()}) {
+            if (f != null && !Files.isReadable(f)) {
+                problems.add("tls: " + f + " cannot be read");
+            }
+        }
+        if ((tls.certFile() == null) != (tls.keyFile() == null)) {
+            problems.add("tls.cert-file and tls.key-file go together: set both (TLS on) or neither (TLS off)");
+        }
+        if (!TlsSettings.CLIENT_AUTH_NAMES.contains(tls.clientAuth())) {
+            problems.add("tls.client-auth must be one of " + TlsSettings.CLIENT_AUTH_NAMES + ", was '"
+                    + tls.clientAuth() + "'");
+        } else if (!tls.clientAuth().equals("none") && tls.caFile() == null) {
+            problems.add("tls.client-auth " + tls.clientAuth() + " needs tls.ca-file: the CA client certificates are"
+                    + " checked against");
+        }
+        if (tls.mutualPeers() && (tls.caFile() == null || !tls.enabled())) {
+            problems.add("tls.mutual-peers needs tls.cert-file, tls.key-file and tls.ca-file (the CA of the nodes'"
+                    + " certificates)");
+        }
+        if (!problems.isEmpty()) {
+            throw new SettingsException(problems);
+        }
+        return new Settings(role, primary, backup, peer, store, limits, replication, coordinator, auth, tls, effective);
     }
 
     /** A loopback literal or localhost; any other name counts as beyond loopback (no lookup at start). */
@@ -425,6 +448,23 @@ public final class SettingsLoader {
                     : null;
             return new AuthSettings(
                     users, bool("auth.protected-mode"), integer("auth.failure-delay-ms", 0, 60_000), secret);
+        }
+
+        TlsSettings tls() {
+            return new TlsSettings(
+                    file("tls.cert-file"),
+                    file("tls.key-file"),
+                    file("tls.ca-file"),
+                    text("tls.client-auth").toLowerCase(Locale.ROOT),
+                    bool("tls.mutual-peers"));
+        }
+
+        /** A file named by key, absolute, or null when the value is empty. */
+        private Path file(String key) {
+            JsonNode f = at(root, key);
+            return f != null && f.isTextual() && !f.asText().isBlank()
+                    ? Path.of(f.asText()).toAbsolutePath().normalize()
+                    : null;
         }
 
         FsyncPolicy fsync(String key) {

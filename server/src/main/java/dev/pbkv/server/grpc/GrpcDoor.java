@@ -3,6 +3,7 @@ package dev.pbkv.server.grpc;
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.pbkv.proto.AdminGrpc;
 import dev.pbkv.proto.KeyValueGrpc;
+import dev.pbkv.server.auth.TlsContexts;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.NodeStatus;
 import dev.pbkv.server.config.LimitSettings;
@@ -21,6 +22,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -117,6 +119,10 @@ public final class GrpcDoor implements Door {
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(reflectionV1Alpha());
+        SslContext tls = TlsContexts.of(settings.tls()).grpcServer();
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
         if (limits.idleTimeoutMs() > 0) {
             builder.maxConnectionIdle(limits.idleTimeoutMs(), TimeUnit.MILLISECONDS);
         }
@@ -132,7 +138,7 @@ public final class GrpcDoor implements Door {
         server = builder.build().start();
         healthPoller = Executors.newSingleThreadScheduledExecutor(named("pbkv-grpc-health-%d"));
         healthPoller.scheduleWithFixedDelay(this::updateHealth, 100, 100, TimeUnit.MILLISECONDS);
-        log.info("grpc door listening on {}:{}", settings.self().host(), port());
+        log.info("grpc door listening on {}:{}{}", settings.self().host(), port(), tls == null ? "" : " (TLS)");
     }
 
     /** The older reflection protocol, still the only one some grpcurl versions speak. */

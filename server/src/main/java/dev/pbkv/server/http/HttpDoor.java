@@ -49,7 +49,13 @@ public final class HttpDoor extends ListeningDoor {
     }
 
     private HttpDoor(Commands commands, HttpSettings settings, NodeMetrics metrics, boolean ownsMetrics) {
-        super("http", settings.host(), settings.port(), settings.effectiveIoThreads(), settings.connections());
+        super(
+                "http",
+                settings.host(),
+                settings.port(),
+                settings.effectiveIoThreads(),
+                settings.connections(),
+                settings.tls());
         this.settings = settings;
         this.metrics = metrics;
         this.ownsMetrics = ownsMetrics;

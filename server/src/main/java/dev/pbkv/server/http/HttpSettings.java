@@ -2,6 +2,7 @@ package dev.pbkv.server.http;
 
 import dev.pbkv.server.net.ConnectionLimits;
 import dev.pbkv.server.net.ListeningDoor;
+import io.netty.handler.ssl.SslContext;
 
 /**
  * The HTTP door's settings, validated once here.
@@ -15,7 +16,13 @@ import dev.pbkv.server.net.ListeningDoor;
  *                      in flight each may have (limits.max-connections and the rest)
  */
 public record HttpSettings(
-        String host, int port, int maxBodyBytes, int maxUriBytes, int ioThreads, ConnectionLimits connections) {
+        String host,
+        int port,
+        int maxBodyBytes,
+        int maxUriBytes,
+        int ioThreads,
+        ConnectionLimits connections,
+        SslContext tls) {
 
     /** A form carrying a 1 MiB value, percent-encoded (up to 3 bytes per byte), with room to spare. */
     public static final int DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -36,12 +43,22 @@ public record HttpSettings(
     }
 
     public HttpSettings(String host, int port, int maxBodyBytes, int maxUriBytes, int ioThreads) {
-        this(host, port, maxBodyBytes, maxUriBytes, ioThreads, ConnectionLimits.DEFAULTS);
+        this(host, port, maxBodyBytes, maxUriBytes, ioThreads, ConnectionLimits.DEFAULTS, null);
+    }
+
+    public HttpSettings(
+            String host, int port, int maxBodyBytes, int maxUriBytes, int ioThreads, ConnectionLimits connections) {
+        this(host, port, maxBodyBytes, maxUriBytes, ioThreads, connections, null);
+    }
+
+    /** These settings served over TLS with tls (null: plaintext). */
+    public HttpSettings withTls(SslContext context) {
+        return new HttpSettings(host, port, maxBodyBytes, maxUriBytes, ioThreads, connections, context);
     }
 
     /** These settings with other connection limits. */
     public HttpSettings withConnections(ConnectionLimits limits) {
-        return new HttpSettings(host, port, maxBodyBytes, maxUriBytes, ioThreads, limits);
+        return new HttpSettings(host, port, maxBodyBytes, maxUriBytes, ioThreads, limits, tls);
     }
 
     public HttpSettings(String host, int port) {

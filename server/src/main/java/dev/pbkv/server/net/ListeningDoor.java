@@ -2,6 +2,7 @@ package dev.pbkv.server.net;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,14 +24,18 @@ public abstract class ListeningDoor implements Door {
     private final int port;
     private final int ioThreads;
     private final ConnectionLimits limits;
+    /** Server TLS for every connection, or null (plaintext). */
+    private final SslContext tls;
 
     /** The listening socket and its loops while started; set under this, read from any thread. */
     private volatile TcpListener listener;
     /** The bound port, published by start() for port() on any thread. */
     private volatile int boundPort = -1;
 
-    protected ListeningDoor(String name, String host, int port, int ioThreads, ConnectionLimits limits) {
+    protected ListeningDoor(
+            String name, String host, int port, int ioThreads, ConnectionLimits limits, SslContext tls) {
         this.name = name;
+        this.tls = tls;
         this.host = host;
         this.port = port;
         this.ioThreads = ioThreads;
@@ -107,9 +112,10 @@ public abstract class ListeningDoor implements Door {
         if (listener != null) {
             throw new IllegalStateException(name + " door already started");
         }
-        listener = TcpListener.bind(name, host, port, ioThreads, limits, this::initConnection, this::refuseConnection);
+        listener = TcpListener.bind(
+                name, host, port, ioThreads, limits, tls, this::initConnection, this::refuseConnection);
         boundPort = listener.port();
-        LOG.info("{} door listening on {}:{}", name, host, boundPort);
+        LOG.info("{} door listening on {}:{}{}", name, host, boundPort, tls == null ? "" : " (TLS)");
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
@@ -98,7 +99,7 @@ public final class TcpListener {
     /**
      * Binds host:port (0 picks a free port) and installs a connection's pipeline with
      * initConnection, or, past limits.maxConnections(), refuseConnection's pipeline, which
-     * answers the door's error and closes; threads are named pbkv-DOOR-accept and pbkv-DOOR-io.
+     * answers the door's error and closes; with tls (null: plaintext) every connection is TLS first; threads are named pbkv-DOOR-accept and pbkv-DOOR-io.
      */
     public static TcpListener bind(
             String door,
@@ -106,6 +107,7 @@ public final class TcpListener {
             int port,
             int ioThreads,
             ConnectionLimits limits,
+            SslContext tls,
             Consumer<SocketChannel> initConnection,
             Consumer<SocketChannel> refuseConnection)
             throws IOException {
@@ -131,6 +133,10 @@ public final class TcpListener {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
+                        if (tls != null) {
+                            // First, so a refused connection's error reaches a TLS client too.
+                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                        }
                         if (!admission.admit()) {
                             if (admission.refusing.compareAndSet(false, true)) {
                                 LOG.warn(

@@ -18,6 +18,7 @@ import dev.pbkv.store.WriteResult;
 import io.grpc.BindableService;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.netty.handler.ssl.SslContext;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -117,12 +118,25 @@ public final class PairReplicator implements Replicator {
             PairSettings settings,
             Clock clock,
             PairCoordinator coordinator) {
-        this(store, nodeId, configuredRole, peerAddress, clientAddress, settings, clock, coordinator, null);
+        this(
+                store,
+                nodeId,
+                configuredRole,
+                peerAddress,
+                clientAddress,
+                settings,
+                clock,
+                coordinator,
+                null,
+                null,
+                false);
     }
 
     /**
      * As above; with clusterSecret (null: none), every call to the peer proves it and the
-     * replication service refuses calls that do not (docs/security.md, "Between the nodes").
+     * replication service refuses calls that do not (docs/security.md, "Between the nodes"). peerTls
+     * (null: plaintext) is the TLS of the channel to the peer; with requirePeerCertificate the
+     * replication service refuses calls without a client certificate (tls.mutual-peers).
      */
     public PairReplicator(
             Store store,
@@ -133,7 +147,9 @@ public final class PairReplicator implements Replicator {
             PairSettings settings,
             Clock clock,
             PairCoordinator coordinator,
-            ClusterSecret clusterSecret) {
+            ClusterSecret clusterSecret,
+            SslContext peerTls,
+            boolean requirePeerCertificate) {
         this.store = store;
         this.settings = settings;
         this.atMostOnce = new AtMostOnceTable(settings.dedupMaxClients(), settings.dedupPerClient());
@@ -143,9 +159,9 @@ public final class PairReplicator implements Replicator {
         this.fences = new WriteFences(store.bucketCount());
         this.control = new ControlThread(nodeId);
         this.transfers = Executors.newCachedThreadPool(ControlThread.named("pbkv-repl-transfer-" + nodeId));
-        PeerProof proof = new PeerProof(clusterSecret, nodeId);
+        PeerProof proof = new PeerProof(clusterSecret, requirePeerCertificate, nodeId);
         this.service = proof.guard(new ReplicationService(this));
-        this.peer = new PeerChannel(peerAddress, proof.client());
+        this.peer = new PeerChannel(peerAddress, proof.client(), peerTls);
         this.snapshots = new SnapshotSource(store, settings, clock, node, control, transfers);
         // stepDown and onHandover reach roles and switchover, made below; they run only after construction.
         this.attached = new AttachedBackup(

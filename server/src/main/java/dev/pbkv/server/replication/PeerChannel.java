@@ -3,6 +3,7 @@ package dev.pbkv.server.replication;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.handler.ssl.SslContext;
 
 /** The gRPC channel to the peer, made on first use and shared by probes, the stream and transfers. */
 final class PeerChannel {
@@ -11,13 +12,16 @@ final class PeerChannel {
 
     private final String peerAddress;
     private final ClientInterceptor proof;
+    /** TLS to the peer, or null (plaintext). */
+    private final SslContext tls;
     /** Guarded by this. */
     private ManagedChannel channel;
 
-    /** proof adds the cluster secret's proof to every call (PeerProof). */
-    PeerChannel(String peerAddress, ClientInterceptor proof) {
+    /** proof adds the cluster secret's proof to every call (PeerProof); tls null is plaintext. */
+    PeerChannel(String peerAddress, ClientInterceptor proof, SslContext tls) {
         this.peerAddress = peerAddress;
         this.proof = proof;
+        this.tls = tls;
     }
 
     String address() {
@@ -26,9 +30,13 @@ final class PeerChannel {
 
     synchronized ManagedChannel get() {
         if (channel == null) {
-            channel = NettyChannelBuilder.forTarget(peerAddress)
-                    .usePlaintext()
-                    .directExecutor()
+            NettyChannelBuilder b = NettyChannelBuilder.forTarget(peerAddress);
+            if (tls == null) {
+                b.usePlaintext();
+            } else {
+                b.sslContext(tls);
+            }
+            channel = b.directExecutor()
                     .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                     .intercept(proof)
                     .build();

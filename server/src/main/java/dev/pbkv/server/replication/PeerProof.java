@@ -16,6 +16,8 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,13 +35,17 @@ final class PeerProof {
     private static final long LOG_EVERY_MS = 5_000;
 
     private final ClusterSecret secret;
+    /** tls.mutual-peers: a call must come over TLS with a client certificate the CA signed. */
+    private final boolean requireCertificate;
+
     private final String nodeId;
     private final AtomicLong lastLogMillis = new AtomicLong(Long.MIN_VALUE / 2);
     private final AtomicLong unlogged = new AtomicLong();
 
     /** secret null: no secret configured. */
-    PeerProof(ClusterSecret secret, String nodeId) {
+    PeerProof(ClusterSecret secret, boolean requireCertificate, String nodeId) {
         this.secret = secret;
+        this.requireCertificate = requireCertificate;
         this.nodeId = nodeId;
     }
 
@@ -64,26 +70,46 @@ final class PeerProof {
 
     /** The service, guarded: calls without a good proof are refused before they reach it. */
     BindableService guard(BindableService service) {
-        if (secret == null) {
+        if (secret == null && !requireCertificate) {
             return service;
         }
         ServerInterceptor check = new ServerInterceptor() {
             @Override
             public <Q, A> ServerCall.Listener<Q> interceptCall(
                     ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
-                String why = secret.check(headers.get(KEY), System.currentTimeMillis());
+                String why = requireCertificate ? certificateMissing(call) : null;
+                if (why == null && secret != null) {
+                    why = secret.check(headers.get(KEY), System.currentTimeMillis());
+                }
                 if (why == null) {
                     return next.startCall(call, headers);
                 }
                 refused(call, why);
                 call.close(
-                        Status.UNAUTHENTICATED.withDescription("refused, not applied: node-to-node calls need the"
-                                + " cluster secret (auth.cluster-secret-file); this one came with " + why),
+                        Status.UNAUTHENTICATED.withDescription("refused, not applied: node-to-node calls need "
+                                + (requireCertificate ? "a certificate of the nodes' CA (tls.mutual-peers)" : "")
+                                + (requireCertificate && secret != null ? " and " : "")
+                                + (secret != null ? "the cluster secret (auth.cluster-secret-file)" : "")
+                                + "; this one came with " + why),
                         new Metadata());
                 return new ServerCall.Listener<>() {};
             }
         };
         return () -> ServerInterceptors.intercept(service, check);
+    }
+
+    /** Null when the call came over TLS with a verified client certificate; else what it lacked. */
+    private static String certificateMissing(ServerCall<?, ?> call) {
+        SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+        if (session == null) {
+            return "no TLS";
+        }
+        try {
+            // The trust manager checked the chain against tls.ca-file in the handshake.
+            return session.getPeerCertificates().length > 0 ? null : "no client certificate";
+        } catch (SSLPeerUnverifiedException e) {
+            return "no client certificate";
+        }
     }
 
     private void refused(ServerCall<?, ?> call, String why) {

@@ -46,7 +46,13 @@ public final class RespDoor extends ListeningDoor {
 
     /** @param metrics where to record request counts and latencies; null records nothing */
     public RespDoor(Commands commands, RespSettings settings, NodeMetrics metrics) {
-        super("resp", settings.host(), settings.port(), settings.effectiveIoThreads(), settings.connections());
+        super(
+                "resp",
+                settings.host(),
+                settings.port(),
+                settings.effectiveIoThreads(),
+                settings.connections(),
+                settings.tls());
         this.commands = commands;
         this.settings = settings;
         for (RespCommand c : RespCommand.values()) {

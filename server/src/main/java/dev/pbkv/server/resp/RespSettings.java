@@ -2,6 +2,7 @@ package dev.pbkv.server.resp;
 
 import dev.pbkv.server.net.ConnectionLimits;
 import dev.pbkv.server.net.ListeningDoor;
+import io.netty.handler.ssl.SslContext;
 
 /**
  * The Redis-protocol door's settings, validated once here.
@@ -25,7 +26,8 @@ public record RespSettings(
         int maxArgs,
         int maxInlineBytes,
         int ioThreads,
-        ConnectionLimits connections) {
+        ConnectionLimits connections,
+        SslContext tls) {
 
     public static final int DEFAULT_MAX_BULK_BYTES = 2 * 1024 * 1024;
     public static final int DEFAULT_MAX_ARGS = 1024;
@@ -48,7 +50,23 @@ public record RespSettings(
     }
 
     public RespSettings(String host, int port, int maxBulkBytes, int maxArgs, int maxInlineBytes, int ioThreads) {
-        this(host, port, maxBulkBytes, maxArgs, maxInlineBytes, ioThreads, ConnectionLimits.DEFAULTS);
+        this(host, port, maxBulkBytes, maxArgs, maxInlineBytes, ioThreads, ConnectionLimits.DEFAULTS, null);
+    }
+
+    public RespSettings(
+            String host,
+            int port,
+            int maxBulkBytes,
+            int maxArgs,
+            int maxInlineBytes,
+            int ioThreads,
+            ConnectionLimits connections) {
+        this(host, port, maxBulkBytes, maxArgs, maxInlineBytes, ioThreads, connections, null);
+    }
+
+    /** These settings served over TLS with context (null: plaintext). */
+    public RespSettings withTls(SslContext context) {
+        return new RespSettings(host, port, maxBulkBytes, maxArgs, maxInlineBytes, ioThreads, connections, context);
     }
 
     public RespSettings(String host, int port, int maxBulkBytes, int maxArgs, int maxInlineBytes) {
@@ -57,7 +75,7 @@ public record RespSettings(
 
     /** These settings with other connection limits. */
     public RespSettings withConnections(ConnectionLimits limits) {
-        return new RespSettings(host, port, maxBulkBytes, maxArgs, maxInlineBytes, ioThreads, limits);
+        return new RespSettings(host, port, maxBulkBytes, maxArgs, maxInlineBytes, ioThreads, limits, tls);
     }
 
     /** The limits of conf/settings.conf's defaults. */
