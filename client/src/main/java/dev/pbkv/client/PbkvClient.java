@@ -303,12 +303,7 @@ public final class PbkvClient implements AutoCloseable {
                 .setKey(ByteString.copyFrom(key))
                 .setTtlMs(ttl.isNegative() || ttl.isZero() ? -1 : ttl.toMillis() == 0 ? 1 : ttl.toMillis())
                 .build();
-        return call(
-                (n, t) -> n.kvBlocking()
-                        .withDeadlineAfter(t, TimeUnit.NANOSECONDS)
-                        .expire(req),
-                ExpireResponse::getChanged,
-                code -> null);
+        return expire(req);
     }
 
     /** Clears a key's deadline; true when it had one. */
@@ -317,6 +312,11 @@ public final class PbkvClient implements AutoCloseable {
                 .setKey(ByteString.copyFrom(key))
                 .setPersist(true)
                 .build();
+        return expire(req);
+    }
+
+    /** The Expire RPC, which both sets and clears deadlines: true when it changed the key. */
+    private boolean expire(ExpireRequest req) {
         return call(
                 (n, t) -> n.kvBlocking()
                         .withDeadlineAfter(t, TimeUnit.NANOSECONDS)

@@ -10,6 +10,8 @@ import dev.pbkv.proto.DumpResponse;
 import dev.pbkv.proto.Entry;
 import dev.pbkv.proto.ExistsRequest;
 import dev.pbkv.proto.ExistsResponse;
+import dev.pbkv.proto.ExpireRequest;
+import dev.pbkv.proto.ExpireResponse;
 import dev.pbkv.proto.GetRequest;
 import dev.pbkv.proto.GetResponse;
 import dev.pbkv.proto.KeyValueGrpc;
@@ -57,6 +59,8 @@ public final class FakeNode implements AutoCloseable {
             new ConcurrentSkipListMap<>(ByteString.unsignedLexicographicalComparator());
     /** Every write tag received, refused attempts included, in arrival order. */
     public final List<WriteTag> tagsSeen = new CopyOnWriteArrayList<>();
+    /** Every expire request received. */
+    public final List<ExpireRequest> expires = new CopyOnWriteArrayList<>();
     /** Every scan request received. */
     public final List<ScanRequest> scans = new CopyOnWriteArrayList<>();
     /** Calls received, of any RPC. */
@@ -226,6 +230,19 @@ public final class FakeNode implements AutoCloseable {
                     throw Status.NOT_FOUND.withDescription("no such key").asRuntimeException();
                 }
                 return written(false);
+            });
+        }
+
+        /** Keeps no deadlines: answers changed when the key is present, and records the request. */
+        @Override
+        public void expire(ExpireRequest req, StreamObserver<ExpireResponse> o) {
+            answer(o, () -> {
+                expires.add(req);
+                admit(true, false);
+                checkKey(req.getKey());
+                return ExpireResponse.newBuilder()
+                        .setChanged(data.containsKey(req.getKey()))
+                        .build();
             });
         }
 

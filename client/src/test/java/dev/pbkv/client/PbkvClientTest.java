@@ -2,6 +2,7 @@ package dev.pbkv.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.protobuf.ByteString;
 import dev.pbkv.proto.Role;
@@ -68,6 +69,29 @@ class PbkvClientTest {
         assertThat(kv.get("a")).contains("1");
         assertThat(kv.get("a".getBytes(StandardCharsets.UTF_8)).orElseThrow())
                 .isEqualTo("1".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void expireSendsTheTtlAndPersistClearsTheDeadlineBothAnsweringWhetherTheKeyChanged() throws Exception {
+        FakeNode p = node("primary", true);
+        PbkvClient kv = client(quick(p));
+        p.put("k", "v");
+        byte[] k = "k".getBytes(StandardCharsets.UTF_8);
+
+        assertThat(kv.expire(k, Duration.ofMillis(1500))).isTrue();
+        assertThat(kv.expire(k, Duration.ofNanos(1))).isTrue();
+        assertThat(kv.expire(k, Duration.ZERO)).isTrue();
+        assertThat(kv.persist(k)).isTrue();
+        assertThat(kv.persist("absent".getBytes(StandardCharsets.UTF_8))).isFalse();
+
+        assertThat(p.expires)
+                .extracting(r -> r.getKey().toStringUtf8(), r -> r.getTtlMs(), r -> r.getPersist())
+                .containsExactly(
+                        tuple("k", 1500L, false),
+                        tuple("k", 1L, false),
+                        tuple("k", -1L, false),
+                        tuple("k", 0L, true),
+                        tuple("absent", 0L, true));
     }
 
     @Test

@@ -181,7 +181,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
         }
         List<BatchOp> ops = new ArrayList<>(steps.size());
         for (BatchStep s : steps) {
-            ops.add(new BatchOp(BatchOp.Kind.valueOf(s.kind().name()), s.key(), s.value()));
+            ops.add(s.op());
         }
         WriteTag t = tag == null ? WriteTag.NONE : tag;
         Mutation m = Mutation.batch(ops, t.clientId(), t.sequence());

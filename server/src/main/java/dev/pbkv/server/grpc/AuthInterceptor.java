@@ -2,6 +2,7 @@ package dev.pbkv.server.grpc;
 
 import dev.pbkv.proto.AdminGrpc;
 import dev.pbkv.proto.KeyValueGrpc;
+import dev.pbkv.server.auth.BasicCredentials;
 import dev.pbkv.server.auth.Principal;
 import dev.pbkv.server.command.Commands;
 import io.grpc.Context;
@@ -11,9 +12,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -65,7 +64,7 @@ final class AuthInterceptor implements ServerInterceptor {
                 || !(KeyValueGrpc.SERVICE_NAME.equals(service) || AdminGrpc.SERVICE_NAME.equals(service))) {
             return next.startCall(call, headers);
         }
-        String[] credentials = basic(headers.get(AUTHORIZATION));
+        BasicCredentials credentials = BasicCredentials.parse(headers.get(AUTHORIZATION));
         if (credentials == null) {
             call.close(
                     Status.UNAUTHENTICATED.withDescription("authentication required: send the metadata"
@@ -73,8 +72,7 @@ final class AuthInterceptor implements ServerInterceptor {
                     new Metadata());
             return new ServerCall.Listener<>() {};
         }
-        byte[] password = credentials[1].getBytes(StandardCharsets.UTF_8);
-        var answer = commands.authenticate(credentials[0], password);
+        var answer = commands.authenticate(credentials.user(), credentials.password());
         if (answer.isDone() && answer.join().isPresent()) {
             return start(answer.join().get(), call, headers, next); // seen before: no hop
         }
@@ -84,7 +82,7 @@ final class AuthInterceptor implements ServerInterceptor {
                     if (e != null || found.isEmpty()) {
                         LOG.info(
                                 "gRPC: failed authentication as '{}' for {}",
-                                credentials[0],
+                                credentials.user(),
                                 call.getMethodDescriptor().getFullMethodName());
                         call.close(
                                 Status.UNAUTHENTICATED.withDescription("invalid username-password pair"),
@@ -101,21 +99,6 @@ final class AuthInterceptor implements ServerInterceptor {
     private static <Q, A> ServerCall.Listener<Q> start(
             Principal caller, ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
         return Contexts.interceptCall(Context.current().withValue(CALLER, caller), call, headers, next);
-    }
-
-    /** user and password of a Basic authorization value, or null. */
-    static String[] basic(String value) {
-        if (value == null || value.length() < 6 || !value.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return null;
-        }
-        String decoded;
-        try {
-            decoded = new String(Base64.getDecoder().decode(value.substring(6).trim()), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-        int colon = decoded.indexOf(':');
-        return colon < 0 ? null : new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
     }
 
     /**

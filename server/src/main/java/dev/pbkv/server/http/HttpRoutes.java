@@ -1,6 +1,7 @@
 package dev.pbkv.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pbkv.server.auth.BasicCredentials;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.Expiry;
 import dev.pbkv.server.command.NodeStatus;
@@ -153,7 +154,7 @@ final class HttpRoutes {
         if (!layer.authenticationRequired() || endpoint == Endpoint.HEALTH) {
             return route(ctx, endpoint, fields, keepAlive, layer);
         }
-        HttpCredentials credentials = HttpCredentials.of(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+        BasicCredentials credentials = BasicCredentials.parse(request.headers().get(HttpHeaderNames.AUTHORIZATION));
         if (credentials == null) {
             return write(
                     ctx,

@@ -34,7 +34,10 @@ final class RecordCodec {
                         switch (r.effect()) {
                             case EXPIRE -> ReplRecord.ExpiryEffect.EXPIRY_EFFECT_EXPIRE;
                             case EXPIRED -> ReplRecord.ExpiryEffect.EXPIRY_EFFECT_EXPIRED;
-                            case PUT, DELETE, BATCH -> ReplRecord.ExpiryEffect.EXPIRY_EFFECT_NONE;
+                            case PUT, DELETE -> ReplRecord.ExpiryEffect.EXPIRY_EFFECT_NONE;
+                            case BATCH ->
+                                throw new IllegalStateException(
+                                        "a BATCH record reached the key-value form; the batch form above returns first");
                         })
                 .build();
     }

@@ -2,7 +2,6 @@ package dev.pbkv.server.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.ByteString;
 import dev.pbkv.client.PbkvClient;
@@ -14,6 +13,7 @@ import dev.pbkv.proto.KeyValueGrpc;
 import dev.pbkv.proto.ShutdownRequest;
 import dev.pbkv.proto.WriteRequest;
 import dev.pbkv.server.resp.RawRespClient;
+import dev.pbkv.server.resp.RedisCli;
 import dev.pbkv.testkit.NodeProcess;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -129,20 +129,7 @@ class AuthNodeIT {
 
     @Test
     void redisCliAuthenticatesWithUserAndPassword() throws Exception {
-        Path cli = Path.of("/usr/bin/redis-cli");
-        assumeTrue(Files.isExecutable(cli), "Debian's redis-cli is not installed");
-        ProcessBuilder pb = new ProcessBuilder(
-                        cli.toString(),
-                        "-h",
-                        "127.0.0.1",
-                        "-p",
-                        Integer.toString(node.respPort()),
-                        "--user",
-                        "writer",
-                        "set",
-                        "cli:k",
-                        "from-redis-cli")
-                .redirectErrorStream(true);
+        ProcessBuilder pb = RedisCli.command(node.respPort(), "--user", "writer", "set", "cli:k", "from-redis-cli");
         pb.environment().put("REDISCLI_AUTH", "w-pw"); // the password off the command line, as ps shows it
         Process p = pb.start();
         try {

@@ -42,11 +42,10 @@ class BatchPairIT {
 
     @Test
     void batchesAreAtomicThroughEveryDoorAndAcrossAKillAndFailover() throws Exception {
-        try (NodeProcess.Pair pair = PairFailoverIT.pair(dir).start();
+        try (NodeProcess.Pair pair = PairFailoverIT.startInSync(dir);
                 PbkvClient client = PairFailoverIT.client(pair, Duration.ofSeconds(3))) {
             NodeProcess primary = pair.primary();
             NodeProcess backup = pair.backup();
-            PairFailoverIT.awaitSync(primary, backup);
 
             // gRPC: one batch on both nodes; a failed insert condition applies nothing.
             BatchResult ok = client.batch(new WriteBatch()
@@ -102,8 +101,7 @@ class BatchPairIT {
             assertThat(primary.dump()).containsEntry(bs("cli1"), bs("one")).doesNotContainKey(bs("b"));
 
             // RESP over a real socket: MSET, MSETNX, multi-key DEL, MULTI/EXEC.
-            try (Jedis jedis = new Jedis(
-                    "127.0.0.1", primary.nodeInfo().orElseThrow().path("resp").asInt(), 30_000)) {
+            try (Jedis jedis = PairFailoverIT.resp(primary)) {
                 assertThat(jedis.mset("r1", "x", "r2", "y")).isEqualTo("OK");
                 assertThat(jedis.msetnx("r3", "z", "r1", "no")).isZero();
                 assertThat(jedis.exists("r3")).isFalse();

@@ -28,10 +28,6 @@ class ExpiryPairIT {
     @TempDir
     Path dir;
 
-    static Jedis resp(NodeProcess node) {
-        return new Jedis("127.0.0.1", node.nodeInfo().orElseThrow().path("resp").asInt(), 30_000);
-    }
-
     static ByteString b(String s) {
         return ByteString.copyFromUtf8(s);
     }
@@ -43,12 +39,11 @@ class ExpiryPairIT {
 
     @Test
     void expiredKeysStayGoneThroughKillFailoverAndRestarts() throws Exception {
-        try (NodeProcess.Pair pair = PairFailoverIT.pair(dir).start();
+        try (NodeProcess.Pair pair = PairFailoverIT.startInSync(dir);
                 PbkvClient client = PairFailoverIT.client(pair, Duration.ofSeconds(30))) {
             NodeProcess primary = pair.primary();
             NodeProcess backup = pair.backup();
-            PairFailoverIT.awaitSync(primary, backup);
-            try (Jedis p = resp(primary)) {
+            try (Jedis p = PairFailoverIT.resp(primary)) {
                 p.set("e:gone", "v", SetParams.setParams().px(1500));
                 p.set("e:kept", "v", SetParams.setParams().px(1500));
                 assertThat(p.persist("e:kept")).isEqualTo(1);
@@ -69,7 +64,7 @@ class ExpiryPairIT {
             assertThat(client.promote(PairFailoverIT.endpoint(backup), true).promoted())
                     .isTrue();
             backup.awaitState(Role.PRIMARY, NodeState.BOOTSTRAP, WAIT);
-            try (Jedis q = resp(backup)) {
+            try (Jedis q = PairFailoverIT.resp(backup)) {
                 assertThat(q.get("e:gone")).isNull();
                 assertThat(q.get("e:kept")).isEqualTo("v");
                 assertThat(q.ttl("e:kept")).isEqualTo(-1);

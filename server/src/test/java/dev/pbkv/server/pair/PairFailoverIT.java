@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
 
 /**
  * The pair as real processes: start order, kill -9 of either node, promotion and fencing of a
@@ -49,6 +50,23 @@ class PairFailoverIT {
     static void awaitSync(NodeProcess primary, NodeProcess backup) {
         primary.awaitState(Role.PRIMARY, NodeState.SYNC, STATE_WAIT);
         backup.awaitState(Role.BACKUP, NodeState.SYNC, STATE_WAIT);
+    }
+
+    /** A {@link #pair} started and waited on until both nodes are in SYNC; closing it stops both. */
+    static NodeProcess.Pair startInSync(Path dir) {
+        NodeProcess.Pair pair = pair(dir).start();
+        try {
+            awaitSync(pair.primary(), pair.backup());
+        } catch (RuntimeException | Error e) {
+            pair.close();
+            throw e;
+        }
+        return pair;
+    }
+
+    /** A Redis client of node's RESP port, reads timing out after 30 s. */
+    static Jedis resp(NodeProcess node) {
+        return new Jedis("127.0.0.1", node.respPort(), 30_000);
     }
 
     /** Writes numbered puts in a loop and remembers those acknowledged; failed writes are not remembered. */

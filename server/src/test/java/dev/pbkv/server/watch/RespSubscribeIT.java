@@ -2,10 +2,10 @@ package dev.pbkv.server.watch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pbkv.proto.NodeState;
 import dev.pbkv.proto.Role;
+import dev.pbkv.server.resp.RedisCli;
 import dev.pbkv.testkit.NodeProcess;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -16,7 +16,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -151,18 +150,8 @@ class RespSubscribeIT {
 
     @Test
     void redisCliSubscribePrintsTheNotifications() throws Exception {
-        Path cli = Path.of("/usr/bin/redis-cli");
-        assumeTrue(Files.isExecutable(cli), "redis-cli is not installed");
-        Process p = new ProcessBuilder(
-                        cli.toString(),
-                        "-h",
-                        "127.0.0.1",
-                        "-p",
-                        Integer.toString(respPort()),
-                        "subscribe",
-                        "__keyspace@0__:cli")
-                .redirectErrorStream(true)
-                .start();
+        Process p =
+                RedisCli.command(respPort(), "subscribe", "__keyspace@0__:cli").start();
         try (Jedis writer = jedis();
                 BufferedReader lines =
                         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
