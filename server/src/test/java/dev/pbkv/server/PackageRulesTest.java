@@ -125,10 +125,14 @@ class PackageRulesTest {
 
     @Test
     void sharedTypePackagesAreLeaves() {
-        // role, net and config are seen by many; they must not pull the layers in.
+        // role, net, config and tls (certificates) are seen by many; they must not pull the layers in.
         noClasses()
                 .that()
-                .resideInAnyPackage("dev.pbkv.server.role..", "dev.pbkv.server.net..", "dev.pbkv.server.config..")
+                .resideInAnyPackage(
+                        "dev.pbkv.server.role..",
+                        "dev.pbkv.server.net..",
+                        "dev.pbkv.server.config..",
+                        "dev.pbkv.server.tls..")
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage(
