@@ -11,10 +11,12 @@ import dev.pbkv.proto.NodeState;
 import dev.pbkv.proto.Role;
 import dev.pbkv.proto.StatusRequest;
 import dev.pbkv.proto.StatusResponse;
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -78,11 +80,21 @@ public final class NodeProcess implements AutoCloseable {
     private final Readiness readiness;
     private final ServerJvm jvm;
     private ManagedChannel channel;
+    /** The TLS files the node serves with (ca, cert, key), or null: the test channel is plaintext. */
+    private final Path[] tls;
+
     private int grpcPort;
     private boolean detached;
 
     private NodeProcess(
-            String role, Path dataDir, List<String> args, List<String> jvmArgs, Readiness readiness, String classpath) {
+            String role,
+            Path dataDir,
+            List<String> args,
+            List<String> jvmArgs,
+            Readiness readiness,
+            String classpath,
+            Path[] tls) {
+        this.tls = tls;
         this.role = role;
         this.dataDir = dataDir;
         this.readiness = readiness;
@@ -120,6 +132,7 @@ public final class NodeProcess implements AutoCloseable {
         private int grpcPort;
         private String peer;
         private String memory = "32m";
+        private Path[] tls;
         private String classpath = System.getProperty("pbkv.node.classpath", System.getProperty("java.class.path"));
 
         private Builder(String role, Path dataDir) {
@@ -149,6 +162,17 @@ public final class NodeProcess implements AutoCloseable {
             args.add("--set");
             args.add(key + "=" + value);
             return this;
+        }
+
+        /**
+         * Serves TLS with this certificate and key, trusting ca (tls.cert-file, key-file, ca-file);
+         * the test's own channel then talks TLS too, trusting ca and presenting the same certificate.
+         */
+        public Builder tls(Path ca, Path cert, Path key) {
+            this.tls = new Path[] {ca, cert, key};
+            return set("tls.cert-file", cert.toString())
+                    .set("tls.key-file", key.toString())
+                    .set("tls.ca-file", ca.toString());
         }
 
         /** Any other flag of the node, e.g. "--fsync", "always". */
@@ -196,7 +220,7 @@ public final class NodeProcess implements AutoCloseable {
                 all.add(peer);
             }
             all.addAll(args);
-            return new NodeProcess(role, dataDir, all, jvmArgs, readiness, classpath);
+            return new NodeProcess(role, dataDir, all, jvmArgs, readiness, classpath, tls);
         }
 
         /** Builds, starts and waits until ready. */
@@ -263,8 +287,22 @@ public final class NodeProcess implements AutoCloseable {
         if (port != grpcPort || channel == null) {
             closeChannel();
             grpcPort = port;
-            channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())
+            channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port, credentials())
                     .build();
+        }
+    }
+
+    private ChannelCredentials credentials() {
+        if (tls == null) {
+            return InsecureChannelCredentials.create();
+        }
+        try {
+            return TlsChannelCredentials.newBuilder()
+                    .trustManager(tls[0].toFile())
+                    .keyManager(tls[1].toFile(), tls[2].toFile())
+                    .build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the TLS files " + Arrays.toString(tls), e);
         }
     }
 
