@@ -1,5 +1,6 @@
 package dev.pbkv.server;
 
+import dev.pbkv.server.cli.CertsCommand;
 import dev.pbkv.server.cli.CoordinatorCommand;
 import dev.pbkv.server.cli.DataDirCommand;
 import dev.pbkv.server.cli.PasswdCommand;
@@ -20,8 +21,9 @@ import picocli.CommandLine.Mixin;
 /**
  * {@code java -jar pbkv-server.jar -p|-b [flags]} runs a node until it is shut down (exit 0),
  * fails to start (exit 1) or is misconfigured (exit 2). The subcommands are small tools: data-dir
- * for the scripts, probe, shutdown and status for operators and tests; {@code coordinator} runs the
- * embedded coordinator, the hidden {@code warm-up} is the build's class-data training start.
+ * for the scripts, probe, shutdown and status for operators and tests, passwd and certs for users
+ * and TLS; {@code coordinator} runs the embedded coordinator, the hidden {@code warm-up} is the
+ * build's class-data training start.
  */
 @Command(
         name = "pbkv-server",
@@ -35,6 +37,7 @@ import picocli.CommandLine.Mixin;
             DataDirCommand.class,
             CoordinatorCommand.class,
             PasswdCommand.class,
+            CertsCommand.class,
             WarmUpCommand.class
         },
         description = {"Runs one pbkv node. Flags override the settings file; see docs/configuration.md."},
