@@ -160,9 +160,32 @@ public final class Store implements AutoCloseable {
         return map.sampleExpiring(n, random);
     }
 
-    /** Keys that have a deadline, expired ones not yet removed included. */
+    /**
+     * Keys that have a deadline, expired ones not yet removed included: O(1), a counter the map
+     * keeps in the same critical section as each change of a deadline (Redis's INFO {@code expires}).
+     */
     public int expiringCount() {
         return map.expiringCount();
+    }
+
+    /**
+     * An estimate of the time to live left, in milliseconds by this store's clock, of the keys
+     * that have a deadline: the mean over up to sample keys drawn at random among them (as Redis's
+     * INFO {@code avg_ttl}, which is also an estimate from samples). Keys already due are left out;
+     * 0 when no drawn key has time left. O(sample), no scan.
+     */
+    public long averageTtlMillis(int sample, RandomGenerator random) {
+        long now = clock.getAsLong();
+        double sum = 0; // a double: deadlines far in the future would overflow a long sum
+        int counted = 0;
+        for (byte[] key : map.sampleExpiring(sample, random)) {
+            long deadline = map.lookup(key).deadline();
+            if (deadline > now) {
+                sum += deadline - now;
+                counted++;
+            }
+        }
+        return counted == 0 ? 0 : (long) (sum / counted);
     }
 
     /** Live entries; linearizable with the writes. */

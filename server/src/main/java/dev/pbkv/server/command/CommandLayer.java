@@ -57,6 +57,8 @@ public final class CommandLayer implements Commands, AutoCloseable {
     static final int PAGE_MAX_ENTRIES = 1000;
     /** ...and about this many key and value bytes (one entry may overshoot it). */
     static final int PAGE_MAX_BYTES = 1 << 20;
+    /** Keys with a deadline drawn for status()'s avg_ttl estimate (Redis samples 20 per expire round too). */
+    static final int AVG_TTL_SAMPLE = 20;
 
     private static final Comparator<KeyValue> BY_KEY = (a, b) -> Arrays.compareUnsigned(a.key(), b.key());
     private static final byte[] EMPTY = new byte[0];
@@ -534,6 +536,8 @@ public final class CommandLayer implements Commands, AutoCloseable {
                 settings.peerAddress(),
                 replicator.peerConnected(),
                 store.count(),
+                store.expiringCount(),
+                store.averageTtlMillis(AVG_TTL_SAMPLE, java.util.concurrent.ThreadLocalRandom.current()),
                 mem.usedBytes(),
                 mem.capacityBytes(),
                 doors.grpc(),

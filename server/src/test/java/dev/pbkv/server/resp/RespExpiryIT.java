@@ -189,6 +189,59 @@ class RespExpiryIT {
         }
     }
 
+    /** INFO keyspace's expires field, 0 when the db0 line is absent (an empty store). */
+    static long infoExpires(Jedis jedis) {
+        return infoKeyspaceField(jedis, "expires");
+    }
+
+    static long infoKeyspaceField(Jedis jedis, String field) {
+        for (String line : jedis.info("keyspace").split("\r\n")) {
+            if (line.startsWith("db0:")) {
+                for (String part : line.substring(4).split(",")) {
+                    String[] kv = part.split("=", 2);
+                    if (kv[0].equals(field)) {
+                        return Long.parseLong(kv[1]);
+                    }
+                }
+                throw new AssertionError("no " + field + " in " + line);
+            }
+        }
+        return 0;
+    }
+
+    @Test
+    void infoKeyspaceCountsTheKeysThatHaveADeadline() throws Exception {
+        // Keys other tests gave short ttls are gone first (the active expirer removes them).
+        await().atMost(Duration.ofSeconds(30)).until(() -> infoExpires(primary) == 0);
+        primary.set("i:plain", "v");
+        assertThat(infoExpires(primary)).isZero();
+        assertThat(answer(primary, "SET", "i:ex", "v", "EX", "100")).isEqualTo("OK");
+        assertThat(infoExpires(primary)).isEqualTo(1);
+        assertThat(infoKeyspaceField(primary, "avg_ttl")).isBetween(1L, 100_000L);
+        try (Jedis backup = new Jedis("127.0.0.1", RespNodeIT.respPort(pair.backup()), 30_000)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> infoExpires(backup) == 1);
+            assertThat(answer(primary, "PERSIST", "i:ex")).isEqualTo("1");
+            assertThat(infoExpires(primary)).isZero();
+            await().atMost(Duration.ofSeconds(30)).until(() -> infoExpires(backup) == 0);
+        }
+        assertThat(answer(primary, "EXPIRE", "i:ex", "100")).isEqualTo("1");
+        assertThat(infoExpires(primary)).isEqualTo(1);
+        assertThat(answer(primary, "SET", "i:ex", "w"))
+                .as("a SET without KEEPTTL")
+                .isEqualTo("OK");
+        assertThat(infoExpires(primary)).isZero();
+        assertThat(answer(primary, "SET", "i:ex", "v", "PX", "100000")).isEqualTo("OK");
+        assertThat(answer(primary, "DEL", "i:ex")).isEqualTo("1");
+        assertThat(infoExpires(primary)).isZero();
+        assertThat(answer(primary, "SET", "i:short", "v", "PX", "300")).isEqualTo("OK");
+        assertThat(infoExpires(primary)).isEqualTo(1);
+        // Expiry removes it, and the count with it.
+        await().atMost(Duration.ofSeconds(30)).until(() -> infoExpires(primary) == 0);
+        assertThat(primary.exists("i:short")).isFalse();
+        assertThat(pair.primary().status().getExpiringKeyCount()).isZero();
+        primary.del("i:plain");
+    }
+
     @Test
     void aKeyWithATtlExpiresOnBothNodes() throws Exception {
         assertThat(primary.set(
