@@ -375,8 +375,17 @@ public final class Store implements AutoCloseable {
                 if (m.deadline() < 0) {
                     return WriteStep.of(WriteOutcome.REJECTED, null, 0);
                 }
+                // The condition is checked against the deadline held now, under the write lock: no
+                // other write can change it between this check and the change below.
+                if (!m.condition().allows(oldDeadline, m.deadline())) {
+                    return WriteStep.of(WriteOutcome.UNCHANGED, null, 0);
+                }
                 if (m.deadline() == 0 && oldDeadline == 0) {
                     return WriteStep.of(WriteOutcome.UNCHANGED, null, 0);
+                }
+                if (m.deadline() != 0 && m.deadline() <= now) {
+                    // A deadline already passed deletes the key now, as Redis does (a DEL, not an expiry).
+                    return WriteStep.of(map.delete(key, next), Effect.DELETE, 0);
                 }
                 return WriteStep.of(map.setDeadline(key, m.deadline(), next), Effect.EXPIRE, m.deadline());
             }

@@ -281,4 +281,60 @@ class ExpiryTest {
                     .isZero();
         }
     }
+    /** The outcome of an expire to next with condition on a fresh key whose deadline is current (0: none). */
+    private WriteOutcome expireIf(Store s, long current, long next, DeadlineCondition condition) {
+        s.apply(current == 0 ? Mutation.of(Op.PUT, b("c"), b("v")) : putWithDeadline("c", "v", current));
+        WriteResult r = s.apply(Mutation.expire(b("c"), next, condition));
+        long expected = r.outcome() == WriteOutcome.REPLACED ? next : current;
+        assertThat(s.lookup(b("c")).deadline())
+                .as("%s %d -> %d", condition, current, next)
+                .isEqualTo(expected);
+        return r.outcome();
+    }
+
+    @Test
+    void expireConditionsAreCheckedAgainstTheDeadlineTheKeyHas() throws Exception {
+        long sooner = T0 + 1000;
+        long later = T0 + 5000;
+        try (Store s = open(tmp)) {
+            assertThat(expireIf(s, 0, later, DeadlineCondition.IF_NONE)).isEqualTo(WriteOutcome.REPLACED);
+            assertThat(expireIf(s, sooner, later, DeadlineCondition.IF_NONE)).isEqualTo(WriteOutcome.UNCHANGED);
+            assertThat(expireIf(s, sooner, later, DeadlineCondition.IF_SET)).isEqualTo(WriteOutcome.REPLACED);
+            assertThat(expireIf(s, 0, later, DeadlineCondition.IF_SET)).isEqualTo(WriteOutcome.UNCHANGED);
+            assertThat(expireIf(s, sooner, later, DeadlineCondition.IF_LATER)).isEqualTo(WriteOutcome.REPLACED);
+            assertThat(expireIf(s, later, sooner, DeadlineCondition.IF_LATER)).isEqualTo(WriteOutcome.UNCHANGED);
+            assertThat(expireIf(s, later, later, DeadlineCondition.IF_LATER)).isEqualTo(WriteOutcome.UNCHANGED);
+            assertThat(expireIf(s, 0, later, DeadlineCondition.IF_LATER))
+                    .as("no deadline is later than any")
+                    .isEqualTo(WriteOutcome.UNCHANGED);
+            assertThat(expireIf(s, later, sooner, DeadlineCondition.IF_EARLIER)).isEqualTo(WriteOutcome.REPLACED);
+            assertThat(expireIf(s, sooner, later, DeadlineCondition.IF_EARLIER)).isEqualTo(WriteOutcome.UNCHANGED);
+            assertThat(expireIf(s, 0, sooner, DeadlineCondition.IF_EARLIER))
+                    .as("any deadline is earlier than none")
+                    .isEqualTo(WriteOutcome.REPLACED);
+            assertThat(expireIf(s, later, sooner, DeadlineCondition.IF_SET_AND_EARLIER))
+                    .isEqualTo(WriteOutcome.REPLACED);
+            assertThat(expireIf(s, 0, sooner, DeadlineCondition.IF_SET_AND_EARLIER))
+                    .isEqualTo(WriteOutcome.UNCHANGED);
+            assertThat(s.apply(Mutation.expire(b("absent"), later, DeadlineCondition.IF_NONE))
+                            .outcome())
+                    .isEqualTo(WriteOutcome.ABSENT);
+        }
+    }
+
+    @Test
+    void anExpireToATimePassedDeletesTheKeyOnlyWhenItsConditionHolds() throws Exception {
+        try (Store s = open(tmp)) {
+            s.apply(putWithDeadline("k", "v", T0 + 1000));
+            WriteResult refused = s.apply(Mutation.expire(b("k"), 1, DeadlineCondition.IF_LATER));
+            assertThat(refused.outcome()).isEqualTo(WriteOutcome.UNCHANGED);
+            assertThat(refused.record()).isNull();
+            assertThat(s.lookup(b("k")).found()).isTrue();
+            WriteResult deleted = s.apply(Mutation.expire(b("k"), T0, DeadlineCondition.IF_EARLIER));
+            assertThat(deleted.outcome()).isEqualTo(WriteOutcome.DELETED);
+            assertThat(deleted.record().effect()).isEqualTo(Effect.DELETE);
+            assertThat(s.lookupHeld(b("k")).found()).isFalse();
+            assertThat(s.expiringCount()).isZero();
+        }
+    }
 }

@@ -101,6 +101,11 @@ final class AuthorizedCommands implements Commands {
     }
 
     @Override
+    public CompletableFuture<Reply<Boolean>> expire(byte[] key, Expiry expiry, ExpireCondition condition) {
+        return needs(Access.WRITE, "expire", () -> delegate.expire(key, expiry, condition));
+    }
+
+    @Override
     public CompletableFuture<Reply<KeyTtl>> ttl(byte[] key, boolean allowStale) {
         return needs(Access.READ, "ttl", () -> delegate.ttl(key, allowStale));
     }

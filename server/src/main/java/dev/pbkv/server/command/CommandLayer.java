@@ -277,12 +277,25 @@ public final class CommandLayer implements Commands, AutoCloseable {
 
     @Override
     public CompletableFuture<Reply<Boolean>> expire(byte[] key, Expiry expiry) {
+        return expire(key, expiry, ExpireCondition.NONE);
+    }
+
+    @Override
+    public CompletableFuture<Reply<Boolean>> expire(byte[] key, Expiry expiry, ExpireCondition condition) {
         Reply<Boolean> invalid = checkKey(key);
         if (invalid != null) {
             return CompletableFuture.completedFuture(invalid);
         }
+        ExpireCondition c = condition == null ? ExpireCondition.NONE : condition;
+        if (c.incompatibility() != null) {
+            return CompletableFuture.completedFuture(Reply.failure(ErrorCode.INVALID_ARGUMENT, c.incompatibility()));
+        }
         Mutation m;
         if (expiry.kind() == Expiry.Kind.PERSIST) {
+            if (!c.isNone()) {
+                return CompletableFuture.completedFuture(
+                        Reply.failure(ErrorCode.INVALID_ARGUMENT, "persist takes no NX, XX, GT or LT condition"));
+            }
             m = Mutation.expire(key, 0);
         } else if (expiry.kind() == Expiry.Kind.IN || expiry.kind() == Expiry.Kind.AT) {
             long now = store.nowMillis();
@@ -291,8 +304,11 @@ public final class CommandLayer implements Commands, AutoCloseable {
                 return CompletableFuture.completedFuture(Reply.failure(
                         ErrorCode.INVALID_ARGUMENT, "invalid expire time " + expiry.millis() + ": it overflows"));
             }
-            // A deadline already passed removes the key now, as Redis does (a delete, not an expiry).
-            m = deadline <= now ? Mutation.delete(key) : Mutation.expire(key, deadline);
+            // A deadline already passed removes the key now, as Redis does (a delete, not an expiry):
+            // the store does that, under its lock, once the condition holds. Any time passed compares
+            // the same with a live key's deadline (which is after now), so 1 stands for all of them
+            // (0 would mean persist).
+            m = Mutation.expire(key, deadline <= now ? Math.max(deadline, 1) : deadline, c.toStore());
         } else {
             return CompletableFuture.completedFuture(
                     Reply.failure(ErrorCode.INVALID_ARGUMENT, "expire needs a ttl, a deadline or persist"));

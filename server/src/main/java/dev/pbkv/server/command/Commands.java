@@ -131,6 +131,15 @@ public interface Commands {
         return noExpiry();
     }
 
+    /**
+     * As {@link #expire(byte[], Expiry)}, only if condition holds for the key's deadline (Redis 7's
+     * NX, XX, GT, LT), checked on the primary in the same step as the change; answers false, changing
+     * nothing, when it does not. Incompatible options, or any with PERSIST: INVALID_ARGUMENT.
+     */
+    default CompletableFuture<Reply<Boolean>> expire(byte[] key, Expiry expiry, ExpireCondition condition) {
+        return condition == null || condition.isNone() ? expire(key, expiry) : noExpiry();
+    }
+
     /** The key's time to live (Redis's TTL and PTTL). */
     default CompletableFuture<Reply<KeyTtl>> ttl(byte[] key, boolean allowStale) {
         return noExpiry();

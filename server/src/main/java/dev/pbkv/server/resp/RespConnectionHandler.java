@@ -383,7 +383,12 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             refuse(command, parsed.error());
             return;
         }
-        reply(commands.expire(args[1], parsed.expiry()), command, start, false, (r, o) -> encodeExpire(r, o, command));
+        reply(
+                commands.expire(args[1], parsed.expiry(), parsed.condition()),
+                command,
+                start,
+                false,
+                (r, o) -> encodeExpire(r, o, command));
     }
 
     private static boolean encodeExpire(Reply<Boolean> r, ByteBuf o, RespCommand command) {

@@ -1,5 +1,6 @@
 package dev.pbkv.server.resp;
 
+import dev.pbkv.server.command.ExpireCondition;
 import dev.pbkv.server.command.Expiry;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -71,34 +72,50 @@ final class RespExpiryArgs {
                 || RespCommand.is(option, "PXAT");
     }
 
-    /** EXPIRE's parsed time: expiry, or the error line to answer. */
-    record ExpireArgs(Expiry expiry, String error) {}
+    /** EXPIRE's parsed time and options: expiry and condition, or the error line to answer. */
+    record ExpireArgs(Expiry expiry, ExpireCondition condition, String error) {
+        static ExpireArgs failed(String error) {
+            return new ExpireArgs(null, null, error);
+        }
+    }
 
     /**
-     * The time of {@code EXPIRE|PEXPIRE|EXPIREAT|PEXPIREAT key time [NX|XX|GT|LT]}. A time that
-     * is not positive is accepted: the key is then deleted (Redis's answer too).
+     * The time and options of {@code EXPIRE|PEXPIRE|EXPIREAT|PEXPIREAT key time [NX|XX|GT|LT]},
+     * checked in Redis 7's order (the options first, then the time). An option may be repeated; NX
+     * with XX, GT or LT, and GT with LT, are refused with Redis's error. A time that is not
+     * positive is accepted: the key is then deleted, if the condition holds (Redis's answer too).
      */
     static ExpireArgs expire(byte[][] args, String commandName, boolean seconds, boolean absolute) {
+        boolean nx = false;
+        boolean xx = false;
+        boolean gt = false;
+        boolean lt = false;
         for (int i = 3; i < args.length; i++) {
-            if (RespCommand.is(args[i], "NX")
-                    || RespCommand.is(args[i], "XX")
-                    || RespCommand.is(args[i], "GT")
-                    || RespCommand.is(args[i], "LT")) {
-                return new ExpireArgs(
-                        null,
-                        "ERR " + commandName.toUpperCase(Locale.ROOT) + " NX, XX, GT and LT are not supported by pbkv");
+            if (RespCommand.is(args[i], "NX")) {
+                nx = true;
+            } else if (RespCommand.is(args[i], "XX")) {
+                xx = true;
+            } else if (RespCommand.is(args[i], "GT")) {
+                gt = true;
+            } else if (RespCommand.is(args[i], "LT")) {
+                lt = true;
+            } else {
+                return ExpireArgs.failed("ERR Unsupported option " + ascii(args[i]));
             }
-            return new ExpireArgs(null, "ERR Unsupported option " + ascii(args[i]));
+        }
+        ExpireCondition condition = new ExpireCondition(nx, xx, gt, lt);
+        if (condition.incompatibility() != null) {
+            return ExpireArgs.failed("ERR " + condition.incompatibility());
         }
         Long value = integer(args[2]);
         if (value == null) {
-            return new ExpireArgs(null, NOT_AN_INTEGER);
+            return ExpireArgs.failed(NOT_AN_INTEGER);
         }
         Expiry expiry = expiry(value, seconds, absolute);
         if (expiry == null) {
-            return new ExpireArgs(null, invalidExpireTime(commandName));
+            return ExpireArgs.failed(invalidExpireTime(commandName));
         }
-        return new ExpireArgs(expiry, null);
+        return new ExpireArgs(expiry, condition, null);
     }
 
     /** The expiry for value in seconds or ms, relative or absolute; null when it overflows. */

@@ -85,6 +85,60 @@ class RespExpiryIT {
             new Step("1", "PEXPIREAT", "x:c", "1"),
             new Step("(nil)", "GET", "x:c"),
             new Step("0", "EXPIRE", "x:c", "10"),
+            // Redis 7's EXPIRE options; absolute times so that "equal" is exact.
+            new Step("OK", "SET", "c:k", "v"),
+            new Step("0", "PEXPIREAT", "c:k", "4102444800000", "XX"),
+            new Step("0", "PEXPIREAT", "c:k", "4102444800000", "GT"),
+            new Step("-1", "TTL", "c:k"),
+            new Step("1", "PEXPIREAT", "c:k", "4102444800000", "NX"),
+            new Step("0", "PEXPIREAT", "c:k", "4102444900000", "NX"),
+            new Step("0", "PEXPIREAT", "c:k", "4102444900000", "LT"),
+            new Step("0", "PEXPIREAT", "c:k", "4102444800000", "GT"),
+            new Step("0", "PEXPIREAT", "c:k", "4102444800000", "LT"),
+            new Step("1", "PEXPIREAT", "c:k", "4102444900000", "gt"),
+            new Step("0", "PEXPIREAT", "c:k", "4102444900000", "GT"),
+            new Step("1", "PEXPIREAT", "c:k", "4102444850000", "LT"),
+            new Step("1", "PEXPIREAT", "c:k", "4102444850000", "XX"),
+            new Step("0", "EXPIRE", "c:k", "100", "XX", "GT"),
+            new Step("1", "EXPIRE", "c:k", "100", "XX", "LT"),
+            new Step("100", "TTL", "c:k"),
+            new Step("0", "EXPIRE", "c:k", "-1", "GT"),
+            new Step("1", "EXISTS", "c:k"),
+            new Step("1", "EXPIRE", "c:k", "-1", "LT"),
+            new Step("0", "EXISTS", "c:k"),
+            new Step("0", "EXPIRE", "c:k", "100", "LT"),
+            new Step("OK", "SET", "c:p", "v"),
+            new Step("1", "EXPIRE", "c:p", "100", "LT"),
+            new Step("100", "TTL", "c:p"),
+            new Step("1", "PERSIST", "c:p"),
+            new Step("0", "EXPIRE", "c:p", "100", "XX"),
+            new Step("0", "EXPIREAT", "c:p", "4102444800", "XX", "XX"),
+            new Step(
+                    "ERR NX and XX, GT or LT options at the same time are not compatible",
+                    "EXPIRE",
+                    "c:p",
+                    "100",
+                    "NX",
+                    "XX"),
+            new Step(
+                    "ERR NX and XX, GT or LT options at the same time are not compatible",
+                    "EXPIRE",
+                    "c:p",
+                    "100",
+                    "GT",
+                    "NX"),
+            new Step(
+                    "ERR NX and XX, GT or LT options at the same time are not compatible",
+                    "PEXPIRE",
+                    "c:p",
+                    "100",
+                    "NX",
+                    "LT"),
+            new Step("ERR GT and LT options at the same time are not compatible", "EXPIRE", "c:p", "100", "GT", "LT"),
+            new Step("ERR GT and LT options at the same time are not compatible", "EXPIRE", "c:p", "abc", "LT", "GT"),
+            new Step("ERR Unsupported option FOO", "EXPIRE", "c:p", "100", "FOO"),
+            new Step("-1", "TTL", "c:p"),
+            new Step("1", "DEL", "c:p"),
             new Step("ERR wrong number of arguments for 'ttl' command", "TTL"),
             new Step("ERR wrong number of arguments for 'persist' command", "PERSIST", "a", "b"),
             new Step("ERR wrong number of arguments for 'expire' command", "EXPIRE", "a"));
@@ -308,6 +362,45 @@ class RespExpiryIT {
                                 .build())
                         .getTtlMs())
                 .isEqualTo(-1);
+        var gKept = com.google.protobuf.ByteString.copyFromUtf8("g:kept");
+        assertThat(kv.expire(dev.pbkv.proto.ExpireRequest.newBuilder()
+                                .setKey(gKept)
+                                .setTtlMs(100_000)
+                                .setGt(true)
+                                .build())
+                        .getChanged())
+                .as("GT on a key without a deadline")
+                .isFalse();
+        assertThat(kv.expire(dev.pbkv.proto.ExpireRequest.newBuilder()
+                                .setKey(gKept)
+                                .setTtlMs(100_000)
+                                .setNx(true)
+                                .build())
+                        .getChanged())
+                .as("NX on a key without a deadline")
+                .isTrue();
+        assertThat(kv.expire(dev.pbkv.proto.ExpireRequest.newBuilder()
+                                .setKey(gKept)
+                                .setTtlMs(50_000)
+                                .setLt(true)
+                                .build())
+                        .getChanged())
+                .isTrue();
+        assertThat(kv.ttl(dev.pbkv.proto.TtlRequest.newBuilder().setKey(gKept).build())
+                        .getTtlMs())
+                .isBetween(1L, 50_000L);
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(
+                                () -> kv.expire(dev.pbkv.proto.ExpireRequest.newBuilder()
+                                        .setKey(gKept)
+                                        .setTtlMs(10)
+                                        .setGt(true)
+                                        .setLt(true)
+                                        .build()),
+                                io.grpc.StatusRuntimeException.class)
+                        .getStatus()
+                        .getCode())
+                .isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+        kv.delete(dev.pbkv.proto.DeleteRequest.newBuilder().setKey(gKept).build());
         assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(
                                 () -> kv.put(dev.pbkv.proto.WriteRequest.newBuilder()
                                         .setKey(com.google.protobuf.ByteString.copyFromUtf8("g:bad"))
