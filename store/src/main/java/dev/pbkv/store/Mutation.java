@@ -17,6 +17,8 @@ import java.util.List;
  *                 clear deadlines, as Redis's MSET); else empty
  * @param condition for {@link Op#EXPIRE}, when the deadline may change (Redis's NX, XX, GT, LT),
  *                 checked against the key's deadline under the store's write lock; else ALWAYS
+ * @param returnPrevious insert, update, put: answer the key's value from just before the write
+ *                 ({@link WriteResult#previous()}, Redis's SET ... GET), read in the same step
  */
 public record Mutation(
         Op op,
@@ -26,7 +28,8 @@ public record Mutation(
         long sequence,
         long deadline,
         List<BatchOp> batch,
-        DeadlineCondition condition) {
+        DeadlineCondition condition,
+        boolean returnPrevious) {
     /** The entry never expires (a write without a ttl clears any deadline, as Redis's SET). */
     public static final long NO_DEADLINE = 0;
     /** The entry keeps the deadline it has (Redis's KEEPTTL). */
@@ -41,7 +44,12 @@ public record Mutation(
 
     /** A write without a condition on the key's deadline. */
     public Mutation(Op op, byte[] key, byte[] value, long clientId, long sequence, long deadline, List<BatchOp> batch) {
-        this(op, key, value, clientId, sequence, deadline, batch, DeadlineCondition.ALWAYS);
+        this(op, key, value, clientId, sequence, deadline, batch, DeadlineCondition.ALWAYS, false);
+    }
+
+    /** This write, answering the value the key had just before it (see {@link WriteResult#previous()}). */
+    public Mutation returningPrevious() {
+        return new Mutation(op, key, value, clientId, sequence, deadline, batch, condition, true);
     }
 
     /** A single-key write with a deadline. */
@@ -77,7 +85,7 @@ public record Mutation(
 
     /** As {@link #expire(byte[], long)}, only if condition holds for the key's deadline then. */
     public static Mutation expire(byte[] key, long deadline, DeadlineCondition condition) {
-        return new Mutation(Op.EXPIRE, key, EMPTY, 0, 0, deadline, List.of(), condition);
+        return new Mutation(Op.EXPIRE, key, EMPTY, 0, 0, deadline, List.of(), condition, false);
     }
 
     /** Removes key if its deadline is at or before now (the primary's clock, epoch milliseconds). */

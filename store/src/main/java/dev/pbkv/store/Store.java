@@ -288,14 +288,21 @@ public final class Store implements AutoCloseable {
             if (m.op() == Op.BATCH) {
                 return applyBatch(m, next);
             }
+            // SET ... GET: the value a reader would have seen just before this write, read under the
+            // same write lock as the write, so no other write comes between the two.
+            Lookup before = m.returnPrevious() ? lookup(m.key()) : null;
+            byte[] previous = before == null ? null : before.value();
             WriteStep step = decide(m, next);
             if (step.effect == null) {
                 // The answer is about the entry (or delete) seen: the caller waits for its offset.
                 WriteOutcome r = step.outcome;
                 boolean aboutTheKey =
                         r == WriteOutcome.PRESENT || r == WriteOutcome.ABSENT || r == WriteOutcome.UNCHANGED;
-                return new WriteResult(
-                        r, null, aboutTheKey ? map.lookup(m.key()).offset() : 0);
+                long offset = aboutTheKey ? map.lookup(m.key()).offset() : 0;
+                if (before != null) {
+                    offset = Math.max(offset, before.offset()); // the previous value answered is committed too
+                }
+                return new WriteResult(r, null, offset, null, previous);
             }
             boolean withValue = step.effect == Effect.PUT;
             LogRecord rec = new LogRecord(
@@ -308,7 +315,7 @@ public final class Store implements AutoCloseable {
                     m.sequence(),
                     step.deadline);
             append(rec);
-            return new WriteResult(step.outcome, rec);
+            return new WriteResult(step.outcome, rec, rec.offset(), null, previous);
         } finally {
             head.writeLock.unlock();
         }

@@ -151,28 +151,69 @@ public final class CommandLayer implements Commands, AutoCloseable {
     }
 
     private CompletableFuture<Reply<WriteAck>> write(Op op, byte[] key, byte[] value, Expiry expiry, WriteTag tag) {
-        long deadline = writeDeadline(expiry == null ? Expiry.NONE : expiry);
+        WriteTag t = tag == null ? WriteTag.NONE : tag;
+        long deadline = writeDeadline(expiry(expiry));
+        Reply<WriteAck> invalid = checkWrite(key, value, expiry, deadline);
+        if (invalid != null) {
+            return CompletableFuture.completedFuture(invalid);
+        }
+        Mutation m = new Mutation(op, key, value == null ? EMPTY : value, t.clientId(), t.sequence(), deadline);
+        // The replicator answers once the answer is committed (a write that changed nothing included).
+        return admitted(() -> replicator.write(m).thenApply(CommandLayer::toAck));
+    }
+
+    @Override
+    public CompletableFuture<Reply<byte[]>> setReturningPrevious(
+            byte[] key, byte[] value, Expiry expiry, SetMode mode) {
+        long deadline = writeDeadline(expiry(expiry));
+        Reply<byte[]> invalid = checkWrite(key, value, expiry, deadline);
+        if (invalid != null) {
+            return CompletableFuture.completedFuture(invalid);
+        }
+        Op op = switch (mode) {
+            case PUT -> Op.PUT;
+            case INSERT -> Op.INSERT;
+            case UPDATE -> Op.UPDATE;
+        };
+        Mutation m = new Mutation(op, key, value == null ? EMPTY : value, 0, 0, deadline).returningPrevious();
+        // The store read the previous value in the write's own step; the answer waits for commit
+        // like any write's (and a refused one for the entry it saw).
+        return admitted(() -> replicator.write(m).thenApply(r -> {
+            Reply<WriteAck> ack = toAck(r);
+            if (ack instanceof Reply.Failure<WriteAck> f
+                    && f.code() != ErrorCode.ALREADY_EXISTS
+                    && f.code() != ErrorCode.NOT_FOUND) {
+                return new Reply.Failure<>(f.code(), f.message(), f.primaryAddress());
+            }
+            return Reply.success(r.previous());
+        }));
+    }
+
+    private static Expiry expiry(Expiry expiry) {
+        return expiry == null ? Expiry.NONE : expiry;
+    }
+
+    /**
+     * Why a write of key and value is refused before it reaches the store, or null; deadline is
+     * {@link #writeDeadline} of expiry.
+     */
+    private <T> Reply<T> checkWrite(byte[] key, byte[] value, Expiry expiry, long deadline) {
+        Expiry e = expiry(expiry);
         if (deadline == Long.MIN_VALUE) {
-            return CompletableFuture.completedFuture(Reply.failure(
+            return Reply.failure(
                     ErrorCode.INVALID_ARGUMENT,
-                    "invalid expire time " + expiry.millis() + " (" + expiry.kind()
+                    "invalid expire time " + e.millis() + " (" + e.kind()
                             + "): a ttl must be a positive number of milliseconds that fits, a deadline a positive "
-                            + "epoch time in milliseconds"));
+                            + "epoch time in milliseconds");
         }
         byte[] v = value == null ? EMPTY : value;
-        Reply<WriteAck> invalid = checkKey(key);
+        Reply<T> invalid = checkKey(key);
         if (invalid == null && v.length > limits.maxValueBytes()) {
             invalid = Reply.failure(
                     ErrorCode.INVALID_ARGUMENT,
                     "value is " + v.length + " bytes; the limit is limits.max-value-bytes = " + limits.maxValueBytes());
         }
-        if (invalid != null) {
-            return CompletableFuture.completedFuture(invalid);
-        }
-        WriteTag t = tag == null ? WriteTag.NONE : tag;
-        Mutation m = new Mutation(op, key, v, t.clientId(), t.sequence(), deadline);
-        // The replicator answers once the answer is committed (a write that changed nothing included).
-        return admitted(() -> replicator.write(m).thenApply(CommandLayer::toAck));
+        return invalid;
     }
 
     @Override

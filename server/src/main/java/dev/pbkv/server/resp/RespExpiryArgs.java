@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * Reads the expiry arguments of SET (EX, PX, EXAT, PXAT, KEEPTTL with NX and XX) and of EXPIRE,
+ * Reads the options of SET (EX, PX, EXAT, PXAT, KEEPTTL with NX, XX and GET) and of EXPIRE,
  * PEXPIRE, EXPIREAT and PEXPIREAT as Redis 7 does, with Redis's error lines, so redis-cli and the
  * client libraries see the same answers (docs/resp.md, docs/expiry.md). Pure: no clock; a
  * relative time becomes {@link Expiry#in}, the command layer adds the primary's clock.
@@ -16,10 +16,10 @@ final class RespExpiryArgs {
 
     private RespExpiryArgs() {}
 
-    /** SET's options: error is the error line to answer, or null when they parse. */
-    record SetOptions(boolean nx, boolean xx, Expiry expiry, String error) {
+    /** SET's options (get: answer the old value): error is the error line to answer, or null when they parse. */
+    record SetOptions(boolean nx, boolean xx, boolean get, Expiry expiry, String error) {
         static SetOptions failed(String error) {
-            return new SetOptions(false, false, Expiry.NONE, error);
+            return new SetOptions(false, false, false, Expiry.NONE, error);
         }
     }
 
@@ -28,6 +28,7 @@ final class RespExpiryArgs {
         boolean nx = false;
         boolean xx = false;
         boolean keep = false;
+        boolean get = false;
         String unit = null;
         byte[] amount = null;
         for (int i = 3; i < args.length; i++) {
@@ -43,16 +44,16 @@ final class RespExpiryArgs {
                 unit = ascii(option).toUpperCase(Locale.ROOT);
                 amount = args[++i];
             } else if (RespCommand.is(option, "GET")) {
-                return SetOptions.failed("ERR SET ... GET is not supported by pbkv; use GET then SET");
+                get = true; // with NX too, as Redis 7 allows
             } else {
                 return SetOptions.failed(RespErrors.SYNTAX);
             }
         }
         if (keep) {
-            return new SetOptions(nx, xx, Expiry.KEEP, null);
+            return new SetOptions(nx, xx, get, Expiry.KEEP, null);
         }
         if (unit == null) {
-            return new SetOptions(nx, xx, Expiry.NONE, null);
+            return new SetOptions(nx, xx, get, Expiry.NONE, null);
         }
         Long value = integer(amount);
         if (value == null) {
@@ -62,7 +63,7 @@ final class RespExpiryArgs {
         if (value <= 0 || expiry == null) {
             return SetOptions.failed(invalidExpireTime("set"));
         }
-        return new SetOptions(nx, xx, expiry, null);
+        return new SetOptions(nx, xx, get, expiry, null);
     }
 
     private static boolean isTimeOption(byte[] option) {

@@ -262,4 +262,54 @@ class ExpiryCommandsTest {
             assertThat(store.lookupHeld(key).deadline()).isEqualTo(winners.get(0));
         }
     }
+
+    @Test
+    void setReturningPreviousAnswersTheValueFromJustBeforeTheWrite() throws Exception {
+        open("0");
+        assertThat(ok(commands.setReturningPrevious(b("k"), b("v1"), Expiry.NONE, SetMode.PUT)))
+                .isNull();
+        assertThat(ok(commands.setReturningPrevious(b("k"), b("v2"), Expiry.in(5000), SetMode.PUT)))
+                .isEqualTo(b("v1"));
+        assertThat(deadlineOf("k")).isEqualTo(T0 + 5000);
+        // A refused insert writes nothing and still answers the value there.
+        assertThat(ok(commands.setReturningPrevious(b("k"), b("v3"), Expiry.NONE, SetMode.INSERT)))
+                .isEqualTo(b("v2"));
+        assertThat(ok(commands.get(b("k"), false))).isEqualTo(b("v2"));
+        assertThat(ok(commands.setReturningPrevious(b("k"), b("v3"), Expiry.KEEP, SetMode.UPDATE)))
+                .isEqualTo(b("v2"));
+        assertThat(deadlineOf("k")).isEqualTo(T0 + 5000);
+        assertThat(ok(commands.setReturningPrevious(b("absent"), b("v"), Expiry.NONE, SetMode.UPDATE)))
+                .isNull();
+        assertThat(ok(commands.exists(b("absent"), false))).isFalse();
+        now.addAndGet(5000);
+        assertThat(ok(commands.setReturningPrevious(b("k"), b("v4"), Expiry.NONE, SetMode.PUT)))
+                .as("an expired key had no value")
+                .isNull();
+        Reply<byte[]> bad = commands.setReturningPrevious(b("k"), b("v"), Expiry.in(0), SetMode.PUT)
+                .join();
+        assertThat(((Reply.Failure<byte[]>) bad).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(ok(commands.get(b("k"), false))).isEqualTo(b("v4"));
+    }
+
+    @Test
+    void concurrentSetGetsEachSeeTheValueTheWriteBeforeThemLeft() throws Exception {
+        open("0");
+        ok(commands.put(b("k"), b("0"), WriteTag.NONE));
+        int writers = 8;
+        List<CompletableFuture<byte[]>> answers = new ArrayList<>();
+        for (int w = 1; w <= writers; w++) {
+            byte[] value = b(String.valueOf(w));
+            answers.add(CompletableFuture.supplyAsync(
+                    () -> ok(commands.setReturningPrevious(b("k"), value, Expiry.NONE, SetMode.PUT))));
+        }
+        // Each write's old value is unique: the writes form one chain 0 -> w1 -> w2 ... with no
+        // value seen twice (a read before the write, apart from it, could see one twice).
+        List<String> seen = new ArrayList<>();
+        for (CompletableFuture<byte[]> a : answers) {
+            seen.add(new String(a.join(), StandardCharsets.UTF_8));
+        }
+        seen.add(new String(ok(commands.get(b("k"), false)), StandardCharsets.UTF_8));
+        assertThat(seen).doesNotHaveDuplicates().hasSize(writers + 1);
+        assertThat(seen).contains("0");
+    }
 }
