@@ -6,7 +6,10 @@ public enum Op {
     UPDATE,
     PUT,
     DELETE,
-    /** Set or clear a present key's deadline ({@link Mutation#deadline()}, 0: persist). */
+    /**
+     * Set or clear a present key's deadline ({@link Mutation#deadline()}, 0: persist; one already
+     * passed deletes the key), if {@link Mutation#condition()} allows it.
+     */
     EXPIRE,
     /**
      * Remove the key if its deadline is at or before {@link Mutation#deadline()} (the primary's

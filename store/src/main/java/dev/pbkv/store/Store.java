@@ -160,9 +160,32 @@ public final class Store implements AutoCloseable {
         return map.sampleExpiring(n, random);
     }
 
-    /** Keys that have a deadline, expired ones not yet removed included. */
+    /**
+     * Keys that have a deadline, expired ones not yet removed included: O(1), a counter the map
+     * keeps in the same critical section as each change of a deadline (Redis's INFO {@code expires}).
+     */
     public int expiringCount() {
         return map.expiringCount();
+    }
+
+    /**
+     * An estimate of the time to live left, in milliseconds by this store's clock, of the keys
+     * that have a deadline: the mean over up to sample keys drawn at random among them (as Redis's
+     * INFO {@code avg_ttl}, which is also an estimate from samples). Keys already due are left out;
+     * 0 when no drawn key has time left. O(sample), no scan.
+     */
+    public long averageTtlMillis(int sample, RandomGenerator random) {
+        long now = clock.getAsLong();
+        double sum = 0; // a double: deadlines far in the future would overflow a long sum
+        int counted = 0;
+        for (byte[] key : map.sampleExpiring(sample, random)) {
+            long deadline = map.lookup(key).deadline();
+            if (deadline > now) {
+                sum += deadline - now;
+                counted++;
+            }
+        }
+        return counted == 0 ? 0 : (long) (sum / counted);
     }
 
     /** Live entries; linearizable with the writes. */
@@ -265,14 +288,21 @@ public final class Store implements AutoCloseable {
             if (m.op() == Op.BATCH) {
                 return applyBatch(m, next);
             }
+            // SET ... GET: the value a reader would have seen just before this write, read under the
+            // same write lock as the write, so no other write comes between the two.
+            Lookup before = m.returnPrevious() ? lookup(m.key()) : null;
+            byte[] previous = before == null ? null : before.value();
             WriteStep step = decide(m, next);
             if (step.effect == null) {
                 // The answer is about the entry (or delete) seen: the caller waits for its offset.
                 WriteOutcome r = step.outcome;
                 boolean aboutTheKey =
                         r == WriteOutcome.PRESENT || r == WriteOutcome.ABSENT || r == WriteOutcome.UNCHANGED;
-                return new WriteResult(
-                        r, null, aboutTheKey ? map.lookup(m.key()).offset() : 0);
+                long offset = aboutTheKey ? map.lookup(m.key()).offset() : 0;
+                if (before != null) {
+                    offset = Math.max(offset, before.offset()); // the previous value answered is committed too
+                }
+                return new WriteResult(r, null, offset, null, previous);
             }
             boolean withValue = step.effect == Effect.PUT;
             LogRecord rec = new LogRecord(
@@ -285,7 +315,7 @@ public final class Store implements AutoCloseable {
                     m.sequence(),
                     step.deadline);
             append(rec);
-            return new WriteResult(step.outcome, rec);
+            return new WriteResult(step.outcome, rec, rec.offset(), null, previous);
         } finally {
             head.writeLock.unlock();
         }
@@ -352,8 +382,17 @@ public final class Store implements AutoCloseable {
                 if (m.deadline() < 0) {
                     return WriteStep.of(WriteOutcome.REJECTED, null, 0);
                 }
+                // The condition is checked against the deadline held now, under the write lock: no
+                // other write can change it between this check and the change below.
+                if (!m.condition().allows(oldDeadline, m.deadline())) {
+                    return WriteStep.of(WriteOutcome.UNCHANGED, null, 0);
+                }
                 if (m.deadline() == 0 && oldDeadline == 0) {
                     return WriteStep.of(WriteOutcome.UNCHANGED, null, 0);
+                }
+                if (m.deadline() != 0 && m.deadline() <= now) {
+                    // A deadline already passed deletes the key now, as Redis does (a DEL, not an expiry).
+                    return WriteStep.of(map.delete(key, next), Effect.DELETE, 0);
                 }
                 return WriteStep.of(map.setDeadline(key, m.deadline(), next), Effect.EXPIRE, m.deadline());
             }

@@ -14,8 +14,16 @@ import dev.pbkv.store.map.Lookup;
  *                     refused the write ({@link Lookup#offset()}); 0 otherwise. For a batch, the
  *                     highest such offset of every key it looked at when it changed nothing or was refused
  * @param batch        for a batch, what each operation saw; null for a single-key write
+ * @param previous     for a write asked {@link Mutation#returningPrevious()}, the key's value just
+ *                     before it (null: absent or expired), whether or not the write changed it; else null
  */
-public record WriteResult(WriteOutcome outcome, LogRecord record, long answerOffset, BatchOutcome batch) {
+public record WriteResult(
+        WriteOutcome outcome, LogRecord record, long answerOffset, BatchOutcome batch, byte[] previous) {
+    /** A result that carries no previous value. */
+    public WriteResult(WriteOutcome outcome, LogRecord record, long answerOffset, BatchOutcome batch) {
+        this(outcome, record, answerOffset, batch, null);
+    }
+
     /** The result of a single-key write. */
     public WriteResult(WriteOutcome outcome, LogRecord record, long answerOffset) {
         this(outcome, record, answerOffset, null);

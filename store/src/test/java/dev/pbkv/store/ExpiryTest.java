@@ -202,4 +202,139 @@ class ExpiryTest {
             assertThat(s.expiringCount()).isEqualTo(4);
         }
     }
+
+    @Test
+    void expiringCountFollowsEveryWayADeadlineComesAndGoes() throws Exception {
+        Path p = tmp.resolve("p");
+        try (Store s = open(p)) {
+            s.apply(putWithDeadline("ex", "v", T0 + 10_000)); // SET EX
+            assertThat(s.expiringCount()).isEqualTo(1);
+            s.apply(new Mutation(Op.PUT, b("ex"), b("v2"), 0, 0, Mutation.KEEP_DEADLINE)); // KEEPTTL
+            assertThat(s.expiringCount()).isEqualTo(1);
+            s.apply(Mutation.of(Op.PUT, b("ex"), b("v3"))); // overwrite without KEEPTTL
+            assertThat(s.expiringCount()).isZero();
+            s.apply(Mutation.expire(b("ex"), T0 + 10_000)); // EXPIRE
+            assertThat(s.expiringCount()).isEqualTo(1);
+            s.apply(Mutation.expire(b("ex"), 0)); // PERSIST
+            assertThat(s.expiringCount()).isZero();
+            s.apply(putWithDeadline("del", "v", T0 + 10_000));
+            assertThat(s.expiringCount()).isEqualTo(1);
+            s.apply(Mutation.delete(b("del"))); // DEL
+            assertThat(s.expiringCount()).isZero();
+            s.apply(putWithDeadline("batch", "v", T0 + 10_000));
+            s.apply(Mutation.batch(List.of(BatchOp.put(b("batch"), b("w")), BatchOp.put(b("x"), b("w"))), 0, 0));
+            assertThat(s.expiringCount()).as("MSET clears deadlines").isZero();
+
+            s.apply(putWithDeadline("lazy", "v", T0 + 10));
+            s.apply(putWithDeadline("active", "v", T0 + 10));
+            s.apply(putWithDeadline("stays", "v", T0 + 100_000));
+            assertThat(s.expiringCount()).isEqualTo(3);
+            now.set(T0 + 10);
+            // Due but held: still counted, as Redis counts them until they are removed.
+            assertThat(s.expiringCount()).isEqualTo(3);
+            s.apply(Mutation.of(Op.UPDATE, b("lazy"), b("w"))); // a write finds it expired
+            assertThat(s.expiringCount()).isEqualTo(2);
+            s.apply(Mutation.expired(b("active"), now.get())); // the active expirer's write
+            assertThat(s.expiringCount()).isEqualTo(1);
+        }
+        // Restart: the log replay rebuilds the count.
+        try (Store s = open(p)) {
+            assertThat(s.expiringCount()).isEqualTo(1);
+            s.snapshotNow().get(10, TimeUnit.SECONDS);
+            s.apply(putWithDeadline("after-snapshot", "v", T0 + 100_000));
+            // Restart from the snapshot and the log after it.
+        }
+        try (Store s = open(p)) {
+            assertThat(s.expiringCount()).isEqualTo(2);
+            // A warming backup's install replaces whatever it had, count included.
+            try (Store other = open(tmp.resolve("other"))) {
+                for (int i = 0; i < 5; i++) {
+                    other.apply(putWithDeadline("old" + i, "v", T0 + 100_000));
+                }
+                try (SnapshotHandle h = s.snapshotForTransfer();
+                        InputStream in = h.openStream()) {
+                    other.installSnapshot(in);
+                }
+                assertThat(other.expiringCount()).isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
+    void averageTtlIsTheMeanTimeLeftOfKeysWithADeadline() throws Exception {
+        try (Store s = open(tmp)) {
+            assertThat(s.averageTtlMillis(20, new Random(1))).isZero();
+            s.apply(Mutation.of(Op.PUT, b("plain"), b("v")));
+            s.apply(putWithDeadline("a", "v", T0 + 2000));
+            s.apply(putWithDeadline("b", "v", T0 + 2000));
+            assertThat(s.averageTtlMillis(20, new Random(1))).isEqualTo(2000);
+            s.apply(putWithDeadline("c", "v", T0 + 8000));
+            // A draw with repetition: somewhere between the shortest and the longest time left.
+            assertThat(s.averageTtlMillis(20, new Random(1))).isBetween(2000L, 8000L);
+            s.apply(Mutation.delete(b("b")));
+            s.apply(Mutation.delete(b("c")));
+            s.apply(Mutation.expire(b("a"), T0 + 1000));
+            assertThat(s.averageTtlMillis(20, new Random(1))).isEqualTo(1000);
+            now.set(T0 + 1000);
+            assertThat(s.averageTtlMillis(20, new Random(1)))
+                    .as("a due key has no time left")
+                    .isZero();
+        }
+    }
+    /** The outcome of an expire to next with condition on a fresh key whose deadline is current (0: none). */
+    private WriteOutcome expireIf(Store s, long current, long next, DeadlineCondition condition) {
+        s.apply(current == 0 ? Mutation.of(Op.PUT, b("c"), b("v")) : putWithDeadline("c", "v", current));
+        WriteResult r = s.apply(Mutation.expire(b("c"), next, condition));
+        long expected = r.outcome() == WriteOutcome.REPLACED ? next : current;
+        assertThat(s.lookup(b("c")).deadline())
+                .as("%s %d -> %d", condition, current, next)
+                .isEqualTo(expected);
+        return r.outcome();
+    }
+
+    @Test
+    void expireConditionsAreCheckedAgainstTheDeadlineTheKeyHas() throws Exception {
+        long sooner = T0 + 1000;
+        long later = T0 + 5000;
+        try (Store s = open(tmp)) {
+            assertThat(expireIf(s, 0, later, DeadlineCondition.IF_NONE)).isEqualTo(WriteOutcome.REPLACED);
+            assertThat(expireIf(s, sooner, later, DeadlineCondition.IF_NONE)).isEqualTo(WriteOutcome.UNCHANGED);
+            assertThat(expireIf(s, sooner, later, DeadlineCondition.IF_SET)).isEqualTo(WriteOutcome.REPLACED);
+            assertThat(expireIf(s, 0, later, DeadlineCondition.IF_SET)).isEqualTo(WriteOutcome.UNCHANGED);
+            assertThat(expireIf(s, sooner, later, DeadlineCondition.IF_LATER)).isEqualTo(WriteOutcome.REPLACED);
+            assertThat(expireIf(s, later, sooner, DeadlineCondition.IF_LATER)).isEqualTo(WriteOutcome.UNCHANGED);
+            assertThat(expireIf(s, later, later, DeadlineCondition.IF_LATER)).isEqualTo(WriteOutcome.UNCHANGED);
+            assertThat(expireIf(s, 0, later, DeadlineCondition.IF_LATER))
+                    .as("no deadline is later than any")
+                    .isEqualTo(WriteOutcome.UNCHANGED);
+            assertThat(expireIf(s, later, sooner, DeadlineCondition.IF_EARLIER)).isEqualTo(WriteOutcome.REPLACED);
+            assertThat(expireIf(s, sooner, later, DeadlineCondition.IF_EARLIER)).isEqualTo(WriteOutcome.UNCHANGED);
+            assertThat(expireIf(s, 0, sooner, DeadlineCondition.IF_EARLIER))
+                    .as("any deadline is earlier than none")
+                    .isEqualTo(WriteOutcome.REPLACED);
+            assertThat(expireIf(s, later, sooner, DeadlineCondition.IF_SET_AND_EARLIER))
+                    .isEqualTo(WriteOutcome.REPLACED);
+            assertThat(expireIf(s, 0, sooner, DeadlineCondition.IF_SET_AND_EARLIER))
+                    .isEqualTo(WriteOutcome.UNCHANGED);
+            assertThat(s.apply(Mutation.expire(b("absent"), later, DeadlineCondition.IF_NONE))
+                            .outcome())
+                    .isEqualTo(WriteOutcome.ABSENT);
+        }
+    }
+
+    @Test
+    void anExpireToATimePassedDeletesTheKeyOnlyWhenItsConditionHolds() throws Exception {
+        try (Store s = open(tmp)) {
+            s.apply(putWithDeadline("k", "v", T0 + 1000));
+            WriteResult refused = s.apply(Mutation.expire(b("k"), 1, DeadlineCondition.IF_LATER));
+            assertThat(refused.outcome()).isEqualTo(WriteOutcome.UNCHANGED);
+            assertThat(refused.record()).isNull();
+            assertThat(s.lookup(b("k")).found()).isTrue();
+            WriteResult deleted = s.apply(Mutation.expire(b("k"), T0, DeadlineCondition.IF_EARLIER));
+            assertThat(deleted.outcome()).isEqualTo(WriteOutcome.DELETED);
+            assertThat(deleted.record().effect()).isEqualTo(Effect.DELETE);
+            assertThat(s.lookupHeld(b("k")).found()).isFalse();
+            assertThat(s.expiringCount()).isZero();
+        }
+    }
 }

@@ -101,6 +101,18 @@ final class AuthorizedCommands implements Commands {
     }
 
     @Override
+    public CompletableFuture<Reply<byte[]>> setReturningPrevious(
+            byte[] key, byte[] value, Expiry expiry, SetMode mode) {
+        // A write that also reads: write access includes read.
+        return needs(Access.WRITE, "set", () -> delegate.setReturningPrevious(key, value, expiry, mode));
+    }
+
+    @Override
+    public CompletableFuture<Reply<Boolean>> expire(byte[] key, Expiry expiry, ExpireCondition condition) {
+        return needs(Access.WRITE, "expire", () -> delegate.expire(key, expiry, condition));
+    }
+
+    @Override
     public CompletableFuture<Reply<KeyTtl>> ttl(byte[] key, boolean allowStale) {
         return needs(Access.READ, "ttl", () -> delegate.ttl(key, allowStale));
     }

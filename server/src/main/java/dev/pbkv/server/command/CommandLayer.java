@@ -57,6 +57,8 @@ public final class CommandLayer implements Commands, AutoCloseable {
     static final int PAGE_MAX_ENTRIES = 1000;
     /** ...and about this many key and value bytes (one entry may overshoot it). */
     static final int PAGE_MAX_BYTES = 1 << 20;
+    /** Keys with a deadline drawn for status()'s avg_ttl estimate (Redis samples 20 per expire round too). */
+    static final int AVG_TTL_SAMPLE = 20;
 
     private static final Comparator<KeyValue> BY_KEY = (a, b) -> Arrays.compareUnsigned(a.key(), b.key());
     private static final byte[] EMPTY = new byte[0];
@@ -149,28 +151,69 @@ public final class CommandLayer implements Commands, AutoCloseable {
     }
 
     private CompletableFuture<Reply<WriteAck>> write(Op op, byte[] key, byte[] value, Expiry expiry, WriteTag tag) {
-        long deadline = writeDeadline(expiry == null ? Expiry.NONE : expiry);
+        WriteTag t = tag == null ? WriteTag.NONE : tag;
+        long deadline = writeDeadline(expiry(expiry));
+        Reply<WriteAck> invalid = checkWrite(key, value, expiry, deadline);
+        if (invalid != null) {
+            return CompletableFuture.completedFuture(invalid);
+        }
+        Mutation m = new Mutation(op, key, value == null ? EMPTY : value, t.clientId(), t.sequence(), deadline);
+        // The replicator answers once the answer is committed (a write that changed nothing included).
+        return admitted(() -> replicator.write(m).thenApply(CommandLayer::toAck));
+    }
+
+    @Override
+    public CompletableFuture<Reply<byte[]>> setReturningPrevious(
+            byte[] key, byte[] value, Expiry expiry, SetMode mode) {
+        long deadline = writeDeadline(expiry(expiry));
+        Reply<byte[]> invalid = checkWrite(key, value, expiry, deadline);
+        if (invalid != null) {
+            return CompletableFuture.completedFuture(invalid);
+        }
+        Op op = switch (mode) {
+            case PUT -> Op.PUT;
+            case INSERT -> Op.INSERT;
+            case UPDATE -> Op.UPDATE;
+        };
+        Mutation m = new Mutation(op, key, value == null ? EMPTY : value, 0, 0, deadline).returningPrevious();
+        // The store read the previous value in the write's own step; the answer waits for commit
+        // like any write's (and a refused one for the entry it saw).
+        return admitted(() -> replicator.write(m).thenApply(r -> {
+            Reply<WriteAck> ack = toAck(r);
+            if (ack instanceof Reply.Failure<WriteAck> f
+                    && f.code() != ErrorCode.ALREADY_EXISTS
+                    && f.code() != ErrorCode.NOT_FOUND) {
+                return new Reply.Failure<>(f.code(), f.message(), f.primaryAddress());
+            }
+            return Reply.success(r.previous());
+        }));
+    }
+
+    private static Expiry expiry(Expiry expiry) {
+        return expiry == null ? Expiry.NONE : expiry;
+    }
+
+    /**
+     * Why a write of key and value is refused before it reaches the store, or null; deadline is
+     * {@link #writeDeadline} of expiry.
+     */
+    private <T> Reply<T> checkWrite(byte[] key, byte[] value, Expiry expiry, long deadline) {
+        Expiry e = expiry(expiry);
         if (deadline == Long.MIN_VALUE) {
-            return CompletableFuture.completedFuture(Reply.failure(
+            return Reply.failure(
                     ErrorCode.INVALID_ARGUMENT,
-                    "invalid expire time " + expiry.millis() + " (" + expiry.kind()
+                    "invalid expire time " + e.millis() + " (" + e.kind()
                             + "): a ttl must be a positive number of milliseconds that fits, a deadline a positive "
-                            + "epoch time in milliseconds"));
+                            + "epoch time in milliseconds");
         }
         byte[] v = value == null ? EMPTY : value;
-        Reply<WriteAck> invalid = checkKey(key);
+        Reply<T> invalid = checkKey(key);
         if (invalid == null && v.length > limits.maxValueBytes()) {
             invalid = Reply.failure(
                     ErrorCode.INVALID_ARGUMENT,
                     "value is " + v.length + " bytes; the limit is limits.max-value-bytes = " + limits.maxValueBytes());
         }
-        if (invalid != null) {
-            return CompletableFuture.completedFuture(invalid);
-        }
-        WriteTag t = tag == null ? WriteTag.NONE : tag;
-        Mutation m = new Mutation(op, key, v, t.clientId(), t.sequence(), deadline);
-        // The replicator answers once the answer is committed (a write that changed nothing included).
-        return admitted(() -> replicator.write(m).thenApply(CommandLayer::toAck));
+        return invalid;
     }
 
     @Override
@@ -275,12 +318,25 @@ public final class CommandLayer implements Commands, AutoCloseable {
 
     @Override
     public CompletableFuture<Reply<Boolean>> expire(byte[] key, Expiry expiry) {
+        return expire(key, expiry, ExpireCondition.NONE);
+    }
+
+    @Override
+    public CompletableFuture<Reply<Boolean>> expire(byte[] key, Expiry expiry, ExpireCondition condition) {
         Reply<Boolean> invalid = checkKey(key);
         if (invalid != null) {
             return CompletableFuture.completedFuture(invalid);
         }
+        ExpireCondition c = condition == null ? ExpireCondition.NONE : condition;
+        if (c.incompatibility() != null) {
+            return CompletableFuture.completedFuture(Reply.failure(ErrorCode.INVALID_ARGUMENT, c.incompatibility()));
+        }
         Mutation m;
         if (expiry.kind() == Expiry.Kind.PERSIST) {
+            if (!c.isNone()) {
+                return CompletableFuture.completedFuture(
+                        Reply.failure(ErrorCode.INVALID_ARGUMENT, "persist takes no NX, XX, GT or LT condition"));
+            }
             m = Mutation.expire(key, 0);
         } else if (expiry.kind() == Expiry.Kind.IN || expiry.kind() == Expiry.Kind.AT) {
             long now = store.nowMillis();
@@ -289,8 +345,11 @@ public final class CommandLayer implements Commands, AutoCloseable {
                 return CompletableFuture.completedFuture(Reply.failure(
                         ErrorCode.INVALID_ARGUMENT, "invalid expire time " + expiry.millis() + ": it overflows"));
             }
-            // A deadline already passed removes the key now, as Redis does (a delete, not an expiry).
-            m = deadline <= now ? Mutation.delete(key) : Mutation.expire(key, deadline);
+            // A deadline already passed removes the key now, as Redis does (a delete, not an expiry):
+            // the store does that, under its lock, once the condition holds. Any time passed compares
+            // the same with a live key's deadline (which is after now), so 1 stands for all of them
+            // (0 would mean persist).
+            m = Mutation.expire(key, deadline <= now ? Math.max(deadline, 1) : deadline, c.toStore());
         } else {
             return CompletableFuture.completedFuture(
                     Reply.failure(ErrorCode.INVALID_ARGUMENT, "expire needs a ttl, a deadline or persist"));
@@ -534,6 +593,8 @@ public final class CommandLayer implements Commands, AutoCloseable {
                 settings.peerAddress(),
                 replicator.peerConnected(),
                 store.count(),
+                store.expiringCount(),
+                store.averageTtlMillis(AVG_TTL_SAMPLE, java.util.concurrent.ThreadLocalRandom.current()),
                 mem.usedBytes(),
                 mem.capacityBytes(),
                 doors.grpc(),

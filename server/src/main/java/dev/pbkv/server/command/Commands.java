@@ -131,6 +131,28 @@ public interface Commands {
         return noExpiry();
     }
 
+    /**
+     * As {@link #expire(byte[], Expiry)}, only if condition holds for the key's deadline (Redis 7's
+     * NX, XX, GT, LT), checked on the primary in the same step as the change; answers false, changing
+     * nothing, when it does not. Incompatible options, or any with PERSIST: INVALID_ARGUMENT.
+     */
+    default CompletableFuture<Reply<Boolean>> expire(byte[] key, Expiry expiry, ExpireCondition condition) {
+        return condition == null || condition.isNone() ? expire(key, expiry) : noExpiry();
+    }
+
+    /**
+     * A write (put, or insert / update per mode) that answers the value the key had just before it,
+     * read by the primary in the same step as the write (Redis's {@code SET ... GET}): null when the
+     * key was absent or expired. An insert of a present key or an update of an absent one writes
+     * nothing and is no failure here: the answer is still the value the key had (null for the
+     * update). expiry as for put; untagged (no at-most-once retry).
+     */
+    default CompletableFuture<Reply<byte[]>> setReturningPrevious(
+            byte[] key, byte[] value, Expiry expiry, SetMode mode) {
+        return CompletableFuture.completedFuture(
+                Reply.failure(ErrorCode.INVALID_ARGUMENT, "this implementation has no SET ... GET"));
+    }
+
     /** The key's time to live (Redis's TTL and PTTL). */
     default CompletableFuture<Reply<KeyTtl>> ttl(byte[] key, boolean allowStale) {
         return noExpiry();

@@ -54,6 +54,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
                 .setPeerAddress(Strings.nullToEmpty(s.peerAddress()))
                 .setPeerConnected(s.peerConnected())
                 .setKeyCount(s.keyCount())
+                .setExpiringKeyCount(s.expiringKeyCount())
                 .setMemoryUsedBytes(s.memoryUsedBytes())
                 .setMemoryCapacityBytes(s.memoryCapacityBytes())
                 .setGrpcAddress(Strings.nullToEmpty(s.grpcAddress()))

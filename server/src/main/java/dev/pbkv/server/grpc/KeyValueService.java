@@ -25,6 +25,7 @@ import dev.pbkv.proto.WriteResponse;
 import dev.pbkv.server.command.BatchStep;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.ErrorCode;
+import dev.pbkv.server.command.ExpireCondition;
 import dev.pbkv.server.command.Expiry;
 import dev.pbkv.server.command.KeyTtl;
 import dev.pbkv.server.command.KeyValue;
@@ -175,7 +176,12 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
                 given > 1
                         ? CompletableFuture.completedFuture(Reply.failure(
                                 ErrorCode.INVALID_ARGUMENT, "set one of ttl_ms, expire_at_ms and persist"))
-                        : commands().expire(request.getKey().toByteArray(), e),
+                        : commands()
+                                .expire(
+                                        request.getKey().toByteArray(),
+                                        e,
+                                        new ExpireCondition(
+                                                request.getNx(), request.getXx(), request.getGt(), request.getLt())),
                 observer,
                 changed -> ExpireResponse.newBuilder().setChanged(changed).build());
     }

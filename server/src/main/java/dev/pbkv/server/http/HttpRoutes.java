@@ -367,6 +367,7 @@ final class HttpRoutes {
         coordinator.put("leader", c.leader());
         body.put("coordinator", coordinator);
         body.put("keys", status.keyCount());
+        body.put("expiringKeys", status.expiringKeyCount());
         return HttpAnswers.json(ctx.alloc(), up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, body);
     }
 

@@ -48,6 +48,7 @@ public final class NodeMetrics implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         gcMetrics.bindTo(registry);
         statusGauge("pbkv.keys", "keys in the store", null, s -> s.keyCount());
+        statusGauge("pbkv.keys.expiring", "keys in the store that have a deadline", null, s -> s.expiringKeyCount());
         statusGauge("pbkv.memory.used", "bytes of the store's arena in use", "bytes", s -> s.memoryUsedBytes());
         statusGauge("pbkv.memory.capacity", "bytes of the store's arena", "bytes", s -> s.memoryCapacityBytes());
         statusGauge("pbkv.epoch", "the node's epoch, raised on every promotion", null, s -> s.epoch());

@@ -105,7 +105,9 @@ final class AtMostOnceTable {
         LogRecord rec = r.record();
         BatchOutcome batch = r.batch() == null ? null : r.batch().slim();
         if (rec == null) {
-            return r.batch() == null ? r : new WriteResult(r.outcome(), null, r.answerOffset(), batch);
+            return r.batch() == null && r.previous() == null
+                    ? r
+                    : new WriteResult(r.outcome(), null, r.answerOffset(), batch);
         }
         return new WriteResult(
                 r.outcome(),

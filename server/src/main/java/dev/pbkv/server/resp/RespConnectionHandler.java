@@ -5,6 +5,7 @@ import dev.pbkv.server.command.ErrorCode;
 import dev.pbkv.server.command.Expiry;
 import dev.pbkv.server.command.KeyTtl;
 import dev.pbkv.server.command.Reply;
+import dev.pbkv.server.command.SetMode;
 import dev.pbkv.server.command.WriteAck;
 import dev.pbkv.server.command.WriteTag;
 import dev.pbkv.server.net.ConnectionGuard;
@@ -351,6 +352,14 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         RespExpiryArgs.SetOptions options = RespExpiryArgs.set(args);
         if (options.error() != null) {
             refuse(RespCommand.SET, options.error());
+        } else if (options.get()) {
+            SetMode mode = options.nx() ? SetMode.INSERT : options.xx() ? SetMode.UPDATE : SetMode.PUT;
+            reply(
+                    commands.setReturningPrevious(args[1], args[2], options.expiry(), mode),
+                    RespCommand.SET,
+                    start,
+                    false,
+                    RespReplies::encodeOldValue);
         } else if (options.nx()) {
             reply(
                     commands.insert(args[1], args[2], options.expiry(), WriteTag.NONE),
@@ -383,7 +392,12 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             refuse(command, parsed.error());
             return;
         }
-        reply(commands.expire(args[1], parsed.expiry()), command, start, false, (r, o) -> encodeExpire(r, o, command));
+        reply(
+                commands.expire(args[1], parsed.expiry(), parsed.condition()),
+                command,
+                start,
+                false,
+                (r, o) -> encodeExpire(r, o, command));
     }
 
     private static boolean encodeExpire(Reply<Boolean> r, ByteBuf o, RespCommand command) {

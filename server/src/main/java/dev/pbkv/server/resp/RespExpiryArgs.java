@@ -1,11 +1,12 @@
 package dev.pbkv.server.resp;
 
+import dev.pbkv.server.command.ExpireCondition;
 import dev.pbkv.server.command.Expiry;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * Reads the expiry arguments of SET (EX, PX, EXAT, PXAT, KEEPTTL with NX and XX) and of EXPIRE,
+ * Reads the options of SET (EX, PX, EXAT, PXAT, KEEPTTL with NX, XX and GET) and of EXPIRE,
  * PEXPIRE, EXPIREAT and PEXPIREAT as Redis 7 does, with Redis's error lines, so redis-cli and the
  * client libraries see the same answers (docs/resp.md, docs/expiry.md). Pure: no clock; a
  * relative time becomes {@link Expiry#in}, the command layer adds the primary's clock.
@@ -15,10 +16,10 @@ final class RespExpiryArgs {
 
     private RespExpiryArgs() {}
 
-    /** SET's options: error is the error line to answer, or null when they parse. */
-    record SetOptions(boolean nx, boolean xx, Expiry expiry, String error) {
+    /** SET's options (get: answer the old value): error is the error line to answer, or null when they parse. */
+    record SetOptions(boolean nx, boolean xx, boolean get, Expiry expiry, String error) {
         static SetOptions failed(String error) {
-            return new SetOptions(false, false, Expiry.NONE, error);
+            return new SetOptions(false, false, false, Expiry.NONE, error);
         }
     }
 
@@ -27,6 +28,7 @@ final class RespExpiryArgs {
         boolean nx = false;
         boolean xx = false;
         boolean keep = false;
+        boolean get = false;
         String unit = null;
         byte[] amount = null;
         for (int i = 3; i < args.length; i++) {
@@ -42,16 +44,16 @@ final class RespExpiryArgs {
                 unit = ascii(option).toUpperCase(Locale.ROOT);
                 amount = args[++i];
             } else if (RespCommand.is(option, "GET")) {
-                return SetOptions.failed("ERR SET ... GET is not supported by pbkv; use GET then SET");
+                get = true; // with NX too, as Redis 7 allows
             } else {
                 return SetOptions.failed(RespErrors.SYNTAX);
             }
         }
         if (keep) {
-            return new SetOptions(nx, xx, Expiry.KEEP, null);
+            return new SetOptions(nx, xx, get, Expiry.KEEP, null);
         }
         if (unit == null) {
-            return new SetOptions(nx, xx, Expiry.NONE, null);
+            return new SetOptions(nx, xx, get, Expiry.NONE, null);
         }
         Long value = integer(amount);
         if (value == null) {
@@ -61,7 +63,7 @@ final class RespExpiryArgs {
         if (value <= 0 || expiry == null) {
             return SetOptions.failed(invalidExpireTime("set"));
         }
-        return new SetOptions(nx, xx, expiry, null);
+        return new SetOptions(nx, xx, get, expiry, null);
     }
 
     private static boolean isTimeOption(byte[] option) {
@@ -71,34 +73,50 @@ final class RespExpiryArgs {
                 || RespCommand.is(option, "PXAT");
     }
 
-    /** EXPIRE's parsed time: expiry, or the error line to answer. */
-    record ExpireArgs(Expiry expiry, String error) {}
+    /** EXPIRE's parsed time and options: expiry and condition, or the error line to answer. */
+    record ExpireArgs(Expiry expiry, ExpireCondition condition, String error) {
+        static ExpireArgs failed(String error) {
+            return new ExpireArgs(null, null, error);
+        }
+    }
 
     /**
-     * The time of {@code EXPIRE|PEXPIRE|EXPIREAT|PEXPIREAT key time [NX|XX|GT|LT]}. A time that
-     * is not positive is accepted: the key is then deleted (Redis's answer too).
+     * The time and options of {@code EXPIRE|PEXPIRE|EXPIREAT|PEXPIREAT key time [NX|XX|GT|LT]},
+     * checked in Redis 7's order (the options first, then the time). An option may be repeated; NX
+     * with XX, GT or LT, and GT with LT, are refused with Redis's error. A time that is not
+     * positive is accepted: the key is then deleted, if the condition holds (Redis's answer too).
      */
     static ExpireArgs expire(byte[][] args, String commandName, boolean seconds, boolean absolute) {
+        boolean nx = false;
+        boolean xx = false;
+        boolean gt = false;
+        boolean lt = false;
         for (int i = 3; i < args.length; i++) {
-            if (RespCommand.is(args[i], "NX")
-                    || RespCommand.is(args[i], "XX")
-                    || RespCommand.is(args[i], "GT")
-                    || RespCommand.is(args[i], "LT")) {
-                return new ExpireArgs(
-                        null,
-                        "ERR " + commandName.toUpperCase(Locale.ROOT) + " NX, XX, GT and LT are not supported by pbkv");
+            if (RespCommand.is(args[i], "NX")) {
+                nx = true;
+            } else if (RespCommand.is(args[i], "XX")) {
+                xx = true;
+            } else if (RespCommand.is(args[i], "GT")) {
+                gt = true;
+            } else if (RespCommand.is(args[i], "LT")) {
+                lt = true;
+            } else {
+                return ExpireArgs.failed("ERR Unsupported option " + ascii(args[i]));
             }
-            return new ExpireArgs(null, "ERR Unsupported option " + ascii(args[i]));
+        }
+        ExpireCondition condition = new ExpireCondition(nx, xx, gt, lt);
+        if (condition.incompatibility() != null) {
+            return ExpireArgs.failed("ERR " + condition.incompatibility());
         }
         Long value = integer(args[2]);
         if (value == null) {
-            return new ExpireArgs(null, NOT_AN_INTEGER);
+            return ExpireArgs.failed(NOT_AN_INTEGER);
         }
         Expiry expiry = expiry(value, seconds, absolute);
         if (expiry == null) {
-            return new ExpireArgs(null, invalidExpireTime(commandName));
+            return ExpireArgs.failed(invalidExpireTime(commandName));
         }
-        return new ExpireArgs(expiry, null);
+        return new ExpireArgs(expiry, condition, null);
     }
 
     /** The expiry for value in seconds or ms, relative or absolute; null when it overflows. */

@@ -120,7 +120,13 @@ final class RespInfo {
         if (all || wanted.equals("keyspace")) {
             b.append("# Keyspace\r\n");
             if (status.keyCount() > 0) {
-                b.append("db0:keys=").append(status.keyCount()).append(",expires=0,avg_ttl=0\r\n");
+                b.append("db0:keys=")
+                        .append(status.keyCount())
+                        .append(",expires=")
+                        .append(status.expiringKeyCount())
+                        .append(",avg_ttl=")
+                        .append(status.averageTtlMillis())
+                        .append("\r\n");
             }
             b.append("\r\n");
         }

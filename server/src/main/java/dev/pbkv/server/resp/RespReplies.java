@@ -28,6 +28,16 @@ final class RespReplies {
         return false;
     }
 
+    /** SET ... GET: the old value, or nil when there was none; a failure is a write's error line. */
+    static boolean encodeOldValue(Reply<byte[]> r, ByteBuf o) {
+        if (r instanceof Reply.Failure<byte[]> f) {
+            RespWriter.error(o, RespErrors.toErrorLine(f, true));
+            return false;
+        }
+        RespWriter.bulk(o, ((Reply.Success<byte[]>) r).value());
+        return true;
+    }
+
     static boolean encodeWriteOk(Reply<WriteAck> r, ByteBuf o) {
         if (r instanceof Reply.Failure<WriteAck> f) {
             RespWriter.error(o, RespErrors.toErrorLine(f, true));

@@ -147,4 +147,169 @@ class ExpiryCommandsTest {
         assertThat(ack.created()).isTrue();
         assertThat(ok(commands.get(b("k"), false))).isEqualTo(b("2"));
     }
+
+    static final ExpireCondition NX = new ExpireCondition(true, false, false, false);
+    static final ExpireCondition XX = new ExpireCondition(false, true, false, false);
+    static final ExpireCondition GT = new ExpireCondition(false, false, true, false);
+    static final ExpireCondition LT = new ExpireCondition(false, false, false, true);
+
+    private long deadlineOf(String key) {
+        return ok(commands.ttl(b(key), false)).deadline();
+    }
+
+    @Test
+    void expireConditionsAnswerAsRedis7() throws Exception {
+        open("0");
+        ok(commands.put(b("k"), b("v"), WriteTag.NONE));
+        assertThat(ok(commands.expire(b("k"), Expiry.in(5000), XX)))
+                .as("XX, no ttl")
+                .isFalse();
+        assertThat(ok(commands.expire(b("k"), Expiry.in(5000), GT)))
+                .as("GT, no ttl")
+                .isFalse();
+        assertThat(deadlineOf("k")).isZero();
+        assertThat(ok(commands.expire(b("k"), Expiry.in(5000), NX)))
+                .as("NX, no ttl")
+                .isTrue();
+        assertThat(deadlineOf("k")).isEqualTo(T0 + 5000);
+        assertThat(ok(commands.expire(b("k"), Expiry.in(9000), NX)))
+                .as("NX, a ttl")
+                .isFalse();
+        assertThat(ok(commands.expire(b("k"), Expiry.in(9000), LT)))
+                .as("LT, later")
+                .isFalse();
+        assertThat(ok(commands.expire(b("k"), Expiry.in(5000), GT)))
+                .as("GT, equal")
+                .isFalse();
+        assertThat(deadlineOf("k")).isEqualTo(T0 + 5000);
+        assertThat(ok(commands.expire(b("k"), Expiry.in(9000), GT)))
+                .as("GT, later")
+                .isTrue();
+        assertThat(deadlineOf("k")).isEqualTo(T0 + 9000);
+        assertThat(ok(commands.expire(b("k"), Expiry.in(2000), LT)))
+                .as("LT, sooner")
+                .isTrue();
+        assertThat(deadlineOf("k")).isEqualTo(T0 + 2000);
+        assertThat(ok(commands.expire(b("k"), Expiry.in(3000), XX)))
+                .as("XX, a ttl")
+                .isTrue();
+        assertThat(deadlineOf("k")).isEqualTo(T0 + 3000);
+        assertThat(ok(commands.expire(b("k"), Expiry.in(-1), GT)))
+                .as("GT, a time passed")
+                .isFalse();
+        assertThat(ok(commands.exists(b("k"), false))).isTrue();
+        assertThat(ok(commands.expire(b("k"), Expiry.in(-1), LT)))
+                .as("LT, a time passed deletes")
+                .isTrue();
+        assertThat(ok(commands.exists(b("k"), false))).isFalse();
+        assertThat(ok(commands.expire(b("k"), Expiry.in(1000), LT)))
+                .as("absent")
+                .isFalse();
+
+        ok(commands.put(b("p"), b("v"), WriteTag.NONE));
+        assertThat(ok(commands.expire(b("p"), Expiry.at(T0 + 4000), LT)))
+                .as("LT, no ttl")
+                .isTrue();
+        assertThat(deadlineOf("p")).isEqualTo(T0 + 4000);
+    }
+
+    @Test
+    void incompatibleConditionsAreRefusedAndChangeNothing() throws Exception {
+        open("0");
+        ok(commands.put(b("k"), b("v"), WriteTag.NONE));
+        for (ExpireCondition bad : List.of(
+                new ExpireCondition(true, true, false, false),
+                new ExpireCondition(true, false, true, false),
+                new ExpireCondition(false, false, true, true))) {
+            Reply<Boolean> r = commands.expire(b("k"), Expiry.in(5000), bad).join();
+            assertThat(r).isInstanceOf(Reply.Failure.class);
+            assertThat(((Reply.Failure<Boolean>) r).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        }
+        assertThat(((Reply.Failure<Boolean>)
+                                commands.expire(b("k"), Expiry.PERSIST, NX).join())
+                        .code())
+                .isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(deadlineOf("k")).isZero();
+    }
+
+    @Test
+    void concurrentNxExpiresSetTheDeadlineOnceBecauseTheCheckIsInTheWritesStep() throws Exception {
+        open("0");
+        for (int round = 0; round < 20; round++) {
+            byte[] key = b("race" + round);
+            ok(commands.put(key, b("v"), WriteTag.NONE));
+            int writers = 8;
+            java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(writers);
+            List<CompletableFuture<Boolean>> answers = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                long ttl = 10_000 + w;
+                answers.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        barrier.await();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return ok(commands.expire(key, Expiry.in(ttl), NX));
+                }));
+            }
+            List<Long> winners = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                if (answers.get(w).join()) {
+                    winners.add(T0 + 10_000 + w);
+                }
+            }
+            assertThat(winners).as("round %d", round).hasSize(1);
+            assertThat(store.lookupHeld(key).deadline()).isEqualTo(winners.get(0));
+        }
+    }
+
+    @Test
+    void setReturningPreviousAnswersTheValueFromJustBeforeTheWrite() throws Exception {
+        open("0");
+        assertThat(ok(commands.setReturningPrevious(b("k"), b("v1"), Expiry.NONE, SetMode.PUT)))
+                .isNull();
+        assertThat(ok(commands.setReturningPrevious(b("k"), b("v2"), Expiry.in(5000), SetMode.PUT)))
+                .isEqualTo(b("v1"));
+        assertThat(deadlineOf("k")).isEqualTo(T0 + 5000);
+        // A refused insert writes nothing and still answers the value there.
+        assertThat(ok(commands.setReturningPrevious(b("k"), b("v3"), Expiry.NONE, SetMode.INSERT)))
+                .isEqualTo(b("v2"));
+        assertThat(ok(commands.get(b("k"), false))).isEqualTo(b("v2"));
+        assertThat(ok(commands.setReturningPrevious(b("k"), b("v3"), Expiry.KEEP, SetMode.UPDATE)))
+                .isEqualTo(b("v2"));
+        assertThat(deadlineOf("k")).isEqualTo(T0 + 5000);
+        assertThat(ok(commands.setReturningPrevious(b("absent"), b("v"), Expiry.NONE, SetMode.UPDATE)))
+                .isNull();
+        assertThat(ok(commands.exists(b("absent"), false))).isFalse();
+        now.addAndGet(5000);
+        assertThat(ok(commands.setReturningPrevious(b("k"), b("v4"), Expiry.NONE, SetMode.PUT)))
+                .as("an expired key had no value")
+                .isNull();
+        Reply<byte[]> bad = commands.setReturningPrevious(b("k"), b("v"), Expiry.in(0), SetMode.PUT)
+                .join();
+        assertThat(((Reply.Failure<byte[]>) bad).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(ok(commands.get(b("k"), false))).isEqualTo(b("v4"));
+    }
+
+    @Test
+    void concurrentSetGetsEachSeeTheValueTheWriteBeforeThemLeft() throws Exception {
+        open("0");
+        ok(commands.put(b("k"), b("0"), WriteTag.NONE));
+        int writers = 8;
+        List<CompletableFuture<byte[]>> answers = new ArrayList<>();
+        for (int w = 1; w <= writers; w++) {
+            byte[] value = b(String.valueOf(w));
+            answers.add(CompletableFuture.supplyAsync(
+                    () -> ok(commands.setReturningPrevious(b("k"), value, Expiry.NONE, SetMode.PUT))));
+        }
+        // Each write's old value is unique: the writes form one chain 0 -> w1 -> w2 ... with no
+        // value seen twice (a read before the write, apart from it, could see one twice).
+        List<String> seen = new ArrayList<>();
+        for (CompletableFuture<byte[]> a : answers) {
+            seen.add(new String(a.join(), StandardCharsets.UTF_8));
+        }
+        seen.add(new String(ok(commands.get(b("k"), false)), StandardCharsets.UTF_8));
+        assertThat(seen).doesNotHaveDuplicates().hasSize(writers + 1);
+        assertThat(seen).contains("0");
+    }
 }

@@ -82,6 +82,8 @@ class ExpiryPairIT {
             TreeMap<ByteString, ByteString> onOld = primary.dump();
             assertThat(onOld).doesNotContainKeys(b("e:gone"), b("e:during"));
             assertThat(onOld).containsKeys(b("e:kept"), b("e:long"), b("e:plain"));
+            // Only e:long has a deadline: the rejoined copy's count (INFO expires) says so too.
+            assertThat(primary.status().getExpiringKeyCount()).isEqualTo(1);
 
             // Restart each node in turn: recovery from the log (and snapshots) brings none back.
             primary.stop();
@@ -100,6 +102,9 @@ class ExpiryPairIT {
                         .as("%s after restarts", node.dataDir())
                         .doesNotContainKeys(b("e:gone"), b("e:during"))
                         .containsKeys(b("e:kept"), b("e:long"), b("e:plain"));
+                assertThat(node.status().getExpiringKeyCount())
+                        .as("%s: keys with a deadline after restarts (log replay)", node.dataDir())
+                        .isEqualTo(1);
             }
         }
     }

@@ -267,6 +267,8 @@ public final class InMemoryCommands implements Commands, AutoCloseable {
                 b ? PRIMARY_ADDRESS : "127.0.0.1:7002",
                 true,
                 data.size(),
+                0,
+                0,
                 data.size() * 64L,
                 256L * 1024 * 1024,
                 "127.0.0.1:7001",

@@ -85,6 +85,82 @@ class RespExpiryIT {
             new Step("1", "PEXPIREAT", "x:c", "1"),
             new Step("(nil)", "GET", "x:c"),
             new Step("0", "EXPIRE", "x:c", "10"),
+            // Redis 7's EXPIRE options; absolute times so that "equal" is exact.
+            new Step("OK", "SET", "c:k", "v"),
+            new Step("0", "PEXPIREAT", "c:k", "4102444800000", "XX"),
+            new Step("0", "PEXPIREAT", "c:k", "4102444800000", "GT"),
+            new Step("-1", "TTL", "c:k"),
+            new Step("1", "PEXPIREAT", "c:k", "4102444800000", "NX"),
+            new Step("0", "PEXPIREAT", "c:k", "4102444900000", "NX"),
+            new Step("0", "PEXPIREAT", "c:k", "4102444900000", "LT"),
+            new Step("0", "PEXPIREAT", "c:k", "4102444800000", "GT"),
+            new Step("0", "PEXPIREAT", "c:k", "4102444800000", "LT"),
+            new Step("1", "PEXPIREAT", "c:k", "4102444900000", "gt"),
+            new Step("0", "PEXPIREAT", "c:k", "4102444900000", "GT"),
+            new Step("1", "PEXPIREAT", "c:k", "4102444850000", "LT"),
+            new Step("1", "PEXPIREAT", "c:k", "4102444850000", "XX"),
+            new Step("0", "EXPIRE", "c:k", "100", "XX", "GT"),
+            new Step("1", "EXPIRE", "c:k", "100", "XX", "LT"),
+            new Step("100", "TTL", "c:k"),
+            new Step("0", "EXPIRE", "c:k", "-1", "GT"),
+            new Step("1", "EXISTS", "c:k"),
+            new Step("1", "EXPIRE", "c:k", "-1", "LT"),
+            new Step("0", "EXISTS", "c:k"),
+            new Step("0", "EXPIRE", "c:k", "100", "LT"),
+            new Step("OK", "SET", "c:p", "v"),
+            new Step("1", "EXPIRE", "c:p", "100", "LT"),
+            new Step("100", "TTL", "c:p"),
+            new Step("1", "PERSIST", "c:p"),
+            new Step("0", "EXPIRE", "c:p", "100", "XX"),
+            new Step("0", "EXPIREAT", "c:p", "4102444800", "XX", "XX"),
+            new Step(
+                    "ERR NX and XX, GT or LT options at the same time are not compatible",
+                    "EXPIRE",
+                    "c:p",
+                    "100",
+                    "NX",
+                    "XX"),
+            new Step(
+                    "ERR NX and XX, GT or LT options at the same time are not compatible",
+                    "EXPIRE",
+                    "c:p",
+                    "100",
+                    "GT",
+                    "NX"),
+            new Step(
+                    "ERR NX and XX, GT or LT options at the same time are not compatible",
+                    "PEXPIRE",
+                    "c:p",
+                    "100",
+                    "NX",
+                    "LT"),
+            new Step("ERR GT and LT options at the same time are not compatible", "EXPIRE", "c:p", "100", "GT", "LT"),
+            new Step("ERR GT and LT options at the same time are not compatible", "EXPIRE", "c:p", "abc", "LT", "GT"),
+            new Step("ERR Unsupported option FOO", "EXPIRE", "c:p", "100", "FOO"),
+            new Step("-1", "TTL", "c:p"),
+            new Step("1", "DEL", "c:p"),
+            // SET ... GET answers the old value, read in the same step as the write.
+            new Step("(nil)", "SET", "s:k", "v1", "GET"),
+            new Step("v1", "GET", "s:k"),
+            new Step("v1", "SET", "s:k", "v2", "GET"),
+            new Step("v2", "SET", "s:k", "v3", "NX", "GET"),
+            new Step("v2", "GET", "s:k"),
+            new Step("v2", "SET", "s:k", "v3", "XX", "GET", "EX", "100"),
+            new Step("100", "TTL", "s:k"),
+            new Step("v3", "SET", "s:k", "v4", "get", "KEEPTTL"),
+            new Step("100", "TTL", "s:k"),
+            new Step("v4", "GET", "s:k"),
+            new Step("(nil)", "SET", "s:m", "v", "XX", "GET"),
+            new Step("0", "EXISTS", "s:m"),
+            new Step("(nil)", "SET", "s:m", "v", "NX", "GET"),
+            new Step("v", "GET", "s:m"),
+            new Step("OK", "SET", "s:e", "v", "PXAT", "1"),
+            new Step("(nil)", "SET", "s:e", "w", "GET"),
+            new Step("w", "GET", "s:e"),
+            new Step("ERR invalid expire time in 'set' command", "SET", "s:k", "v", "GET", "EX", "0"),
+            new Step("ERR syntax error", "SET", "s:k", "v", "GET", "NX", "XX"),
+            new Step("v4", "GET", "s:k"),
+            new Step("3", "DEL", "s:k", "s:m", "s:e"),
             new Step("ERR wrong number of arguments for 'ttl' command", "TTL"),
             new Step("ERR wrong number of arguments for 'persist' command", "PERSIST", "a", "b"),
             new Step("ERR wrong number of arguments for 'expire' command", "EXPIRE", "a"));
@@ -189,6 +265,59 @@ class RespExpiryIT {
         }
     }
 
+    /** INFO keyspace's expires field, 0 when the db0 line is absent (an empty store). */
+    static long infoExpires(Jedis jedis) {
+        return infoKeyspaceField(jedis, "expires");
+    }
+
+    static long infoKeyspaceField(Jedis jedis, String field) {
+        for (String line : jedis.info("keyspace").split("\r\n")) {
+            if (line.startsWith("db0:")) {
+                for (String part : line.substring(4).split(",")) {
+                    String[] kv = part.split("=", 2);
+                    if (kv[0].equals(field)) {
+                        return Long.parseLong(kv[1]);
+                    }
+                }
+                throw new AssertionError("no " + field + " in " + line);
+            }
+        }
+        return 0;
+    }
+
+    @Test
+    void infoKeyspaceCountsTheKeysThatHaveADeadline() throws Exception {
+        // Keys other tests gave short ttls are gone first (the active expirer removes them).
+        await().atMost(Duration.ofSeconds(30)).until(() -> infoExpires(primary) == 0);
+        primary.set("i:plain", "v");
+        assertThat(infoExpires(primary)).isZero();
+        assertThat(answer(primary, "SET", "i:ex", "v", "EX", "100")).isEqualTo("OK");
+        assertThat(infoExpires(primary)).isEqualTo(1);
+        assertThat(infoKeyspaceField(primary, "avg_ttl")).isBetween(1L, 100_000L);
+        try (Jedis backup = new Jedis("127.0.0.1", RespNodeIT.respPort(pair.backup()), 30_000)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> infoExpires(backup) == 1);
+            assertThat(answer(primary, "PERSIST", "i:ex")).isEqualTo("1");
+            assertThat(infoExpires(primary)).isZero();
+            await().atMost(Duration.ofSeconds(30)).until(() -> infoExpires(backup) == 0);
+        }
+        assertThat(answer(primary, "EXPIRE", "i:ex", "100")).isEqualTo("1");
+        assertThat(infoExpires(primary)).isEqualTo(1);
+        assertThat(answer(primary, "SET", "i:ex", "w"))
+                .as("a SET without KEEPTTL")
+                .isEqualTo("OK");
+        assertThat(infoExpires(primary)).isZero();
+        assertThat(answer(primary, "SET", "i:ex", "v", "PX", "100000")).isEqualTo("OK");
+        assertThat(answer(primary, "DEL", "i:ex")).isEqualTo("1");
+        assertThat(infoExpires(primary)).isZero();
+        assertThat(answer(primary, "SET", "i:short", "v", "PX", "300")).isEqualTo("OK");
+        assertThat(infoExpires(primary)).isEqualTo(1);
+        // Expiry removes it, and the count with it.
+        await().atMost(Duration.ofSeconds(30)).until(() -> infoExpires(primary) == 0);
+        assertThat(primary.exists("i:short")).isFalse();
+        assertThat(pair.primary().status().getExpiringKeyCount()).isZero();
+        primary.del("i:plain");
+    }
+
     @Test
     void aKeyWithATtlExpiresOnBothNodes() throws Exception {
         assertThat(primary.set(
@@ -255,6 +384,45 @@ class RespExpiryIT {
                                 .build())
                         .getTtlMs())
                 .isEqualTo(-1);
+        var gKept = com.google.protobuf.ByteString.copyFromUtf8("g:kept");
+        assertThat(kv.expire(dev.pbkv.proto.ExpireRequest.newBuilder()
+                                .setKey(gKept)
+                                .setTtlMs(100_000)
+                                .setGt(true)
+                                .build())
+                        .getChanged())
+                .as("GT on a key without a deadline")
+                .isFalse();
+        assertThat(kv.expire(dev.pbkv.proto.ExpireRequest.newBuilder()
+                                .setKey(gKept)
+                                .setTtlMs(100_000)
+                                .setNx(true)
+                                .build())
+                        .getChanged())
+                .as("NX on a key without a deadline")
+                .isTrue();
+        assertThat(kv.expire(dev.pbkv.proto.ExpireRequest.newBuilder()
+                                .setKey(gKept)
+                                .setTtlMs(50_000)
+                                .setLt(true)
+                                .build())
+                        .getChanged())
+                .isTrue();
+        assertThat(kv.ttl(dev.pbkv.proto.TtlRequest.newBuilder().setKey(gKept).build())
+                        .getTtlMs())
+                .isBetween(1L, 50_000L);
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(
+                                () -> kv.expire(dev.pbkv.proto.ExpireRequest.newBuilder()
+                                        .setKey(gKept)
+                                        .setTtlMs(10)
+                                        .setGt(true)
+                                        .setLt(true)
+                                        .build()),
+                                io.grpc.StatusRuntimeException.class)
+                        .getStatus()
+                        .getCode())
+                .isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+        kv.delete(dev.pbkv.proto.DeleteRequest.newBuilder().setKey(gKept).build());
         assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(
                                 () -> kv.put(dev.pbkv.proto.WriteRequest.newBuilder()
                                         .setKey(com.google.protobuf.ByteString.copyFromUtf8("g:bad"))
