@@ -200,6 +200,57 @@ class TlsPairIT {
     }
 
     @Test
+    void overTlsCredentialsAreCheckedAsBeforeWithCurlAndRedisCli() throws Exception {
+        Path certs = certs();
+        Path ca = pem(certs, DevCertificates.CA);
+        Path conf = dir.resolve("settings.conf");
+        Files.writeString(
+                conf,
+                "{\"auth\": {\"failure-delay-ms\": 50, \"users\": {\"writer\": {\"access\": \"write\","
+                        + " \"password-hash\": \"" + PasswordHash.create("w-pw".toCharArray(), 1000) + "\"}}}}");
+        try (NodeProcess node = NodeProcess.primary(dir)
+                .args("--config", conf.toString())
+                .tls(ca, pem(certs, "primary"), key(certs, "primary"))
+                .start()) {
+            String insert = "https://127.0.0.1:" + node.httpPort() + "/kv/insert";
+            Object[] refused = run(curl(
+                    "--cacert", ca.toString(), "-o", "/dev/null", "-w", "%{http_code}", "-d", "key=c&value=1", insert));
+            assertThat(refused[1]).asString().isEqualTo("401");
+            Object[] wrong = run(curl(
+                    "--cacert",
+                    ca.toString(),
+                    "-u",
+                    "writer:nope",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_code}",
+                    "-d",
+                    "key=c&value=1",
+                    insert));
+            assertThat(wrong[1]).asString().isEqualTo("401");
+            Object[] ok = run(curl("--cacert", ca.toString(), "-u", "writer:w-pw", "-d", "key=c&value=1", insert));
+            assertThat(ok[1]).asString().contains("\"success\":\"true\"");
+
+            Object[] noAuth = run(RedisCli.command(node.respPort(), "--tls", "--cacert", ca.toString(), "GET", "c"));
+            assertThat(noAuth[1]).asString().contains("NOAUTH");
+            Object[] authed = run(RedisCli.command(
+                    node.respPort(),
+                    "--tls",
+                    "--cacert",
+                    ca.toString(),
+                    "--user",
+                    "writer",
+                    "--pass",
+                    "w-pw",
+                    "--no-auth-warning",
+                    "GET",
+                    "c"));
+            assertThat(authed[1]).asString().isEqualTo("1\n");
+        }
+    }
+
+    @Test
     void aCertificateOfAnotherCaOrOneThatExpiredIsRefused() throws Exception {
         Path certs = certs();
         Path ca = pem(certs, DevCertificates.CA);
