@@ -48,13 +48,14 @@ public final class Node {
     /** Builds a client-facing door on the command layer. */
     @FunctionalInterface
     public interface DoorFactory {
-        Door create(Commands commands, Settings settings, NodeMetrics metrics);
+        /** tls: the node's TLS contexts, built once from the settings' tls block (OFF: plaintext). */
+        Door create(Commands commands, Settings settings, NodeMetrics metrics, TlsContexts tls);
     }
 
     /** The client-facing doors beside gRPC, in start order: the Redis protocol, then HTTP. */
     public static List<DoorFactory> extraDoors() {
         return List.of(
-                (commands, s, metrics) -> new RespDoor(
+                (commands, s, metrics, tls) -> new RespDoor(
                         commands,
                         new RespSettings(
                                         s.self().host(),
@@ -63,9 +64,9 @@ public final class Node {
                                         s.limits().respMaxArgs(),
                                         s.limits().respMaxInlineBytes())
                                 .withConnections(s.limits().connectionLimits())
-                                .withTls(TlsContexts.of(s.tls()).doors()),
+                                .withTls(tls.doors()),
                         metrics),
-                (commands, s, metrics) -> new HttpDoor(
+                (commands, s, metrics, tls) -> new HttpDoor(
                         commands,
                         new HttpSettings(
                                         s.self().host(),
@@ -74,7 +75,7 @@ public final class Node {
                                         HttpSettings.DEFAULT_MAX_URI_BYTES,
                                         0)
                                 .withConnections(s.limits().connectionLimits())
-                                .withTls(TlsContexts.of(s.tls()).doors()),
+                                .withTls(tls.doors()),
                         metrics));
     }
 
@@ -116,6 +117,8 @@ public final class Node {
         Path dataDir = settings.self().dataDir();
         Files.createDirectories(dataDir);
         try {
+            // First: a certificate or key that cannot be loaded stops the node before the store opens.
+            TlsContexts tls = TlsContexts.of(settings.tls());
             if (settings.store().memoryOnly()) {
                 // store.persistence = none: whatever an earlier run left (a kill -9 skips the clean-up) is never
                 // replayed.
@@ -128,17 +131,18 @@ public final class Node {
                     store.count(),
                     store.lastOffset(),
                     store.epoch());
-            ReplicatorFactory.Replication replication = replicatorFactory.create(settings, store, this::grpcAddress);
+            ReplicatorFactory.Replication replication =
+                    replicatorFactory.create(settings, store, this::grpcAddress, tls);
             replicator = replication.replicator();
             commands = new CommandLayer(store, replicator, settings, this::shutdown);
             // One set of meters for every door, so /metrics shows gRPC, RESP and HTTP requests alike.
             metrics = new NodeMetrics(commands::status);
             metrics.authenticationFailures(commands::authenticationFailures);
-            grpcDoor = new GrpcDoor(commands, settings, replication.services(), metrics);
+            grpcDoor = new GrpcDoor(commands, settings, replication.services(), metrics, tls.grpcServer());
             grpcDoor.start();
             doors.add(grpcDoor);
             for (DoorFactory factory : doorFactories) {
-                Door door = factory.create(commands, settings, metrics);
+                Door door = factory.create(commands, settings, metrics, tls);
                 door.start();
                 doors.add(door);
             }

@@ -31,8 +31,9 @@ public interface ReplicatorFactory {
      * @param settings       the node's settings (role, peer address, replication section)
      * @param store          the recovered store; the replicator becomes its only writer
      * @param ownGrpcAddress this node's bound gRPC address host:port (valid once the doors started)
+     * @param tls            the node's TLS contexts (the channel to the peer uses {@code peerClient()})
      */
-    Replication create(Settings settings, Store store, Supplier<String> ownGrpcAddress);
+    Replication create(Settings settings, Store store, Supplier<String> ownGrpcAddress, TlsContexts tls);
 
     /** A replicator and the gRPC services to serve beside the client API. */
     record Replication(Replicator replicator, List<BindableService> services) {
@@ -42,11 +43,11 @@ public interface ReplicatorFactory {
     }
 
     /** A node without replication: a primary serves alone, a backup stays read-only (stale reads). */
-    ReplicatorFactory SOLO = (settings, store, own) -> Replication.of(
+    ReplicatorFactory SOLO = (settings, store, own, tls) -> Replication.of(
             new SoloReplicator(store, settings.role(), settings.role() == Role.PRIMARY ? own : settings::peerAddress));
 
     /** The pair: primary-backup replication with the peer named in the settings (docs/replication.md). */
-    ReplicatorFactory PAIR = (settings, store, own) -> {
+    ReplicatorFactory PAIR = (settings, store, own, tls) -> {
         ReplicationSettings rs = settings.replication();
         PairReplicator replicator = new PairReplicator(
                 store,
@@ -66,7 +67,7 @@ public interface ReplicatorFactory {
                 Clock.systemUTC(),
                 coordinatorOf(settings),
                 clusterSecretOf(settings),
-                TlsContexts.of(settings.tls()).peerClient(),
+                tls.peerClient(),
                 settings.tls().mutualPeers());
         return new Replication(replicator, List.of(replicator.service()));
     };

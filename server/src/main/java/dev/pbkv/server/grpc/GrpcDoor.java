@@ -3,7 +3,6 @@ package dev.pbkv.server.grpc;
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.pbkv.proto.AdminGrpc;
 import dev.pbkv.proto.KeyValueGrpc;
-import dev.pbkv.server.auth.TlsContexts;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.NodeStatus;
 import dev.pbkv.server.config.LimitSettings;
@@ -60,6 +59,7 @@ public final class GrpcDoor implements Door {
     private final Commands commands;
     private final Settings settings;
     private final List<BindableService> extraServices;
+    private final SslContext tls;
     /** Where KeyValue and Admin calls are counted; null: not counted. */
     private final NodeMetrics metrics;
 
@@ -72,7 +72,14 @@ public final class GrpcDoor implements Door {
     /** Counts the connections; set by start(). */
     private ConnectionAdmission admission;
 
-    public GrpcDoor(Commands commands, Settings settings, List<BindableService> extraServices, NodeMetrics metrics) {
+    /** tls: the server context (TlsContexts.grpcServer()), or null for plaintext. */
+    public GrpcDoor(
+            Commands commands,
+            Settings settings,
+            List<BindableService> extraServices,
+            NodeMetrics metrics,
+            SslContext tls) {
+        this.tls = tls;
         this.commands = commands;
         this.settings = settings;
         this.extraServices = List.copyOf(extraServices);
@@ -80,7 +87,7 @@ public final class GrpcDoor implements Door {
     }
 
     public GrpcDoor(Commands commands, Settings settings, List<BindableService> extraServices) {
-        this(commands, settings, extraServices, null);
+        this(commands, settings, extraServices, null, null);
     }
 
     public GrpcDoor(Commands commands, Settings settings) {
@@ -119,7 +126,6 @@ public final class GrpcDoor implements Door {
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(reflectionV1Alpha());
-        SslContext tls = TlsContexts.of(settings.tls()).grpcServer();
         if (tls != null) {
             builder.sslContext(tls);
         }
