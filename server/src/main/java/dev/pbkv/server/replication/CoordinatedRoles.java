@@ -426,8 +426,17 @@ final class CoordinatedRoles {
      * re-creates the pair alone: when both nodes start empty at about the same time, the configured
      * primary takes the role, whichever process reached the coordinator first.
      */
-    private long emptyBackupGraceMillis() {
-        return Math.max(5_000, 2 * settings.peerTimeout().toMillis());
+    static final long EMPTY_BACKUP_GRACE_MILLIS = 30_000;
+
+    /** True (and logged) while this is a configured backup within its grace from its start. */
+    private boolean backupInGrace() {
+        long coldFor = clock.millis() - node.coldStartSinceMillis;
+        if (node.configuredRole != Role.BACKUP || coldFor >= EMPTY_BACKUP_GRACE_MILLIS) {
+            return false;
+        }
+        waiting(heldNothing() + ": waiting up to " + EMPTY_BACKUP_GRACE_MILLIS
+                + " ms from its start for the configured primary, which re-creates the pair when both hold nothing");
+        return true;
     }
 
     /**
@@ -447,16 +456,13 @@ final class CoordinatedRoles {
             // What a catch-up cut short left is served only if it is a state that existed.
             return;
         }
-        long coldFor = clock.millis() - node.coldStartSinceMillis;
-        if (node.configuredRole == Role.BACKUP && coldFor < emptyBackupGraceMillis()) {
-            waiting(heldNothing() + ": waiting up to " + emptyBackupGraceMillis()
-                    + " ms from its start for the configured primary, which takes the role when both are empty");
-            return;
-        }
         PairRecord r = view.record();
         List<String> others =
                 r.inSync().stream().filter(m -> !m.equals(node.nodeId)).toList();
         if (others.isEmpty()) {
+            if (backupInGrace()) {
+                return;
+            }
             takeLeadership(view, recreated(view, "no other member is in in_sync"));
             return;
         }
@@ -492,12 +498,22 @@ final class CoordinatedRoles {
                     decideBetweenEmptyNodes(view, "the other in_sync member(s) " + others + " restarted empty too");
                     return;
                 }
+                if (!settings.memoryOnly()) {
+                    // A persistent member that is not running keeps the pair's data on its disk.
+                    requestInFlight = false;
+                    waiting(heldNothing() + "; in_sync member(s) " + others + " of state v" + view.version() + " " + r
+                            + " are not running and may hold the pair's data on disk: waiting for them");
+                    return;
+                }
                 changes.get().probePeer((peer, probeFailure) -> {
                     requestInFlight = false;
                     if (node.closed || node.state != NodeState.COLD_START || node.switchover != null) {
                         return;
                     }
                     if (peer == null) {
+                        if (backupInGrace()) {
+                            return;
+                        }
                         takeLeadership(
                                 view,
                                 recreated(

@@ -4,6 +4,7 @@ import static dev.pbkv.server.pair.PairFailoverIT.STATE_WAIT;
 import static dev.pbkv.server.pair.PairFailoverIT.assertHasEvery;
 import static dev.pbkv.server.pair.PairFailoverIT.awaitSync;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.pbkv.client.PbkvClient;
 import dev.pbkv.proto.NodeState;
@@ -81,7 +82,9 @@ class EmptiedDataDirIT {
             backup.startUp();
             primary.startUp();
             awaitSync(primary, backup);
-            assertThat(backup.logContains("started with an empty data dir and holds nothing: waiting up to"))
+            assertThat(backup.logContains("started with an empty data dir and holds nothing"))
+                    .isTrue();
+            assertThat(primary.logContains("re-created the pair with this node primary"))
                     .isTrue();
             assertThat(primary.dump()).isEmpty();
             try (PbkvClient client = PairFailoverIT.client(pair, Duration.ofSeconds(20))) {
@@ -124,6 +127,44 @@ class EmptiedDataDirIT {
                 assertHasEvery(backup, acknowledged);
                 assertHasEvery(primary, acknowledged);
             }
+        }
+    }
+
+    /**
+     * Both nodes are killed at once (the state keeps both in in_sync), and only the primary comes
+     * back, with an emptied data dir. The backup is not running, but its disk holds every
+     * acknowledged write: the primary waits for it instead of re-creating an empty pair (which the
+     * backup, rejoining, would have had to follow, discarding them). Once the backup is back it is
+     * promoted, and the primary rejoins it.
+     */
+    @Test
+    void anEmptiedPrimaryWaitsForABackupThatIsDownButHoldsTheWritesOnDisk() throws Exception {
+        try (CoordinatorProcess zk =
+                        CoordinatorProcess.in(dir.resolve("coordinator")).start();
+                NodeProcess.Pair pair = pair(zk).start()) {
+            NodeProcess primary = pair.primary();
+            NodeProcess backup = pair.backup();
+            awaitSync(primary, backup);
+            Map<String, String> acknowledged = new HashMap<>();
+            try (PbkvClient client = PairFailoverIT.client(pair, Duration.ofSeconds(20))) {
+                for (int i = 0; i < 50; i++) {
+                    assertThat(client.put("d" + i, "v" + i).isOk()).isTrue();
+                    acknowledged.put("d" + i, "v" + i);
+                }
+            }
+            primary.kill();
+            backup.kill();
+            emptyDataDir(primary);
+            primary.startUp();
+            await().atMost(STATE_WAIT)
+                    .until(() -> primary.logContains("are not running and may hold the pair's data on disk"));
+            assertThat(primary.status().getState()).isEqualTo(NodeState.COLD_START);
+
+            backup.startUp();
+            backup.awaitState(Role.PRIMARY, NodeState.SYNC, STATE_WAIT);
+            primary.awaitState(Role.BACKUP, NodeState.SYNC, STATE_WAIT);
+            assertHasEvery(backup, acknowledged);
+            assertHasEvery(primary, acknowledged);
         }
     }
 }
