@@ -31,6 +31,16 @@ public interface Driver extends AutoCloseable {
     /** Dump of every pair; {@code allowStale} lets a backup answer from its own copy. */
     OpResult dump(boolean allowStale);
 
+    /** Sets the key to expire after ttl (a pbkv extra): Done, or Missing when the key is absent. */
+    default OpResult expire(String key, java.time.Duration ttl) {
+        return new OpResult.Failed(FailureCode.UNSUPPORTED, "this driver has no expiry");
+    }
+
+    /** The time the key has left (a pbkv extra): Ttl, or Missing. */
+    default OpResult ttl(String key) {
+        return new OpResult.Failed(FailureCode.UNSUPPORTED, "this driver has no expiry");
+    }
+
     /** Status: the node's state and role when the protocol can tell them. */
     OpResult status();
 

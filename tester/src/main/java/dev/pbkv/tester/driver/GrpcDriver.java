@@ -8,12 +8,14 @@ import dev.pbkv.proto.DumpRequest;
 import dev.pbkv.proto.DumpResponse;
 import dev.pbkv.proto.Entry;
 import dev.pbkv.proto.ExistsRequest;
+import dev.pbkv.proto.ExpireRequest;
 import dev.pbkv.proto.GetRequest;
 import dev.pbkv.proto.KeyValueGrpc;
 import dev.pbkv.proto.PromoteRequest;
 import dev.pbkv.proto.ShutdownRequest;
 import dev.pbkv.proto.StatusRequest;
 import dev.pbkv.proto.StatusResponse;
+import dev.pbkv.proto.TtlRequest;
 import dev.pbkv.proto.WriteRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -95,6 +97,30 @@ public final class GrpcDriver implements Driver {
                         .build())
                 .getValue()
                 .toStringUtf8()));
+        if (r instanceof OpResult.Failed f && f.code().equals(FailureCode.NOT_FOUND)) {
+            return new OpResult.Missing();
+        }
+        return r;
+    }
+
+    @Override
+    public OpResult expire(String key, Duration ttl) {
+        return call(() -> kv().expire(ExpireRequest.newBuilder()
+                                .setKey(bytes(key))
+                                .setTtlMs(ttl.toMillis())
+                                .build())
+                        .getChanged()
+                ? new OpResult.Done()
+                : new OpResult.Missing());
+    }
+
+    @Override
+    public OpResult ttl(String key) {
+        OpResult r = call(() -> new OpResult.Ttl(kv().ttl(TtlRequest.newBuilder()
+                        .setKey(bytes(key))
+                        .setAllowStale(true)
+                        .build())
+                .getTtlMs()));
         if (r instanceof OpResult.Failed f && f.code().equals(FailureCode.NOT_FOUND)) {
             return new OpResult.Missing();
         }

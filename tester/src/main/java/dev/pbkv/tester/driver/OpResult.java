@@ -53,6 +53,13 @@ public sealed interface OpResult {
         }
     }
 
+    /** A ttl answer: milliseconds left, or -1 for a key without a deadline. */
+    record Ttl(long millis) implements OpResult {
+        public String describe() {
+            return millis < 0 ? "no deadline" : "a deadline in " + millis + " ms";
+        }
+    }
+
     /** Every pair a dump returned, sorted by key. */
     record Dump(Map<String, String> entries) implements OpResult {
         public Dump {

@@ -267,15 +267,29 @@ public final class CaseRunner {
                 case EXISTS -> d.exists(args.get(0));
                 case COUNTKEY -> d.count();
                 case DUMP -> d.dump(true);
+                case EXPIRE -> expire(d, args);
+                case TTL -> d.ttl(args.get(0));
                 case PROMOTE -> d.promote();
                 case SHUTDOWN -> d.shutdown();
             };
             if (op.kind().isKeyWrite()) {
                 remember(op, args, r);
+            } else if (op.kind() == OpKind.EXPIRE && !(r instanceof OpResult.Missing)) {
+                // The key may be gone once its deadline passes: verify accepts it present or absent.
+                ledger.uncertain(args.get(0), null);
             }
             if (!Expectations.matches(op.expectation(), r, lookup)) {
                 fail(op, b, Expectations.describe(op.expectation(), lookup), r.describe());
             }
+        }
+
+        private OpResult expire(Driver d, List<String> args) {
+            Duration ttl = Parser.durationOf(args.get(1));
+            if (ttl == null) {
+                return new OpResult.Failed(
+                        FailureCode.INVALID_ARGUMENT, "'" + args.get(1) + "' is not a duration such as 500ms or 5s");
+            }
+            return d.expire(args.get(0), ttl);
         }
 
         /** Enters a write into the ledger that {@code verify} checks. */

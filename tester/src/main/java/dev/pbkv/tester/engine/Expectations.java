@@ -31,6 +31,12 @@ final class Expectations {
             return r instanceof OpResult.Flag got && got.present() == f.present();
         } else if (e instanceof Expectation.Entries entries) {
             return r instanceof OpResult.Dump got && got.entries().equals(render(entries, lookup));
+        } else if (e instanceof Expectation.NoDeadline) {
+            return r instanceof OpResult.Ttl t && t.millis() < 0;
+        } else if (e instanceof Expectation.TtlAtMost max) {
+            return r instanceof OpResult.Ttl t
+                    && t.millis() >= 0
+                    && t.millis() <= max.max().toMillis();
         }
         throw new IllegalStateException("unknown expectation " + e);
     }

@@ -64,6 +64,20 @@ public sealed interface Expectation {
         }
     }
 
+    /** A ttl of a key without a deadline ({@code expect none}). */
+    record NoDeadline() implements Expectation {
+        public String describe() {
+            return "no deadline";
+        }
+    }
+
+    /** A ttl of a key with a deadline at most this far away ({@code expect 10s}). */
+    record TtlAtMost(java.time.Duration max) implements Expectation {
+        public String describe() {
+            return "a deadline within " + max.toMillis() + " ms";
+        }
+    }
+
     /** A dump of exactly these pairs. */
     record Entries(List<Pair> pairs) implements Expectation {
         public Entries {

@@ -10,6 +10,10 @@ public enum OpKind {
     EXISTS("exists", 1, false),
     COUNTKEY("countkey", 0, false),
     DUMP("dump", 0, false),
+    /** {@code expire KEY DURATION}: the key expires that long from now (a pbkv extra). */
+    EXPIRE("expire", 2, false),
+    /** {@code ttl KEY}: the time the key has left (a pbkv extra). */
+    TTL("ttl", 1, false),
     PROMOTE("promote", 0, false),
     SHUTDOWN("shutdown", 0, false);
 

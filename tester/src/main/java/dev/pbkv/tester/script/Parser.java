@@ -211,6 +211,8 @@ public final class Parser {
             case GET -> "a value, missing, ok, fail, any or a status code";
             case EXISTS -> "true, false, ok, fail, any or a status code";
             case COUNTKEY -> "a count, ok, fail, any or a status code";
+            case TTL ->
+                "a duration (the most it may have left, e.g. 10s), none, missing, ok, fail, any or a status code";
             case DUMP -> "'{ key value ... }', ok, fail, any or a status code";
             case PROMOTE, SHUTDOWN -> "ok, fail, any or a status code";
             default -> "ok, fail, any, missing or a status code";
@@ -248,6 +250,12 @@ public final class Parser {
             }
             if (kind == OpKind.COUNTKEY && INTEGER.matcher(w).matches()) {
                 return new Expectation.Count(Long.parseLong(w));
+            }
+            if (kind == OpKind.TTL && w.equals("none")) {
+                return new Expectation.NoDeadline();
+            }
+            if (kind == OpKind.TTL && DURATION.matcher(w).matches()) {
+                return new Expectation.TtlAtMost(durationOf(w));
             }
         }
         if (kind == OpKind.GET) {
@@ -355,9 +363,17 @@ public final class Parser {
 
     private Duration duration() throws ParseException {
         Token t = next();
-        Matcher m = t.isPlainWord() ? DURATION.matcher(t.text()) : null;
-        if (m == null || !m.matches()) {
+        if (!t.isPlainWord() || !DURATION.matcher(t.text()).matches()) {
             throw error(t, "a duration such as 500ms, 5s or 1m");
+        }
+        return durationOf(t.text());
+    }
+
+    /** A duration word (500ms, 5s, 1m); null when the word is not one. */
+    public static Duration durationOf(String word) {
+        Matcher m = DURATION.matcher(word);
+        if (!m.matches()) {
+            return null;
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {

@@ -34,6 +34,29 @@ class ParserTest {
     }
 
     @Test
+    void expireAndTtlTakeADurationAndTtlExpectsADurationNoneOrMissing() throws ParseException {
+        Script s = Parser.parse(
+                "t.test",
+                "expire k 2s\nexpire k2 500ms on backup expect missing\nttl k expect 2s\nttl k expect none\n"
+                        + "ttl k on backup expect missing\n");
+        Statement.Operation expire = (Statement.Operation) s.statements().get(0);
+        assertThat(expire.kind()).isEqualTo(OpKind.EXPIRE);
+        assertThat(expire.args()).extracting(Template::source).containsExactly("k", "2s");
+        assertThat(((Statement.Operation) s.statements().get(1)).node()).hasValue("backup");
+        assertThat(((Statement.Operation) s.statements().get(2)).expectation())
+                .isEqualTo(new Expectation.TtlAtMost(java.time.Duration.ofSeconds(2)));
+        assertThat(((Statement.Operation) s.statements().get(3)).expectation())
+                .isInstanceOf(Expectation.NoDeadline.class);
+        assertThat(((Statement.Operation) s.statements().get(4)).expectation()).isInstanceOf(Expectation.Missing.class);
+        assertThatThrownBy(() -> Parser.parse("t.test", "ttl k expect soon\n"))
+                .isInstanceOf(ParseException.class)
+                .hasMessageContaining("a duration (the most it may have left");
+        assertThatThrownBy(() -> Parser.parse("t.test", "expire k\n")).isInstanceOf(ParseException.class);
+        assertThat(Parser.durationOf("2s")).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(Parser.durationOf("soon")).isNull();
+    }
+
+    @Test
     void requiresMarksACaseOrSomeOfItsStatements() throws ParseException {
         Script s = Parser.parse(
                 "t.test",
