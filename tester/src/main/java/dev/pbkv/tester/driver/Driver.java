@@ -41,6 +41,14 @@ public interface Driver extends AutoCloseable {
         return new OpResult.Failed(FailureCode.UNSUPPORTED, "this driver has no expiry");
     }
 
+    /**
+     * Starts watching a key, or the keys under a prefix, from now (a pbkv extra); null when this
+     * protocol cannot watch. The stream's end (node gone, too slow) is recorded, never thrown.
+     */
+    default KeyWatch watch(String key, boolean prefix) {
+        return null;
+    }
+
     /** Status: the node's state and role when the protocol can tell them. */
     OpResult status();
 

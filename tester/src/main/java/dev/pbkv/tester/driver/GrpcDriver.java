@@ -16,11 +16,17 @@ import dev.pbkv.proto.ShutdownRequest;
 import dev.pbkv.proto.StatusRequest;
 import dev.pbkv.proto.StatusResponse;
 import dev.pbkv.proto.TtlRequest;
+import dev.pbkv.proto.WatchEvent;
+import dev.pbkv.proto.WatchEventType;
+import dev.pbkv.proto.WatchRequest;
+import dev.pbkv.proto.WatchResponse;
 import dev.pbkv.proto.WriteRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -125,6 +131,53 @@ public final class GrpcDriver implements Driver {
             return new OpResult.Missing();
         }
         return r;
+    }
+
+    @Override
+    public KeyWatch watch(String key, boolean prefix) {
+        KeyWatch w = new KeyWatch();
+        KeyValueGrpc.newStub(channel)
+                .watch(
+                        WatchRequest.newBuilder()
+                                .setKey(bytes(key))
+                                .setPrefix(prefix)
+                                .setAllowStale(true)
+                                .build(),
+                        new ClientResponseObserver<WatchRequest, WatchResponse>() {
+                            @Override
+                            public void beforeStart(ClientCallStreamObserver<WatchRequest> call) {
+                                w.onClose(() -> call.cancel("the tester closed the watch", null));
+                            }
+
+                            @Override
+                            public void onNext(WatchResponse r) {
+                                w.started();
+                                for (WatchEvent e : r.getEventsList()) {
+                                    w.add(new KeyWatch.Change(
+                                            switch (e.getType()) {
+                                                case WATCH_EVENT_TYPE_SET -> "set";
+                                                case WATCH_EVENT_TYPE_DELETE -> "delete";
+                                                case WATCH_EVENT_TYPE_EXPIRED -> "expired";
+                                                default -> e.getType().name();
+                                            },
+                                            e.getKey().toStringUtf8(),
+                                            e.getType() == WatchEventType.WATCH_EVENT_TYPE_SET
+                                                    ? e.getValue().toStringUtf8()
+                                                    : null));
+                                }
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                                w.end(Status.fromThrowable(t).toString());
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                                w.end("the node ended the stream");
+                            }
+                        });
+        return w;
     }
 
     @Override

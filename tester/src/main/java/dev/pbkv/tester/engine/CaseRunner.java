@@ -4,6 +4,7 @@ import dev.pbkv.tester.config.ServerConfig;
 import dev.pbkv.tester.config.TestConfig;
 import dev.pbkv.tester.driver.Driver;
 import dev.pbkv.tester.driver.FailureCode;
+import dev.pbkv.tester.driver.KeyWatch;
 import dev.pbkv.tester.driver.OpResult;
 import dev.pbkv.tester.script.OpKind;
 import dev.pbkv.tester.script.Parser;
@@ -21,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,6 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.regex.Matcher;
+import java.util.stream.Collectors;
 
 /**
  * Replays one parsed {@code .test} file against the configured nodes. A failed operation is
@@ -80,7 +83,11 @@ public final class CaseRunner {
         }
         long t0 = System.nanoTime();
         CaseState state = new CaseState(script);
-        state.execute(script.statements(), Bindings.NONE);
+        try {
+            state.execute(script.statements(), Bindings.NONE);
+        } finally {
+            state.watches.values().forEach(KeyWatch::close);
+        }
         Duration time = Duration.ofNanos(System.nanoTime() - t0);
         return new CaseResult(
                 script.name(),
@@ -164,6 +171,8 @@ public final class CaseRunner {
         private final AtomicReference<String> defaultNode = new AtomicReference<>(initialNode());
 
         private final AckLedger ledger = new AckLedger();
+        /** The case's watches by name; closed when the case ends. */
+        private final Map<String, KeyWatch> watches = new ConcurrentHashMap<>();
 
         CaseState(Script script) {
             this.script = script;
@@ -245,6 +254,10 @@ public final class CaseRunner {
                 consistent(c, b);
             } else if (st instanceof Statement.Verify v) {
                 verify(v, b);
+            } else if (st instanceof Statement.Watch w) {
+                watch(w, b);
+            } else if (st instanceof Statement.Changes c) {
+                changes(c, b);
             } else {
                 throw new IllegalStateException("no rule for " + st);
             }
@@ -514,6 +527,69 @@ public final class CaseRunner {
             if (o.timedOut() || o.exitCode() != r.exitCode()) {
                 fatal(r, b, "exit code " + r.exitCode(), o.describe());
             }
+        }
+
+        private void watch(Statement.Watch w, Bindings b) {
+            String node = w.node().orElse(defaultNode.get());
+            server(node);
+            String key = w.key().render(lookup(b));
+            KeyWatch kw = drivers.get(node).watch(key, w.prefix());
+            if (kw == null) {
+                fail(w, b, "a driver that can watch keys", FailureCode.UNSUPPORTED + " (not in this protocol)");
+                return;
+            }
+            KeyWatch before = watches.put(w.name(), kw);
+            if (before != null) {
+                before.close();
+            }
+            // Changes committed once the node answered are streamed: wait for that answer.
+            Duration timeout = config.timeouts().waitFor();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!kw.isStarted() && kw.ended() == null) {
+                if (System.nanoTime() - deadline > 0 || !pause(POLL)) {
+                    fail(w, b, "the watch to start within " + seconds(timeout), "no answer from " + node);
+                    return;
+                }
+            }
+            if (!kw.isStarted()) {
+                fail(w, b, "the watch to start", kw.ended());
+            }
+        }
+
+        private void changes(Statement.Changes c, Bindings b) {
+            KeyWatch kw = watches.get(c.name());
+            if (kw == null) {
+                fail(c, b, "a watch named " + c.name() + " started earlier in the case", "none");
+                return;
+            }
+            Function<String, String> lookup = lookup(b);
+            List<KeyWatch.Change> expected = c.changes().stream()
+                    .map(ch -> new KeyWatch.Change(
+                            ch.type(),
+                            ch.key().render(lookup),
+                            ch.value() == null ? null : ch.value().render(lookup)))
+                    .toList();
+            Duration timeout = c.timeout().orElse(config.timeouts().waitFor());
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (kw.seen().size() < expected.size() && kw.ended() == null) {
+                if (System.nanoTime() - deadline > 0 || !pause(POLL)) {
+                    break;
+                }
+            }
+            List<KeyWatch.Change> seen = kw.seen();
+            if (!seen.equals(expected)) {
+                fail(
+                        c,
+                        b,
+                        describe(expected) + " within " + seconds(timeout),
+                        describe(seen) + (kw.ended() == null ? "" : " (the stream ended: " + kw.ended() + ")"));
+            }
+        }
+
+        private static String describe(List<KeyWatch.Change> changes) {
+            return changes.isEmpty()
+                    ? "no changes"
+                    : changes.stream().map(KeyWatch.Change::describe).collect(Collectors.joining(", ", "[", "]"));
         }
 
         private void consistent(Statement.Consistent c, Bindings b) {

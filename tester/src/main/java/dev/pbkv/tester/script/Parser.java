@@ -31,7 +31,7 @@ public final class Parser {
     private static final String STATEMENTS =
             "a statement (reset, start, stop, kill, restart, pause, resume, clean, wait, use, insert, update, put, get, delete,"
                     + " exists, countkey, dump, promote, shutdown, concurrent, repeat, busy, sleep, run, consistent,"
-                    + " verify, requires)";
+                    + " verify, requires, expire, ttl, watch, changes)";
     /** The features a {@code requires} line may name (dev.pbkv.tester.config.Contract.FEATURES). */
     public static final Set<String> FEATURES = Set.of("pbkv", "alone", "strict");
 
@@ -153,6 +153,8 @@ public final class Parser {
             case "requires" -> requires(pos);
             case "run" -> run(pos);
             case "consistent" -> new Statement.Consistent(pos, optionalDuration());
+            case "watch" -> watch(pos);
+            case "changes" -> changes(pos);
             case "verify" -> new Statement.Verify(pos, optionalOn());
             default -> throw error(t, STATEMENTS);
         };
@@ -264,6 +266,59 @@ public final class Parser {
         throw error(t, allowed);
     }
 
+    private Statement watch(Position pos) throws ParseException {
+        String name = watchName();
+        boolean prefix = false;
+        if (peek().is("prefix")) {
+            at++;
+            prefix = true;
+        }
+        Token t = next();
+        if (t.kind() != Token.Kind.WORD) {
+            throw error(t, prefix ? "a key prefix" : "a key, or 'prefix' and a key prefix");
+        }
+        Template key = checked(t);
+        return new Statement.Watch(pos, name, key, prefix, optionalOn());
+    }
+
+    private Statement changes(Position pos) throws ParseException {
+        String name = watchName();
+        Optional<Duration> timeout = peek().kind() == Token.Kind.WORD ? Optional.of(duration()) : Optional.empty();
+        Token open = next();
+        if (open.kind() != Token.Kind.LBRACE) {
+            throw error(open, "'{' and the changes: set KEY VALUE, delete KEY, expired KEY");
+        }
+        List<Statement.Change> list = new ArrayList<>();
+        while (true) {
+            Token t = next();
+            if (t.kind() == Token.Kind.NEWLINE) {
+                continue;
+            }
+            if (t.kind() == Token.Kind.RBRACE) {
+                return new Statement.Changes(pos, name, list, timeout);
+            }
+            if (!t.isPlainWord() || !List.of("set", "delete", "expired").contains(t.text())) {
+                throw error(
+                        t,
+                        "set, delete, expired or '}' to close the changes opened at line "
+                                + open.position().line());
+            }
+            Token k = next();
+            if (k.kind() != Token.Kind.WORD) {
+                throw error(k, "the key of " + t.text());
+            }
+            Template value = null;
+            if (t.text().equals("set")) {
+                Token v = next();
+                if (v.kind() != Token.Kind.WORD) {
+                    throw error(v, "the value of set " + k.describe());
+                }
+                value = checked(v);
+            }
+            list.add(new Statement.Change(t.text(), checked(k), value));
+        }
+    }
+
     private Expectation entries(Position open) throws ParseException {
         List<Expectation.Pair> pairs = new ArrayList<>();
         while (true) {
@@ -347,6 +402,14 @@ public final class Parser {
             return Optional.of(node());
         }
         return Optional.empty();
+    }
+
+    private String watchName() throws ParseException {
+        Token t = next();
+        if (!t.isPlainWord() || !NODE_NAME.matcher(t.text()).matches()) {
+            throw error(t, "a name for the watch, such as w1");
+        }
+        return t.text();
     }
 
     private String node() throws ParseException {

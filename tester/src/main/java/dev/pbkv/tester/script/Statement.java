@@ -100,6 +100,25 @@ public sealed interface Statement {
         }
     }
 
+    /**
+     * {@code watch NAME KEY [on node]} or {@code watch NAME prefix P [on node]}: starts recording the
+     * changes of a key (or of the keys under a prefix) from now, under NAME.
+     */
+    record Watch(Position pos, String name, Template key, boolean prefix, Optional<String> node) implements Statement {}
+
+    /** One change a {@code changes} block expects: set (with a value), delete or expired. */
+    record Change(String type, Template key, Template value) {}
+
+    /**
+     * {@code changes NAME [timeout] { set k v  delete k  expired k }}: within the timeout, watch NAME
+     * has seen exactly these changes, in this order.
+     */
+    record Changes(Position pos, String name, List<Change> changes, Optional<Duration> timeout) implements Statement {
+        public Changes {
+            changes = List.copyOf(changes);
+        }
+    }
+
     /** {@code consistent [timeout]}: the two nodes' dumps become equal within the timeout. */
     record Consistent(Position pos, Optional<Duration> timeout) implements Statement {}
 
