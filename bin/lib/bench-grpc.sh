@@ -139,7 +139,7 @@ if [ "$tls" = 1 ] || [ "$auth" = 1 ]; then
     local -n a="$1"; local r; for r in $(seq "$rounds"); do echo "${a[$2,$r]}"; done | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'
   }
   off_ops="$(best off)"; on_ops="$(best on)"
-  echo "bench grpc $on on/off, $rounds alternated rounds ($(printf '%s ' "${args[@]}")), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg):"
+  echo "bench grpc $on on/off, $rounds alternated rounds (${args[*]:-the default workload}), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg):"
   printf '  ops/s (best round)  off %s  on %s  ratio on/off %s\n' "$off_ops" "$on_ops" "$(bench_ratio "$on_ops" "$off_ops")"
   printf '  p50 us (median)     off %s  on %s  ratio on/off %s\n' "$(median p50 off)" "$(median p50 on)" \
     "$(bench_ratio "$(median p50 on)" "$(median p50 off)")"
