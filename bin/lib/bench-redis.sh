@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # summary: redis-benchmark SET/GET at -P 1 and -P 16: redis-server vs one pbkv node, and a Redis replica pair vs the pbkv pair
 #
-# Usage: bin/bench redis [--requests N] [--rounds R] [--only a,b,c,d] [--jar PATH] [--out DIR] [--keep-logs]
+# Usage: bin/bench redis [--requests N] [--rounds R] [--only a,b,c,d,s] [--jar PATH] [--out DIR] [--keep-logs]
+#                        [--tls] [--auth]
 #
 #   (a) redis-server, no persistence            (b) one pbkv node (fsync per --node-fsync, default no)
 #   (c) redis-server + replica, appendfsync always (d) the pbkv pair in SYNC, fsync always
+#   (s) --tls and/or --auth: (b) with TLS (development certificates) and/or a user; then the
+#       setups are b,s unless --only, the defaults --requests 50000 --rounds 3, and the report has
+#       the same-run ratio (s)/(b); redis-benchmark gets --tls --cacert and --user/-a
 #
 # Every figure comes from `redis-benchmark -c 50 -d 100 -t set,get -P {1,16} --csv` against the
 # primary of each setup, in this one run, after a short warm-up pass (the JVM compiles its hot
@@ -19,10 +23,12 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 root="$here"
-requests=200000
-rounds=1
-warmup=50000
-only="a,b,c,d"
+requests=""
+rounds=""
+warmup=""
+only=""
+tls=0
+auth=0
 jar="$here/server/target/pbkv-server.jar"
 out="$here/target/bench"
 node_fsync="no"
@@ -41,10 +47,19 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift 2 ;;
     --node-fsync) node_fsync="$2"; shift 2 ;;
     --keep-logs) keep_logs=1; shift ;;
+    --tls) tls=1; shift ;;
+    --auth) auth=1; shift ;;
     -h|--help) usage; echo "  --node-fsync always|everysec|no   fsync policy of (b); (d) always uses always"; exit 0 ;;
     *) echo "bench redis: unknown option '$1'" >&2; usage >&2; exit 2 ;;
   esac
 done
+secure=$(( tls || auth ))
+if [ "$secure" = 1 ]; then
+  : "${requests:=50000}" "${rounds:=3}" "${warmup:=20000}" "${only:=b,s}"
+  case "$tls$auth" in 10) on="TLS" ;; 01) on="auth" ;; *) on="TLS+auth" ;; esac
+else
+  : "${requests:=200000}" "${rounds:=1}" "${warmup:=50000}" "${only:=a,b,c,d}"
+fi
 want() { case ",$only," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 log() { printf '[bench redis] %s\n' "$*" >&2; }
@@ -143,13 +158,15 @@ write_pbkv_settings() { # file fsync
 JSON
 }
 
-# start_pbkv_alone SETTINGS: one primary whose peer nobody listens on; sets alone_resp.
+# start_pbkv_alone SETTINGS [NAME [LAUNCHER FLAGS...]]: one primary whose peer nobody listens on,
+# in $work/pbkv-NAME; sets NAME_resp (NAME: alone by default).
 start_pbkv_alone() {
-  local out nobody
+  local out nobody settings="$1" name="${2:-alone}"
+  shift; [ $# -gt 0 ] && shift
   nobody="$(launcher free-ports 1)"
-  out="$(launcher start --name alone --role primary --data-dir "$work/pbkv-alone" --peer "127.0.0.1:$nobody" \
-    --jvm-opts "${PBKV_JAVA_OPTS:-}" -- --config "$1")" || return 1
-  node_dirs+=("$work/pbkv-alone")
+  node_dirs+=("$work/pbkv-$name")
+  out="$(launcher start --name "$name" --role primary --data-dir "$work/pbkv-$name" --peer "127.0.0.1:$nobody" \
+    "$@" --jvm-opts "${PBKV_JAVA_OPTS:-}" -- --config "$settings")" || return 1
   eval "$out"
 }
 
@@ -171,14 +188,26 @@ skipped=()
 
 # ---- measuring ---------------------------------------------------------------------------------
 declare -A rps=()
+# client_flags SETUP: sets the array cflags, redis-benchmark's flags for that setup: TLS trusting
+# the run's CA and the bench user for (s), none for the others. The password is a throw-away one
+# of this run, on loopback; redis-benchmark has no other way to take it than -a.
+client_flags() {
+  cflags=()
+  if [ "$1" = s ]; then
+    if [ "$tls" = 1 ]; then cflags+=(--tls --cacert "$work/certs/ca.pem"); fi
+    if [ "$auth" = 1 ]; then cflags+=(--user bench -a "$(cat "$work/bench.password")"); fi
+  fi
+  return 0
+}
 measure() { # setup port round
   local setup="$1" port="$2" round="$3" p csv test value
+  client_flags "$setup"
   if [ "$round" -eq 1 ] && [ "$warmup" -gt 0 ]; then
-    redis-benchmark -h 127.0.0.1 -p "$port" -c "$clients" -d "$data_size" -t set,get -P 16 -n "$warmup" --csv \
+    redis-benchmark -h 127.0.0.1 -p "$port" "${cflags[@]}" -c "$clients" -d "$data_size" -t set,get -P 16 -n "$warmup" --csv \
       > /dev/null 2>&1 || true
   fi
   for p in 1 16; do
-    csv="$(redis-benchmark -h 127.0.0.1 -p "$port" -c "$clients" -d "$data_size" -t set,get -P "$p" \
+    csv="$(redis-benchmark -h 127.0.0.1 -p "$port" "${cflags[@]}" -c "$clients" -d "$data_size" -t set,get -P "$p" \
       -n "$requests" --csv 2>"$work/benchmark-$setup-$p.err")" || die "redis-benchmark failed on ($setup): $(cat "$work/benchmark-$setup-$p.err")"
     for test in SET GET; do
       value="$(printf '%s\n' "$csv" | tr -d '"' | awk -F, -v t="$test" '$1 == t { printf "%d", $2 }')"
@@ -212,11 +241,27 @@ if want b; then
     skip_setup b "the node did not start (see --keep-logs)"
   fi
 fi
+if want s; then
+  source "$here/bin/lib/bench-secure.sh"
+  make_bench_secrets "$work" || die "could not make certificates and a user"
+  write_pbkv_settings "$work/secure-base.conf" "$node_fsync"
+  if [ "$auth" = 1 ]; then with_bench_user "$work/secure-base.conf" "$work/secure.conf" "$work"
+  else cp "$work/secure-base.conf" "$work/secure.conf"; fi
+  secure_launch=()
+  if [ "$tls" = 1 ]; then bench_tls_flags "$work"; secure_launch+=("${bench_tls[@]}"); fi
+  if start_pbkv_alone "$work/secure.conf" secure "${secure_launch[@]}"; then
+    port_of[s]="$secure_resp"
+  else
+    skip_setup s "the $on node did not start (see --keep-logs)"
+  fi
+fi
 for round in $(seq "$rounds"); do
-  for s in a b; do if want "$s"; then measure "$s" "${port_of[$s]}" "$round"; fi; done
+  # The order alternates too, so that no setup always runs right after the same other one.
+  order="a b s"; if [ $((round % 2)) = 0 ]; then order="s b a"; fi
+  for s in $order; do if want "$s"; then measure "$s" "${port_of[$s]}" "$round"; fi; done
 done
 stop_redis; stop_pbkv
-rm -rf "$work/pbkv-alone"
+rm -rf "$work/pbkv-alone" "$work/pbkv-secure"
 
 if want c; then
   read -r port_of_c replica < <(launcher free-ports 2)
@@ -249,6 +294,7 @@ label() {
     b) echo "(b) pbkv, one node (fsync $node_fsync)" ;;
     c) echo "(c) redis-server + replica, appendfsync always" ;;
     d) echo "(d) pbkv pair in SYNC, fsync always" ;;
+    s) echo "(s) pbkv, one node with $on (fsync $node_fsync)" ;;
   esac
 }
 fig() { echo "${rps[$1]:-}"; }
@@ -266,7 +312,7 @@ ratio() { # numerator-key denominator-key
   echo
   echo "| setup | SET -P 1 | GET -P 1 | SET -P 16 | GET -P 16 |"
   echo "| --- | ---: | ---: | ---: | ---: |"
-  for s in a b c d; do
+  for s in a b c d s; do
     want "$s" || continue
     echo "| $(label "$s") | $(fig "$s,1,SET") | $(fig "$s,1,GET") | $(fig "$s,16,SET") | $(fig "$s,16,GET") |"
   done
@@ -276,14 +322,17 @@ ratio() { # numerator-key denominator-key
   if want a && want b; then
     echo "| (b)/(a) one node vs Redis | $(ratio b,1,SET a,1,SET) | $(ratio b,1,GET a,1,GET) | $(ratio b,16,SET a,16,SET) | $(ratio b,16,GET a,16,GET) | >= 1.0 at -P 1, >= 0.6 at -P 16 |"
   fi
-  if ! { want a && want b; } && ! { want c && want d; }; then
+  if want b && want s; then
+    echo "| (s)/(b) $on on/off, same run | $(ratio s,1,SET b,1,SET) | $(ratio s,1,GET b,1,GET) | $(ratio s,16,SET b,16,SET) | $(ratio s,16,GET b,16,GET) | the cost of $on |"
+  fi
+  if ! { want a && want b; } && ! { want c && want d; } && ! { want b && want s; }; then
     echo "| (no pbkv/Redis pair of setups measured in this run) | - | - | - | - | |"
   fi
   if want c && want d; then
     echo "| (d)/(c) pair vs Redis + replica | $(ratio d,1,SET c,1,SET) | $(ratio d,1,GET c,1,GET) | $(ratio d,16,SET c,16,SET) | $(ratio d,16,GET c,16,GET) | >= 1.0 |"
   fi
   echo
-  echo "Figures are requests per second. Reproduce with \`bin/bench redis\`."
+  echo "Figures are requests per second. Reproduce with \`bin/bench redis$([ "$tls" = 1 ] && printf ' --tls')$([ "$auth" = 1 ] && printf ' --auth')\`."
   for note in "${skipped[@]}"; do echo; echo "Not measured: $note."; done
 } > "$out/redis.md"
 
@@ -295,7 +344,7 @@ ratio() { # numerator-key denominator-key
 if command -v gnuplot >/dev/null; then
   {
     echo "setup SET-P1 GET-P1 SET-P16 GET-P16"
-    for s in a b c d; do
+    for s in a b c d s; do
       want "$s" || continue
       echo "\"$(label "$s" | sed 's/^(\(.\)) /(\1)\\n/; s/, /\\n/')\" $(fig "$s,1,SET") $(fig "$s,1,GET") $(fig "$s,16,SET") $(fig "$s,16,GET")"
     done

@@ -64,12 +64,31 @@ public final class NodeLauncher {
         @Option(names = "--memory", paramLabel = "SIZE", description = "store.memory (default: the node's own setting)")
         String memory;
 
+        @Option(
+                names = "--tls-ca",
+                paramLabel = "FILE",
+                description = "serve TLS (with --tls-cert and --tls-key): tls.ca-file; the launcher's own"
+                        + " readiness checks then talk TLS too, trusting FILE")
+        Path tlsCa;
+
+        @Option(names = "--tls-cert", paramLabel = "FILE", description = "tls.cert-file (with --tls-ca)")
+        Path tlsCert;
+
+        @Option(names = "--tls-key", paramLabel = "FILE", description = "tls.key-file (with --tls-ca)")
+        Path tlsKey;
+
         @Parameters(
                 paramLabel = "NODE_FLAG",
                 description = "after --: more flags of the node (--config FILE, --fsync no, ...)")
         List<String> nodeFlags = new ArrayList<>();
 
         NodeProcess.Builder apply(NodeProcess.Builder b) {
+            if (tlsCa != null || tlsCert != null || tlsKey != null) {
+                if (tlsCa == null || tlsCert == null || tlsKey == null) {
+                    throw new IllegalArgumentException("--tls-ca, --tls-cert and --tls-key go together");
+                }
+                b.tls(tlsCa.toAbsolutePath(), tlsCert.toAbsolutePath(), tlsKey.toAbsolutePath());
+            }
             b.classpath(serverJar.toAbsolutePath().toString()).memory(memory).args(nodeFlags.toArray(String[]::new));
             return b.jvmArgs(Arrays.stream(jvmOpts.trim().split("\\s+"))
                     .filter(s -> !s.isEmpty())

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pbkv.server.config.AuthSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 class AuthenticatorTest {
@@ -62,6 +65,28 @@ class AuthenticatorTest {
             assertThat(a.remembered("boss", utf8("b-pw"))).isEqualTo(new Principal("boss", Access.ADMIN));
             var again = a.authenticate("boss", utf8("b-pw"));
             assertThat(again).isCompleted(); // answered on the caller's thread, no hop
+        }
+    }
+
+    @Test
+    void manyCallsAtOnceWithNewCredentialsCostOneHash() {
+        int iterations = 300_000;
+        String stored = PasswordHash.create("w-pw".toCharArray(), iterations);
+        long t0 = System.nanoTime();
+        PasswordHash.parse(stored).matches(utf8("w-pw"));
+        Duration oneHash = Duration.ofNanos(System.nanoTime() - t0);
+        try (Authenticator a = Authenticator.of(
+                new AuthSettings(Map.of("writer", new AuthSettings.User("write", stored)), true, 10, null))) {
+            long t1 = System.nanoTime();
+            List<CompletableFuture<Optional<Principal>>> calls = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                calls.add(a.authenticate("writer", utf8("w-pw")));
+            }
+            for (CompletableFuture<Optional<Principal>> c : calls) {
+                assertThat(c.join()).contains(new Principal("writer", Access.WRITE));
+            }
+            // One hash for all 40 (each hashing would take 40 of them); a wide margin for a busy machine.
+            assertThat(Duration.ofNanos(System.nanoTime() - t1)).isLessThan(oneHash.multipliedBy(10));
         }
     }
 }

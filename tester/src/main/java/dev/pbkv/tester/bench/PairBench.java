@@ -9,8 +9,7 @@ import dev.pbkv.proto.ShutdownRequest;
 import dev.pbkv.proto.StatusRequest;
 import dev.pbkv.proto.StatusResponse;
 import dev.pbkv.proto.WriteRequest;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import dev.pbkv.tester.driver.NodeConnector;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -38,9 +37,7 @@ public final class PairBench {
 
     static ManagedChannel channel(String hostPort) {
         return CHANNELS.computeIfAbsent(
-                hostPort,
-                a -> Grpc.newChannelBuilder(a, InsecureChannelCredentials.create())
-                        .build());
+                hostPort, a -> NodeConnector.PLAINTEXT.grpc(a).build()); // bench-pair.sh's own plaintext pair
     }
 
     public static void main(String[] args) throws Exception {

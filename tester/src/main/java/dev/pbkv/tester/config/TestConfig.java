@@ -24,6 +24,7 @@ import java.util.Set;
  * @param servers the nodes by name, in the file's order
  * @param contract what the servers promise: which {@code requires} parts of the cases run
  * @param source the file the config came from, named in messages ("raise timeouts.request_ms in ...")
+ * @param security credentials and TLS for a secured pair (the {@code auth} and {@code tls} blocks)
  */
 public record TestConfig(
         DriverKind driver,
@@ -33,15 +34,25 @@ public record TestConfig(
         Timeouts timeouts,
         Map<String, ServerConfig> servers,
         Contract contract,
-        String source) {
+        String source,
+        ClientSecurity security) {
 
     /** The file {@code bin/test} reads without {@code --config}, from the project directory. */
     public static final String DEFAULT_FILE = "conf/pbkv-test.conf";
     /** Where node addresses come from when the test config names none, from the project directory. */
     public static final String DEFAULT_SETTINGS = "conf/settings.conf";
 
-    private static final Set<String> TOP_KEYS =
-            Set.of("driver", "with_err_msg", "concur_num", "workdir", "timeouts", "servers", "contract", "settings");
+    private static final Set<String> TOP_KEYS = Set.of(
+            "driver",
+            "with_err_msg",
+            "concur_num",
+            "workdir",
+            "timeouts",
+            "servers",
+            "contract",
+            "settings",
+            "auth",
+            "tls");
     private static final Set<String> TIMEOUT_KEYS =
             Set.of("request_ms", "start_ms", "stop_ms", "wait_ms", "command_ms");
     private static final Set<String> SERVER_KEYS =
@@ -49,6 +60,20 @@ public record TestConfig(
 
     public TestConfig {
         servers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(servers));
+        security = security == null ? ClientSecurity.NONE : security;
+    }
+
+    /** A config read from {@code source}, with no credentials and plaintext. */
+    public TestConfig(
+            DriverKind driver,
+            boolean withErrMsg,
+            int concurNum,
+            Path workdir,
+            Timeouts timeouts,
+            Map<String, ServerConfig> servers,
+            Contract contract,
+            String source) {
+        this(driver, withErrMsg, concurNum, workdir, timeouts, servers, contract, source, ClientSecurity.NONE);
     }
 
     /** A config of pbkv's contract, read from nowhere in particular (tests). */
@@ -64,17 +89,17 @@ public record TestConfig(
 
     /** A copy that speaks another protocol. */
     public TestConfig withDriver(DriverKind kind) {
-        return new TestConfig(kind, withErrMsg, concurNum, workdir, timeouts, servers, contract, source);
+        return new TestConfig(kind, withErrMsg, concurNum, workdir, timeouts, servers, contract, source, security);
     }
 
     /** A copy that prints (or not) every failed step. */
     public TestConfig withErrMsg(boolean print) {
-        return new TestConfig(driver, print, concurNum, workdir, timeouts, servers, contract, source);
+        return new TestConfig(driver, print, concurNum, workdir, timeouts, servers, contract, source, security);
     }
 
     /** A copy held to another contract. */
     public TestConfig withContract(Contract c) {
-        return new TestConfig(driver, withErrMsg, concurNum, workdir, timeouts, servers, c, source);
+        return new TestConfig(driver, withErrMsg, concurNum, workdir, timeouts, servers, c, source, security);
     }
 
     /** What a timeout message says to do: "raise timeouts.request_ms in conf/pbkv-test.conf". */
@@ -97,6 +122,12 @@ public record TestConfig(
 
     /** Parses a test config's text; {@code source} names it in messages. */
     public static TestConfig parse(String source, String text, Path root) throws ConfigException {
+        return parse(source, text, root, System.getenv());
+    }
+
+    /** As above, reading environment variables ($PBKV_PASSWORD, auth.password_env) from {@code env}. */
+    public static TestConfig parse(String source, String text, Path root, Map<String, String> env)
+            throws ConfigException {
         JsonNode top;
         try {
             top = new ObjectMapper().readTree(text);
@@ -161,6 +192,7 @@ public record TestConfig(
         if (contract == Contract.COURSE && !top.has("driver")) {
             driver = DriverKind.HTTP; // the course contract is HTTP
         }
+        ClientSecurity security = ClientSecurity.parse(source, top, root, env);
         String settingsName = top.has("settings") ? text(source, top, "settings") : null;
         Settings settings = new Settings(
                 settingsName == null ? DEFAULT_SETTINGS : settingsName,
@@ -183,9 +215,9 @@ public record TestConfig(
         Iterator<Map.Entry<String, JsonNode>> it = s.fields();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
-            servers.put(e.getKey(), server(source, e.getKey(), e.getValue(), settings));
+            servers.put(e.getKey(), server(source, e.getKey(), e.getValue(), settings, security.usesTls()));
         }
-        return new TestConfig(driver, withErrMsg, concurNum, workdir, timeouts, servers, contract, source);
+        return new TestConfig(driver, withErrMsg, concurNum, workdir, timeouts, servers, contract, source, security);
     }
 
     /** The server settings file, read only when a node needs addresses from it. */
@@ -246,7 +278,7 @@ public record TestConfig(
         return host + ":" + port.asInt();
     }
 
-    private static ServerConfig server(String source, String name, JsonNode n, Settings settings)
+    private static ServerConfig server(String source, String name, JsonNode n, Settings settings, boolean tls)
             throws ConfigException {
         String where = "servers." + name + ".";
         if (!n.isObject()) {
@@ -273,7 +305,7 @@ public record TestConfig(
             JsonNode node = settings.node(source, name);
             grpc = address(node, "grpc-port");
             String h = address(node, "http-port");
-            http = h == null ? null : "http://" + h;
+            http = h == null ? null : (tls ? "https://" : "http://") + h;
             if (grpc == null && http == null) {
                 throw new ConfigException(source + ": " + where + "grpc or " + where
                         + "http: expected at least one address (\"127.0.0.1:7001\", \"http://127.0.0.1:8001\"),"
@@ -283,6 +315,10 @@ public record TestConfig(
         if (start == null || stop == null) {
             throw new ConfigException(source + ": " + where + "start and " + where
                     + "stop: required for a node not named primary or backup");
+        }
+        if (tls && http != null && http.startsWith("http://")) {
+            throw new ConfigException(source + ": " + where + "http: the tls block is set, so the node is reached"
+                    + " over https: expected \"https://...\", found \"" + http + "\"");
         }
         if (http != null && http.endsWith("/")) {
             http = http.substring(0, http.length() - 1);

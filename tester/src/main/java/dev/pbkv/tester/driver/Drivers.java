@@ -19,18 +19,24 @@ public final class Drivers {
 
     /** As above; {@code timeoutHint} ends every timeout message (which setting to raise). */
     public static Driver open(DriverKind kind, ServerConfig server, Duration deadline, String timeoutHint) {
+        return open(kind, server, deadline, timeoutHint, NodeConnector.PLAINTEXT);
+    }
+
+    /** As above, over {@code connector}'s TLS and with its credentials (the test config's auth and tls). */
+    public static Driver open(
+            DriverKind kind, ServerConfig server, Duration deadline, String timeoutHint, NodeConnector connector) {
         return switch (kind) {
             case GRPC -> {
                 if (server.grpc() == null) {
                     throw new IllegalArgumentException("servers." + server.name() + ".grpc is not set");
                 }
-                yield new GrpcDriver(server.grpc(), deadline);
+                yield new GrpcDriver(server.grpc(), deadline, connector);
             }
             case HTTP -> {
                 if (server.http() == null) {
                     throw new IllegalArgumentException("servers." + server.name() + ".http is not set");
                 }
-                yield new HttpDriver(server.http(), deadline, timeoutHint);
+                yield new HttpDriver(server.http(), deadline, timeoutHint, connector);
             }
         };
     }

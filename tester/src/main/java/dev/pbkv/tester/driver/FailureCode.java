@@ -21,6 +21,10 @@ public final class FailureCode {
     public static final String INVALID_ARGUMENT = "INVALID_ARGUMENT";
     public static final String RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED";
     public static final String INTERNAL = "INTERNAL";
+    /** No credentials, or wrong ones (gRPC UNAUTHENTICATED; HTTP 401). */
+    public static final String UNAUTHENTICATED = "UNAUTHENTICATED";
+    /** The user's access does not allow the operation (gRPC PERMISSION_DENIED; HTTP 403). */
+    public static final String PERMISSION_DENIED = "PERMISSION_DENIED";
 
     /** Every name a {@code .test} file may write after {@code expect}. */
     public static final Set<String> NAMES = Set.of(
@@ -30,7 +34,7 @@ public final class FailureCode {
             DEADLINE_EXCEEDED,
             NOT_FOUND,
             ALREADY_EXISTS,
-            "PERMISSION_DENIED",
+            PERMISSION_DENIED,
             RESOURCE_EXHAUSTED,
             "FAILED_PRECONDITION",
             "ABORTED",
@@ -39,7 +43,7 @@ public final class FailureCode {
             INTERNAL,
             UNAVAILABLE,
             "DATA_LOSS",
-            "UNAUTHENTICATED",
+            UNAUTHENTICATED,
             BAD_ANSWER,
             UNSUPPORTED,
             FAILED);

@@ -24,7 +24,6 @@ import dev.pbkv.proto.WriteRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
@@ -33,6 +32,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
 
 /**
  * Drives one node through pbkv's gRPC API with the generated stubs (not the Java client: the
@@ -44,11 +44,15 @@ public final class GrpcDriver implements Driver {
     private final ManagedChannel channel;
     private final Duration deadline;
 
+    /** Plaintext, no credentials. */
     public GrpcDriver(String address, Duration deadline) {
-        this.channel = NettyChannelBuilder.forTarget(address)
-                .usePlaintext()
-                .maxInboundMessageSize(64 * 1024 * 1024)
-                .build();
+        this(address, deadline, NodeConnector.PLAINTEXT);
+    }
+
+    /** Over {@code connector}'s TLS, if on, with its credentials on every call, if any. */
+    public GrpcDriver(String address, Duration deadline, NodeConnector connector) {
+        this.channel =
+                connector.grpc(address).maxInboundMessageSize(64 * 1024 * 1024).build();
         this.deadline = deadline;
     }
 
@@ -260,13 +264,28 @@ public final class GrpcDriver implements Driver {
                 channel.resetConnectBackoff();
             }
             String message = s.getDescription();
-            if (message == null && s.getCause() != null) {
+            SSLException tls = tlsFailure(s.getCause());
+            if (tls != null) {
+                // "io exception" alone would hide why: say it was the handshake, and its reason.
+                message = "TLS handshake failed: " + tls.getMessage()
+                        + " (is tls.ca_file the CA that signed the node's certificate?)";
+            } else if (message == null && s.getCause() != null) {
                 message = s.getCause().toString();
             }
             return new OpResult.Failed(s.getCode().name(), message);
         } catch (RuntimeException e) {
             return new OpResult.Failed("UNKNOWN", "client error: " + e);
         }
+    }
+
+    /** The TLS error in a failure's causes, or null. */
+    static SSLException tlsFailure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SSLException ssl) {
+                return ssl;
+            }
+        }
+        return null;
     }
 
     @Override

@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 
 /**
  * Drives one node through the cross-team HTTP contract (docs/http.md):
@@ -59,6 +60,8 @@ public final class HttpDriver implements Driver {
     private final String timeoutHint;
 
     private final HttpClient client;
+    /** Sent as the Authorization header of every request; null: none. */
+    private final String authorization;
 
     /** Whether the node has a /health that tells state or role; learnt from its first answer. */
     private enum Health {
@@ -79,10 +82,20 @@ public final class HttpDriver implements Driver {
      * conf/pbkv-test.conf".
      */
     public HttpDriver(String base, Duration deadline, String timeoutHint) {
+        this(base, deadline, timeoutHint, NodeConnector.PLAINTEXT);
+    }
+
+    /**
+     * As above, over {@code connector}: https trusting its CA when TLS is on ({@code base} then
+     * starts with https://), and its credentials in the {@code Authorization} header of every request.
+     */
+    public HttpDriver(String base, Duration deadline, String timeoutHint, NodeConnector connector) {
         this.base = base;
         this.deadline = deadline;
         this.timeoutHint = timeoutHint;
-        this.client = HttpClient.newBuilder()
+        this.authorization = connector.authorization().orElse(null);
+        this.client = connector
+                .http()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(deadline)
                 .followRedirects(HttpClient.Redirect.NEVER)
@@ -337,6 +350,9 @@ public final class HttpDriver implements Driver {
     private Raw exchange(HttpRequest.Builder request) {
         // The request timeout of java.net.http ends when the headers arrive; a body that never ends
         // would block send() for ever. Waiting on sendAsync bounds the whole exchange.
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
         CompletableFuture<HttpResponse<String>> pending = client.sendAsync(
                 request.timeout(deadline).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         try {
@@ -360,6 +376,16 @@ public final class HttpDriver implements Driver {
     }
 
     private Raw failedExchange(Throwable cause) {
+        SSLException tls = GrpcDriver.tlsFailure(cause);
+        if (tls != null) {
+            return new Raw(
+                    0,
+                    null,
+                    new OpResult.Failed(
+                            FailureCode.UNAVAILABLE,
+                            "TLS handshake failed: " + tls.getMessage()
+                                    + " (is tls.ca_file the CA that signed the node's certificate?)"));
+        }
         try {
             throw cause;
         } catch (HttpConnectTimeoutException e) {
@@ -409,6 +435,8 @@ public final class HttpDriver implements Driver {
         }
         String byStatus = switch (status) {
             case 400, 413, 414, 431 -> FailureCode.INVALID_ARGUMENT;
+            case 401 -> FailureCode.UNAUTHENTICATED;
+            case 403 -> FailureCode.PERMISSION_DENIED;
             case 404 -> FailureCode.NOT_FOUND;
             case 409 -> FailureCode.ALREADY_EXISTS;
             case 503 -> FailureCode.UNAVAILABLE;

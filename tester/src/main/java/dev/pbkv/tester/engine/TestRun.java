@@ -4,6 +4,7 @@ import dev.pbkv.tester.config.ServerConfig;
 import dev.pbkv.tester.config.TestConfig;
 import dev.pbkv.tester.driver.Driver;
 import dev.pbkv.tester.driver.Drivers;
+import dev.pbkv.tester.driver.NodeConnector;
 import dev.pbkv.tester.driver.OpResult;
 import dev.pbkv.tester.script.ParseException;
 import dev.pbkv.tester.script.Parser;
@@ -63,10 +64,16 @@ public final class TestRun {
         AtomicLong steps = new AtomicLong();
         List<CaseResult> results = new ArrayList<>();
         try {
+            NodeConnector connector = new NodeConnector(config.security());
             for (ServerConfig s : config.servers().values()) {
                 drivers.put(
                         s.name(),
-                        Drivers.open(config.driver(), s, config.timeouts().request(), config.raise("request_ms")));
+                        Drivers.open(
+                                config.driver(),
+                                s,
+                                config.timeouts().request(),
+                                config.raise("request_ms"),
+                                connector));
             }
             CaseRunner runner = new CaseRunner(config, drivers, control, programs, started, steps);
             for (Path file : files) {

@@ -154,6 +154,38 @@ public final class LoadGenerator implements Callable<Integer> {
     @Option(names = "--label", description = "A free-form label stored in the JSON result.")
     String label = "";
 
+    @Option(
+            names = "--tls-ca",
+            paramLabel = "FILE",
+            description = "Talk TLS to the nodes, trusting the CA certificates in FILE (PEM)."
+                    + " Without --server, a --config whose tls.cert-file is set turns TLS on by itself.")
+    Path tlsCa;
+
+    @Option(
+            names = "--tls-cert",
+            paramLabel = "FILE",
+            description = "With --tls-ca: present this client certificate (PEM), for tls.client-auth.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "The key of --tls-cert (PEM, PKCS#8).")
+    Path tlsKey;
+
+    @Option(
+            names = "--user",
+            paramLabel = "NAME",
+            description = "Authenticate as NAME; the password comes from --password-file or $PBKV_PASSWORD,"
+                    + " never from the command line.")
+    String user;
+
+    @Option(
+            names = "--password-file",
+            paramLabel = "FILE",
+            description = "With --user: the password is the first line of FILE.")
+    Path passwordFile;
+
+    /** Where $PBKV_PASSWORD is read from (the process environment; tests pass their own). */
+    private Map<String, String> env = System.getenv();
+
     private final PrintStream out;
     private final PrintStream err;
     private final boolean terminal;
@@ -180,6 +212,12 @@ public final class LoadGenerator implements Callable<Integer> {
         return commandLine(gen).execute(args);
     }
 
+    /** As above, with $PBKV_PASSWORD read from {@code env} (tests). */
+    static int run(PrintStream out, PrintStream err, Map<String, String> env, String... args) {
+        LoadGenerator gen = new LoadGenerator(out, err, false).environment(env);
+        return commandLine(gen).execute(args);
+    }
+
     static CommandLine commandLine(LoadGenerator gen) {
         CommandLine cmd = new CommandLine(gen);
         // bin/bench grpc passes defaults (--config, --out-dir) ahead of the user's: the last wins.
@@ -201,6 +239,56 @@ public final class LoadGenerator implements Callable<Integer> {
         return resultFile;
     }
 
+    /** Reads $PBKV_PASSWORD from {@code environment} instead of the process's (tests). */
+    LoadGenerator environment(Map<String, String> environment) {
+        this.env = environment;
+        return this;
+    }
+
+    /** --tls-ca, --tls-cert/--tls-key, --user with --password-file or $PBKV_PASSWORD. */
+    private void secure(PbkvClientBuilder builder) {
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+        }
+        if (tlsCert != null && tlsCa == null) {
+            throw new IllegalArgumentException("--tls-cert needs --tls-ca");
+        }
+        if (tlsCa != null) {
+            if (!Files.isReadable(tlsCa)) {
+                throw new IllegalArgumentException("--tls-ca: cannot read " + tlsCa);
+            }
+            builder.tls(tlsCa);
+            if (tlsCert != null) {
+                builder.tlsClientCertificate(tlsCert, tlsKey);
+            }
+        }
+        if (user == null) {
+            if (passwordFile != null) {
+                throw new IllegalArgumentException("--password-file needs --user");
+            }
+            return;
+        }
+        String password;
+        if (passwordFile != null) {
+            try {
+                List<String> lines = Files.readAllLines(passwordFile, java.nio.charset.StandardCharsets.UTF_8);
+                password = lines.isEmpty() ? "" : lines.get(0);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--password-file: cannot read " + passwordFile);
+            }
+            if (password.isEmpty()) {
+                throw new IllegalArgumentException("--password-file: the first line of " + passwordFile + " is empty");
+            }
+        } else {
+            password = env.get("PBKV_PASSWORD");
+            if (password == null || password.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "--user " + user + " needs a password: --password-file FILE or $PBKV_PASSWORD");
+            }
+        }
+        builder.credentials(user, password);
+    }
+
     @Override
     public Integer call() throws Exception {
         if (concurrency < 1) {
@@ -219,6 +307,7 @@ public final class LoadGenerator implements Callable<Integer> {
         for (String s : servers) {
             builder.endpoint(Endpoint.parse(s));
         }
+        secure(builder);
         if (!callbacks.equals("network") && !callbacks.equals("pool")) {
             throw new IllegalArgumentException("--callbacks must be network or pool, got " + callbacks);
         }
@@ -329,6 +418,8 @@ public final class LoadGenerator implements Callable<Integer> {
         r.put("timestamp", Instant.now().toString());
         r.put("label", label);
         r.put("servers", endpoints.stream().map(Endpoint::toString).toList());
+        r.put("tls", tlsCa != null);
+        r.put("user", user == null ? "" : user);
         r.put("mode", mode.name());
         r.put("concurrency", concurrency);
         r.put("callbacks", mode == Mode.pipelined ? callbacks : "caller");

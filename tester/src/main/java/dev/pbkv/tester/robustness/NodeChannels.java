@@ -1,14 +1,17 @@
 package dev.pbkv.tester.robustness;
 
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import dev.pbkv.tester.driver.NodeConnector;
 import io.grpc.ManagedChannel;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** One gRPC channel per node address (host:port), with {@link ServerAnswered} on each; closed together. */
+/**
+ * One gRPC channel per node address (host:port), with {@link ServerAnswered} on each; closed
+ * together. Plaintext without credentials: the robustness run's nodes are its own, started without
+ * users or TLS.
+ */
 final class NodeChannels implements AutoCloseable {
     private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
     private final List<String> addresses;
@@ -18,7 +21,8 @@ final class NodeChannels implements AutoCloseable {
         for (String a : addresses) {
             channels.put(
                     a,
-                    Grpc.newChannelBuilder(a, InsecureChannelCredentials.create())
+                    NodeConnector.PLAINTEXT
+                            .grpc(a)
                             .intercept(new ServerAnswered())
                             .build());
         }

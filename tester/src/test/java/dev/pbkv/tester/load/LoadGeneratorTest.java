@@ -199,4 +199,36 @@ class LoadGeneratorTest {
         assertThat(run(dir, "--mode", "sideways").code()).isEqualTo(2);
         assertThat(kv.puts.get()).isZero();
     }
+
+    /** A run whose $PBKV_PASSWORD comes from {@code env}; only the exit code and stderr matter here. */
+    private int runWithEnv(Map<String, String> env, ByteArrayOutputStream err, String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("--server", "127.0.0.1:" + server.getPort()));
+        args.addAll(List.of(extra));
+        return LoadGenerator.run(
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                env,
+                args.toArray(new String[0]));
+    }
+
+    @Test
+    void credentialAndTlsOptionsThatCannotWorkAreUsageErrors(@TempDir Path dir) throws IOException {
+        Path empty = Files.writeString(dir.resolve("empty.password"), "\n");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertThat(runWithEnv(Map.of(), err, "--user", "app")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("--user app needs a password: --password-file FILE or $PBKV_PASSWORD");
+        assertThat(runWithEnv(Map.of(), err, "--password-file", empty.toString()))
+                .isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--password-file needs --user");
+        assertThat(runWithEnv(Map.of(), err, "--user", "app", "--password-file", empty.toString()))
+                .isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("is empty");
+        assertThat(runWithEnv(Map.of(), err, "--tls-ca", dir.resolve("none.pem").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--tls-ca: cannot read");
+        assertThat(runWithEnv(Map.of(), err, "--tls-cert", "c.pem")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--tls-cert and --tls-key go together");
+        assertThat(kv.puts.get()).isZero();
+    }
 }
