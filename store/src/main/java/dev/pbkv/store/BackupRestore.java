@@ -65,7 +65,7 @@ final class BackupRestore {
                 header.entries(),
                 header.offset(),
                 header.epoch());
-        return new BackupInfo(header.offset(), header.epoch(), header.entries(), Files.size(file));
+        return new BackupInfo(file, header.offset(), header.epoch(), header.entries(), Files.size(file));
     }
 
     /** Refuses a store that holds anything: a restore replaces the whole history. */

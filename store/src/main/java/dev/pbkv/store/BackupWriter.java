@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -16,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongFunction;
 
 /**
  * Writes a backup: the store's contents at exactly one offset E, as an exact snapshot (offset =
@@ -48,11 +50,13 @@ final class BackupWriter {
 
     private BackupWriter() {}
 
-    static BackupInfo write(Store store, Path target) throws IOException {
-        if (Files.exists(target)) {
-            throw new java.nio.file.FileAlreadyExistsException(target.toString(), null, "a backup of that name exists");
-        }
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+    /**
+     * Writes the backup to a temporary file in dir, then renames it to name(offset): the name may
+     * depend on the offset the backup holds. A file of that name is never replaced.
+     */
+    static BackupInfo write(Store store, Path dir, LongFunction<String> name) throws IOException {
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, ".backup-", ".tmp");
         try (SnapshotHandle snap = store.snapshotForTransfer()) {
             long end = snap.endOffset();
             Map<ByteBuffer, KeyState> tail = new HashMap<>();
@@ -93,9 +97,13 @@ final class BackupWriter {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }
+            Path target = dir.resolve(name.apply(end));
+            if (Files.exists(target)) {
+                throw new FileAlreadyExistsException(target.toString(), null, "a backup of that name exists");
+            }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            SegmentedLog.syncDirectory(target.toAbsolutePath().getParent());
-            return new BackupInfo(end, endEpoch, keys, Files.size(target));
+            SegmentedLog.syncDirectory(dir);
+            return new BackupInfo(target, end, endEpoch, keys, Files.size(target));
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;

@@ -639,7 +639,17 @@ public final class Store implements AutoCloseable {
      * while writes go on; no store lock is held across its I/O.
      */
     public BackupInfo writeBackup(Path target) throws IOException {
-        return BackupWriter.write(this, target);
+        Path dir = target.toAbsolutePath().getParent();
+        String name = target.getFileName().toString();
+        if (Files.exists(target)) {
+            throw new java.nio.file.FileAlreadyExistsException(target.toString(), null, "a backup of that name exists");
+        }
+        return BackupWriter.write(this, dir, offset -> name);
+    }
+
+    /** As {@link #writeBackup(Path)}, into dir, named by name(the offset the backup holds). */
+    public BackupInfo writeBackup(Path dir, java.util.function.LongFunction<String> name) throws IOException {
+        return BackupWriter.write(this, dir, name);
     }
 
     /**
