@@ -57,6 +57,36 @@ class ParserTest {
     }
 
     @Test
+    void watchNamesAKeyOrAPrefixAndChangesListsSetsDeletesAndExpiries() throws ParseException {
+        Script s = Parser.parse(
+                "t.test",
+                "watch w1 k\nwatch w2 prefix p/ on backup\nchanges w1 5s { set k v\n delete k expired k }\n"
+                        + "changes w2 { }\n");
+        Statement.Watch one = (Statement.Watch) s.statements().get(0);
+        assertThat(one.name()).isEqualTo("w1");
+        assertThat(one.key().source()).isEqualTo("k");
+        assertThat(one.prefix()).isFalse();
+        Statement.Watch two = (Statement.Watch) s.statements().get(1);
+        assertThat(two.prefix()).isTrue();
+        assertThat(two.node()).hasValue("backup");
+        Statement.Changes changes = (Statement.Changes) s.statements().get(2);
+        assertThat(changes.timeout()).hasValue(java.time.Duration.ofSeconds(5));
+        assertThat(changes.changes()).extracting(Statement.Change::type).containsExactly("set", "delete", "expired");
+        assertThat(changes.changes().get(0).value().source()).isEqualTo("v");
+        assertThat(changes.changes().get(1).value()).isNull();
+        assertThat(((Statement.Changes) s.statements().get(3)).changes()).isEmpty();
+        assertThatThrownBy(() -> Parser.parse("t.test", "changes w1 { put k v }\n"))
+                .isInstanceOf(ParseException.class)
+                .hasMessageContaining("set, delete, expired or '}'");
+        assertThatThrownBy(() -> Parser.parse("t.test", "changes w1 { set k }\n"))
+                .isInstanceOf(ParseException.class)
+                .hasMessageContaining("the value of set");
+        assertThatThrownBy(() -> Parser.parse("t.test", "watch\n"))
+                .isInstanceOf(ParseException.class)
+                .hasMessageContaining("a name for the watch");
+    }
+
+    @Test
     void requiresMarksACaseOrSomeOfItsStatements() throws ParseException {
         Script s = Parser.parse(
                 "t.test",
