@@ -1,6 +1,7 @@
 package dev.pbkv.client;
 
 import com.google.protobuf.ByteString;
+import dev.pbkv.proto.BackupRequest;
 import dev.pbkv.proto.BatchRequest;
 import dev.pbkv.proto.CountRequest;
 import dev.pbkv.proto.DeleteRequest;
@@ -54,6 +55,9 @@ public final class PbkvClient implements AutoCloseable {
 
     /** The page size scan asks for; below the node's default maximum (10000). */
     static final int SCAN_PAGE = 1000;
+
+    /** How long one attempt of a backup may take: writing a large store takes a while. */
+    static final Duration BACKUP_DEADLINE = Duration.ofMinutes(30);
 
     private final ClientOptions options;
     private final NodeChannels nodes;
@@ -401,6 +405,26 @@ public final class PbkvClient implements AutoCloseable {
                         .delete(req),
                 r -> Optional.of(r.getPreviousValue().toByteArray()),
                 code -> code == Status.Code.NOT_FOUND ? Optional.<byte[]>empty() : null);
+    }
+
+    /**
+     * Asks the primary to write a backup: its contents at exactly one offset, to the file
+     * {@code name} in its backup directory on its own disk (empty or null: a name of the form
+     * backup-&lt;offset&gt;-&lt;utc time&gt;.pbkb). Found and retried as a write is (a retry after an
+     * unanswered attempt may write a second file). {@link PbkvException} with RESOURCE_EXHAUSTED
+     * when the node runs backup.max-concurrent backups already, ALREADY_EXISTS when the name is
+     * taken, INVALID_ARGUMENT for a name with a path in it, PERMISSION_DENIED without admin access.
+     */
+    public BackupResult backup(String name) {
+        BackupRequest req =
+                BackupRequest.newBuilder().setName(name == null ? "" : name).build();
+        long deadline = Math.max(options.callTimeout().toNanos(), BACKUP_DEADLINE.toNanos());
+        return call(
+                (n, t) -> n.adminBlocking()
+                        .withDeadlineAfter(deadline, TimeUnit.NANOSECONDS)
+                        .backup(req),
+                r -> new BackupResult(r.getPath(), r.getOffset(), r.getKeys(), r.getBytes()),
+                code -> null);
     }
 
     // ---- administration: each call goes to the one node named, once, without failover ----

@@ -11,6 +11,9 @@ import dev.pbkv.server.cli.WarmUpCommand;
 import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.config.SettingsException;
 import dev.pbkv.server.config.SettingsOptions;
+import dev.pbkv.store.BackupInfo;
+import dev.pbkv.store.Store;
+import java.io.IOException;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +66,12 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
         Settings settings = options.load();
         Logger log = LoggerFactory.getLogger(Main.class);
+        if (options.restore() != null) {
+            Integer refused = restore(settings, log);
+            if (refused != null) {
+                return refused;
+            }
+        }
         Node node = new Node(settings);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -85,5 +94,29 @@ public final class Main implements Callable<Integer> {
         }
         node.awaitTermination();
         return 0;
+    }
+
+    /** --restore: seeds the empty store from the backup before the node opens it; an exit code when refused. */
+    private Integer restore(Settings settings, Logger log) {
+        if (settings.store().memoryOnly()) {
+            System.err.println("pbkv-server: --restore needs store.persistence = log: a node without persistence"
+                    + " empties its store at start");
+            return 2;
+        }
+        try {
+            BackupInfo r = Store.restoreBackup(options.restore(), Node.storeConfig(settings));
+            log.info(
+                    "restored {}: {} keys at offset {} (epoch {}) into {}",
+                    r.file(),
+                    r.keys(),
+                    r.offset(),
+                    r.epoch(),
+                    Node.storeDir(settings));
+            return null;
+        } catch (IOException | RuntimeException e) {
+            log.error("restore of {} refused: {}", options.restore(), e.getMessage());
+            System.err.println("pbkv-server: restore refused: " + e.getMessage());
+            return 1;
+        }
     }
 }

@@ -11,6 +11,12 @@ public interface SnapshotHandle extends AutoCloseable {
     /** Every record up to and including this offset is reflected in the snapshot. */
     long offset();
 
+    /**
+     * No entry of the snapshot reflects a record above this offset (it is fuzzy: some records in
+     * (offset, endOffset] may show); the snapshot plus the log up to here is exact.
+     */
+    long endOffset();
+
     /** The epoch of the record at {@link #offset()}. */
     long epoch();
 

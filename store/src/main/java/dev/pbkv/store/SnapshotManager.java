@@ -172,6 +172,11 @@ final class SnapshotManager {
         }
 
         @Override
+        public long endOffset() {
+            return header.endOffset();
+        }
+
+        @Override
         public long epoch() {
             return header.epoch();
         }

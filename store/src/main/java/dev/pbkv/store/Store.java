@@ -633,6 +633,34 @@ public final class Store implements AutoCloseable {
         snapshots.install(in);
     }
 
+    /**
+     * Writes a backup to target (which must not exist): the contents at exactly one offset, in
+     * the compressed snapshot format (docs/persistence.md, "Backups"). Runs on the caller's thread
+     * while writes go on; no store lock is held across its I/O.
+     */
+    public BackupInfo writeBackup(Path target) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        String name = target.getFileName().toString();
+        if (Files.exists(target)) {
+            throw new java.nio.file.FileAlreadyExistsException(target.toString(), null, "a backup of that name exists");
+        }
+        return BackupWriter.write(this, dir, offset -> name);
+    }
+
+    /** As {@link #writeBackup(Path)}, into dir, named by name(the offset the backup holds). */
+    public BackupInfo writeBackup(Path dir, java.util.function.LongFunction<String> name) throws IOException {
+        return BackupWriter.write(this, dir, name);
+    }
+
+    /**
+     * Seeds the store of config (not open; its directory absent or holding an empty store) from a
+     * backup file; refuses a store that is not empty and a truncated or corrupt file, loading
+     * nothing then (docs/persistence.md, "Restore").
+     */
+    public static BackupInfo restoreBackup(Path backup, StoreConfig config) throws IOException {
+        return BackupRestore.restore(backup, config);
+    }
+
     /** Writes a snapshot in the background and truncates the log it covers; completes with its offset. */
     public CompletableFuture<Long> snapshotNow() {
         return snapshots.snapshotNow();

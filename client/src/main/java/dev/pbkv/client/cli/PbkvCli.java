@@ -1,6 +1,7 @@
 package dev.pbkv.client.cli;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import dev.pbkv.client.BackupResult;
 import dev.pbkv.client.BatchResult;
 import dev.pbkv.client.Endpoint;
 import dev.pbkv.client.KvChange;
@@ -592,6 +593,52 @@ public final class PbkvCli implements Callable<Integer> {
             out.println("shutting down " + target + (switched ? " (primary role handed to the backup)" : ""));
             return OK;
         });
+    }
+
+    @Command(
+            name = "backup",
+            description = "Ask the primary to write a backup (its contents at exactly one offset) to its"
+                    + " backup directory, on its own disk; prints path, offset, keys and bytes. With --out,"
+                    + " copies the file to FILE when the node runs on this machine (loopback); a node"
+                    + " elsewhere keeps it, and the path printed is on that node.")
+    int backup(
+            @Option(
+                            names = "--name",
+                            paramLabel = "NAME",
+                            defaultValue = "",
+                            description = "The file's name on the node (default: backup-<offset>-<utc time>.pbkb).")
+                    String name,
+            @Option(names = "--out", paramLabel = "FILE", description = "Copy the backup here too (loopback only).")
+                    Path outFile) {
+        return withClient(kv -> {
+            BackupResult b = kv.backup(name);
+            out.println("path: " + b.path());
+            out.println("offset: " + b.offset());
+            out.println("keys: " + b.keys());
+            out.println("bytes: " + b.bytes());
+            if (outFile == null) {
+                return OK;
+            }
+            Path made = Path.of(b.path());
+            boolean local = kv.endpoints().stream().allMatch(e -> isLoopback(e.host()));
+            if (!local || !Files.isReadable(made)) {
+                err.println("pbkv: the backup stays on the node at " + b.path()
+                        + " (it is not on this machine); copy it from there");
+                return OTHER;
+            }
+            try {
+                Files.copy(made, outFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot copy " + made + " to " + outFile + ": " + e.getMessage(), e);
+            }
+            out.println("copied: " + outFile.toAbsolutePath());
+            return OK;
+        });
+    }
+
+    private static boolean isLoopback(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return h.equalsIgnoreCase("localhost") || h.matches("127(\\.\\d{1,3}){3}") || h.equals("::1");
     }
 
     // ---- plumbing ----

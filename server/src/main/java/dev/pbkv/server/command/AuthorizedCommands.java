@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 
 /**
  * The command layer as one caller may use it: the one place that says which access each command
- * needs (read: reads, scans, dumps, status; write: writes; admin: promote, shutdown). A refused
+ * needs (read: reads, scans, dumps, status; write: writes; admin: promote, shutdown, backup). A refused
  * call never reaches the delegate, so it is "refused, not applied".
  */
 final class AuthorizedCommands implements Commands {
@@ -153,6 +153,17 @@ final class AuthorizedCommands implements Commands {
     @Override
     public CompletableFuture<Reply<Boolean>> shutdown(boolean skipSwitchover) {
         return needs(Access.ADMIN, "shutdown", () -> delegate.shutdown(skipSwitchover));
+    }
+
+    @Override
+    public CompletableFuture<Reply<BackupAck>> backup(String name) {
+        return needs(Access.ADMIN, "backup", () -> delegate.backup(name));
+    }
+
+    /** As status: what any authenticated user may see. */
+    @Override
+    public long lastBackupSeconds() {
+        return delegate.lastBackupSeconds();
     }
 
     @Override

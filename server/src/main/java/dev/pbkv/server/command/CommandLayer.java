@@ -6,6 +6,7 @@ import dev.pbkv.server.auth.Principal;
 import dev.pbkv.server.command.watch.ChangeFilter;
 import dev.pbkv.server.command.watch.Watch;
 import dev.pbkv.server.command.watch.WatchHub;
+import dev.pbkv.server.config.BackupSettings;
 import dev.pbkv.server.config.ExpirySettings;
 import dev.pbkv.server.config.LimitSettings;
 import dev.pbkv.server.config.Settings;
@@ -73,6 +74,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
     private final ExecutorService dumpExecutor;
     private final ActiveExpirer expirer;
     private final WatchHub watches;
+    private final Backups backups;
     private final long startedNanos = System.nanoTime();
     /** The doors' bound addresses; set by the node once they are listening, read by status(). */
     private volatile DoorAddresses doorAddresses = DoorAddresses.NONE;
@@ -90,6 +92,13 @@ public final class CommandLayer implements Commands, AutoCloseable {
                 .build());
         this.expirer = new ActiveExpirer(store, replicator, ExpirySettings.of(settings), gate::isClosed);
         this.watches = new WatchHub(store, replicator, settings.watchBufferBytes(), System::nanoTime);
+        BackupSettings backupSettings = BackupSettings.of(settings);
+        this.backups = new Backups(
+                store,
+                replicator,
+                backupSettings,
+                backupSettings.directory(settings.self().dataDir()),
+                java.time.Clock.systemUTC());
     }
 
     public void setDoorAddresses(DoorAddresses addresses) {
@@ -626,6 +635,16 @@ public final class CommandLayer implements Commands, AutoCloseable {
                 .handle((switched, t) -> t == null ? Reply.success(switched) : failureOf(t));
     }
 
+    @Override
+    public CompletableFuture<Reply<BackupAck>> backup(String name) {
+        return admitted(() -> backups.run(name));
+    }
+
+    @Override
+    public long lastBackupSeconds() {
+        return backups.lastSuccessSeconds();
+    }
+
     /**
      * Stops admitting requests (they get UNAVAILABLE) and completes once those in flight have
      * finished. Status shows SHUTTING_DOWN from here on.
@@ -646,6 +665,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
         expirer.close();
         watches.close();
         dumpExecutor.shutdownNow();
+        backups.close();
         authenticator.close();
     }
 

@@ -79,6 +79,21 @@ public interface Commands {
     CompletableFuture<Reply<Boolean>> shutdown(boolean skipSwitchover);
 
     /**
+     * Writes a backup of the contents at exactly one offset to name in backup.dir (empty name:
+     * backup-&lt;offset&gt;-&lt;utc time&gt;.pbkb), on this node's disk; completes once it is written and
+     * its offset committed (docs/persistence.md, "Backups"). The serving primary only (else
+     * UNAVAILABLE); RESOURCE_EXHAUSTED past backup.max-concurrent unless backup.wait-when-busy.
+     */
+    default CompletableFuture<Reply<BackupAck>> backup(String name) {
+        return CompletableFuture.completedFuture(Reply.failure(ErrorCode.UNAVAILABLE, "this node takes no backups"));
+    }
+
+    /** Epoch seconds of the last successful backup (RESP LASTSAVE); 0 when there was none. */
+    default long lastBackupSeconds() {
+        return 0;
+    }
+
+    /**
      * These commands as the caller may use them: each call its user's access does not cover is
      * answered PERMISSION_DENIED, not run (docs/security.md). Doors call this once per connection
      * (RESP) or per request (gRPC, HTTP), after authenticating.

@@ -81,6 +81,18 @@ public final class SettingsOptions {
                     "Overrides any setting by its dotted key, e.g. --set replication.require-backup=true. Repeatable.")
     Map<String, String> sets = new LinkedHashMap<>();
 
+    @Option(
+            names = "--restore",
+            paramLabel = "FILE",
+            description = "Seeds this node's empty store from a backup file before it starts (docs/persistence.md,"
+                    + " \"Restore\"); refused when the store is not empty or the file is damaged.")
+    Path restore;
+
+    /** The backup file --restore names, or null. */
+    public Path restore() {
+        return restore;
+    }
+
     /** The role chosen on the command line, or null. */
     public Role role() {
         if (roleChoice == null) {

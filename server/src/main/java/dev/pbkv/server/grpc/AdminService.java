@@ -2,6 +2,8 @@ package dev.pbkv.server.grpc;
 
 import com.google.common.base.Strings;
 import dev.pbkv.proto.AdminGrpc;
+import dev.pbkv.proto.BackupRequest;
+import dev.pbkv.proto.BackupResponse;
 import dev.pbkv.proto.CoordinatorInfo;
 import dev.pbkv.proto.DumpRequest;
 import dev.pbkv.proto.DumpResponse;
@@ -21,7 +23,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 
-/** The Admin service: status, dump, shutdown and promotion, translated to the command layer. */
+/** The Admin service: status, dump, shutdown, promotion and backups, translated to the command layer. */
 final class AdminService extends AdminGrpc.AdminImplBase {
     private final Commands commands;
 
@@ -170,6 +172,21 @@ final class AdminService extends AdminGrpc.AdminImplBase {
                 observer,
                 switched ->
                         ShutdownResponse.newBuilder().setSwitchedOver(switched).build());
+    }
+
+    /** Answers once the file is written and its offset committed; the file stays on the node's disk. */
+    @Override
+    public void backup(BackupRequest request, StreamObserver<BackupResponse> observer) {
+        ReplyResponder.respond(
+                commands().backup(request.getName()),
+                observer,
+                ack -> BackupResponse.newBuilder()
+                        .setPath(ack.path())
+                        .setOffset(ack.offset())
+                        .setKeys(ack.keys())
+                        .setBytes(ack.bytes())
+                        .setDurationMs(ack.durationMs())
+                        .build());
     }
 
     @Override

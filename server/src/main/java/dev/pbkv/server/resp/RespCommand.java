@@ -53,7 +53,11 @@ enum RespCommand {
     MSETNX(-3, false, true, 1, -1, 2),
     MULTI(1, false, false, 0, 0, 0),
     EXEC(1, false, false, 0, 0, 0),
-    DISCARD(1, false, false, 0, 0, 0);
+    DISCARD(1, false, false, 0, 0, 0),
+    // Backups (docs/persistence.md, "Backups"): admin access, the primary only.
+    BGSAVE(-1, false, false, 0, 0, 0),
+    SAVE(1, false, false, 0, 0, 0),
+    LASTSAVE(1, false, false, 0, 0, 0);
 
     final String lowerName = name().toLowerCase(Locale.ROOT);
     final int arity;

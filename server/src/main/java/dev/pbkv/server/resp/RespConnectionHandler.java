@@ -1,5 +1,6 @@
 package dev.pbkv.server.resp;
 
+import dev.pbkv.server.command.BackupAck;
 import dev.pbkv.server.command.Commands;
 import dev.pbkv.server.command.ErrorCode;
 import dev.pbkv.server.command.Expiry;
@@ -343,6 +344,13 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             case SUBSCRIBE, PSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE ->
                 immediate(command, false, (v, o) -> subscriptions.handle(command, args, allowStale, o));
             case MSETNX -> msetnx(args, start);
+            case BGSAVE -> bgsave(args, start);
+            case SAVE -> reply(commands.backup(""), command, start, false, RespReplies::encodeBackupOk);
+            case LASTSAVE ->
+                immediate(command, false, (v, o) -> {
+                    RespWriter.integer(o, commands.lastBackupSeconds());
+                    return true;
+                });
             case MULTI, EXEC, DISCARD -> transactionControl(command, start);
             default -> throw new IllegalStateException("no dispatch for " + command);
         }
@@ -678,6 +686,35 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             commands = door.commands().as(found.get());
             authenticated = true;
             return onSuccess.test(o);
+        });
+    }
+
+    /**
+     * BGSAVE [SCHEDULE]: starts a backup and answers at once, as Redis; a refusal known at once
+     * (not the primary, no admin access, backup.max-concurrent reached) is the error instead. The
+     * outcome is logged and seen in LASTSAVE.
+     */
+    private void bgsave(byte[][] args, long start) {
+        if (args.length > 2 || (args.length == 2 && !RespCommand.is(args[1], "SCHEDULE"))) {
+            refuse(RespCommand.BGSAVE, "ERR syntax error (BGSAVE [SCHEDULE])");
+            return;
+        }
+        CompletableFuture<Reply<BackupAck>> backup = commands.backup("");
+        Reply<BackupAck> early = backup.isDone() ? backup.join() : null;
+        if (early instanceof Reply.Failure<BackupAck> f) {
+            refuse(RespCommand.BGSAVE, RespReplies.backupErrorLine(f));
+            return;
+        }
+        backup.whenComplete((r, t) -> {
+            if (r instanceof Reply.Failure<BackupAck> f) {
+                LOG.warn("BGSAVE from {} failed: {}", ctx.channel().remoteAddress(), f.message());
+            } else if (t != null) {
+                LOG.warn("BGSAVE from {} failed: {}", ctx.channel().remoteAddress(), t.toString());
+            }
+        });
+        immediate(RespCommand.BGSAVE, false, (v, o) -> {
+            RespWriter.simple(o, "Background saving started");
+            return true;
         });
     }
 

@@ -1,5 +1,6 @@
 package dev.pbkv.server.resp;
 
+import dev.pbkv.server.command.BackupAck;
 import dev.pbkv.server.command.ErrorCode;
 import dev.pbkv.server.command.Reply;
 import dev.pbkv.server.command.WriteAck;
@@ -36,6 +37,25 @@ final class RespReplies {
         }
         RespWriter.bulk(o, ((Reply.Success<byte[]>) r).value());
         return true;
+    }
+
+    /** SAVE: +OK once the backup is written, else its error. */
+    static boolean encodeBackupOk(Reply<BackupAck> r, ByteBuf o) {
+        if (r instanceof Reply.Failure<BackupAck> f) {
+            RespWriter.error(o, backupErrorLine(f));
+            return false;
+        }
+        RespWriter.ok(o);
+        return true;
+    }
+
+    /** A refused or failed backup as Redis words it where it has words for it (a save in progress). */
+    static String backupErrorLine(Reply.Failure<?> f) {
+        return switch (f.code()) {
+            case RESOURCE_EXHAUSTED -> "ERR Background save already in progress (" + f.message() + ")";
+            case ALREADY_EXISTS -> "ERR " + f.message();
+            default -> RespErrors.toErrorLine(f, false);
+        };
     }
 
     static boolean encodeWriteOk(Reply<WriteAck> r, ByteBuf o) {
