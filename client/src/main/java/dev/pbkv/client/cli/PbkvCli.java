@@ -484,10 +484,30 @@ public final class PbkvCli implements Callable<Integer> {
         });
     }
 
-    /** How BACKUP steps reach the pair. */
+    /**
+     * How BACKUP steps reach the pair: the n-th BACKUP of a.job is the primary's file
+     * {@code a-<n>-<this run's start, UTC>.pbkb}, so a second run of the same directory does not
+     * collide with the first one's files.
+     */
     private static Backups backupsOf(PbkvClient kv) {
-        return Backups.unavailable();
+        String run = JOB_RUN_STAMP.format(java.time.Instant.now());
+        return name -> {
+            BackupResult b;
+            try {
+                b = kv.backup(name + "-" + run + ".pbkb");
+            } catch (PbkvException e) {
+                if (e.code() == io.grpc.Status.Code.UNIMPLEMENTED) {
+                    throw new Backups.Unavailable(); // a pair older than Admin.Backup
+                }
+                throw e;
+            }
+            return b.path() + " at offset " + b.offset() + ", " + b.keys() + (b.keys() == 1 ? " key, " : " keys, ")
+                    + b.bytes() + " bytes";
+        };
     }
+
+    private static final java.time.format.DateTimeFormatter JOB_RUN_STAMP =
+            java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmssSSS").withZone(java.time.ZoneOffset.UTC);
 
     // ---- administration ----
 

@@ -18,9 +18,9 @@ public interface Backups {
         };
     }
 
-    /** No backup call on this pair. */
+    /** No backup call on this pair (e.g. its nodes answer UNIMPLEMENTED: older than Admin.Backup). */
     final class Unavailable extends RuntimeException {
-        Unavailable() {
+        public Unavailable() {
             super("backups are not available on this pair", null, false, false);
         }
     }

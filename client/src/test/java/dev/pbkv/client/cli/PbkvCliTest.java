@@ -251,6 +251,7 @@ class PbkvCliTest {
 
     @Test
     void jobsExitsOneWhenALineDidNotParseOrItsOperationFailed(@TempDir Path jobs) throws IOException {
+        // The fake node has no Admin.Backup (UNIMPLEMENTED), as a pair older than backups.
         Files.writeString(jobs.resolve("bad.job"), "READ [x\nBACKUP\nREAD [x]\n");
         Run run = pbkv("jobs", jobs.toString());
         assertThat(run.code()).isEqualTo(PbkvCli.NO);

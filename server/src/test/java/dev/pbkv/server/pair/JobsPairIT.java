@@ -44,7 +44,9 @@ class JobsPairIT {
 
     @BeforeAll
     static void startPair() {
-        pair = PairFailoverIT.startInSync(nodes);
+        // Two backups at once on the node, as the bound test runs two at once.
+        pair = PairFailoverIT.pair(nodes).set("backup.max-concurrent", "2").start();
+        PairFailoverIT.awaitSync(pair.primary(), pair.backup());
         client = PairFailoverIT.client(pair, Duration.ofSeconds(10));
     }
 
@@ -202,6 +204,7 @@ class JobsPairIT {
             } finally {
                 inFlight.decrementAndGet();
             }
+            client.backup(name + ".pbkb"); // the real one, two at once on the node
             finished.incrementAndGet();
             return name;
         };
@@ -240,5 +243,47 @@ class JobsPairIT {
 
     private static ByteString bs(String s) {
         return ByteString.copyFromUtf8(s);
+    }
+
+    @Test
+    void backupStepsWriteBackupsOnThePrimary() throws Exception {
+        job("bk.job", "WRITE [(bk/a,1)(bk/b,2)]", "BACKUP", "DELETE [bk/a]", "BACKUP");
+        Run run = pbkv("jobs", dir.toString());
+
+        assertThat(run).isEqualTo(new Run(0, "bk.job -> bk.out (0 errors)\n", ""));
+        List<String> out = out("bk.out").lines().toList();
+        assertThat(out).hasSize(5);
+        assertThat(out.get(0)).isEqualTo("WRITE bk/a -> OK");
+        assertThat(out.get(1)).isEqualTo("WRITE bk/b -> OK");
+        assertThat(out.get(3)).isEqualTo("DELETE bk/a -> deleted");
+        Path backups = pair.primary().dataDir().resolve("backups");
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+                "BACKUP -> (.*/bk-(\\d)-\\d{8}-\\d{9}\\.pbkb)" + " at offset (\\d+), (\\d+) keys, (\\d+) bytes");
+        long previousOffset = 0;
+        for (int i : new int[] {2, 4}) {
+            java.util.regex.Matcher m = line.matcher(out.get(i));
+            assertThat(m.matches()).as(out.get(i)).isTrue();
+            Path file = Path.of(m.group(1));
+            assertThat(m.group(2)).isEqualTo(i == 2 ? "1" : "2");
+            assertThat(file.getParent()).isEqualTo(backups.toAbsolutePath());
+            assertThat(Files.size(file)).isEqualTo(Long.parseLong(m.group(5)));
+            long offset = Long.parseLong(m.group(3));
+            assertThat(offset).isGreaterThan(previousOffset);
+            previousOffset = offset;
+        }
+    }
+
+    @Test
+    void aBackupRefusedByTheNodeIsAnErrorLine() throws Exception {
+        job("dup.job", "BACKUP");
+        client.backup("dup-1.pbkb"); // the name the runner below asks for is taken
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Backups named = name -> client.backup(name + ".pbkb").path();
+        List<JobReport> reports =
+                new JobRunner(client, named, 1, 1, new PrintStream(err, true, StandardCharsets.UTF_8)).run(dir);
+
+        assertThat(reports.get(0).errors()).isEqualTo(1);
+        assertThat(out("dup.out")).startsWith("ERROR dup.job:1: BACKUP: ").contains("ALREADY_EXISTS");
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("pbkv: " + dir.resolve("dup.job") + ":1: BACKUP: ");
     }
 }
