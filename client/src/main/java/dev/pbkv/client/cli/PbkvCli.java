@@ -58,7 +58,7 @@ import picocli.CommandLine.ScopeType;
         exitCodeList = {
             "0:success (exists: the key is present)",
             "1:the operation's \"no\": key not found, key already exists, exists: absent,"
-                    + " promotion refused, no node to act on",
+                    + " promotion refused, no node to act on, jobs: a line that did not parse or failed",
             "2:usage error (bad option or argument, unreadable settings)",
             "3:server unavailable (no node served the call before --timeout)",
             "4:any other error (invalid argument, memory full, internal error)"
