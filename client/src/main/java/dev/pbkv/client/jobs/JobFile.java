@@ -115,6 +115,7 @@ final class JobFile {
             line("WAIT " + w.millis() + " -> OK");
         } else if (step instanceof JobStep.Backup b) {
             String backupName = stem + "-" + ++backupsRun;
+            // One of JobRunner's permits, held across this one backup call only, whatever its outcome.
             try {
                 backupPermits.acquire();
             } catch (InterruptedException e) {
@@ -133,14 +134,16 @@ final class JobFile {
 
     private void show(int lineNumber) throws IOException {
         StringBuilder listing = new StringBuilder();
-        long count;
+        long count = 0;
         try (Stream<KvEntry> entries = kv.scan(new byte[0], 0)) {
-            count = entries.peek(e -> listing.append("  ")
-                            .append(e.keyString())
-                            .append('=')
-                            .append(e.valueString())
-                            .append('\n'))
-                    .count();
+            for (KvEntry e : (Iterable<KvEntry>) entries::iterator) {
+                listing.append("  ")
+                        .append(e.keyString())
+                        .append('=')
+                        .append(e.valueString())
+                        .append('\n');
+                count++;
+            }
         } catch (RuntimeException e) {
             error(lineNumber, "SHOW: " + message(e));
             return;
