@@ -260,4 +260,19 @@ class JobRunnerTest {
         job("readme.txt", "nothing here");
         assertThat(runner(Backups.unavailable(), 2, 1).run(dir)).isEmpty();
     }
+
+    @Test
+    void aFileThatCannotBeReadIsAFailureAndTheOthersStillRun() throws Exception {
+        Files.write(dir.resolve("binary.job"), new byte[] {(byte) 0xff, (byte) 0xfe, '\n'});
+        job("fine.job", "WRITE [(f,1)]");
+        List<JobReport> reports = runner(Backups.unavailable(), 2, 1).run(dir);
+
+        assertThat(reports.get(0).failure()).startsWith("cannot read " + dir.resolve("binary.job"));
+        assertThat(reports.get(0).summary()).startsWith("binary.job: cannot read ");
+        assertThat(Files.exists(dir.resolve("binary.out"))).isFalse();
+        assertThat(reports.get(1)).isEqualTo(new JobReport(dir.resolve("fine.job"), dir.resolve("fine.out"), 0, null));
+        assertThat(out("fine.out")).isEqualTo("WRITE f -> OK\n");
+        assertThat(errBytes.toString(StandardCharsets.UTF_8))
+                .startsWith("pbkv: cannot read " + dir.resolve("binary.job"));
+    }
 }
