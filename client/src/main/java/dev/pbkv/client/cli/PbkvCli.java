@@ -15,6 +15,9 @@ import dev.pbkv.client.PromoteResult;
 import dev.pbkv.client.WriteBatch;
 import dev.pbkv.client.WriteResult;
 import dev.pbkv.client.WriteStatus;
+import dev.pbkv.client.jobs.Backups;
+import dev.pbkv.client.jobs.JobReport;
+import dev.pbkv.client.jobs.JobRunner;
 import dev.pbkv.proto.Role;
 import dev.pbkv.proto.StatusResponse;
 import java.io.IOException;
@@ -55,7 +58,7 @@ import picocli.CommandLine.ScopeType;
         exitCodeList = {
             "0:success (exists: the key is present)",
             "1:the operation's \"no\": key not found, key already exists, exists: absent,"
-                    + " promotion refused, no node to act on",
+                    + " promotion refused, no node to act on, jobs: a line that did not parse or failed",
             "2:usage error (bad option or argument, unreadable settings)",
             "3:server unavailable (no node served the call before --timeout)",
             "4:any other error (invalid argument, memory full, internal error)"
@@ -422,6 +425,89 @@ public final class PbkvCli implements Callable<Integer> {
             }
         });
     }
+
+    @Command(
+            name = "jobs",
+            description = "Run every DIR/*.job file against the pair (WRITE, READ, DELETE, SHOW, WAIT, BACKUP"
+                    + " lines; docs/jobs.md), each file's lines in order, and write one result line per"
+                    + " operation to <name>.out beside it. Prints one line per file. Exit 1 when a line did"
+                    + " not parse or its operation failed (each such line is an ERROR file:line: line in the"
+                    + " .out and on stderr), 4 when a file could not be read or its .out written.")
+    int jobs(
+            @Parameters(paramLabel = "DIR") Path dir,
+            @Option(
+                            names = "--threads",
+                            paramLabel = "N",
+                            defaultValue = "1",
+                            description = "Run N files at once (default ${DEFAULT-VALUE}: one after the other,"
+                                    + " so files that share keys give the same results every run).")
+                    int threads,
+            @Option(
+                            names = "--max-backups",
+                            paramLabel = "M",
+                            defaultValue = "1",
+                            description = "At most M BACKUP steps run at once across all files; the others"
+                                    + " wait (default ${DEFAULT-VALUE}).")
+                    int maxBackups) {
+        if (!Files.isDirectory(dir)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "jobs: " + dir + " is not a directory");
+        }
+        if (threads < 1 || maxBackups < 1) {
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this), "jobs: --threads and --max-backups must be 1 or more");
+        }
+        return withClient(kv -> {
+            List<JobReport> reports;
+            try {
+                reports = new JobRunner(kv, backupsOf(kv), threads, maxBackups, err).run(dir);
+            } catch (IOException e) {
+                err.println("pbkv: jobs: cannot list " + dir + ": " + e.getMessage());
+                return OTHER;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                err.println("pbkv: jobs: interrupted");
+                return OTHER;
+            }
+            if (reports.isEmpty()) {
+                err.println("pbkv: jobs: no " + JobRunner.SUFFIX + " files in " + dir);
+            }
+            int code = OK;
+            for (JobReport r : reports) {
+                out.println(r.summary());
+                if (r.failure() != null) {
+                    code = OTHER;
+                } else if (r.errors() > 0 && code == OK) {
+                    code = NO;
+                }
+            }
+            return code;
+        });
+    }
+
+    /**
+     * How BACKUP steps reach the pair: the n-th BACKUP of a.job is the primary's file
+     * {@code a-<n>-<this run's start, UTC>.pbkb}, so a second run of the same directory does not
+     * collide with the first one's files.
+     */
+    private static Backups backupsOf(PbkvClient kv) {
+        String run = JOB_RUN_STAMP.format(java.time.Instant.now());
+        return name -> {
+            BackupResult b;
+            try {
+                b = kv.backup(name + "-" + run + ".pbkb");
+            } catch (PbkvException e) {
+                if (e.code() == io.grpc.Status.Code.UNIMPLEMENTED) {
+                    throw new Backups.Unavailable(); // a pair older than Admin.Backup
+                }
+                throw e;
+            }
+            return b.path() + " at offset " + b.offset() + ", " + b.keys() + (b.keys() == 1 ? " key, " : " keys, ")
+                    + b.bytes() + " bytes";
+        };
+    }
+
+    private static final java.time.format.DateTimeFormatter JOB_RUN_STAMP =
+            java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmssSSS").withZone(java.time.ZoneOffset.UTC);
 
     // ---- administration ----
 

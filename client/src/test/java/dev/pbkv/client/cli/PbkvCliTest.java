@@ -238,4 +238,42 @@ class PbkvCliTest {
         Run run = runWith(Map.of(), new byte[0], "get", "k", "--server", primary.address());
         assertThat(run).isEqualTo(new Run(0, "v\n", ""));
     }
+
+    @Test
+    void jobsRunsEveryJobFileAndPrintsOneLinePerFile(@TempDir Path jobs) throws IOException {
+        Files.writeString(jobs.resolve("one.job"), "WRITE [(x,1)]\nREAD [x]\n");
+        Files.writeString(jobs.resolve("two.job"), "# nothing but a read\nREAD [y]\n");
+        Run run = pbkv("jobs", jobs.toString(), "--threads", "2");
+        assertThat(run).isEqualTo(new Run(0, "one.job -> one.out (0 errors)\ntwo.job -> two.out (0 errors)\n", ""));
+        assertThat(Files.readString(jobs.resolve("one.out"))).isEqualTo("WRITE x -> OK\nREAD x -> 1\n");
+        assertThat(Files.readString(jobs.resolve("two.out"))).isEqualTo("READ y -> (missing)\n");
+    }
+
+    @Test
+    void jobsExitsOneWhenALineDidNotParseOrItsOperationFailed(@TempDir Path jobs) throws IOException {
+        // The fake node has no Admin.Backup (UNIMPLEMENTED), as a pair older than backups.
+        Files.writeString(jobs.resolve("bad.job"), "READ [x\nBACKUP\nREAD [x]\n");
+        Run run = pbkv("jobs", jobs.toString());
+        assertThat(run.code()).isEqualTo(PbkvCli.NO);
+        assertThat(run.out()).isEqualTo("bad.job -> bad.out (2 errors)\n");
+        assertThat(run.err())
+                .isEqualTo("pbkv: " + jobs.resolve("bad.job") + ":1: READ: missing ']' at the end of the line\n"
+                        + "pbkv: " + jobs.resolve("bad.job") + ":2: BACKUP: backups are not available on this pair\n");
+        assertThat(Files.readString(jobs.resolve("bad.out")))
+                .isEqualTo("ERROR bad.job:1: READ: missing ']' at the end of the line\n"
+                        + "ERROR bad.job:2: BACKUP: backups are not available on this pair\n"
+                        + "READ x -> (missing)\n");
+    }
+
+    @Test
+    void jobsNeedsADirectoryAndPositiveCounts(@TempDir Path jobs) {
+        Run notADir = pbkv("jobs", jobs.resolve("nope").toString());
+        assertThat(notADir.code()).isEqualTo(PbkvCli.USAGE);
+        assertThat(notADir.err())
+                .isEqualTo("pbkv: jobs: " + jobs.resolve("nope") + " is not a directory (see pbkv --help)\n");
+        assertThat(pbkv("jobs", jobs.toString(), "--threads", "0").code()).isEqualTo(PbkvCli.USAGE);
+        assertThat(pbkv("jobs", jobs.toString(), "--max-backups", "0").code()).isEqualTo(PbkvCli.USAGE);
+        Run empty = pbkv("jobs", jobs.toString());
+        assertThat(empty).isEqualTo(new Run(0, "", "pbkv: jobs: no .job files in " + jobs + "\n"));
+    }
 }
