@@ -59,6 +59,47 @@ class BackupCommandsTest {
         }
     }
 
+    /** Three backups at once of a store big enough that they overlap, with one slot. */
+    private java.util.List<Reply<BackupAck>> threeAtOnce(boolean waitWhenBusy) throws Exception {
+        Path d = dir.resolve("wait-" + waitWhenBusy);
+        try (Store store = Store.open(StoreConfig.defaults(d.resolve("store")))) {
+            SoloReplicator replicator = new SoloReplicator(store, Role.PRIMARY, () -> "127.0.0.1:7001");
+            replicator.start();
+            Settings s = SettingsLoader.withDefaults()
+                    .set("nodes.primary.data-dir", d.resolve("p").toString())
+                    .set("backup.max-concurrent", "1")
+                    .set("backup.wait-when-busy", Boolean.toString(waitWhenBusy))
+                    .build(Role.PRIMARY);
+            try (CommandLayer commands =
+                    new CommandLayer(store, replicator, s, skip -> CompletableFuture.completedFuture(false))) {
+                byte[] value = new byte[200];
+                java.util.List<CompletableFuture<?>> writes = new java.util.ArrayList<>();
+                for (int i = 0; i < 100_000; i++) {
+                    writes.add(commands.put(("k" + i).getBytes(), value, WriteTag.NONE));
+                }
+                CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
+                        .join();
+                java.util.List<CompletableFuture<Reply<BackupAck>>> backups = new java.util.ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    backups.add(commands.backup("b" + i + ".pbkb"));
+                }
+                return backups.stream().map(CompletableFuture::join).toList();
+            }
+        }
+    }
+
+    @Test
+    void pastMaxConcurrentABackupIsRefusedOrWaitsWhenSoConfigured() throws Exception {
+        // Refused: the three overlap, so one slot turns at least one away.
+        assertThat(threeAtOnce(false))
+                .anySatisfy(r -> assertThat(r)
+                        .isInstanceOfSatisfying(
+                                Reply.Failure.class,
+                                f -> assertThat(f.code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED)));
+        // backup.wait-when-busy: the same three queue for the slot, and every one is written.
+        assertThat(threeAtOnce(true)).allSatisfy(r -> assertThat(r).isInstanceOf(Reply.Success.class));
+    }
+
     @Test
     void backupNodeRefusesWithUnavailable() throws Exception {
         try (Store store = Store.open(StoreConfig.defaults(dir.resolve("store")))) {
