@@ -442,10 +442,7 @@ public final class SettingsLoader {
                     users.put(e.getKey(), new AuthSettings.User(access, hash));
                 });
             }
-            JsonNode file = at(root, "auth.cluster-secret-file");
-            Path secret = file != null && file.isTextual() && !file.asText().isBlank()
-                    ? Path.of(file.asText()).toAbsolutePath().normalize()
-                    : null;
+            Path secret = file("auth.cluster-secret-file");
             return new AuthSettings(
                     users, bool("auth.protected-mode"), integer("auth.failure-delay-ms", 0, 60_000), secret);
         }
