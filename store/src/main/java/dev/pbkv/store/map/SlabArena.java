@@ -6,8 +6,10 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * The memory that holds every key and value: reserved once at construction as a few large
- * on-heap {@code byte[]} slabs (see docs/store.md for why on-heap), cut into pages of
+ * The memory that holds every key and value: a few large on-heap {@code byte[]} slabs (see
+ * docs/store.md for why on-heap), each allocated when a page of it is first handed out (zeroing
+ * 256 MiB at construction was a sixth of a node's start; the constructor refuses a size above the
+ * maximum heap), cut into pages of
  * {@link #pageSize()} bytes. A page is given to one size class on demand and cut into equal
  * slots; classes grow by about 1.25x from {@link #MIN_SLOT} bytes up to a whole page. A freed slot
  * goes back on its page's free list; a page whose last item is freed goes back to the shared pool
@@ -24,8 +26,10 @@ import java.util.Arrays;
  * </pre>
  * A free slot holds in its first 4 bytes the index of the next free slot of its page (-1 ends).
  *
- * <p>Thread safety: {@link #allocate}, {@link #free}, {@link #reset} and the accounting take
- * {@link #lock}. The bytes of a live item belong to the bucket whose table points at it, and are
+ * <p>Thread safety: {@link #allocate}, {@link #free}, {@link #reset}, the slabs' allocation and
+ * the accounting take {@link #lock}. A slab is allocated before any address in it is handed out,
+ * so a bucket's lock orders it before every access; only optimistic readers may see a slab not
+ * allocated yet (null), and the {@code safe*} readers treat that as an impossible address. The bytes of a live item belong to the bucket whose table points at it, and are
  * read and written under that bucket's lock (or read optimistically and validated, which is why the
  * {@code safe*} readers check every bound: they may see a slot that is being rewritten).
  */
@@ -42,7 +46,11 @@ final class SlabArena {
             MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
+    /** Allocated on demand ({@link #ensureSlab}) under {@link #lock}; null until then. */
     private final byte[][] slabs;
+
+    private final int slabBytes;
+    private final long totalBytes;
     private final int slabShift;
     private final long slabMask;
     private final int pageSize;
@@ -96,17 +104,9 @@ final class SlabArena {
                     "store.memory = " + memoryBytes + " bytes is more than the whole Java heap (max "
                             + Runtime.getRuntime().maxMemory() + " bytes): raise -Xmx or lower store.memory");
         }
+        this.slabBytes = slabBytes;
+        this.totalBytes = total;
         this.slabs = new byte[slabCount][];
-        try {
-            for (int i = 0; i < slabCount; i++) {
-                slabs[i] = new byte[(int) Math.min(slabBytes, total - (long) i * slabBytes)];
-            }
-        } catch (OutOfMemoryError e) {
-            throw new IllegalStateException(
-                    "store.memory = " + memoryBytes + " bytes does not fit in the Java heap (max "
-                            + Runtime.getRuntime().maxMemory() + " bytes): raise -Xmx or lower store.memory",
-                    e);
-        }
 
         int[] sizes = new int[64];
         int n = 0;
@@ -159,6 +159,13 @@ final class SlabArena {
         return pageSize;
     }
 
+    /** How many slabs are allocated so far (they are allocated on first use). */
+    int allocatedSlabs() {
+        synchronized (lock) {
+            return (int) Arrays.stream(slabs).filter(slab -> slab != null).count();
+        }
+    }
+
     int[] classSizes() {
         return classSize.clone();
     }
@@ -197,6 +204,9 @@ final class SlabArena {
             int p = classPartialHead[c];
             if (p < 0) {
                 if (freePageCount == 0) {
+                    return -1;
+                }
+                if (!ensureSlab(slabOf((long) freePages[freePageCount - 1] << pageShift))) {
                     return -1;
                 }
                 p = freePages[--freePageCount];
@@ -268,6 +278,24 @@ final class SlabArena {
         }
         if (next >= 0) {
             pagePrev[next] = prev;
+        }
+    }
+
+    /**
+     * Allocates slab i unless it exists; false when the heap has no room for it (the write is
+     * refused as out of memory, like a full arena, rather than failing with OutOfMemoryError).
+     */
+    private boolean ensureSlab(int i) {
+        synchronized (lock) {
+            if (slabs[i] != null) {
+                return true;
+            }
+            try {
+                slabs[i] = new byte[(int) Math.min(slabBytes, totalBytes - (long) i * slabBytes)];
+                return true;
+            } catch (OutOfMemoryError e) {
+                return false;
+            }
         }
     }
 
@@ -351,7 +379,7 @@ final class SlabArena {
         }
         byte[] slab = slabs[slabOf(address)];
         int off = offsetIn(address);
-        if (off > slab.length - HEADER - key.length) {
+        if (slab == null || off > slab.length - HEADER - key.length) {
             return false;
         }
         if ((int) INT_LE.get(slab, off + 8) != key.length) {
@@ -372,7 +400,7 @@ final class SlabArena {
         byte[] slab = slabs[slabOf(address)];
         int off = offsetIn(address);
         int from = off + HEADER + keyLength;
-        if (off > slab.length - HEADER || keyLength > slab.length - off - HEADER) {
+        if (slab == null || off > slab.length - HEADER || keyLength > slab.length - off - HEADER) {
             return null;
         }
         int valueLength = (int) INT_LE.get(slab, off + 12);
@@ -389,7 +417,7 @@ final class SlabArena {
         }
         byte[] slab = slabs[slabOf(address)];
         int off = offsetIn(address);
-        return off > slab.length - 8 ? 0 : (long) LONG_LE.get(slab, off);
+        return slab == null || off > slab.length - 8 ? 0 : (long) LONG_LE.get(slab, off);
     }
 
     /** The deadline at address, or 0 for an impossible address. Never throws. */
@@ -399,6 +427,6 @@ final class SlabArena {
         }
         byte[] slab = slabs[slabOf(address)];
         int off = offsetIn(address);
-        return off > slab.length - 24 ? 0 : (long) LONG_LE.get(slab, off + 16);
+        return slab == null || off > slab.length - 24 ? 0 : (long) LONG_LE.get(slab, off + 16);
     }
 }

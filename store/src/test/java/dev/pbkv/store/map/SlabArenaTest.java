@@ -10,6 +10,28 @@ import org.junit.jupiter.api.Test;
 
 class SlabArenaTest {
     @Test
+    void allocatesASlabOnlyWhenAPageOfItIsFirstHandedOut() {
+        SlabArena arena = new SlabArena(256L << 20, SlabArena.DEFAULT_PAGE_SIZE);
+        assertThat(arena.allocatedSlabs()).isZero();
+        assertThat(arena.safeValue(0, 1)).isNull();
+        int pagesPerSlab = (64 << 20) / arena.pageSize();
+        List<Long> pages = new ArrayList<>();
+        for (int i = 0; i < pagesPerSlab; i++) {
+            pages.add(arena.allocate(arena.maxItemSize()));
+        }
+        assertThat(arena.allocatedSlabs()).isEqualTo(1);
+        long next = arena.allocate(arena.maxItemSize());
+        assertThat(next).isNotNegative();
+        assertThat(arena.allocatedSlabs()).isEqualTo(2);
+        arena.writeItem(next, new byte[] {1}, new byte[] {2, 3}, 7, 0);
+        assertThat(arena.value(next)).containsExactly(2, 3);
+        assertThat(arena.safeKeyEquals(3L * (64 << 20), new byte[] {1})).isFalse();
+        assertThat(arena.safeValue(3L * (64 << 20), 1)).isNull();
+        assertThat(arena.safeWriteOffset(3L * (64 << 20))).isZero();
+        assertThat(arena.safeDeadline(3L * (64 << 20))).isZero();
+    }
+
+    @Test
     void allocatesUntilFullAndGivesEveryPageBackWhenAllIsFreed() {
         SlabArena arena = new SlabArena(1 << 20, 64 << 10);
         assertThat(arena.pageSize()).isEqualTo(64 << 10);
