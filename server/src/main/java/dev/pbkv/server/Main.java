@@ -14,6 +14,7 @@ import dev.pbkv.server.config.SettingsOptions;
 import dev.pbkv.store.BackupInfo;
 import dev.pbkv.store.Store;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +34,12 @@ import picocli.CommandLine.Mixin;
         mixinStandardHelpOptions = true,
         version = "pbkv-server 0.1.0",
         sortOptions = false,
-        subcommands = {
+        description = {"Runs one pbkv node. Flags override the settings file; see docs/configuration.md."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:stopped after a graceful shutdown", "1:could not start", "2:bad flags or settings"})
+public final class Main implements Callable<Integer> {
+    /** The subcommands, in the order the help lists them. */
+    private static final List<Class<?>> SUBCOMMANDS = List.of(
             ProbeCommand.class,
             ShutdownCommand.class,
             StatusCommand.class,
@@ -41,17 +47,17 @@ import picocli.CommandLine.Mixin;
             CoordinatorCommand.class,
             PasswdCommand.class,
             CertsCommand.class,
-            WarmUpCommand.class
-        },
-        description = {"Runs one pbkv node. Flags override the settings file; see docs/configuration.md."},
-        exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:stopped after a graceful shutdown", "1:could not start", "2:bad flags or settings"})
-public final class Main implements Callable<Integer> {
+            WarmUpCommand.class);
+
     @Mixin
     SettingsOptions options;
 
+    /** Set for a node run: the start's one-time initialization, begun before the flags are parsed. */
+    private StartupWarmer warmer;
+
     public static void main(String[] args) {
-        CommandLine cli = new CommandLine(new Main());
+        StartupWarmer warmer = isNodeRun(args) ? StartupWarmer.start() : null;
+        CommandLine cli = commandLine(warmer, args);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof SettingsException || e instanceof IllegalArgumentException) {
                 commandLine.getErr().println("pbkv-server: " + e.getMessage());
@@ -62,8 +68,42 @@ public final class Main implements Callable<Integer> {
         System.exit(cli.execute(args));
     }
 
+    /**
+     * The command line for {@code args}. A node run (flags only, no help or version asked) gets no
+     * subcommands: picocli reflects over every registered command when it is built, about 0.1 s of
+     * a node's start (docs/performance.md, "Start and stop"), and a node needs none of them.
+     */
+    public static CommandLine commandLine(String... args) {
+        return commandLine(null, args);
+    }
+
+    private static CommandLine commandLine(StartupWarmer warmer, String... args) {
+        Main main = new Main();
+        main.warmer = warmer;
+        CommandLine cli = new CommandLine(main);
+        if (!isNodeRun(args)) {
+            SUBCOMMANDS.forEach(cli::addSubcommand);
+        }
+        return cli;
+    }
+
+    private static boolean isNodeRun(String... args) {
+        if (args.length == 0 || !args[0].startsWith("-")) {
+            return false; // a subcommand's name, a typo of one, or nothing (the usage)
+        }
+        for (String a : args) {
+            if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")) {
+                return false; // the help lists the subcommands
+            }
+        }
+        return true;
+    }
+
     @Override
     public Integer call() {
+        if (warmer != null) {
+            warmer.awaitLogging();
+        }
         Settings settings = options.load();
         Logger log = LoggerFactory.getLogger(Main.class);
         if (options.restore() != null) {
