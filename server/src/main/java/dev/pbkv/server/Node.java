@@ -19,6 +19,7 @@ import dev.pbkv.store.Store;
 import dev.pbkv.store.StoreConfig;
 import dev.pbkv.store.map.MapConfig;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -112,8 +113,15 @@ public final class Node {
         this(settings, ReplicatorFactory.DEFAULT, extraDoors());
     }
 
+    /** For the start's log lines: how much of a start is the JVM's and how much the node's. */
+    private static long millisSinceProcessStart() {
+        return ManagementFactory.getRuntimeMXBean().getUptime();
+    }
+
     public void start() throws IOException {
-        log.info("starting pbkv node: {}", settings.describe());
+        log.info(
+                "starting pbkv node ({} ms after the JVM started): {}", millisSinceProcessStart(), settings.describe());
+        ReplicatorFactory.prepareInBackground(settings);
         Path dataDir = settings.self().dataDir();
         Files.createDirectories(dataDir);
         try {
@@ -154,12 +162,13 @@ public final class Node {
             }
             publishNodeInfo();
             log.info(
-                    "node {} up: grpc={} resp={} http={} state={}",
+                    "node {} up: grpc={} resp={} http={} state={} ({} ms after the JVM started)",
                     settings.nodeId(),
                     grpcAddress(),
                     addressOf("resp"),
                     addressOf("http"),
-                    replicator.state());
+                    replicator.state(),
+                    millisSinceProcessStart());
         } catch (IOException | RuntimeException e) {
             log.error("start failed: {}", e.toString());
             closeEverything();

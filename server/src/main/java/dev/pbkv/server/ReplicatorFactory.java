@@ -72,6 +72,16 @@ public interface ReplicatorFactory {
         return new Replication(replicator, List.of(replicator.service()));
     };
 
+    /**
+     * Called first thing in a node's start: begins, in the background, the slow one-time work the
+     * replication will need, so it overlaps the store's opening.
+     */
+    static void prepareInBackground(Settings settings) {
+        if (!settings.coordinator().off()) {
+            ZooKeeperCoordinator.initializeClientInBackground();
+        }
+    }
+
     /** The secret auth.cluster-secret-file holds, or null when none is configured. */
     static ClusterSecret clusterSecretOf(Settings settings) {
         Path file = settings.auth().clusterSecretFile();

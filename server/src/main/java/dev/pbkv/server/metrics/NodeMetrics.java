@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
@@ -36,6 +37,8 @@ public final class NodeMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Supplier<NodeStatus> statusSource;
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+    /** Done once the JVM's meters are in the registry. */
+    private final CompletableFuture<Void> jvmMetricsBound;
     /** Meters by "door/command"; created once, then only read. */
     private final ConcurrentHashMap<String, RequestMeter> meters = new ConcurrentHashMap<>();
     /** The status the gauges show: refreshed once per scrape, so one scrape is one consistent view. */
@@ -43,10 +46,14 @@ public final class NodeMetrics implements AutoCloseable {
 
     public NodeMetrics(Supplier<NodeStatus> statusSource) {
         this.statusSource = statusSource;
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        gcMetrics.bindTo(registry);
+        // The JVM's meters take about 0.05 s to bind (their classes, the management beans): off the
+        // start's critical path, on a pool thread; a scrape and close wait for it.
+        this.jvmMetricsBound = CompletableFuture.runAsync(() -> {
+            new JvmMemoryMetrics().bindTo(registry);
+            new JvmThreadMetrics().bindTo(registry);
+            new ProcessorMetrics().bindTo(registry);
+            gcMetrics.bindTo(registry);
+        });
         statusGauge("pbkv.keys", "keys in the store", null, s -> s.keyCount());
         statusGauge("pbkv.keys.expiring", "keys in the store that have a deadline", null, s -> s.expiringKeyCount());
         statusGauge("pbkv.memory.used", "bytes of the store's arena in use", "bytes", s -> s.memoryUsedBytes());
@@ -133,6 +140,7 @@ public final class NodeMetrics implements AutoCloseable {
 
     /** The Prometheus text exposition of every meter. */
     public String scrape() {
+        jvmMetricsBound.join();
         refreshStatus();
         return registry.scrape();
     }
@@ -143,11 +151,13 @@ public final class NodeMetrics implements AutoCloseable {
     }
 
     public MeterRegistry registry() {
+        jvmMetricsBound.join();
         return registry;
     }
 
     @Override
     public void close() {
+        jvmMetricsBound.join();
         gcMetrics.close();
         registry.close();
     }
