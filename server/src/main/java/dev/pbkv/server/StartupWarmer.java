@@ -1,5 +1,6 @@
 package dev.pbkv.server;
 
+import io.netty.buffer.PooledByteBufAllocator;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -19,7 +20,6 @@ final class StartupWarmer {
             "com.fasterxml.jackson.databind.ObjectMapper",
             "io.netty.channel.MultiThreadIoEventLoopGroup",
             "io.netty.channel.nio.NioIoHandler",
-            "io.netty.buffer.PooledByteBufAllocator",
             "io.grpc.netty.NettyServerBuilder",
             "io.grpc.internal.ServerImpl",
             "io.micrometer.prometheusmetrics.PrometheusMeterRegistry",
@@ -33,6 +33,7 @@ final class StartupWarmer {
 
     static StartupWarmer start() {
         StartupWarmer warmer = new StartupWarmer();
+        // One thread: a second one made starts slower on two cores (the JIT's threads compete too).
         Thread t = new Thread(warmer::run, "pbkv-startup-warmer");
         t.setDaemon(true);
         t.start();
@@ -57,7 +58,6 @@ final class StartupWarmer {
         } finally {
             loggingReady.countDown();
         }
-        ManagementFactory.getOperatingSystemMXBean();
         ClassLoader loader = StartupWarmer.class.getClassLoader();
         for (String name : CLASSES) {
             try {
@@ -66,5 +66,9 @@ final class StartupWarmer {
                 // the start initializes it itself, and reports what is wrong
             }
         }
+        ManagementFactory.getOperatingSystemMXBean();
+        // Netty's pooled allocator runs 0.1 s of class initialization and interpreted code on the
+        // first buffer any connection asks for (the peer channel's first HTTP/2 SETTINGS frame).
+        PooledByteBufAllocator.DEFAULT.directBuffer(256).release();
     }
 }

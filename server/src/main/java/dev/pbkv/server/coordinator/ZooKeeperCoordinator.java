@@ -66,6 +66,7 @@ public final class ZooKeeperCoordinator implements PairCoordinator {
      * node connects. Its static initializer builds the JDK's default SSLContext (reading the JDK's
      * trust store) even for a plain connection: about 0.14 s that was on the start's critical path
      * (docs/performance.md, "Start and stop"), and now overlaps the store's opening and the doors.
+     * Also parses a state record once, for the same reason.
      */
     public static void initializeClientInBackground() {
         Thread t = new Thread(
@@ -78,6 +79,9 @@ public final class ZooKeeperCoordinator implements PairCoordinator {
                     } catch (ClassNotFoundException | LinkageError e) {
                         // the connection initializes it itself, and reports what is wrong
                     }
+                    // Jackson builds its (de)serializers of the state znode on first use: 0.03 s
+                    // of the first read of state otherwise.
+                    PairRecord.fromJson(PairRecord.primaryAlone(1, "warm-up").toJson());
                 },
                 "pbkv-coordinator-init");
         t.setDaemon(true);

@@ -14,7 +14,7 @@ class SlabArenaTest {
         SlabArena arena = new SlabArena(256L << 20, SlabArena.DEFAULT_PAGE_SIZE);
         assertThat(arena.allocatedSlabs()).isZero();
         assertThat(arena.safeValue(0, 1)).isNull();
-        int pagesPerSlab = (64 << 20) / arena.pageSize();
+        int pagesPerSlab = SlabArena.SLAB_BYTES / arena.pageSize();
         List<Long> pages = new ArrayList<>();
         for (int i = 0; i < pagesPerSlab; i++) {
             pages.add(arena.allocate(arena.maxItemSize()));
@@ -25,10 +25,11 @@ class SlabArenaTest {
         assertThat(arena.allocatedSlabs()).isEqualTo(2);
         arena.writeItem(next, new byte[] {1}, new byte[] {2, 3}, 7, 0);
         assertThat(arena.value(next)).containsExactly(2, 3);
-        assertThat(arena.safeKeyEquals(3L * (64 << 20), new byte[] {1})).isFalse();
-        assertThat(arena.safeValue(3L * (64 << 20), 1)).isNull();
-        assertThat(arena.safeWriteOffset(3L * (64 << 20))).isZero();
-        assertThat(arena.safeDeadline(3L * (64 << 20))).isZero();
+        assertThat(arena.safeKeyEquals(3L * SlabArena.SLAB_BYTES, new byte[] {1}))
+                .isFalse();
+        assertThat(arena.safeValue(3L * SlabArena.SLAB_BYTES, 1)).isNull();
+        assertThat(arena.safeWriteOffset(3L * SlabArena.SLAB_BYTES)).isZero();
+        assertThat(arena.safeDeadline(3L * SlabArena.SLAB_BYTES)).isZero();
     }
 
     @Test
