@@ -19,10 +19,17 @@ import org.slf4j.Logger;
  *
  * <p>A {@code logback.configurationFile} system property, or a {@code logback-test.xml} or
  * {@code logback.xml} on the class path (the unit tests', or the tester's when the server is on
- * its class path), still wins: this configurator then steps aside.
+ * its class path), still wins: this configurator then steps aside, unless
+ * {@code -Dpbkv.logging=node} asks for the node's logging whatever the class path holds (the test
+ * kit's node processes, which run on a test class path).
  */
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
     static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{0} - %msg%n";
+
+    /** {@code -Dpbkv.logging=node}: the node's logging even with a Logback file on the class path. */
+    public static final String FORCE_PROPERTY = "pbkv.logging";
+
+    public static final String FORCE_VALUE = "node";
 
     /** Libraries that log every connection attempt at INFO: pbkv logs what it decides from them. */
     static final List<String> QUIET = List.of(
@@ -48,9 +55,9 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
+        boolean asked = FORCE_VALUE.equals(System.getProperty(FORCE_PROPERTY));
         if (System.getProperty("logback.configurationFile") != null
-                || onClassPath.test("logback-test.xml")
-                || onClassPath.test("logback.xml")) {
+                || (!asked && (onClassPath.test("logback-test.xml") || onClassPath.test("logback.xml")))) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();

@@ -34,6 +34,21 @@ class LogConfiguratorTest {
     }
 
     @Test
+    void configuresTheNodeDespiteALogbackFileWhenAskedTo() {
+        System.setProperty(LogConfigurator.FORCE_PROPERTY, LogConfigurator.FORCE_VALUE);
+        try {
+            LoggerContext context = new LoggerContext();
+            ExecutionStatus status = new LogConfigurator(name -> true).configure(context);
+
+            assertThat(status).isEqualTo(ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
+            assertThat(context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDOUT"))
+                    .isNotNull();
+        } finally {
+            System.clearProperty(LogConfigurator.FORCE_PROPERTY);
+        }
+    }
+
+    @Test
     void stepsAsideForALogbackFileOnTheClassPath() {
         for (String file : new String[] {"logback.xml", "logback-test.xml"}) {
             LoggerContext context = new LoggerContext();

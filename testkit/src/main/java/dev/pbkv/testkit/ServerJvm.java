@@ -66,7 +66,7 @@ final class ServerJvm {
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.addAll(jvmArgs);
-            cmd.add("-Dlogback.configurationFile=logback.xml"); // not the tests' logback-test.xml
+            cmd.add("-Dpbkv.logging=node"); // the node's own logging, not the tests' logback-test.xml
             cmd.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
             cmd.add("-XX:-UsePerfData"); // a killed JVM would leave /tmp/hsperfdata_<user>/<pid> behind
             cmd.add("-cp");

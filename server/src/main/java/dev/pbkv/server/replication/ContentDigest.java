@@ -2,6 +2,9 @@ package dev.pbkv.server.replication;
 
 import dev.pbkv.store.Store;
 import dev.pbkv.store.map.EntryVisitor;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * A digest of (part of) a store's contents: the sum (mod 2^64) of a 64-bit hash of every entry's
@@ -49,24 +52,37 @@ record ContentDigest(long sum, long entries) {
     }
 
     /**
-     * A 64-bit hash of one entry: FNV-1a over the key's length, the key and the value, then a
-     * murmur3 finalizer. Not cryptographic; it only has to make an accidental difference visible.
-     * Allocation-free, because a digest round hashes every entry of the map.
+     * A 64-bit hash of one entry: the key's and the value's lengths, then their bytes eight at a
+     * time (multiply and xor-shift per word, the last partial word byte by byte), then a murmur3
+     * finalizer. Not cryptographic; it only has to make an accidental difference visible. Word at a
+     * time because a digest round hashes every entry of the map on both nodes, inside the catch-up
+     * (byte-at-a-time FNV-1a made the round 0.8 s for 1M entries of 100 bytes); allocation-free.
      */
     static long entryHash(byte[] key, byte[] value) {
-        long h = 0xcbf29ce484222325L ^ key.length;
-        for (byte b : key) {
-            h = (h ^ (b & 0xff)) * 0x100000001b3L;
-        }
-        h = (h ^ 0xff) * 0x100000001b3L;
-        for (byte b : value) {
-            h = (h ^ (b & 0xff)) * 0x100000001b3L;
-        }
+        long h = 0xcbf29ce484222325L ^ ((long) key.length << 32 | value.length);
+        h = hashBytes(h * M, key);
+        h = hashBytes((h ^ 0xff) * M, value);
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;
         h *= 0xc4ceb9fe1a85ec53L;
         h ^= h >>> 33;
+        return h;
+    }
+
+    private static final long M = 0x9e3779b97f4a7c15L;
+    private static final VarHandle LONG_LE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private static long hashBytes(long h, byte[] bytes) {
+        int i = 0;
+        for (; i + Long.BYTES <= bytes.length; i += Long.BYTES) {
+            h = (h ^ (long) LONG_LE.get(bytes, i)) * M;
+            h ^= h >>> 29;
+        }
+        for (; i < bytes.length; i++) {
+            h = (h ^ (bytes[i] & 0xff)) * 0x100000001b3L;
+        }
         return h;
     }
 
