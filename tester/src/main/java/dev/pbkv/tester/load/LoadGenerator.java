@@ -79,6 +79,15 @@ public final class LoadGenerator implements Callable<Integer> {
     int concurrency;
 
     @Option(
+            names = "--rate",
+            paramLabel = "OPS",
+            defaultValue = "0",
+            description = "Pipelined mode: issue OPS requests per second (open loop: latency counts from"
+                    + " when each request was due, so a stall is not hidden), at most --concurrency in"
+                    + " flight; 0 (default) keeps --concurrency in flight as fast as they complete.")
+    double rate;
+
+    @Option(
             names = "--mode",
             defaultValue = "pipelined",
             description = "blocking or pipelined (default ${DEFAULT-VALUE}).")
@@ -294,6 +303,9 @@ public final class LoadGenerator implements Callable<Integer> {
         if (concurrency < 1) {
             throw new IllegalArgumentException("--concurrency must be at least 1, got " + concurrency);
         }
+        if (rate < 0 || (rate > 0 && mode != Mode.pipelined)) {
+            throw new IllegalArgumentException("--rate must be 0 (off) or above 0 with --mode pipelined, got " + rate);
+        }
         if (durationSeconds <= 0 || warmupSeconds < 0) {
             throw new IllegalArgumentException("--duration must be > 0 and --warmup >= 0");
         }
@@ -325,7 +337,9 @@ public final class LoadGenerator implements Callable<Integer> {
             ExecutorService handOff = Executors.newSingleThreadExecutor(r -> named(r, "pbkv-load-handoff"));
             LoadDriver driver = mode == Mode.blocking
                     ? new BlockingDriver(blocking, workload, stats, concurrency)
-                    : new PipelinedDriver(async, workload, stats, concurrency, handOff);
+                    : rate > 0
+                            ? new RateDriver(async, workload, stats, rate, concurrency)
+                            : new PipelinedDriver(async, workload, stats, concurrency, handOff);
             Map<String, Object> result;
             ScheduledExecutorService ticker =
                     Executors.newSingleThreadScheduledExecutor(r -> named(r, "pbkv-load-progress"));
@@ -422,6 +436,7 @@ public final class LoadGenerator implements Callable<Integer> {
         r.put("user", user == null ? "" : user);
         r.put("mode", mode.name());
         r.put("concurrency", concurrency);
+        r.put("rate", rate);
         r.put("callbacks", mode == Mode.pipelined ? callbacks : "caller");
         r.put("keys", keys);
         r.put("valueSize", valueSize);
@@ -471,8 +486,14 @@ public final class LoadGenerator implements Callable<Integer> {
     private void printSummary(Map<String, Object> r) {
         Map<String, Object> lat = (Map<String, Object>) r.get("latencyMicros");
         out.printf(
-                "mode %s, concurrency %d, %d keys, %d-byte values, %.0f%% reads, %.1f s measured%n",
-                r.get("mode"), concurrency, keys, valueSize, readRatio * 100, r.get("elapsedSeconds"));
+                "mode %s, concurrency %d%s, %d keys, %d-byte values, %.0f%% reads, %.1f s measured%n",
+                r.get("mode"),
+                concurrency,
+                rate > 0 ? String.format(" (the most in flight), rate %,.0f ops/s", rate) : "",
+                keys,
+                valueSize,
+                readRatio * 100,
+                r.get("elapsedSeconds"));
         out.printf(
                 "ops %,d  (%,.0f ops/s)  reads %,d (misses %,d)  writes %,d  errors %,d %s%n",
                 r.get("ops"),

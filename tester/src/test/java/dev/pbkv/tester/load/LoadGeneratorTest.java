@@ -52,9 +52,23 @@ class LoadGeneratorTest {
         final AtomicLong puts = new AtomicLong();
         final AtomicLong gets = new AtomicLong();
         volatile int failEveryGet;
+        /** Each get is answered this much later (on a timer, the server's thread is not held). */
+        volatile long getDelayMillis;
+
+        private final java.util.concurrent.ScheduledExecutorService later =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
 
         @Override
         public void get(GetRequest req, StreamObserver<GetResponse> o) {
+            long delay = getDelayMillis;
+            if (delay > 0) {
+                later.schedule(() -> answerGet(req, o), delay, TimeUnit.MILLISECONDS);
+                return;
+            }
+            answerGet(req, o);
+        }
+
+        private void answerGet(GetRequest req, StreamObserver<GetResponse> o) {
             long n = gets.incrementAndGet();
             int every = failEveryGet;
             if (every > 0 && n % every == 0) {
@@ -167,6 +181,43 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void rateRunIssuesThatManyRequestsPerSecond(@TempDir Path dir) throws IOException {
+        Run r = run(dir, "--rate", "500", "--concurrency", "8", "--warmup", "0", "--duration", "2");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode j = r.json();
+        assertThat(j.get("rate").asDouble()).isEqualTo(500.0);
+        assertThat(j.get("errors").asLong()).isZero();
+        assertThat(j.get("opsPerSec").asDouble()).isBetween(400.0, 560.0);
+        assertThat(r.out()).contains("rate 500 ops/s");
+    }
+
+    @Test
+    void rateRunCountsLatencyFromWhenARequestWasDueSoAStallIsNotHidden(@TempDir Path dir) throws IOException {
+        kv.getDelayMillis = 50;
+        // Two in flight at 50 ms each serve 40 requests/s; 200/s are due, so requests queue.
+        Run r = run(
+                dir,
+                "--no-preload",
+                "--read-ratio",
+                "1.0",
+                "--rate",
+                "200",
+                "--concurrency",
+                "2",
+                "--warmup",
+                "0",
+                "--duration",
+                "2");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode j = r.json();
+        assertThat(j.get("opsPerSec").asDouble()).isLessThan(60.0);
+        // A closed loop would report about 50 ms for every request; due times make the queue show.
+        assertThat(j.get("latencyMicros").get("p50").asLong()).isGreaterThan(200_000L);
+    }
+
+    @Test
     void blockingRunCountsErrorsInsteadOfHidingThem(@TempDir Path dir) throws IOException {
         kv.failEveryGet = 10;
         Run r = run(
@@ -197,6 +248,8 @@ class LoadGeneratorTest {
     void badOptionsAreUsageErrors(@TempDir Path dir) throws IOException {
         assertThat(run(dir, "--read-ratio", "1.5").code()).isEqualTo(2);
         assertThat(run(dir, "--mode", "sideways").code()).isEqualTo(2);
+        assertThat(run(dir, "--rate", "-1").code()).isEqualTo(2);
+        assertThat(run(dir, "--mode", "blocking", "--rate", "100").code()).isEqualTo(2);
         assertThat(kv.puts.get()).isZero();
     }
 
