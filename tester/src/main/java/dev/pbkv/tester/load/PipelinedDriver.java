@@ -1,7 +1,6 @@
 package dev.pbkv.tester.load;
 
 import dev.pbkv.client.PbkvAsyncClient;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 
@@ -46,23 +45,7 @@ final class PipelinedDriver implements LoadDriver {
             finished.countDown();
             return;
         }
-        long start = System.nanoTime();
-        if (workload.nextIsRead()) {
-            whenDone(client.get(workload.randomKey()), start, true);
-        } else {
-            whenDone(client.put(workload.randomKey(), workload.value()), start, false);
-        }
-    }
-
-    private void whenDone(CompletableFuture<?> future, long start, boolean read) {
-        future.whenComplete((value, error) -> {
-            if (error != null) {
-                stats.recordError(error);
-            } else if (read) {
-                stats.recordRead(start, ((java.util.Optional<?>) value).isPresent());
-            } else {
-                stats.recordWrite(start);
-            }
+        OneRequest.issue(client, workload, stats, System.nanoTime()).thenRun(() -> {
             int[] depth = NESTING.get();
             if (depth[0] >= MAX_NESTING) {
                 handOff.execute(this::issue);

@@ -1,8 +1,6 @@
 package dev.pbkv.tester.load;
 
 import dev.pbkv.client.PbkvAsyncClient;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -57,25 +55,8 @@ final class RateDriver implements LoadDriver {
             } catch (InterruptedException e) {
                 return;
             }
-            if (workload.nextIsRead()) {
-                whenDone(client.get(workload.randomKey()), due, true);
-            } else {
-                whenDone(client.put(workload.randomKey(), workload.value()), due, false);
-            }
+            OneRequest.issue(client, workload, stats, due).thenRun(inFlight::release);
         }
-    }
-
-    private void whenDone(CompletableFuture<?> future, long due, boolean read) {
-        future.whenComplete((value, error) -> {
-            if (error != null) {
-                stats.recordError(error);
-            } else if (read) {
-                stats.recordRead(due, ((Optional<?>) value).isPresent());
-            } else {
-                stats.recordWrite(due);
-            }
-            inFlight.release();
-        });
     }
 
     @Override
