@@ -29,7 +29,8 @@ import java.util.Arrays;
  * <p>Thread safety: {@link #allocate}, {@link #free}, {@link #reset}, the slabs' allocation and
  * the accounting take {@link #lock}. A slab is allocated before any address in it is handed out,
  * so a bucket's lock orders it before every access; only optimistic readers may see a slab not
- * allocated yet (null), and the {@code safe*} readers treat that as an impossible address. The bytes of a live item belong to the bucket whose table points at it, and are
+ * allocated yet (null), and the {@code safe*} readers treat that as an impossible address. The
+ * bytes of a live item belong to the bucket whose table points at it, and are
  * read and written under that bucket's lock (or read optimistically and validated, which is why the
  * {@code safe*} readers check every bound: they may see a slot that is being rewritten).
  */
@@ -53,8 +54,6 @@ final class SlabArena {
     /** Allocated on demand ({@link #ensureSlab}) under {@link #lock}; null until then. */
     private final byte[][] slabs;
 
-    private final int slabBytes;
-    private final long totalBytes;
     private final int slabShift;
     private final long slabMask;
     private final int pageSize;
@@ -108,8 +107,6 @@ final class SlabArena {
                     "store.memory = " + memoryBytes + " bytes is more than the whole Java heap (max "
                             + Runtime.getRuntime().maxMemory() + " bytes): raise -Xmx or lower store.memory");
         }
-        this.slabBytes = slabBytes;
-        this.totalBytes = total;
         this.slabs = new byte[slabCount][];
 
         int[] sizes = new int[64];
@@ -295,7 +292,8 @@ final class SlabArena {
                 return true;
             }
             try {
-                slabs[i] = new byte[(int) Math.min(slabBytes, totalBytes - (long) i * slabBytes)];
+                long slabBytes = slabMask + 1;
+                slabs[i] = new byte[(int) Math.min(slabBytes, capacityBytes() - i * slabBytes)];
                 return true;
             } catch (OutOfMemoryError e) {
                 return false;
