@@ -114,13 +114,12 @@ public final class Node {
     }
 
     /** For the start's log lines: how much of a start is the JVM's and how much the node's. */
-    private static long millisSinceProcessStart() {
+    private static long millisSinceJvmStart() {
         return ManagementFactory.getRuntimeMXBean().getUptime();
     }
 
     public void start() throws IOException {
-        log.info(
-                "starting pbkv node ({} ms after the JVM started): {}", millisSinceProcessStart(), settings.describe());
+        log.info("starting pbkv node ({} ms after the JVM started): {}", millisSinceJvmStart(), settings.describe());
         ReplicatorFactory.prepareInBackground(settings);
         Path dataDir = settings.self().dataDir();
         Files.createDirectories(dataDir);
@@ -168,7 +167,7 @@ public final class Node {
                     addressOf("resp"),
                     addressOf("http"),
                     replicator.state(),
-                    millisSinceProcessStart());
+                    millisSinceJvmStart());
         } catch (IOException | RuntimeException e) {
             log.error("start failed: {}", e.toString());
             closeEverything();
