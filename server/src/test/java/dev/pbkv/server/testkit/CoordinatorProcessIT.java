@@ -2,11 +2,13 @@ package dev.pbkv.server.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.pbkv.testkit.CoordinatorProcess;
 import dev.pbkv.testkit.PidFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -42,7 +44,11 @@ class CoordinatorProcessIT {
         try (CoordinatorProcess zk =
                 CoordinatorProcess.in(dir.resolve("coordinator")).start()) {
             assertThat(PidFile.read(zk.dataDir())).contains(zk.pid());
-            assertThat(zk.logTail(200)).contains("coordinator serving on " + zk.connectString());
+            // start() returns once ZooKeeper answers srvr; the line is logged just after the server's
+            // start returns, so it may come a moment later (seen on CI-like runs).
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(
+                            () -> assertThat(zk.logTail(200)).contains("coordinator serving on " + zk.connectString()));
             try (CuratorFramework c = client(zk, 1000)) {
                 c.create().creatingParentsIfNeeded().forPath("/pbkv/it/state", bytes("epoch 1"));
                 // tickTime 500 ms: the one-second sessions the nodes may ask for are granted as asked.
