@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # summary: start and stop times of the scripts run as course harnesses run them: -p until it answers and returns, -b until the pair takes writes, stop -b until a strict primary refuses (median, max)
 #
-# bin/bench startup [--rounds N] [--coordinator] [--course]
+# bin/bench startup [--rounds N] [--coordinator] [--course] [--pause MS]
 #   --rounds N      start/stop cycles of a pair (default 5)
 #   --coordinator   the pair takes its roles from the embedded coordinator (1500 ms session),
 #                   started once before the rounds and stopped at the end; default: connect off
 #   --course        the course layout of conf/course.conf on free ports: strict mode, no
 #                   persistence, the configured primary preferred, the coordinator with a
 #                   1000 ms session (implies --coordinator)
+#   --pause MS      start the backup no sooner than MS after the primary's launch, as a course
+#                   harness does with its sleep of about a second (1000); default 0: at once,
+#                   while the primary's JVM still compiles on the other core
 #   --no-empty-arg  leave out the empty argument course harnesses append (for scripts from before
 #                   they ignored it: the baseline of docs/performance.md)
 # Each round starts from empty data directories and runs the scripts in the background, as a
@@ -27,6 +30,7 @@ cd "$root"
 rounds=5
 coordinator=""
 course=""
+pause=0
 e=("")
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,6 +38,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds="$2"; shift 2 ;;
     --coordinator) coordinator=yes; shift ;;
     --course) course=yes; coordinator=yes; shift ;;
+    --pause) pause="$2"; shift 2 ;;
     --no-empty-arg) e=(); shift ;;
     *) echo "bench startup: unknown option '$1'" >&2; exit 2 ;;
   esac
@@ -97,6 +102,7 @@ for ((i = 1; i <= rounds; i++)); do
   answer+=($(($(now_ms) - t0)))
   wait "$starter" || { cat "$work/start-p.out"; exit 1; }
   ret+=($(($(now_ms) - t0)))
+  while [ $(($(now_ms) - t0)) -lt "$pause" ]; do sleep 0.01; done
 
   t0="$(now_ms)"
   bin/start_server -b ${e[@]+"${e[@]}"} "${cfg[@]}" >"$work/start-b.out" 2>&1 &
@@ -136,4 +142,4 @@ echo "start_server -b returns:             $(med_max "${bret[@]}")"
 [ -n "$course" ] && echo "stop_server -b &, primary refuses:   $(med_max "${refuses[@]}")"
 echo "stop_server -b returns:              $(med_max "${stopb[@]}")"
 echo "stop_server -p returns:              $(med_max "${stopp[@]}")"
-echo "layout: ${course:+course, }coordinator ${coordinator:-off}; load average: $(cut -d' ' -f1-3 /proc/loadavg); work dir $work"
+echo "layout: ${course:+course, }coordinator ${coordinator:-off}, -b ${pause} ms after -p at the earliest; load average: $(cut -d' ' -f1-3 /proc/loadavg); work dir $work"
