@@ -4,6 +4,7 @@ import dev.pbkv.store.LogRecord;
 import dev.pbkv.store.TailNotRetainedException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -54,8 +56,11 @@ public final class SegmentedLog implements AutoCloseable {
         volatile long lastOffset;
         /** Epoch of that record (baseEpoch when empty). Written by the log thread. */
         volatile long lastEpoch;
-        /** Whether writes since the last force exist. Touched by the log thread and forcers under forceLock. */
-        boolean dirty;
+        /**
+         * Whether writes since the last force exist: set by the log thread after each write,
+         * cleared by a forcer just before it forces (a write after that sets it again).
+         */
+        final AtomicBoolean dirty = new AtomicBoolean();
         // Sparse index (offset -> file position of that record); guarded by this segment's monitor.
         private long[] indexOffsets = new long[16];
         private long[] indexPositions = new long[16];
@@ -110,13 +115,18 @@ public final class SegmentedLog implements AutoCloseable {
     private final long segmentBytes;
     private final SegmentChannelFactory channels;
     /**
-     * Guards the segment list and the lifetime of the channels in it: readers and forcers hold
-     * the read lock while they use a channel; roll, drop, truncate and reset hold the write lock.
+     * Guards the segment list and the lifetime of the channels in it: readers hold the read lock
+     * while they use a channel; roll, drop, truncate and reset hold the write lock. A forcer holds
+     * it only to pick the segments to force, not across the force (see {@link #force()}).
      */
     private final ReentrantReadWriteLock segmentsLock = new ReentrantReadWriteLock();
 
     private final List<Segment> segments = new ArrayList<>();
-    /** Serializes force() calls (log thread and snapshot barrier) and guards Segment.dirty. */
+    /**
+     * Serializes force() calls (the log thread, a snapshot's barrier), so a force that returns
+     * knows every write before its call is on disk even when another forcer cleared the flags.
+     * Held across the force; the log thread's appends never take it.
+     */
     private final Object forceLock = new Object();
 
     private SegmentedLog(Path dir, long segmentBytes, SegmentChannelFactory channels) {
@@ -389,9 +399,7 @@ public final class SegmentedLog implements AutoCloseable {
             for (int k = i; k < j; k++) {
                 s.addIndex(batch.firstOffset + k, start + batch.positions[k] - batch.positions[i]);
             }
-            synchronized (forceLock) {
-                s.dirty = true;
-            }
+            s.dirty.set(true);
             s.lastEpoch = batch.epoch(j - 1);
             s.lastOffset = batch.firstOffset + j - 1;
             s.size = at; // published last: readers trust bytes below size
@@ -432,21 +440,43 @@ public final class SegmentedLog implements AutoCloseable {
         }
     }
 
-    /** Forces every segment written since its last force. Returns whether anything was forced. */
+    /**
+     * Forces every segment written since its last force. Returns whether anything was forced.
+     * Neither the segments lock nor anything the log thread's appends take is held across the
+     * force: a long one (a snapshot's barrier forcing all that fsync no left to the OS) does not
+     * hold up writes, nor a roll to a new segment.
+     */
     public boolean force() throws IOException {
-        segmentsLock.readLock().lock();
-        try {
-            synchronized (forceLock) {
-                boolean any = false;
+        synchronized (forceLock) {
+            List<Segment> dirty = new ArrayList<>(2);
+            segmentsLock.readLock().lock();
+            try {
                 for (Segment s : segments) {
-                    if (s.dirty) {
-                        s.dirty = false;
-                        s.channel.force(false);
-                        any = true;
+                    if (s.dirty.getAndSet(false)) {
+                        dirty.add(s);
                     }
                 }
-                return any;
+            } finally {
+                segmentsLock.readLock().unlock();
             }
+            for (Segment s : dirty) {
+                try {
+                    s.channel.force(false);
+                } catch (ClosedChannelException e) {
+                    if (listed(s)) {
+                        throw e;
+                    }
+                    // Dropped or cut away meanwhile (retention, truncation): nothing of it is kept.
+                }
+            }
+            return !dirty.isEmpty();
+        }
+    }
+
+    private boolean listed(Segment s) {
+        segmentsLock.readLock().lock();
+        try {
+            return segments.contains(s);
         } finally {
             segmentsLock.readLock().unlock();
         }
