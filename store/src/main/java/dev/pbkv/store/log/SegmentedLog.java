@@ -542,9 +542,10 @@ public final class SegmentedLog implements AutoCloseable {
      * Returns the bytes removed.
      */
     public long dropCovered(long coveredUpTo, long retainBytes) throws IOException {
+        List<Path> dropped = new ArrayList<>();
+        long removed = 0;
         segmentsLock.writeLock().lock();
         try {
-            long removed = 0;
             while (segments.size() > 1) {
                 Segment oldest = segments.get(0);
                 long newer = 0;
@@ -556,13 +557,19 @@ public final class SegmentedLog implements AutoCloseable {
                 }
                 segments.remove(0);
                 oldest.channel.close();
-                Files.deleteIfExists(oldest.path);
+                dropped.add(oldest.path);
                 removed += oldest.size;
             }
-            return removed;
         } finally {
             segmentsLock.writeLock().unlock();
         }
+        // Unlinked outside the lock: deleting a large file takes milliseconds, and the log thread
+        // needs the read lock for every append. Files a crash leaves here are whole, older
+        // segments: the next open keeps them and the next snapshot's retention drops them.
+        for (Path p : dropped) {
+            Files.deleteIfExists(p);
+        }
+        return removed;
     }
 
     /**
