@@ -4,10 +4,12 @@ import static dev.pbkv.store.TestStores.b;
 import static dev.pbkv.store.TestStores.config;
 import static dev.pbkv.store.TestStores.contents;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.pbkv.store.log.SegmentChannelFactory;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -67,9 +69,72 @@ class SlowForceTest {
         }
     }
 
-    /** While closed, a force waits for release; entered counts down when one does. */
+    /**
+     * Under EVERYSEC the once-a-second force runs beside the log thread, as Redis's does: a write
+     * is written while that force is held up. (It ran on the log thread, and writes queued behind
+     * it for its length.)
+     */
+    @Test
+    void writesUnderEverysecAreWrittenWhileTheSecondsForceRuns() throws Exception {
+        Gate gate = new Gate();
+        SegmentChannelFactory channels = path -> new GatedForceChannel(SegmentChannelFactory.FILES.create(path), gate);
+        try (Store store = Store.open(config(tmp, FsyncPolicy.EVERYSEC), channels)) {
+            gate.closed.set(true);
+            try {
+                long first =
+                        store.apply(Mutation.of(Op.PUT, b("first"), b("1"))).offset();
+                store.whenDurable(first).get(10, TimeUnit.SECONDS);
+                assertThat(gate.entered.await(10, TimeUnit.SECONDS))
+                        .as("the force about a second after the first write")
+                        .isTrue();
+
+                long offset = store.apply(Mutation.of(Op.PUT, b("during"), b("the force")))
+                        .offset();
+                CompletableFuture<Void> written = store.whenDurable(offset);
+                await().atMost(Duration.ofSeconds(10)).until(written::isDone);
+                assertThat(written).isCompleted();
+                assertThat(gate.release.getCount())
+                        .as("the force is still blocked")
+                        .isOne();
+            } finally {
+                gate.closed.set(false);
+                gate.release.countDown();
+            }
+            // Forced in a later second, and the log goes on.
+            long forcesBefore = store.logForceCount();
+            long after = store.apply(Mutation.of(Op.PUT, b("after"), b("2"))).offset();
+            store.whenDurable(after).get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> store.logForceCount() > forcesBefore);
+            assertThat(store.logFailure()).isEmpty();
+        }
+    }
+
+    /** A failed background force fails the log as a failed write does: later writes are refused. */
+    @Test
+    void aFailedForceUnderEverysecFailsTheLog() throws Exception {
+        Gate gate = new Gate();
+        SegmentChannelFactory channels = path -> new GatedForceChannel(SegmentChannelFactory.FILES.create(path), gate);
+        try (Store store = Store.open(config(tmp, FsyncPolicy.EVERYSEC), channels)) {
+            gate.failing.set(true);
+            long offset = store.apply(Mutation.of(Op.PUT, b("k"), b("v"))).offset();
+            store.whenDurable(offset).get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> store.logFailure().isPresent());
+            assertThat(store.logFailure().get()).hasMessageContaining("injected force failure");
+            assertThatThrownBy(() -> store.apply(Mutation.of(Op.PUT, b("later"), b("v"))))
+                    .isInstanceOf(UncheckedIOException.class)
+                    .hasMessageContaining("the log cannot be written");
+            assertThat(contents(store)).containsOnlyKeys("k");
+            gate.failing.set(false);
+        }
+    }
+
+    /** While closed, a force waits for release; entered counts down when one does; while failing, it fails. */
     private static final class Gate {
         final AtomicBoolean closed = new AtomicBoolean();
+        /** While set, a force fails (as on EIO) instead. */
+        final AtomicBoolean failing = new AtomicBoolean();
+
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
     }
@@ -86,6 +151,9 @@ class SlowForceTest {
 
         @Override
         public void force(boolean metaData) throws IOException {
+            if (gate.failing.get()) {
+                throw new IOException("injected force failure");
+            }
             if (gate.closed.get()) {
                 gate.entered.countDown();
                 try {

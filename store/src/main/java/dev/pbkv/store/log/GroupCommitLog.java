@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -18,7 +20,9 @@ import java.util.function.LongConsumer;
  * in-memory batch (no system call on their thread); one named log thread swaps the batch out,
  * writes it with one system call, forces it per the policy and completes every
  * {@link #whenDurable} future the force covers. Records queued while a force runs form the next
- * batch, so one force covers every record queued behind it.
+ * batch, so one force covers every record queued behind it. Under EVERYSEC the once-a-second
+ * force runs on a thread of its own ({@code <log thread>-force}) while the log thread goes on
+ * writing, as Redis's background fsync does.
  *
  * <p>A write or force failure (a full disk) is sticky: every waiting and later future fails with
  * that IOException, queued records are dropped, and {@link #failure()} lets the store refuse new
@@ -67,6 +71,15 @@ public final class GroupCommitLog implements AutoCloseable {
     private volatile IOException failure;
     /** Forces done (a test checks group commit: fewer forces than records). */
     private final AtomicLong forces = new AtomicLong();
+    /**
+     * EVERYSEC only (else null): forces the log about once a second on a thread of its own, so the
+     * log thread goes on writing meanwhile (a force never holds up appends: SegmentedLog.force).
+     */
+    private final ExecutorService forcer;
+    /** lock: a background force is running; the log thread starts no other. */
+    private boolean forcing;
+    /** lock: the background force's failure, for the log thread to fail the log with. */
+    private IOException forceFailure;
 
     /**
      * Starts the log thread. lastOffset is the offset of the last record already in the log;
@@ -91,6 +104,13 @@ public final class GroupCommitLog implements AutoCloseable {
         this.durableOffset = lastOffset;
         this.thread = new Thread(this::run, threadName);
         thread.setDaemon(true);
+        this.forcer = policy == FsyncPolicy.EVERYSEC
+                ? Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, threadName + "-force");
+                    t.setDaemon(true);
+                    return t;
+                })
+                : null;
         thread.start();
     }
 
@@ -266,10 +286,11 @@ public final class GroupCommitLog implements AutoCloseable {
             Batch batch;
             long gen;
             boolean exiting;
+            IOException backgroundFailure;
             lock.lock();
             try {
-                while (filling.isEmpty() && !closing) {
-                    if (policy == FsyncPolicy.EVERYSEC && unforced) {
+                while (filling.isEmpty() && !closing && forceFailure == null) {
+                    if (policy == FsyncPolicy.EVERYSEC && unforced && !forcing) {
                         long wait = lastForce + EVERYSEC_NANOS - System.nanoTime();
                         if (wait <= 0) {
                             break;
@@ -280,6 +301,7 @@ public final class GroupCommitLog implements AutoCloseable {
                     }
                 }
                 exiting = closing && filling.isEmpty();
+                backgroundFailure = forceFailure;
                 batch = filling;
                 filling = spare;
                 spare = null;
@@ -293,9 +315,9 @@ public final class GroupCommitLog implements AutoCloseable {
             }
             long written = -1;
             long forcedThrough = -1;
-            IOException error = null;
+            IOException error = backgroundFailure;
             try {
-                if (!batch.isEmpty()) {
+                if (error == null && !batch.isEmpty()) {
                     int bytes = batch.bytes();
                     log.append(batch);
                     written = batch.lastOffset;
@@ -303,10 +325,17 @@ public final class GroupCommitLog implements AutoCloseable {
                     onBytesWritten.accept(bytes);
                 }
                 long now = System.nanoTime();
-                boolean force = unforced
-                        && (policy == FsyncPolicy.ALWAYS
-                                || exiting
-                                || (policy == FsyncPolicy.EVERYSEC && now - lastForce >= EVERYSEC_NANOS));
+                boolean force = error == null && unforced && (policy == FsyncPolicy.ALWAYS || exiting);
+                if (error == null
+                        && unforced
+                        && !exiting
+                        && policy == FsyncPolicy.EVERYSEC
+                        && now - lastForce >= EVERYSEC_NANOS
+                        && startBackgroundForce()) {
+                    // Covers everything written so far; what is written during it waits for the next.
+                    lastForce = now;
+                    unforced = false;
+                }
                 if (force) {
                     if (log.force()) {
                         forces.incrementAndGet();
@@ -320,6 +349,7 @@ public final class GroupCommitLog implements AutoCloseable {
             }
             if (error != null) {
                 fail(batch, error, ready);
+                stopForcer();
                 return;
             }
             batch.clear();
@@ -347,8 +377,64 @@ public final class GroupCommitLog implements AutoCloseable {
             }
             ready.clear();
             if (exiting) {
+                stopForcer();
                 return;
             }
+        }
+    }
+
+    /** Log thread, EVERYSEC: hands a force to the forcer unless one is running; whether it did. */
+    private boolean startBackgroundForce() {
+        lock.lock();
+        try {
+            if (forcing) {
+                return false;
+            }
+            forcing = true;
+        } finally {
+            lock.unlock();
+        }
+        forcer.execute(() -> {
+            IOException failed = null;
+            try {
+                if (log.force()) {
+                    forces.incrementAndGet();
+                }
+            } catch (IOException | RuntimeException e) {
+                failed = e instanceof IOException io ? io : new IOException(e);
+            }
+            lock.lock();
+            try {
+                forcing = false;
+                if (failed != null && forceFailure == null) {
+                    forceFailure = failed;
+                }
+                work.signal(); // the log thread may wait for this force to end, or must fail the log
+            } finally {
+                lock.unlock();
+            }
+        });
+        return true;
+    }
+
+    /** Log thread, on its way out: lets a background force finish, so none runs after the log closes. */
+    private void stopForcer() {
+        if (forcer == null) {
+            return;
+        }
+        forcer.shutdown();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (forcer.awaitTermination(1, TimeUnit.MINUTES)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
