@@ -313,11 +313,16 @@ public final class GroupCommitLog implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
+            if (backgroundFailure != null) {
+                fail(batch, backgroundFailure, ready); // batch is not written: its records are undone
+                stopForcer();
+                return;
+            }
             long written = -1;
             long forcedThrough = -1;
-            IOException error = backgroundFailure;
+            IOException error = null;
             try {
-                if (error == null && !batch.isEmpty()) {
+                if (!batch.isEmpty()) {
                     int bytes = batch.bytes();
                     log.append(batch);
                     written = batch.lastOffset;
@@ -325,9 +330,8 @@ public final class GroupCommitLog implements AutoCloseable {
                     onBytesWritten.accept(bytes);
                 }
                 long now = System.nanoTime();
-                boolean force = error == null && unforced && (policy == FsyncPolicy.ALWAYS || exiting);
-                if (error == null
-                        && unforced
+                boolean force = unforced && (policy == FsyncPolicy.ALWAYS || exiting);
+                if (unforced
                         && !exiting
                         && policy == FsyncPolicy.EVERYSEC
                         && now - lastForce >= EVERYSEC_NANOS
