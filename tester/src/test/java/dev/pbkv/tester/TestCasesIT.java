@@ -204,7 +204,7 @@ class TestCasesIT {
             s.put("stop", "bin/stop_server " + flag + cfg);
             s.put("kill", "kill -9 $(cat " + pid + ")");
             s.put("clean", "rm -rf " + quote(dataDir(n).toString()));
-            s.put("pause", "kill -STOP $(cat " + pid + ")");
+            s.put("pause", "bin/lib/pause-pid.sh " + pid); // returns once the node has stopped
             s.put("resume", "kill -CONT $(cat " + pid + ")");
         }
         Path file = tmp.resolve("pbkv-test.conf");

@@ -11,6 +11,7 @@ import dev.pbkv.proto.Role;
 import dev.pbkv.proto.WriteRequest;
 import dev.pbkv.testkit.CoordinatorProcess;
 import dev.pbkv.testkit.NodeProcess;
+import dev.pbkv.testkit.ProcessPause;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -40,12 +41,6 @@ class PausedPrimaryIT {
                 .build();
     }
 
-    private static void signal(long pid, String sig) throws Exception {
-        Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).start();
-        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).isZero();
-    }
-
     @Test
     void aPrimaryWokenAfterItsSessionExpiredServesNothing() throws Exception {
         try (CoordinatorProcess zk =
@@ -62,7 +57,7 @@ class PausedPrimaryIT {
                     .withDeadlineAfter(10, TimeUnit.SECONDS)
                     .put(put("k", "old"));
 
-            signal(primary.pid(), "STOP");
+            ProcessPause.pause(primary.pid());
             boolean resumed = false;
             try {
                 backup.awaitState(Role.PRIMARY, NodeState.BOOTSTRAP, WAIT);
@@ -80,7 +75,7 @@ class PausedPrimaryIT {
                             .build()));
                     writes.add(stub.put(put("woken" + i, "x")));
                 }
-                signal(primary.pid(), "CONT");
+                ProcessPause.resume(primary.pid());
                 resumed = true;
                 for (var f : reads) {
                     assertRefused(f, "a read of the woken primary");
@@ -90,7 +85,7 @@ class PausedPrimaryIT {
                 }
             } finally {
                 if (!resumed) {
-                    signal(primary.pid(), "CONT");
+                    ProcessPause.resume(primary.pid());
                 }
             }
             primary.awaitState(Role.BACKUP, NodeState.SYNC, WAIT);

@@ -19,17 +19,21 @@ public record ServerConfig(
         String pause,
         String resume) {
 
-    /** A server with the default pause and resume commands (SIGSTOP/SIGCONT to data/NAME/pbkv.pid). */
+    /** A server with the default pause and resume commands. */
     public ServerConfig(String name, String grpc, String http, String start, String stop, String kill, String clean) {
-        this(
-                name,
-                grpc,
-                http,
-                start,
-                stop,
-                kill,
-                clean,
-                "kill -STOP $(cat data/" + name + "/pbkv.pid)",
-                "kill -CONT $(cat data/" + name + "/pbkv.pid)");
+        this(name, grpc, http, start, stop, kill, clean, defaultPause(name), defaultResume(name));
+    }
+
+    /**
+     * SIGSTOP to the PID in data/NAME/pbkv.pid, returning once every thread has stopped: a bare
+     * {@code kill -STOP} returns before that, and a request sent at once may still be answered.
+     */
+    static String defaultPause(String name) {
+        return "bin/lib/pause-pid.sh data/" + name + "/pbkv.pid";
+    }
+
+    /** SIGCONT to the same PID (the kernel wakes every thread while it sends it). */
+    static String defaultResume(String name) {
+        return "kill -CONT $(cat data/" + name + "/pbkv.pid)";
     }
 }

@@ -296,8 +296,8 @@ public record TestConfig(
         String stop = optionalText(source, n, where, "stop", flag == null ? null : "bin/stop_server " + flag + passOn);
         String kill = optionalText(source, n, where, "kill", "kill -9 $(cat data/" + name + "/pbkv.pid)");
         String clean = optionalText(source, n, where, "clean", "rm -rf data/" + name);
-        String pause = optionalText(source, n, where, "pause", "kill -STOP $(cat data/" + name + "/pbkv.pid)");
-        String resume = optionalText(source, n, where, "resume", "kill -CONT $(cat data/" + name + "/pbkv.pid)");
+        String pause = optionalText(source, n, where, "pause", ServerConfig.defaultPause(name));
+        String resume = optionalText(source, n, where, "resume", ServerConfig.defaultResume(name));
         String grpc = optionalText(source, n, where, "grpc", null);
         String http = optionalText(source, n, where, "http", null);
         if (grpc == null && http == null) {

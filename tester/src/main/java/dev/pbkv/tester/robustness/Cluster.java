@@ -7,9 +7,8 @@ import dev.pbkv.proto.StatusRequest;
 import dev.pbkv.proto.StatusResponse;
 import dev.pbkv.testkit.FreePorts;
 import dev.pbkv.testkit.NodeProcess;
+import dev.pbkv.testkit.ProcessPause;
 import dev.pbkv.testkit.TcpProxy;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -216,33 +215,17 @@ final class Cluster implements AutoCloseable {
         }
     }
 
-    /** SIGSTOP: the process stops in its tracks, sockets open, silent. */
+    /** SIGSTOP: the process stops in its tracks, sockets open, silent; returns once every thread has stopped. */
     void pause(Node n) {
-        signal(n, "STOP");
+        ProcessPause.pause(n.process.pid());
         n.paused = true;
     }
 
     /** SIGCONT. */
     void resume(Node n) {
         if (n.paused) {
-            signal(n, "CONT");
+            ProcessPause.resume(n.process.pid());
             n.paused = false;
-        }
-    }
-
-    private static void signal(Node n, String sig) {
-        try {
-            Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(n.process.pid()))
-                    .redirectErrorStream(true)
-                    .start();
-            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("kill -" + sig + " " + n.process.pid() + " failed");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted sending SIG" + sig, e);
         }
     }
 
