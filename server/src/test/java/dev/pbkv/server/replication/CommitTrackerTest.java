@@ -2,7 +2,13 @@ package dev.pbkv.server.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class CommitTrackerTest {
@@ -54,5 +60,51 @@ class CommitTrackerTest {
         c.failWaiters(new NotPrimaryException("gone", null));
         assertThat(w).isCompletedExceptionally();
         assertThat(c.await(0)).isCompleted();
+    }
+
+    /**
+     * Writers take offsets in order and wait for them from several threads while another thread
+     * advances the local durable offset: every waiter is released (none lost between its check
+     * and its insertion), and none before committed reached its offset.
+     */
+    @Test
+    void waitersRacingTheAdvanceAreAllReleasedAndNeverEarly() throws Exception {
+        CommitTracker c = new CommitTracker();
+        AtomicLong nextOffset = new AtomicLong();
+        AtomicBoolean writing = new AtomicBoolean(true);
+        ConcurrentLinkedQueue<String> early = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<CompletableFuture<Void>> all = new ConcurrentLinkedQueue<>();
+        List<Thread> writers = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            Thread w = new Thread(() -> {
+                for (int i = 0; i < 20_000; i++) {
+                    long offset = nextOffset.incrementAndGet();
+                    CompletableFuture<Void> f = c.await(offset);
+                    f.thenRun(() -> {
+                        if (c.committed() < offset) {
+                            early.add(offset + " released at committed " + c.committed());
+                        }
+                    });
+                    all.add(f);
+                }
+            });
+            writers.add(w);
+            w.start();
+        }
+        Thread durable = new Thread(() -> {
+            while (writing.get()) {
+                c.localDurable(nextOffset.get());
+            }
+        });
+        durable.start();
+        for (Thread w : writers) {
+            w.join();
+        }
+        writing.set(false);
+        durable.join();
+        c.localDurable(nextOffset.get());
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        assertThat(all).hasSize(80_000).allMatch(CompletableFuture::isDone);
+        assertThat(early).isEmpty();
     }
 }
