@@ -114,8 +114,16 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
     private volatile long lastProgressMillis;
     /** Once true the session sends nothing more and the sender exits. */
     private volatile boolean closed;
-    /** The sender thread, once started; the listener and onReady unpark it. */
+    /** The sender thread, once started; acks, onReady and (while it waits for records) offer unpark it. */
     private volatile Thread sender;
+    /**
+     * Set by the sender only around its wait for new records (it found nothing to send): an offer
+     * unparks it only then. Elsewhere it waits for an ack or for the stream to be ready, and those
+     * wake it themselves; unparking it for every record (a futex call under the store's write
+     * lock) woke it for nothing. The sender sets this and then looks at the queue once more, and
+     * offer adds to the queue and then reads this: one of the two sees the other (both volatile).
+     */
+    private volatile boolean waitingForRecords;
     /** Offset of the DigestCheck sent, or -1 before it. */
     private volatile long digestOffset = -1;
     /** A Handover to send once every record up to its offset went out; null if none. */
@@ -250,9 +258,8 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
             queue.add(rec);
             queued.incrementAndGet();
         }
-        Thread t = sender;
-        if (t != null) {
-            LockSupport.unpark(t);
+        if (waitingForRecords) {
+            wake();
         }
     }
 
@@ -333,7 +340,11 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
                     log.info("sent handover at offset {} to {}", h.getLastOffset(), backup.getNodeId());
                 }
                 maybeHeartbeat();
-                LockSupport.parkNanos(this, heartbeatNanos);
+                waitingForRecords = true;
+                if (queue.isEmpty()) { // looked at after the flag is up: an offer before it is seen here
+                    LockSupport.parkNanos(this, heartbeatNanos);
+                }
+                waitingForRecords = false;
             }
         } catch (RuntimeException | IOException e) {
             if (!closed) {
