@@ -472,13 +472,15 @@ final class PrimarySession implements StreamObserver<BackupMessage> {
      */
     private List<LogRecord> collect(long upTo) throws IOException {
         long last = Math.min(store.lastOffset(), upTo);
-        if (nextToSend > last) {
-            return List.of();
-        }
+        // Records already sent are dropped first, also when nothing is left to send: the sender
+        // waits for records only on an empty queue, and one left here would keep it from waiting.
         LogRecord head;
         while ((head = queue.peek()) != null && head.offset() < nextToSend) {
             queue.poll();
             queued.decrementAndGet();
+        }
+        if (nextToSend > last) {
+            return List.of();
         }
         int maxRecords = settings.batchMaxRecords();
         long maxBytes = settings.batchMaxBytes();

@@ -217,8 +217,8 @@ final class Cluster implements AutoCloseable {
 
     /** SIGSTOP: the process stops in its tracks, sockets open, silent; returns once every thread has stopped. */
     void pause(Node n) {
+        n.paused = true; // first: close() resumes it even if the wait for its threads fails
         ProcessPause.pause(n.process.pid());
-        n.paused = true;
     }
 
     /** SIGCONT. */
