@@ -510,6 +510,15 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /**
+     * Told on the log thread, once per group-commit batch, how far the log is durable, and of a
+     * log failure after the store undid the unlogged writes (see {@link #apply}). No notice from
+     * before a truncation or snapshot install arrives after it.
+     */
+    public void setDurableListener(DurableListener listener) {
+        log.setDurableListener(listener);
+    }
+
     /** Called under the write lock with every record appended, in offset order. Keep it short. */
     public void setAppendListener(Consumer<LogRecord> listener) {
         this.appendListener = listener;

@@ -8,20 +8,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.pbkv.store.log.SegmentChannelFactory;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +29,7 @@ class SlowForceTest {
 
     @Test
     void writesUnderFsyncNoAreWrittenWhileASnapshotForcesTheLog() throws Exception {
-        Gate gate = new Gate();
+        GatedForceChannel.Gate gate = new GatedForceChannel.Gate();
         SegmentChannelFactory channels = path -> new GatedForceChannel(SegmentChannelFactory.FILES.create(path), gate);
         try (Store store = Store.open(config(tmp, FsyncPolicy.NO), channels)) {
             for (int i = 0; i < 100; i++) {
@@ -76,7 +67,7 @@ class SlowForceTest {
      */
     @Test
     void writesUnderEverysecAreWrittenWhileTheSecondsForceRuns() throws Exception {
-        Gate gate = new Gate();
+        GatedForceChannel.Gate gate = new GatedForceChannel.Gate();
         SegmentChannelFactory channels = path -> new GatedForceChannel(SegmentChannelFactory.FILES.create(path), gate);
         try (Store store = Store.open(config(tmp, FsyncPolicy.EVERYSEC), channels)) {
             gate.closed.set(true);
@@ -112,7 +103,7 @@ class SlowForceTest {
     /** A failed background force fails the log as a failed write does: later writes are refused. */
     @Test
     void aFailedForceUnderEverysecFailsTheLog() throws Exception {
-        Gate gate = new Gate();
+        GatedForceChannel.Gate gate = new GatedForceChannel.Gate();
         SegmentChannelFactory channels = path -> new GatedForceChannel(SegmentChannelFactory.FILES.create(path), gate);
         try (Store store = Store.open(config(tmp, FsyncPolicy.EVERYSEC), channels)) {
             gate.failing.set(true);
@@ -126,126 +117,6 @@ class SlowForceTest {
                     .hasMessageContaining("the log cannot be written");
             assertThat(contents(store)).containsOnlyKeys("k");
             gate.failing.set(false);
-        }
-    }
-
-    /** While closed, a force waits for release; entered counts down when one does; while failing, it fails. */
-    private static final class Gate {
-        final AtomicBoolean closed = new AtomicBoolean();
-        /** While set, a force fails (as on EIO) instead. */
-        final AtomicBoolean failing = new AtomicBoolean();
-
-        final CountDownLatch entered = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-    }
-
-    /** A segment's channel whose force waits at the gate; everything else goes to the file. */
-    private static final class GatedForceChannel extends FileChannel {
-        private final FileChannel file;
-        private final Gate gate;
-
-        GatedForceChannel(FileChannel file, Gate gate) {
-            this.file = file;
-            this.gate = gate;
-        }
-
-        @Override
-        public void force(boolean metaData) throws IOException {
-            if (gate.failing.get()) {
-                throw new IOException("injected force failure");
-            }
-            if (gate.closed.get()) {
-                gate.entered.countDown();
-                try {
-                    gate.release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted at the gate", e);
-                }
-            }
-            file.force(metaData);
-        }
-
-        @Override
-        public int read(ByteBuffer dst) throws IOException {
-            return file.read(dst);
-        }
-
-        @Override
-        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-            return file.read(dsts, offset, length);
-        }
-
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            return file.write(src);
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            return file.write(srcs, offset, length);
-        }
-
-        @Override
-        public long position() throws IOException {
-            return file.position();
-        }
-
-        @Override
-        public FileChannel position(long newPosition) throws IOException {
-            file.position(newPosition);
-            return this;
-        }
-
-        @Override
-        public long size() throws IOException {
-            return file.size();
-        }
-
-        @Override
-        public FileChannel truncate(long size) throws IOException {
-            file.truncate(size);
-            return this;
-        }
-
-        @Override
-        public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-            return file.transferTo(position, count, target);
-        }
-
-        @Override
-        public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
-            return file.transferFrom(src, position, count);
-        }
-
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-            return file.read(dst, position);
-        }
-
-        @Override
-        public int write(ByteBuffer src, long position) throws IOException {
-            return file.write(src, position);
-        }
-
-        @Override
-        public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-            return file.map(mode, position, size);
-        }
-
-        @Override
-        public FileLock lock(long position, long size, boolean shared) throws IOException {
-            return file.lock(position, size, shared);
-        }
-
-        @Override
-        public FileLock tryLock(long position, long size, boolean shared) throws IOException {
-            return file.tryLock(position, size, shared);
-        }
-
-        @Override
-        protected void implCloseChannel() throws IOException {
-            file.close();
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.pbkv.store.log;
 
+import dev.pbkv.store.DurableListener;
 import dev.pbkv.store.FsyncPolicy;
 import dev.pbkv.store.LogRecord;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -69,6 +71,13 @@ public final class GroupCommitLog implements AutoCloseable {
     private volatile long durableOffset;
     /** The first write or force failure; sticky. Written under lock. */
     private volatile IOException failure;
+    /** Told once per batch how far the log is durable (see {@link #setDurableListener}). */
+    private volatile DurableListener durableListener = DurableListener.NONE;
+    /**
+     * lock: the log thread is telling the listener about a batch; drain() waits for it, so no
+     * notice from before a {@link #resetTo} arrives after it.
+     */
+    private boolean notifying;
     /** Forces done (a test checks group commit: fewer forces than records). */
     private final AtomicLong forces = new AtomicLong();
     /**
@@ -112,6 +121,16 @@ public final class GroupCommitLog implements AutoCloseable {
                 })
                 : null;
         thread.start();
+    }
+
+    /**
+     * Sets who is told, on the log thread and once per batch rather than once per record, the
+     * offset the log is now durable through, and the failure once it fails. Cheaper than a
+     * {@link #whenDurable} future per record on the write path. The listener must be short and
+     * never block on this log.
+     */
+    public void setDurableListener(DurableListener listener) {
+        this.durableListener = listener == null ? DurableListener.NONE : listener;
     }
 
     public SegmentedLog segments() {
@@ -228,7 +247,7 @@ public final class GroupCommitLog implements AutoCloseable {
     public void drain() throws IOException {
         lock.lock();
         try {
-            while (durableOffset < queuedOffset && failure == null) {
+            while ((durableOffset < queuedOffset || notifying) && failure == null) {
                 if (!thread.isAlive()) {
                     throw new IOException("log is closed");
                 }
@@ -289,6 +308,10 @@ public final class GroupCommitLog implements AutoCloseable {
             IOException backgroundFailure;
             lock.lock();
             try {
+                if (notifying) {
+                    notifying = false; // the listener returned for the last batch (see drain)
+                    progress.signalAll();
+                }
                 while (filling.isEmpty() && !closing && forceFailure == null) {
                     if (policy == FsyncPolicy.EVERYSEC && unforced && !forcing) {
                         long wait = lastForce + EVERYSEC_NANOS - System.nanoTime();
@@ -314,12 +337,13 @@ public final class GroupCommitLog implements AutoCloseable {
                 lock.unlock();
             }
             if (backgroundFailure != null) {
-                fail(batch, backgroundFailure, ready); // batch is not written: its records are undone
+                fail(batch, backgroundFailure, true, ready); // batch is not written: its records are undone
                 stopForcer();
                 return;
             }
             long written = -1;
             long forcedThrough = -1;
+            boolean inForce = false;
             IOException error = null;
             try {
                 if (!batch.isEmpty()) {
@@ -341,9 +365,11 @@ public final class GroupCommitLog implements AutoCloseable {
                     unforced = false;
                 }
                 if (force) {
+                    inForce = true;
                     if (log.force()) {
                         forces.incrementAndGet();
                     }
+                    inForce = false;
                     lastForce = now;
                     unforced = false;
                     forcedThrough = Long.MAX_VALUE;
@@ -352,11 +378,12 @@ public final class GroupCommitLog implements AutoCloseable {
                 error = e instanceof IOException io ? io : new IOException(e);
             }
             if (error != null) {
-                fail(batch, error, ready);
+                fail(batch, error, inForce, ready);
                 stopForcer();
                 return;
             }
             batch.clear();
+            long advancedTo = -1;
             lock.lock();
             try {
                 spare = batch;
@@ -367,6 +394,10 @@ public final class GroupCommitLog implements AutoCloseable {
                     long durable = policy == FsyncPolicy.ALWAYS
                             ? (forcedThrough >= 0 ? writtenOffset : durableOffset)
                             : writtenOffset;
+                    if (durable > durableOffset) {
+                        advancedTo = durable;
+                        notifying = true;
+                    }
                     durableOffset = durable;
                     while (!waiters.isEmpty() && waiters.peek().offset <= durable) {
                         ready.add(waiters.poll());
@@ -376,14 +407,35 @@ public final class GroupCommitLog implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
+            if (advancedTo >= 0) {
+                long through = advancedTo;
+                tell(l -> l.durableThrough(through));
+            }
             for (Waiter w : ready) {
                 w.future.complete(null);
             }
             ready.clear();
             if (exiting) {
+                lock.lock();
+                try {
+                    notifying = false;
+                    progress.signalAll();
+                } finally {
+                    lock.unlock();
+                }
                 stopForcer();
                 return;
             }
+        }
+    }
+
+    /** Log thread: a listener that throws must not stop the log. */
+    private void tell(Consumer<DurableListener> notice) {
+        try {
+            notice.accept(durableListener);
+        } catch (RuntimeException e) {
+            Thread t = Thread.currentThread();
+            t.getUncaughtExceptionHandler().uncaughtException(t, e);
         }
     }
 
@@ -449,19 +501,26 @@ public final class GroupCommitLog implements AutoCloseable {
      * records that never reached the files, and only then do the waiting futures complete:
      * normally up to what is durable, with the error above it.
      */
-    private void fail(Batch batch, IOException error, List<Waiter> ready) {
+    private void fail(Batch batch, IOException error, boolean forceFailed, List<Waiter> ready) {
         long held;
         boolean forced;
-        try {
-            held = log.discardPartialWrite();
-            forced = true;
-            if (log.force()) {
-                forces.incrementAndGet();
-            }
-        } catch (IOException | RuntimeException e) {
-            error.addSuppressed(e);
+        if (forceFailed) {
+            // A failed fsync may have dropped the dirty pages and cleared the error (Linux does):
+            // a second force proves nothing, so nothing written since the last good one is forced.
             held = log.lastOffset();
             forced = false;
+        } else {
+            try {
+                held = log.discardPartialWrite();
+                forced = true;
+                if (log.force()) {
+                    forces.incrementAndGet();
+                }
+            } catch (IOException | RuntimeException e) {
+                error.addSuppressed(e);
+                held = log.lastOffset();
+                forced = false;
+            }
         }
         lock.lock();
         try {
@@ -484,6 +543,7 @@ public final class GroupCommitLog implements AutoCloseable {
             error.addSuppressed(e);
         }
         long durable = durableOffset;
+        tell(l -> l.failed(durable, error));
         for (Waiter w : ready) {
             if (w.offset <= durable) {
                 w.future.complete(null);

@@ -459,17 +459,29 @@ public final class SegmentedLog implements AutoCloseable {
             } finally {
                 segmentsLock.readLock().unlock();
             }
-            for (Segment s : dirty) {
+            for (int i = 0; i < dirty.size(); i++) {
+                Segment s = dirty.get(i);
                 try {
                     s.channel.force(false);
                 } catch (ClosedChannelException e) {
                     if (listed(s)) {
+                        redirty(dirty, i);
                         throw e;
                     }
                     // Dropped or cut away meanwhile (retention, truncation): nothing of it is kept.
+                } catch (IOException | RuntimeException e) {
+                    redirty(dirty, i);
+                    throw e;
                 }
             }
             return !dirty.isEmpty();
+        }
+    }
+
+    /** A force failed at dirty[from]: that segment and the ones after it are not forced. */
+    private static void redirty(List<Segment> dirty, int from) {
+        for (int i = from; i < dirty.size(); i++) {
+            dirty.get(i).dirty.set(true);
         }
     }
 

@@ -1,0 +1,27 @@
+package dev.pbkv.store;
+
+import java.io.IOException;
+
+/**
+ * Told on the log thread how far the log is durable, once per group-commit batch: the primary's
+ * commit rule follows it instead of a future per record. Both calls must be short and must not
+ * wait on the store.
+ */
+public interface DurableListener {
+    DurableListener NONE = new DurableListener() {
+        @Override
+        public void durableThrough(long offset) {}
+
+        @Override
+        public void failed(long durableOffset, IOException error) {}
+    };
+
+    /** Every record up to offset is durable per the fsync policy. Offsets only grow between log resets. */
+    void durableThrough(long offset);
+
+    /**
+     * The log failed (a full disk): nothing above durableOffset will become durable, and the
+     * store has already undone those records in its map.
+     */
+    void failed(long durableOffset, IOException error);
+}
