@@ -38,6 +38,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -168,7 +169,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
         }
         Mutation m = new Mutation(op, key, value == null ? EMPTY : value, t.clientId(), t.sequence(), deadline);
         // The replicator answers once the answer is committed (a write that changed nothing included).
-        return admitted(() -> replicator.write(m).thenApply(CommandLayer::toAck));
+        return written(m, CommandLayer::toAck);
     }
 
     @Override
@@ -187,7 +188,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
         Mutation m = new Mutation(op, key, value == null ? EMPTY : value, 0, 0, deadline).returningPrevious();
         // The store read the previous value in the write's own step; the answer waits for commit
         // like any write's (and a refused one for the entry it saw).
-        return admitted(() -> replicator.write(m).thenApply(r -> {
+        return written(m, r -> {
             Reply<WriteAck> ack = toAck(r);
             if (ack instanceof Reply.Failure<WriteAck> f
                     && f.code() != ErrorCode.ALREADY_EXISTS
@@ -195,7 +196,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
                 return new Reply.Failure<>(f.code(), f.message(), f.primaryAddress());
             }
             return Reply.success(r.previous());
-        }));
+        });
     }
 
     private static Expiry expiry(Expiry expiry) {
@@ -237,7 +238,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
         }
         WriteTag t = tag == null ? WriteTag.NONE : tag;
         Mutation m = Mutation.batch(ops, t.clientId(), t.sequence());
-        return admitted(() -> replicator.write(m).thenApply(r -> toBatchAck(steps, r)));
+        return written(m, r -> toBatchAck(steps, r));
     }
 
     /** Why the batch is refused before it reaches the store, or null: its size and every step's key and value. */
@@ -363,14 +364,14 @@ public final class CommandLayer implements Commands, AutoCloseable {
             return CompletableFuture.completedFuture(
                     Reply.failure(ErrorCode.INVALID_ARGUMENT, "expire needs a ttl, a deadline or persist"));
         }
-        return admitted(() -> replicator.write(m).thenApply(r -> switch (r.outcome()) {
+        return written(m, r -> switch (r.outcome()) {
             case REPLACED, DELETED -> Reply.success(true);
             case ABSENT, UNCHANGED -> Reply.success(false);
             default -> {
                 Reply.Failure<WriteAck> f = (Reply.Failure<WriteAck>) toAck(r);
                 yield new Reply.Failure<>(f.code(), f.message(), f.primaryAddress());
             }
-        }));
+        });
     }
 
     @Override
@@ -763,17 +764,46 @@ public final class CommandLayer implements Commands, AutoCloseable {
 
     /** Admits the call through the gate, runs it, and turns any exception into a failure reply. */
     private <T> CompletableFuture<Reply<T>> admitted(Supplier<CompletableFuture<Reply<T>>> call) {
+        return admitted(call, r -> r);
+    }
+
+    /** A write through the replicator, its result turned into the reply by toReply. */
+    private <T> CompletableFuture<Reply<T>> written(Mutation m, Function<WriteResult, Reply<T>> toReply) {
+        return admitted(() -> replicator.write(m), toReply);
+    }
+
+    /**
+     * Runs call if the gate admits it, and answers with toReply of its result, or with the
+     * failure it ended in, in one stage: on the write path that is one completion per request
+     * where thenApply, exceptionally and whenComplete were three.
+     */
+    private <R, T> CompletableFuture<Reply<T>> admitted(
+            Supplier<CompletableFuture<R>> call, Function<? super R, Reply<T>> toReply) {
         if (!gate.tryEnter()) {
             return CompletableFuture.completedFuture(shuttingDown());
         }
-        CompletableFuture<Reply<T>> f;
+        CompletableFuture<R> result;
         try {
-            f = call.get().exceptionally(CommandLayer::failureOf);
+            result = call.get();
         } catch (RuntimeException e) {
-            f = CompletableFuture.completedFuture(failureOf(e));
+            result = CompletableFuture.failedFuture(e);
         }
-        f.whenComplete((r, t) -> gate.exit());
-        return f;
+        CompletableFuture<Reply<T>> reply = new CompletableFuture<>();
+        result.whenComplete((r, t) -> {
+            Reply<T> out;
+            if (t != null) {
+                out = failureOf(t);
+            } else {
+                try {
+                    out = toReply.apply(r);
+                } catch (RuntimeException e) {
+                    out = failureOf(e);
+                }
+            }
+            reply.complete(out);
+            gate.exit();
+        });
+        return reply;
     }
 
     private static <T> Reply<T> failureOf(Throwable t) {

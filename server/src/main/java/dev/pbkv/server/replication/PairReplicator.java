@@ -11,6 +11,7 @@ import dev.pbkv.server.coordinator.CoordinatorStatus;
 import dev.pbkv.server.coordinator.PairCoordinator;
 import dev.pbkv.server.role.NodeState;
 import dev.pbkv.server.role.Role;
+import dev.pbkv.store.DurableListener;
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.Op;
 import dev.pbkv.store.Store;
@@ -19,6 +20,7 @@ import io.grpc.BindableService;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.netty.handler.ssl.SslContext;
+import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -236,6 +238,26 @@ public final class PairReplicator implements Replicator {
                 s.offer(rec);
             }
         });
+        store.setDurableListener(new DurableListener() {
+            @Override
+            public void durableThrough(long offset) {
+                // A backup's durable log is not a primary's commit: its tail may still be cut. The
+                // next term starts from the store's own offset (RoleControl: commits.startTerm).
+                if (node.role == Role.PRIMARY) {
+                    commits.localDurable(offset);
+                }
+            }
+
+            @Override
+            public void failed(long durableOffset, IOException error) {
+                log.error(
+                        "{}: the log failed; it is durable up to offset {} and no further",
+                        node.nodeId,
+                        durableOffset,
+                        error);
+                commits.failAbove(durableOffset, error);
+            }
+        });
     }
 
     /** The coordinator names the attached backup in in_sync (never without a coordinator). */
@@ -318,8 +340,6 @@ public final class PairReplicator implements Replicator {
         Lock gate = m.op() == Op.BATCH
                 ? fences.enterBuckets(m.batch().stream().mapToInt(op -> store.bucketOf(op.key())))
                 : fences.enter(m.key() == null ? 0 : store.bucketOf(m.key()));
-        WriteResult wr;
-        CompletableFuture<Void> committed;
         try {
             if (!node.acceptingWrites) {
                 release(m, claim);
@@ -328,6 +348,7 @@ public final class PairReplicator implements Replicator {
                         ? sw.thenCompose(addr -> afterSwitchover(sw, addr, m))
                         : CompletableFuture.failedFuture(node.notPrimary());
             }
+            WriteResult wr;
             try {
                 wr = store.apply(m);
             } catch (RuntimeException e) {
@@ -337,24 +358,51 @@ public final class PairReplicator implements Replicator {
             if (claim != null) {
                 claim.complete(AtMostOnceTable.slim(wr));
             }
-            committed = commits.await(wr.answerOffset());
-            if (!wr.changed()) {
-                return committed.thenApply(v -> wr);
-            }
+            // Committed through the write's offset means durable here too (the tracker follows the
+            // log), so this one wait covers both; a write that changed nothing waits for the entry it saw.
+            PendingWrite pending = new PendingWrite(wr, store.epoch());
+            commits.await(pending);
+            return pending;
         } finally {
             gate.unlock();
         }
-        long offset = wr.offset();
-        CompletableFuture<Void> durable = store.whenDurable(offset);
-        durable.whenComplete((v, t) -> {
-            if (t == null) {
-                commits.localDurable(offset);
-            } else {
-                log.error("{}: the log could not be made durable up to {}", node.nodeId, offset, t);
+    }
+
+    /**
+     * A write applied and waiting for commit: the future the caller gets is also the tracker's
+     * waiter, so the write path holds one object, not a chain of stages.
+     */
+    private final class PendingWrite extends CompletableFuture<WriteResult> implements CommitTracker.Waiter {
+        private final WriteResult result;
+        private final long epochAtApply;
+
+        PendingWrite(WriteResult result, long epochAtApply) {
+            this.result = result;
+            this.epochAtApply = epochAtApply;
+        }
+
+        @Override
+        public long commitOffset() {
+            return result.answerOffset();
+        }
+
+        @Override
+        public void committed() {
+            if (!result.changed()) {
+                complete(result);
+                return;
             }
-        });
-        long epochAtApply = store.epoch();
-        return durable.thenCompose(v -> committed).thenApply(v -> confirmed(wr, epochAtApply));
+            try {
+                complete(confirmed(result, epochAtApply));
+            } catch (OutcomeUnknownException e) {
+                completeExceptionally(e);
+            }
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+            completeExceptionally(cause);
+        }
     }
 
     /**

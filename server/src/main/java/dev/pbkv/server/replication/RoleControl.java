@@ -89,7 +89,7 @@ final class RoleControl {
     void start() {
         control.run(() -> {
             atMostOnce.replayLogTail(store, node.nodeId);
-            commits.localDurable(store.durableOffset());
+            commits.startTerm(store.durableOffset());
             node.coldStartSinceMillis = clock.millis();
             log.info(
                     "{}: state {} (role {}, epoch {}, last offset {}): looking for the peer at {}",
@@ -279,8 +279,7 @@ final class RoleControl {
     void becomePrimaryAt(String cause) {
         node.role = Role.PRIMARY;
         node.primaryClientAddress = node.clientAddress();
-        commits.requirePeer(false, 0);
-        commits.localDurable(store.durableOffset());
+        commits.startTerm(store.durableOffset());
         node.acceptingWrites = true;
         node.transition(NodeState.BOOTSTRAP, cause + "; epoch " + store.epoch());
     }

@@ -107,4 +107,73 @@ class CommitTrackerTest {
         assertThat(all).hasSize(80_000).allMatch(CompletableFuture::isDone);
         assertThat(early).isEmpty();
     }
+
+    /**
+     * A new term starts from the store's durable offset exactly: a tail this node held durable in
+     * an earlier term may have been cut since, and its offsets written again, so a write at such
+     * an offset waits for the disk again.
+     */
+    @Test
+    void aNewTermStartsFromTheDurableOffsetItIsGivenEvenWhenLower() {
+        CommitTracker c = new CommitTracker();
+        c.startTerm(0);
+        c.localDurable(10); // the old term's tail, 6..10 cut while this node was a backup
+        c.startTerm(5);
+        assertThat(c.committed()).isEqualTo(5);
+        assertThat(c.localDurable()).isEqualTo(5);
+        CompletableFuture<Void> rewritten = c.await(8);
+        assertThat(rewritten).as("offset 8 of the new term is not on disk yet").isNotDone();
+        c.localDurable(8);
+        assertThat(rewritten).isCompleted();
+    }
+
+    @Test
+    void aStoreFailureFailsOnlyTheWaitersAboveWhatIsDurable() {
+        CommitTracker c = new CommitTracker();
+        c.requirePeer(true, 0);
+        c.localDurable(4);
+        CompletableFuture<Void> durableHere = c.await(3);
+        CompletableFuture<Void> lost = c.await(6);
+        c.failAbove(4, new java.io.IOException("disk full"));
+        assertThat(lost).isCompletedExceptionally();
+        assertThat(durableHere).as("durable here, waiting for the backup").isNotDone();
+        c.peerAcked(3);
+        assertThat(durableHere).isCompleted();
+    }
+
+    /** A waiter whose offset is already committed is told at once, on the caller's thread; others once, later. */
+    @Test
+    void aWaiterIsToldExactlyOnce() {
+        CommitTracker c = new CommitTracker();
+        c.localDurable(2);
+        List<String> told = new ArrayList<>();
+        c.await(waiter(1, told));
+        assertThat(told).containsExactly("1 committed");
+        c.await(waiter(3, told));
+        c.await(waiter(3, told));
+        assertThat(told).hasSize(1);
+        c.localDurable(3);
+        c.localDurable(4);
+        c.failWaiters(new NotPrimaryException("gone", null));
+        assertThat(told).containsExactly("1 committed", "3 committed", "3 committed");
+    }
+
+    private static CommitTracker.Waiter waiter(long offset, List<String> told) {
+        return new CommitTracker.Waiter() {
+            @Override
+            public long commitOffset() {
+                return offset;
+            }
+
+            @Override
+            public void committed() {
+                told.add(offset + " committed");
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                told.add(offset + " failed");
+            }
+        };
+    }
 }

@@ -79,12 +79,21 @@ final class MiniNode implements AutoCloseable {
     static MiniNode create(
             String id, Role role, int port, int peerPort, Path dir, PairSettings settings, long retainedLogBytes)
             throws IOException {
-        StoreConfig cfg = new StoreConfig(
-                dir.resolve(id),
-                new MapConfig(8, 32L << 20),
-                dev.pbkv.store.FsyncPolicy.NO,
-                64L << 20,
-                retainedLogBytes);
+        return create(id, role, port, peerPort, dir, settings, retainedLogBytes, dev.pbkv.store.FsyncPolicy.NO);
+    }
+
+    static MiniNode create(
+            String id,
+            Role role,
+            int port,
+            int peerPort,
+            Path dir,
+            PairSettings settings,
+            long retainedLogBytes,
+            dev.pbkv.store.FsyncPolicy fsync)
+            throws IOException {
+        StoreConfig cfg =
+                new StoreConfig(dir.resolve(id), new MapConfig(8, 32L << 20), fsync, 64L << 20, retainedLogBytes);
         java.nio.file.Files.createDirectories(cfg.dataDir());
         return new MiniNode(id, role, port, peerPort, Store.open(cfg), settings);
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pbkv.server.role.NodeState;
 import dev.pbkv.server.role.Role;
+import dev.pbkv.store.FsyncPolicy;
 import dev.pbkv.store.Mutation;
 import dev.pbkv.store.Op;
 import dev.pbkv.store.WriteOutcome;
@@ -15,7 +16,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -113,6 +119,59 @@ class PairReplicatorTest {
             assertThat(a.replicator.peerAckedOffset()).isGreaterThanOrEqualTo(r.offset());
         }
         assertThat(a.digest()).isEqualTo(b.digest());
+    }
+
+    /**
+     * The commit rule follows the store's log (one notice per batch), so a write is answered only
+     * once its record is durable on the primary: under fsync always, every answer, alone and in
+     * SYNC, finds the primary's durable offset at or past the write.
+     */
+    @Test
+    void aWriteIsAnsweredOnlyOnceItIsDurableOnThePrimary() throws Exception {
+        closeNodes();
+        int[] ports = MiniNode.freePorts(2);
+        PairSettings settings = MiniNode.testSettings();
+        a = MiniNode.create("primary", Role.PRIMARY, ports[0], ports[1], dir, settings, 64L << 20, FsyncPolicy.ALWAYS);
+        b = MiniNode.create("backup", Role.BACKUP, ports[1], ports[0], dir, settings, 64L << 20, FsyncPolicy.ALWAYS);
+        a.start();
+        await().atMost(WAIT).until(() -> a.state() == NodeState.BOOTSTRAP);
+        ConcurrentLinkedQueue<String> early = new ConcurrentLinkedQueue<>();
+        writeFromThreads("alone", early);
+        b.start();
+        awaitSync();
+        writeFromThreads("sync", early);
+        assertThat(early).isEmpty();
+    }
+
+    private void writeFromThreads(String prefix, java.util.Collection<String> early) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int id = t;
+                done.add(pool.submit(() -> {
+                    List<CompletableFuture<?>> answers = new ArrayList<>();
+                    for (int i = 0; i < 300; i++) {
+                        answers.add(a.replicator
+                                .write(Mutation.of(Op.PUT, MiniNode.bytes(prefix + id + "-" + i), MiniNode.bytes("v")))
+                                .thenAccept(r -> {
+                                    long durable = a.store.durableOffset();
+                                    if (durable < r.offset()) {
+                                        early.add(r.offset() + " answered at durable " + durable);
+                                    }
+                                }));
+                    }
+                    CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                            .get(30, TimeUnit.SECONDS);
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /**
