@@ -3,9 +3,10 @@ package dev.pbkv.store;
 import java.io.IOException;
 
 /**
- * Told on the log thread how far the log is durable, once per group-commit batch: the primary's
- * commit rule follows it instead of a future per record. Both calls must be short and must not
- * wait on the store.
+ * Told how far the log is durable, once per group-commit batch, on the thread that wrote the
+ * batch (the log thread, or under fsync no an event loop writing its own turn's records): the
+ * primary's commit rule follows it instead of a future per record. Both calls must be short and
+ * must not wait on the store.
  */
 public interface DurableListener {
     DurableListener NONE = new DurableListener() {

@@ -511,7 +511,22 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * Told on the log thread, once per group-commit batch, how far the log is durable, and of a
+     * Fsync no: the calling thread (an event loop, before a write in its turn) promises to call
+     * {@link #writeExpectedLog} at the end of that turn, and its records, and any queued meanwhile,
+     * are written then on that thread instead of by a wake of the log thread. False when the
+     * policy forces (the log thread does that); then nothing needs calling.
+     */
+    public boolean expectLogWrite() {
+        return log.expectWrite();
+    }
+
+    /** Keeps the promise of {@link #expectLogWrite}: writes what is queued, unless another thread is writing. */
+    public void writeExpectedLog() {
+        log.writeExpected();
+    }
+
+    /**
+     * Told on the thread that wrote the batch, once per group-commit batch, how far the log is durable, and of a
      * log failure after the store undid the unlogged writes (see {@link #apply}). No notice from
      * before a truncation or snapshot install arrives after it.
      */

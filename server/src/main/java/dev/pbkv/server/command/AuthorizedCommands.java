@@ -172,6 +172,16 @@ final class AuthorizedCommands implements Commands {
     }
 
     @Override
+    public boolean expectLogWrite() {
+        return delegate.expectLogWrite();
+    }
+
+    @Override
+    public void writeExpectedLog() {
+        delegate.writeExpectedLog();
+    }
+
+    @Override
     public boolean authenticationRequired() {
         return delegate.authenticationRequired();
     }

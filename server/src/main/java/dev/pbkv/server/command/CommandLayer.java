@@ -671,6 +671,16 @@ public final class CommandLayer implements Commands, AutoCloseable {
     }
 
     @Override
+    public boolean expectLogWrite() {
+        return store.expectLogWrite();
+    }
+
+    @Override
+    public void writeExpectedLog() {
+        store.writeExpectedLog();
+    }
+
+    @Override
     public boolean authenticationRequired() {
         return authenticator.required();
     }

@@ -102,6 +102,18 @@ public interface Commands {
         return caller.may(Access.ADMIN) ? this : new AuthorizedCommands(this, caller);
     }
 
+    /**
+     * An event loop about to make a write in its current turn: whether it must call
+     * {@link #writeExpectedLog} once at the end of that turn, when it then writes the turn's log
+     * records itself (fsync no) instead of waking the log thread and hopping back for the answers.
+     */
+    default boolean expectLogWrite() {
+        return false;
+    }
+
+    /** Keeps the promise of a true {@link #expectLogWrite}. */
+    default void writeExpectedLog() {}
+
     /** Whether callers must authenticate (auth.users is not empty) before any command. */
     default boolean authenticationRequired() {
         return false;

@@ -246,6 +246,9 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             refuse(command, RespErrors.NOAUTH);
             return;
         }
+        if (command.write) {
+            door.turnLogWrites().beforeWrite(ctx.executor());
+        }
         if (subscriptions.active() && !RespSubscriptions.allowedWhileSubscribed(command)) {
             refuse(command, RespSubscriptions.notAllowedWhileSubscribed(command));
             return;
@@ -819,9 +822,14 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         future.whenComplete((r, e) -> onCompleted());
     }
 
-    /** Any thread: a queued future completed; make the event loop write what is ready. */
+    /**
+     * Any thread: a queued future completed; make the event loop write what is ready. While the
+     * loop reads, at once (channelReadComplete flushes); otherwise in a task, so the many answers
+     * one log batch completes in a row (on this loop, under fsync no) go out in one flush, not one
+     * system call each.
+     */
     private void onCompleted() {
-        if (ctx.executor().inEventLoop()) {
+        if (ctx.executor().inEventLoop() && reading) {
             drain();
         } else if (drainScheduled.compareAndSet(false, true)) {
             ctx.executor().execute(drainTask);

@@ -28,6 +28,9 @@ public final class RespDoor extends ListeningDoor {
     static final String MAX_CLIENTS_ERROR = "-ERR max number of clients reached\r\n";
 
     private final Commands commands;
+    /** Under fsync no, each event loop writes its own turn's log records (TurnLogWrites). */
+    private final TurnLogWrites turnLogWrites;
+
     private final RespSettings settings;
     private final Map<RespCommand, RequestMeter> meters = new EnumMap<>(RespCommand.class);
 
@@ -54,6 +57,7 @@ public final class RespDoor extends ListeningDoor {
                 settings.connections(),
                 settings.tls());
         this.commands = commands;
+        this.turnLogWrites = new TurnLogWrites(commands);
         this.settings = settings;
         for (RespCommand c : RespCommand.values()) {
             meters.put(c, metrics == null ? RequestMeter.NONE : metrics.requestMeter("resp", c.lowerName));
@@ -94,6 +98,10 @@ public final class RespDoor extends ListeningDoor {
 
     Commands commands() {
         return commands;
+    }
+
+    TurnLogWrites turnLogWrites() {
+        return turnLogWrites;
     }
 
     RequestMeter meter(RespCommand command) {

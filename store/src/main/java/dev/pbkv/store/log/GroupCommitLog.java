@@ -24,7 +24,9 @@ import java.util.function.LongConsumer;
  * {@link #whenDurable} future the force covers. Records queued while a force runs form the next
  * batch, so one force covers every record queued behind it. Under EVERYSEC the once-a-second
  * force runs on a thread of its own ({@code <log thread>-force}) while the log thread goes on
- * writing, as Redis's background fsync does.
+ * writing, as Redis's background fsync does. Under NO an event loop may write its own turn's
+ * records instead ({@link #expectWrite}, {@link #writeExpected}): no wake of the log thread and no
+ * hop back to the loop for the answer, and still written to the OS before anyone is answered.
  *
  * <p>A write or force failure (a full disk) is sticky: every waiting and later future fails with
  * that IOException, queued records are dropped, and {@link #failure()} lets the store refuse new
@@ -35,6 +37,8 @@ public final class GroupCommitLog implements AutoCloseable {
     static final int MAX_QUEUED_BYTES = 16 << 20;
 
     private static final long EVERYSEC_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How long the log thread leaves queued records to a writer that said it would write them. */
+    private static final long EXPECTED_WRITE_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private record Waiter(long offset, CompletableFuture<Void> future) {}
 
@@ -74,10 +78,13 @@ public final class GroupCommitLog implements AutoCloseable {
     /** Told once per batch how far the log is durable (see {@link #setDurableListener}). */
     private volatile DurableListener durableListener = DurableListener.NONE;
     /**
-     * lock: the log thread is telling the listener about a batch; drain() waits for it, so no
-     * notice from before a {@link #resetTo} arrives after it.
+     * Held by whoever writes a batch to the files, from taking it until its offsets are published
+     * and the listener told: the log thread, or under fsync no a thread writing its own records
+     * ({@link #writeExpected}), which only ever tries it. Taken before {@link #lock}, never after.
      */
-    private boolean notifying;
+    private final ReentrantLock writer = new ReentrantLock();
+    /** lock: {@link #expectWrite} calls whose {@link #writeExpected} has not run; records need not wake the log thread meanwhile. */
+    private int expectedWrites;
     /** Forces done (a test checks group commit: fewer forces than records). */
     private final AtomicLong forces = new AtomicLong();
     /**
@@ -154,7 +161,7 @@ public final class GroupCommitLog implements AutoCloseable {
             // wake per batch, not one per record).
             boolean wasEmpty = filling.isEmpty();
             filling.add(rec);
-            if (wasEmpty) {
+            if (wasEmpty && expectedWrites == 0) {
                 work.signal();
             }
             queuedOffset = rec.offset();
@@ -247,7 +254,7 @@ public final class GroupCommitLog implements AutoCloseable {
     public void drain() throws IOException {
         lock.lock();
         try {
-            while ((durableOffset < queuedOffset || notifying) && failure == null) {
+            while (durableOffset < queuedOffset && failure == null) {
                 if (!thread.isAlive()) {
                     throw new IOException("log is closed");
                 }
@@ -259,6 +266,10 @@ public final class GroupCommitLog implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        // The listener is told under writer: once it is free, no notice from before this drain
+        // is still on its way (a cut of the log follows, and must not be overtaken by one).
+        writer.lock();
+        writer.unlock();
     }
 
     /** Waits until offset is written, then forces the log whatever the policy (the snapshot barrier). */
@@ -302,131 +313,231 @@ public final class GroupCommitLog implements AutoCloseable {
         boolean unforced = false;
         List<Waiter> ready = new ArrayList<>();
         while (true) {
-            Batch batch;
-            long gen;
-            boolean exiting;
-            IOException backgroundFailure;
             lock.lock();
             try {
-                if (notifying) {
-                    notifying = false; // the listener returned for the last batch (see drain)
-                    progress.signalAll();
-                }
-                while (filling.isEmpty() && !closing && forceFailure == null) {
+                while (filling.isEmpty() && !closing && forceFailure == null && failure == null) {
                     if (policy == FsyncPolicy.EVERYSEC && unforced && !forcing) {
                         long wait = lastForce + EVERYSEC_NANOS - System.nanoTime();
                         if (wait <= 0) {
                             break;
                         }
                         work.awaitNanos(wait);
+                    } else if (expectedWrites > 0) {
+                        // A writer thread said it will write what is queued; should it never come
+                        // (its event loop shut down), the records go out here a moment later.
+                        work.awaitNanos(EXPECTED_WRITE_GRACE_NANOS);
+                        if (expectedWrites > 0) {
+                            break;
+                        }
                     } else {
                         work.awaitUninterruptibly();
                     }
                 }
-                exiting = closing && filling.isEmpty();
-                backgroundFailure = forceFailure;
-                batch = filling;
-                filling = spare;
-                spare = null;
-                gen = generation;
-                progress.signalAll();
+                if (failure != null) {
+                    break; // a writer thread failed the log (fail() has run)
+                }
             } catch (InterruptedException e) {
                 // Only close stops this thread; an interrupt just wakes it.
                 continue;
             } finally {
                 lock.unlock();
             }
-            if (backgroundFailure != null) {
-                fail(batch, backgroundFailure, true, ready); // batch is not written: its records are undone
-                stopForcer();
-                return;
-            }
-            long written = -1;
-            long forcedThrough = -1;
-            boolean inForce = false;
-            IOException error = null;
+            boolean exiting;
+            writer.lock();
             try {
-                if (!batch.isEmpty()) {
-                    int bytes = batch.bytes();
-                    log.append(batch);
-                    written = batch.lastOffset;
-                    unforced = true;
-                    onBytesWritten.accept(bytes);
-                }
-                long now = System.nanoTime();
-                boolean force = unforced && (policy == FsyncPolicy.ALWAYS || exiting);
-                if (unforced
-                        && !exiting
-                        && policy == FsyncPolicy.EVERYSEC
-                        && now - lastForce >= EVERYSEC_NANOS
-                        && startBackgroundForce()) {
-                    // Covers everything written so far; what is written during it waits for the next.
-                    lastForce = now;
-                    unforced = false;
-                }
-                if (force) {
-                    inForce = true;
-                    if (log.force()) {
-                        forces.incrementAndGet();
-                    }
-                    inForce = false;
-                    lastForce = now;
-                    unforced = false;
-                    forcedThrough = Long.MAX_VALUE;
-                }
-            } catch (IOException | RuntimeException e) {
-                error = e instanceof IOException io ? io : new IOException(e);
-            }
-            if (error != null) {
-                fail(batch, error, inForce, ready);
-                stopForcer();
-                return;
-            }
-            batch.clear();
-            long advancedTo = -1;
-            lock.lock();
-            try {
-                spare = batch;
-                if (gen == generation) {
-                    if (written >= 0) {
-                        writtenOffset = written;
-                    }
-                    long durable = policy == FsyncPolicy.ALWAYS
-                            ? (forcedThrough >= 0 ? writtenOffset : durableOffset)
-                            : writtenOffset;
-                    if (durable > durableOffset) {
-                        advancedTo = durable;
-                        notifying = true;
-                    }
-                    durableOffset = durable;
-                    while (!waiters.isEmpty() && waiters.peek().offset <= durable) {
-                        ready.add(waiters.poll());
-                    }
-                }
-                progress.signalAll();
-            } finally {
-                lock.unlock();
-            }
-            if (advancedTo >= 0) {
-                long through = advancedTo;
-                tell(l -> l.durableThrough(through));
-            }
-            for (Waiter w : ready) {
-                w.future.complete(null);
-            }
-            ready.clear();
-            if (exiting) {
+                Batch batch;
+                long gen;
+                IOException backgroundFailure;
                 lock.lock();
                 try {
-                    notifying = false;
-                    progress.signalAll();
+                    if (failure != null) {
+                        break;
+                    }
+                    exiting = closing && filling.isEmpty();
+                    backgroundFailure = forceFailure;
+                    gen = generation;
+                    batch = takeBatch();
                 } finally {
                     lock.unlock();
                 }
-                stopForcer();
-                return;
+                if (backgroundFailure != null) {
+                    fail(batch, backgroundFailure, true, ready); // batch is not written: its records are undone
+                    break;
+                }
+                long written = -1;
+                boolean forced = false;
+                boolean inForce = false;
+                IOException error = null;
+                try {
+                    written = append(batch);
+                    if (written >= 0) {
+                        unforced = true;
+                    }
+                    long now = System.nanoTime();
+                    boolean force = unforced && (policy == FsyncPolicy.ALWAYS || exiting);
+                    if (unforced
+                            && !exiting
+                            && policy == FsyncPolicy.EVERYSEC
+                            && now - lastForce >= EVERYSEC_NANOS
+                            && startBackgroundForce()) {
+                        // Covers everything written so far; what is written during it waits for the next.
+                        lastForce = now;
+                        unforced = false;
+                    }
+                    if (force) {
+                        inForce = true;
+                        if (log.force()) {
+                            forces.incrementAndGet();
+                        }
+                        inForce = false;
+                        lastForce = now;
+                        unforced = false;
+                        forced = true;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    error = e instanceof IOException io ? io : new IOException(e);
+                }
+                if (error != null) {
+                    fail(batch, error, inForce, ready);
+                    break;
+                }
+                publish(batch, gen, written, forced, ready);
+            } finally {
+                writer.unlock();
+            }
+            complete(ready);
+            if (exiting) {
+                break;
             }
         }
+        stopForcer();
+    }
+
+    /**
+     * Fsync no only: the caller (an event loop, before its first write of a turn) will call
+     * {@link #writeExpected} once at the end of that turn, so records queued meanwhile need not
+     * wake the log thread: the caller writes them itself and answers them in the same turn, as
+     * Redis writes its AOF before it replies. Whether the caller must call writeExpected.
+     */
+    public boolean expectWrite() {
+        if (policy != FsyncPolicy.NO) {
+            return false;
+        }
+        lock.lock();
+        try {
+            if (failure != null || closing) {
+                return false;
+            }
+            expectedWrites++;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * After {@link #expectWrite}: writes what is queued on this thread, unless another thread is
+     * writing (then the log thread takes it; this thread never waits for a writer).
+     */
+    public void writeExpected() {
+        lock.lock();
+        try {
+            expectedWrites--;
+            if (filling.isEmpty()) {
+                return;
+            }
+            if (failure != null || closing || !writer.tryLock()) {
+                work.signal();
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        List<Waiter> ready = new ArrayList<>();
+        try {
+            Batch batch;
+            long gen;
+            lock.lock();
+            try {
+                gen = generation;
+                batch = takeBatch();
+            } finally {
+                lock.unlock();
+            }
+            long written;
+            try {
+                written = append(batch);
+            } catch (IOException | RuntimeException e) {
+                fail(batch, e instanceof IOException io ? io : new IOException(e), false, ready);
+                return;
+            }
+            publish(batch, gen, written, false, ready);
+        } finally {
+            writer.unlock();
+        }
+        complete(ready);
+    }
+
+    /** lock, writer: the batch to write; writers fill the spare from now on. */
+    private Batch takeBatch() {
+        Batch batch = filling;
+        filling = spare;
+        spare = null;
+        progress.signalAll();
+        return batch;
+    }
+
+    /** writer: writes the batch to the files; its last offset, or -1 when it was empty. */
+    private long append(Batch batch) throws IOException {
+        if (batch.isEmpty()) {
+            return -1;
+        }
+        int bytes = batch.bytes();
+        log.append(batch);
+        onBytesWritten.accept(bytes);
+        return batch.lastOffset;
+    }
+
+    /**
+     * writer: after a batch was written (forced, if forced): publishes the offsets unless the
+     * log was reset meanwhile, moves the covered waiters to ready and tells the listener, still
+     * holding writer so notices stay in order and drain() can wait for them.
+     */
+    private void publish(Batch batch, long gen, long written, boolean forced, List<Waiter> ready) {
+        batch.clear();
+        long advancedTo = -1;
+        lock.lock();
+        try {
+            spare = batch;
+            if (gen == generation) {
+                if (written >= 0) {
+                    writtenOffset = written;
+                }
+                long durable = policy == FsyncPolicy.ALWAYS ? (forced ? writtenOffset : durableOffset) : writtenOffset;
+                if (durable > durableOffset) {
+                    advancedTo = durable;
+                }
+                durableOffset = durable;
+                while (!waiters.isEmpty() && waiters.peek().offset <= durable) {
+                    ready.add(waiters.poll());
+                }
+            }
+            progress.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (advancedTo >= 0) {
+            long through = advancedTo;
+            tell(l -> l.durableThrough(through));
+        }
+    }
+
+    /** No lock held: completes the whenDurable futures publish() found covered. */
+    private static void complete(List<Waiter> ready) {
+        for (Waiter w : ready) {
+            w.future.complete(null);
+        }
+        ready.clear();
     }
 
     /** Log thread: a listener that throws must not stop the log. */
@@ -534,6 +645,7 @@ public final class GroupCommitLog implements AutoCloseable {
                 ready.add(waiters.poll());
             }
             progress.signalAll();
+            work.signalAll(); // the log thread exits, if a writer thread failed the log
         } finally {
             lock.unlock();
         }
