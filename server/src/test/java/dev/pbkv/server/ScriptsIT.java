@@ -338,6 +338,34 @@ class ScriptsIT {
         awaitGone(pid);
     }
 
+    /**
+     * The helper JVM that answers a script's launch plan answers for the other role of the same
+     * flags too, so a harness starting -p and then -b of a new settings file runs one helper JVM,
+     * not two: after only -p was asked, the plan naming the backup's data directory is kept.
+     */
+    @Test
+    void oneHelperJvmAnswersForBothRoles() throws Exception {
+        writeSettings(0);
+        Run stop = script("stop_server", "-p");
+        assertThat(stop.exit()).as(stop.output()).isZero();
+        Path plans = ROOT.resolve("server/target/launch-plans");
+        String backupDir = dir.resolve("b").toString();
+        try (var files = Files.list(plans)) {
+            assertThat(files.filter(f -> {
+                        try {
+                            return Files.readString(f).startsWith(backupDir + "\n");
+                        } catch (IOException e) {
+                            return false; // another test's plan, being renamed into place
+                        }
+                    }))
+                    .as("a kept plan for -b with these settings")
+                    .hasSize(1);
+        }
+        Run stopBackup = script("stop_server", "-b");
+        assertThat(stopBackup.exit()).as(stopBackup.output()).isZero();
+        assertThat(stopBackup.output()).contains("is not running");
+    }
+
     /** bin/NAME ARGS... with PBKV_CONFIG naming the settings and no --config flag. */
     Run scriptWithPbkvConfig(String name, String... args) throws IOException, InterruptedException {
         List<String> cmd =

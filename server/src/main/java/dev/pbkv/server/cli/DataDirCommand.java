@@ -3,6 +3,7 @@ package dev.pbkv.server.cli;
 import dev.pbkv.server.config.Settings;
 import dev.pbkv.server.config.SettingsOptions;
 import dev.pbkv.server.coordinator.EmbeddedPlan;
+import dev.pbkv.server.role.Role;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,9 +30,39 @@ public final class DataDirCommand implements Callable<Integer> {
             })
     boolean coordinator;
 
+    @Option(
+            names = "--other-role",
+            description = {
+                "Also print the same lines for the other role (the same flags with -p and -b swapped), or '-'",
+                "for each when they do not load: bin/start_server asks once for both roles of a settings file."
+            })
+    boolean otherRole;
+
     @Override
     public Integer call() {
         Settings settings = options.load();
+        print(settings);
+        if (otherRole) {
+            Role other = options.role() == Role.PRIMARY ? Role.BACKUP : Role.PRIMARY;
+            Settings otherSettings;
+            try {
+                otherSettings = options.load(other);
+            } catch (RuntimeException e) {
+                otherSettings = null; // the other role's settings are not this start's business
+            }
+            if (otherSettings != null) {
+                print(otherSettings);
+            } else {
+                System.out.println("-");
+                if (coordinator) {
+                    System.out.println("-");
+                }
+            }
+        }
+        return 0;
+    }
+
+    private void print(Settings settings) {
         System.out.println(settings.self().dataDir());
         if (coordinator) {
             EmbeddedPlan plan = EmbeddedPlan.of(settings.coordinator());
@@ -42,6 +73,5 @@ public final class DataDirCommand implements Callable<Integer> {
                 System.out.println(plan instanceof EmbeddedPlan.Off ? "off" : "external");
             }
         }
-        return 0;
     }
 }

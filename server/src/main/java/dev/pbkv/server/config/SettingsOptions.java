@@ -117,6 +117,11 @@ public final class SettingsOptions {
         if (role == null) {
             throw new SettingsException("choose a role: -p (primary) or -b (backup)");
         }
+        return load(role);
+    }
+
+    /** As {@link #load()}, for role instead of the one chosen: the same flags given with the other role flag. */
+    public Settings load(Role role) {
         SettingsLoader loader = loader(config, sets);
         String self = "nodes." + (role == Role.PRIMARY ? "primary" : "backup") + ".";
         if (dataDir != null) {
