@@ -739,7 +739,7 @@ public final class CommandLayer implements Commands, AutoCloseable {
 
     /** The reply, once every write up to offset is committed (primary); at once on a backup. */
     private <T> CompletableFuture<Reply<T>> afterCommit(long offset, Reply<T> reply) {
-        if (replicator.role() != Role.PRIMARY || offset <= 0) {
+        if (replicator.role() != Role.PRIMARY || offset <= replicator.committedOffset()) {
             return CompletableFuture.completedFuture(reply);
         }
         // A read that cannot be confirmed was never answered: UNAVAILABLE, whatever failed the wait.
@@ -798,22 +798,37 @@ public final class CommandLayer implements Commands, AutoCloseable {
         } catch (RuntimeException e) {
             result = CompletableFuture.failedFuture(e);
         }
+        if (result.isDone()) {
+            // Most reads, and refusals: answered here, with no stage to run later.
+            Reply<T> out = replyOf(result, toReply);
+            gate.exit();
+            return CompletableFuture.completedFuture(out);
+        }
         CompletableFuture<Reply<T>> reply = new CompletableFuture<>();
         result.whenComplete((r, t) -> {
-            Reply<T> out;
-            if (t != null) {
-                out = failureOf(t);
-            } else {
-                try {
-                    out = toReply.apply(r);
-                } catch (RuntimeException e) {
-                    out = failureOf(e);
-                }
-            }
-            reply.complete(out);
+            reply.complete(t != null ? failureOf(t) : mapped(r, toReply));
             gate.exit();
         });
         return reply;
+    }
+
+    /** The reply for a done result: toReply of its value, or the failure it ended in. */
+    private static <R, T> Reply<T> replyOf(CompletableFuture<R> done, Function<? super R, Reply<T>> toReply) {
+        R r;
+        try {
+            r = done.join();
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            return failureOf(e);
+        }
+        return mapped(r, toReply);
+    }
+
+    private static <R, T> Reply<T> mapped(R r, Function<? super R, Reply<T>> toReply) {
+        try {
+            return toReply.apply(r);
+        } catch (RuntimeException e) {
+            return failureOf(e);
+        }
     }
 
     private static <T> Reply<T> failureOf(Throwable t) {
