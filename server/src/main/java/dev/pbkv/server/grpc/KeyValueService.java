@@ -32,6 +32,7 @@ import dev.pbkv.server.command.KeyValue;
 import dev.pbkv.server.command.Reply;
 import dev.pbkv.server.command.WriteAck;
 import dev.pbkv.server.command.WriteTag;
+import dev.pbkv.server.net.TurnLogWrites;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
@@ -44,9 +45,12 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
     static final int SCAN_PAGE_BYTES = 1 << 20;
 
     private final Commands commands;
+    /** Under fsync no, a write on an event loop is written by that loop at the end of its turn. */
+    private final TurnLogWrites turnLogWrites;
 
     KeyValueService(Commands commands) {
         this.commands = commands;
+        this.turnLogWrites = new TurnLogWrites(commands::expectLogWrite, commands::writeExpectedLog);
     }
 
     /** The command layer as this call's caller may use it (see {@link AuthInterceptor}). */
@@ -64,6 +68,7 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
 
     @Override
     public void insert(WriteRequest request, StreamObserver<WriteResponse> observer) {
+        turnLogWrites.beforeWriteOnThisLoop();
         ReplyResponder.respond(
                 withExpiry(
                         request,
@@ -79,6 +84,7 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
 
     @Override
     public void update(WriteRequest request, StreamObserver<WriteResponse> observer) {
+        turnLogWrites.beforeWriteOnThisLoop();
         ReplyResponder.respond(
                 withExpiry(
                         request,
@@ -94,6 +100,7 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
 
     @Override
     public void put(WriteRequest request, StreamObserver<WriteResponse> observer) {
+        turnLogWrites.beforeWriteOnThisLoop();
         ReplyResponder.respond(
                 withExpiry(
                         request,
@@ -109,6 +116,7 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
 
     @Override
     public void delete(DeleteRequest request, StreamObserver<WriteResponse> observer) {
+        turnLogWrites.beforeWriteOnThisLoop();
         if (request.getReturnPrevious()) {
             ReplyResponder.respond(
                     commands.deleteReturning(request.getKey().toByteArray(), tagOf(request.hasTag(), request.getTag())),
@@ -228,6 +236,7 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
 
     @Override
     public void batch(BatchRequest request, StreamObserver<BatchResponse> observer) {
+        turnLogWrites.beforeWriteOnThisLoop();
         List<BatchStep> steps;
         try {
             steps = BatchTranslation.steps(request);

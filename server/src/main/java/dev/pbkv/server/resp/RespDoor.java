@@ -6,6 +6,7 @@ import dev.pbkv.server.metrics.RequestMeter;
 import dev.pbkv.server.net.ListeningDoor;
 import dev.pbkv.server.net.RefusedConnection;
 import dev.pbkv.server.net.TcpListener;
+import dev.pbkv.server.net.TurnLogWrites;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +58,7 @@ public final class RespDoor extends ListeningDoor {
                 settings.connections(),
                 settings.tls());
         this.commands = commands;
-        this.turnLogWrites = new TurnLogWrites(commands);
+        this.turnLogWrites = new TurnLogWrites(commands::expectLogWrite, commands::writeExpectedLog);
         this.settings = settings;
         for (RespCommand c : RespCommand.values()) {
             meters.put(c, metrics == null ? RequestMeter.NONE : metrics.requestMeter("resp", c.lowerName));

@@ -1,10 +1,12 @@
-package dev.pbkv.server.resp;
+package dev.pbkv.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.pbkv.client.PbkvClient;
 import dev.pbkv.testkit.NodeProcess;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -19,12 +21,13 @@ import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
 
 /**
- * Under fsync no the event loops write their turns' log records themselves and answer them in the
- * same turn (TurnLogWrites). Against a real node: pipelined writes and reads from several
- * connections come back in request order with the values just written, and every acknowledged
- * write is still there after kill -9 (it was written to the OS before it was answered).
+ * Under fsync no the event loops of the RESP and gRPC doors write their turns' log records
+ * themselves and answer them in the same turn (TurnLogWrites). Against a real node: pipelined
+ * writes and reads from several connections come back in request order with the values just
+ * written, and every acknowledged write is still there after kill -9 (it was written to the OS
+ * before it was answered).
  */
-class RespFsyncNoIT {
+class FsyncNoTurnWritesIT {
     @TempDir
     Path dir;
 
@@ -33,7 +36,7 @@ class RespFsyncNoIT {
     }
 
     @Test
-    void pipelinedWritesAnswerInOrderAndSurviveKill9() throws Exception {
+    void respPipelinedWritesAnswerInOrderAndSurviveKill9() throws Exception {
         int clients = 4;
         int rounds = 20;
         int perRound = 100;
@@ -86,6 +89,48 @@ class RespFsyncNoIT {
                 for (int k = 0; k < rounds * perRound; k++) {
                     assertThat(kept.get(ByteString.copyFromUtf8("c" + c + ":" + k)))
                             .isEqualTo(ByteString.copyFromUtf8("v" + (k / perRound) + "-" + (k % perRound)));
+                }
+            }
+        }
+    }
+
+    @Test
+    void grpcWritesFromManyCallersSurviveKill9() throws Exception {
+        int callers = 8;
+        int perCaller = 400;
+        try (NodeProcess primary = node().start();
+                PbkvClient kv = PbkvClient.builder()
+                        .endpoint(primary.grpcAddress())
+                        .callTimeout(Duration.ofSeconds(30))
+                        .build()) {
+            ExecutorService pool = Executors.newFixedThreadPool(callers);
+            try {
+                List<Future<?>> done = new ArrayList<>();
+                for (int c = 0; c < callers; c++) {
+                    int id = c;
+                    done.add(pool.submit(() -> {
+                        for (int i = 0; i < perCaller; i++) {
+                            kv.put("g" + id + ":" + i, "w" + i);
+                            assertThat(kv.get("g" + id + ":" + i)).contains("w" + i);
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : done) {
+                    f.get(120, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            primary.kill();
+        }
+        try (NodeProcess again = node().readiness(NodeProcess.Readiness.UP).start()) {
+            TreeMap<ByteString, ByteString> kept = again.dump();
+            assertThat(kept).hasSize(callers * perCaller);
+            for (int c = 0; c < callers; c++) {
+                for (int i = 0; i < perCaller; i++) {
+                    assertThat(kept.get(ByteString.copyFromUtf8("g" + c + ":" + i)))
+                            .isEqualTo(ByteString.copyFromUtf8("w" + i));
                 }
             }
         }
