@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import dev.pbkv.client.PbkvClient;
 import dev.pbkv.testkit.NodeProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +25,7 @@ import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
 
 /**
- * Under fsync no the event loops of the RESP and gRPC doors write their turns' log records
+ * Under fsync no the event loops of the RESP, gRPC and HTTP doors write their turns' log records
  * themselves and answer them in the same turn (TurnLogWrites). Against a real node: pipelined
  * writes and reads from several connections come back in request order with the values just
  * written, and every acknowledged write is still there after kill -9 (it was written to the OS
@@ -134,5 +138,40 @@ class FsyncNoTurnWritesIT {
                 }
             }
         }
+    }
+
+    @Test
+    void httpInsertsAndDeletesSurviveKill9() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        try (NodeProcess primary = node().start()) {
+            String base = "http://127.0.0.1:" + primary.httpPort();
+            for (int i = 0; i < 300; i++) {
+                assertThat(post(http, base + "/kv/insert", "key=h" + i + "&value=v" + i))
+                        .contains("\"success\":\"true\"");
+            }
+            for (int i = 0; i < 300; i += 3) {
+                assertThat(post(http, base + "/kv/delete", "key=h" + i)).contains("\"value\":\"v" + i + "\"");
+            }
+            primary.kill();
+        }
+        try (NodeProcess again = node().readiness(NodeProcess.Readiness.UP).start()) {
+            TreeMap<ByteString, ByteString> kept = again.dump();
+            assertThat(kept).hasSize(200);
+            for (int i = 0; i < 300; i++) {
+                ByteString v = kept.get(ByteString.copyFromUtf8("h" + i));
+                assertThat(v).isEqualTo(i % 3 == 0 ? null : ByteString.copyFromUtf8("v" + i));
+            }
+        }
+    }
+
+    private static String post(HttpClient http, String uri, String form) throws Exception {
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(uri))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(form))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return r.body();
     }
 }

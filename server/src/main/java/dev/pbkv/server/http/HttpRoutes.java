@@ -10,6 +10,7 @@ import dev.pbkv.server.command.WriteAck;
 import dev.pbkv.server.command.WriteTag;
 import dev.pbkv.server.metrics.NodeMetrics;
 import dev.pbkv.server.metrics.RequestMeter;
+import dev.pbkv.server.net.TurnLogWrites;
 import dev.pbkv.server.role.NodeState;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -84,10 +85,14 @@ final class HttpRoutes {
     private final Commands layer;
 
     private final NodeMetrics metrics;
+    /** Under fsync no, a write is written by its event loop at the end of the loop's turn. */
+    private final TurnLogWrites turnLogWrites;
+
     private final Map<Endpoint, RequestMeter> meters = new java.util.EnumMap<>(Endpoint.class);
 
     HttpRoutes(Commands commands, NodeMetrics metrics) {
         this.layer = commands;
+        this.turnLogWrites = new TurnLogWrites(commands::expectLogWrite, commands::writeExpectedLog);
         this.metrics = metrics;
         for (Endpoint e : Endpoint.values()) {
             meters.put(e, metrics.requestMeter("http", e.name().toLowerCase(Locale.ROOT)));
@@ -224,6 +229,7 @@ final class HttpRoutes {
                     }
                     expiry = Expiry.in(Long.parseLong(ttl.trim()));
                 }
+                turnLogWrites.beforeWrite(ctx.executor());
                 CompletableFuture<Reply<WriteAck>> write = endpoint == Endpoint.INSERT
                         ? commands.insert(utf8(key), utf8(value), expiry, WriteTag.NONE)
                         : commands.update(utf8(key), utf8(value), expiry, WriteTag.NONE);
@@ -288,6 +294,7 @@ final class HttpRoutes {
 
     private CompletableFuture<FullHttpResponse> delete(ChannelHandlerContext ctx, Commands commands, byte[] key) {
         // The contract answers the deleted value: read and deleted in one step (docs/batches.md).
+        turnLogWrites.beforeWrite(ctx.executor());
         return commands.deleteReturning(key, WriteTag.NONE).thenApply(r -> {
             if (r instanceof Reply.Failure<byte[]> f) {
                 return HttpAnswers.failure(ctx.alloc(), f);

@@ -29,8 +29,11 @@ public final class TurnLogWrites {
         this.writeExpected = writeExpected;
     }
 
-    /** On the event loop, before it makes a write in this turn. */
+    /** On the event loop, before it makes a write in this turn; nothing on another thread. */
     public void beforeWrite(EventExecutor loop) {
+        if (!loop.inEventLoop()) {
+            return; // a turn belongs to its loop's thread
+        }
         Turn turn = turns.get();
         if (!turn.armed && expectWrite.getAsBoolean()) {
             turn.armed = true;
@@ -45,7 +48,7 @@ public final class TurnLogWrites {
      */
     public void beforeWriteOnThisLoop() {
         EventExecutor loop = ThreadExecutorMap.currentExecutor();
-        if (loop != null && loop.inEventLoop()) {
+        if (loop != null) {
             beforeWrite(loop);
         }
     }
