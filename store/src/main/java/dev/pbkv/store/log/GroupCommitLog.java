@@ -131,8 +131,9 @@ public final class GroupCommitLog implements AutoCloseable {
     }
 
     /**
-     * Sets who is told, on the log thread and once per batch rather than once per record, the
-     * offset the log is now durable through, and the failure once it fails. Cheaper than a
+     * Sets who is told, on the thread that wrote the batch (the log thread, or a thread in
+     * {@link #writeExpected}) and once per batch rather than once per record, the offset the log
+     * is now durable through, and the failure once it fails. Cheaper than a
      * {@link #whenDurable} future per record on the write path. The listener must be short and
      * never block on this log.
      */
@@ -323,12 +324,10 @@ public final class GroupCommitLog implements AutoCloseable {
                         }
                         work.awaitNanos(wait);
                     } else if (expectedWrites > 0) {
-                        // A writer thread said it will write what is queued; should it never come
-                        // (its event loop shut down), the records go out here a moment later.
+                        // A writer thread said it will write what is queued, so nothing signals; should
+                        // it never come (its event loop shut down), what is queued goes out here at the
+                        // next look, a moment later.
                         work.awaitNanos(EXPECTED_WRITE_GRACE_NANOS);
-                        if (expectedWrites > 0) {
-                            break;
-                        }
                     } else {
                         work.awaitUninterruptibly();
                     }
