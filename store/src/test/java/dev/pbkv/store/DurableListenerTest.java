@@ -109,7 +109,7 @@ class DurableListenerTest {
     @Test
     void neverToldAboveWhatIsForcedUnderFsyncAlways() throws Exception {
         GatedForceChannel.Gate gate = new GatedForceChannel.Gate();
-        SegmentChannelFactory channels = path -> new GatedForceChannel(SegmentChannelFactory.FILES.create(path), gate);
+        SegmentChannelFactory channels = GatedForceChannel.segments(gate);
         try (Store store = Store.open(config(tmp, FsyncPolicy.ALWAYS), channels)) {
             Recorder heard = new Recorder();
             store.setDurableListener(heard);
@@ -172,7 +172,7 @@ class DurableListenerTest {
     @Test
     void aFailedLogTellsHowFarItIsDurable() throws Exception {
         GatedForceChannel.Gate gate = new GatedForceChannel.Gate();
-        SegmentChannelFactory channels = path -> new GatedForceChannel(SegmentChannelFactory.FILES.create(path), gate);
+        SegmentChannelFactory channels = GatedForceChannel.segments(gate);
         try (Store store = Store.open(config(tmp, FsyncPolicy.ALWAYS), channels)) {
             Recorder heard = new Recorder();
             store.setDurableListener(heard);

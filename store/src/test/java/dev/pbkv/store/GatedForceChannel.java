@@ -1,5 +1,6 @@
 package dev.pbkv.store;
 
+import dev.pbkv.store.log.SegmentChannelFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
@@ -24,6 +25,11 @@ final class GatedForceChannel extends FileChannel {
 
     private final FileChannel file;
     private final Gate gate;
+
+    /** New segments on real files, each forced through the gate. */
+    static SegmentChannelFactory segments(Gate gate) {
+        return path -> new GatedForceChannel(SegmentChannelFactory.FILES.create(path), gate);
+    }
 
     GatedForceChannel(FileChannel file, Gate gate) {
         this.file = file;

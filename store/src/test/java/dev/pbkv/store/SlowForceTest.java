@@ -30,7 +30,7 @@ class SlowForceTest {
     @Test
     void writesUnderFsyncNoAreWrittenWhileASnapshotForcesTheLog() throws Exception {
         GatedForceChannel.Gate gate = new GatedForceChannel.Gate();
-        SegmentChannelFactory channels = path -> new GatedForceChannel(SegmentChannelFactory.FILES.create(path), gate);
+        SegmentChannelFactory channels = GatedForceChannel.segments(gate);
         try (Store store = Store.open(config(tmp, FsyncPolicy.NO), channels)) {
             for (int i = 0; i < 100; i++) {
                 long offset =
@@ -68,7 +68,7 @@ class SlowForceTest {
     @Test
     void writesUnderEverysecAreWrittenWhileTheSecondsForceRuns() throws Exception {
         GatedForceChannel.Gate gate = new GatedForceChannel.Gate();
-        SegmentChannelFactory channels = path -> new GatedForceChannel(SegmentChannelFactory.FILES.create(path), gate);
+        SegmentChannelFactory channels = GatedForceChannel.segments(gate);
         try (Store store = Store.open(config(tmp, FsyncPolicy.EVERYSEC), channels)) {
             gate.closed.set(true);
             try {
@@ -104,7 +104,7 @@ class SlowForceTest {
     @Test
     void aFailedForceUnderEverysecFailsTheLog() throws Exception {
         GatedForceChannel.Gate gate = new GatedForceChannel.Gate();
-        SegmentChannelFactory channels = path -> new GatedForceChannel(SegmentChannelFactory.FILES.create(path), gate);
+        SegmentChannelFactory channels = GatedForceChannel.segments(gate);
         try (Store store = Store.open(config(tmp, FsyncPolicy.EVERYSEC), channels)) {
             gate.failing.set(true);
             long offset = store.apply(Mutation.of(Op.PUT, b("k"), b("v"))).offset();
